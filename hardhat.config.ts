@@ -1,0 +1,54 @@
+import { defineConfig } from "hardhat/config";
+import hardhatToolboxMochaEthers from "@nomicfoundation/hardhat-toolbox-mocha-ethers";
+import { fileURLToPath } from "node:url";
+
+/**
+ * Hardhat cannot download compilers on this project's machines (no internet but the package
+ * registries), so the build uses the wasm compiler shipped by the exactly-pinned npm `solc`
+ * package. Bump `SOLC_VERSION` only together with the `solc` pin in package.json.
+ */
+const SOLC_VERSION = "0.8.28";
+const SOLC_PATH = fileURLToPath(import.meta.resolve("solc/soljson.js"));
+
+const compiler = {
+  version: SOLC_VERSION,
+  path: SOLC_PATH,
+  settings: {
+    optimizer: { enabled: true, runs: 200 },
+    evmVersion: "cancun",
+  },
+};
+
+export default defineConfig({
+  plugins: [hardhatToolboxMochaEthers],
+  solidity: {
+    profiles: {
+      default: compiler,
+      production: compiler,
+    },
+    npmFilesToBuild: ["@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol"],
+  },
+  paths: {
+    ignition: "deploy",
+  },
+  test: {
+    solidity: {
+      profiles: {
+        // CI profile: fuzz >= 1,000 runs, invariants >= 256 runs x depth 32.
+        default: {
+          fuzz: { runs: 1000 },
+          invariant: { runs: 256, depth: 32, failOnRevert: false },
+        },
+        // `npm run test:deep`: invariants >= 1,000 runs x depth 50.
+        deep: {
+          fuzz: { runs: 10000 },
+          invariant: { runs: 1000, depth: 50, failOnRevert: false },
+        },
+      },
+    },
+  },
+  networks: {
+    hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
+    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+  },
+});
