@@ -1,0 +1,546 @@
+import { expect } from "chai";
+import fc from "fast-check";
+import {
+  checkRebalance,
+  pxAll,
+  tokensForValueDown,
+  value,
+} from "../../../keeper/src/planner/checks.ts";
+import type { CheckReport } from "../../../keeper/src/planner/checks.ts";
+import {
+  LENDING_OP,
+  decodeLendingData,
+  decodeSwapData,
+  decodeV3Path,
+} from "../../../keeper/src/planner/eip712.ts";
+import { buildPlan, oracleQuote } from "../../../keeper/src/planner/planner.ts";
+import type { PlanFeasible, PlanResult, QuoteFn } from "../../../keeper/src/planner/planner.ts";
+import type {
+  Plan,
+  Positions,
+  SwapFill,
+  VaultSnapshot,
+} from "../../../keeper/src/planner/types.ts";
+import { BASE, asset, snapshot } from "./fixtures.ts";
+
+const E6 = 10n ** 6n;
+const E18 = 10n ** 18n;
+const LENDER = "0x0000000000000000000000000000000000000aaa";
+
+/**
+ * Independent replay of a plan: decodes every action's data and applies it with each swap filled
+ * by `fill(k, tokenIn, tokenOut, amountIn, minOut)`; lending ops as the Aave adapter would.
+ */
+function replay(
+  s: VaultSnapshot,
+  plan: Plan,
+  fill: (k: number, tokenIn: string, tokenOut: string, amountIn: bigint, minOut: bigint) => bigint,
+): { post: Positions; swaps: SwapFill[] } {
+  const idx = (t: string): number =>
+    s.assets.findIndex((a) => a.token.toLowerCase() === t.toLowerCase());
+  const post: Positions = {
+    baseBalance: s.positions.baseBalance,
+    collateral: s.positions.collateral,
+    balances: [...s.positions.balances],
+    debts: [...s.positions.debts],
+  };
+  const add = (t: string, d: bigint): void => {
+    const i = idx(t);
+    if (i < 0) post.baseBalance += d;
+    else post.balances[i] += d;
+    expect(
+      i < 0 ? post.baseBalance >= 0n : post.balances[i] >= 0n,
+      "balance went negative",
+    ).to.equal(true);
+  };
+  const swaps: SwapFill[] = [];
+  plan.actions.forEach((a, k) => {
+    if (a.adapterId === 1) {
+      const d = decodeSwapData(a.data);
+      const { tokens } = decodeV3Path(d.path);
+      const tin = tokens[0];
+      const tout = tokens[tokens.length - 1];
+      const out = fill(k, tin, tout, d.amountIn, d.minOut);
+      expect(out >= d.minOut).to.equal(true);
+      add(tin, -d.amountIn);
+      add(tout, out);
+      swaps.push({
+        actionIndex: k,
+        tokenIn: tin,
+        tokenOut: tout,
+        spent: d.amountIn,
+        received: out,
+      });
+      return;
+    }
+    expect(a.adapterId).to.equal(2);
+    const l = decodeLendingData(a.data);
+    const i = idx(l.asset);
+    if (l.op === LENDING_OP.SUPPLY) {
+      add(BASE, -l.amount);
+      post.collateral += l.amount;
+    } else if (l.op === LENDING_OP.WITHDRAW) {
+      const w = l.amount < post.collateral ? l.amount : post.collateral;
+      post.collateral -= w;
+      add(BASE, w);
+    } else if (l.op === LENDING_OP.BORROW) {
+      post.debts[i] += l.amount;
+      add(l.asset, l.amount);
+    } else {
+      expect(post.balances[i] >= l.amount, "repay needs the full amount in the vault").to.equal(
+        true,
+      );
+      const r = l.amount < post.debts[i] ? l.amount : post.debts[i];
+      post.debts[i] -= r;
+      add(l.asset, -r);
+    }
+  });
+  return { post, swaps };
+}
+
+function hfOf(s: VaultSnapshot, p: Positions): bigint {
+  const pxs = pxAll(s);
+  const dv = p.debts.reduce((x, d, i) => x + (d * pxs[i].num + pxs[i].den - 1n) / pxs[i].den, 0n);
+  return dv === 0n
+    ? (1n << 256n) - 1n
+    : (p.collateral * s.lending.liquidationThresholdBps * E18) / (dv * 10_000n);
+}
+
+function check(
+  s: VaultSnapshot,
+  plan: Plan,
+  r: { post: Positions; swaps: SwapFill[] },
+): CheckReport {
+  return checkRebalance({
+    pre: s,
+    post: r.post,
+    swaps: r.swaps,
+    plan,
+    now: s.timestamp,
+    healthFactorAfter: hfOf(s, r.post),
+  });
+}
+
+function feasible(r: PlanResult): PlanFeasible {
+  if (!r.feasible) throw new Error(`expected a plan, got: ${r.reason}`);
+  return r;
+}
+
+/** Quote that re-derives the fill from the request only (so a replay can recompute it). */
+function quoteFor(
+  s: VaultSnapshot,
+  feePpm: bigint,
+  devPpm: bigint,
+  impactPerNavPpm: bigint,
+  nav: bigint,
+): QuoteFn {
+  const q = oracleQuote(s, feePpm, (v) => (nav === 0n ? 0n : (impactPerNavPpm * v) / nav) + devPpm);
+  return (r) => q(r) as bigint;
+}
+
+function threeAssets(over: Partial<VaultSnapshot> = {}): VaultSnapshot {
+  return snapshot(
+    [
+      asset(0),
+      asset(1, { decimals: 8, price: 30_000n * 10n ** 8n }),
+      asset(2, { decimals: 6, feedDecimals: 18, price: 5n * 10n ** 17n }),
+    ],
+    over,
+  );
+}
+
+describe("planner/buildPlan: deterministic examples", () => {
+  it("all cash → three buys; expected and worst fills pass; decoded data matches the steps", async () => {
+    const s = threeAssets();
+    const r = feasible(await buildPlan(s, [0.3, 0.3, 0.2]));
+    expect(r.plan.actions).to.have.length(3);
+    expect(r.plan.nonce).to.equal(7n);
+    expect(r.plan.deadline).to.equal(s.timestamp + 600n);
+    expect(r.expected.report.ok && r.worst.report.ok).to.equal(true);
+    r.plan.actions.forEach((a, k) => {
+      const d = decodeSwapData(a.data);
+      const st = r.steps[k];
+      expect(st.kind).to.equal("swap");
+      if (st.kind !== "swap") return;
+      expect(d.amountIn).to.equal(st.amountIn);
+      expect(d.minOut).to.equal(st.minOut);
+      expect(decodeV3Path(d.path).fees).to.deep.equal([3000]);
+    });
+    // 30 % of 1M USDC at oracle prices, 0.3 % pool fee
+    const d0 = decodeSwapData(r.plan.actions[0].data);
+    expect(d0.amountIn).to.equal(300_000n * E6);
+    expect(r.plan.expectedWeightsBps.map(Number)).to.deep.equal([2998, 2998, 1998]);
+    expect(r.plan.slippageBps <= s.limits.maxSlippageBps).to.equal(true);
+    // the independent replay agrees with the planner's own simulation
+    const w = check(
+      s,
+      r.plan,
+      replay(s, r.plan, (_k, _i, _o, _a, minOut) => minOut),
+    );
+    expect(w.ok).to.equal(true);
+    expect(w.navAfter).to.equal(r.worst.report.navAfter);
+  });
+
+  it("sells come before buys and the buys are funded by worst-case proceeds", async () => {
+    const s0 = threeAssets();
+    const pxs = pxAll(s0);
+    // 90 % in WETH, 10 % cash; target 30/30/20
+    const s = threeAssets({
+      positions: {
+        ...s0.positions,
+        baseBalance: 100_000n * E6,
+        balances: [tokensForValueDown(900_000n * E6, pxs[0]), 0n, 0n],
+      },
+    });
+    const r = feasible(await buildPlan(s, [3000n, 3000n, 2000n]));
+    const sides = r.steps.map((x) => (x.kind === "swap" ? x.side : x.op));
+    expect(sides[0]).to.equal("sell");
+    expect(sides.slice(1)).to.deep.equal(["buy", "buy"]);
+    const sell = r.steps[0];
+    const buys = r.steps.slice(1);
+    if (sell.kind !== "swap") throw new Error("unreachable");
+    const spent = buys.reduce((x, b) => x + (b.kind === "swap" ? b.amountIn : 0n), 0n);
+    expect(spent <= s.positions.baseBalance + sell.minOut).to.equal(true);
+    expect(
+      check(
+        s,
+        r.plan,
+        replay(s, r.plan, (_k, _i, _o, _a, m) => m),
+      ).ok,
+    ).to.equal(true);
+  });
+
+  it("turnover above the limit is scaled down to fit", async () => {
+    const s0 = threeAssets();
+    const s = threeAssets({ limits: { ...s0.limits, maxTurnoverBps: 2000n } });
+    const r = feasible(await buildPlan(s, [0.3, 0.3, 0.2]));
+    expect(r.scalePpm < 1_000_000n).to.equal(true);
+    expect(r.worst.report.turnoverBps <= 2000n).to.equal(true);
+    expect(r.worst.report.turnoverBps >= 1900n).to.equal(true); // close to the bound, not far below
+  });
+
+  it("targets above max weight are clipped below the max", async () => {
+    const s0 = threeAssets();
+    const s = threeAssets({
+      assets: s0.assets.map((a, i) => (i === 0 ? { ...a, maxWeightBps: 4000n } : a)),
+    });
+    const r = feasible(await buildPlan(s, [0.6, 0, 0]));
+    expect(r.targetsBps[0]).to.equal(3990n);
+    expect(r.expected.report.weightsBps[0] <= 4000n).to.equal(true);
+    expect(r.worst.report.weightsBps[0] <= 4000n).to.equal(true);
+  });
+
+  it("the worst-case loss is fitted into the remaining loss budget", async () => {
+    const s0 = threeAssets();
+    // 3 % cap with 2.95 % used: 5 bps (500 USDC) left; a 0.3 % fee on 800k is 2,400 USDC
+    const s = threeAssets({ lossBudget: { usedWad: 295n * 10n ** 14n, updatedAt: s0.timestamp } });
+    const r = feasible(await buildPlan(s, [0.3, 0.3, 0.2]));
+    expect(r.scalePpm < 250_000n).to.equal(true);
+    expect(r.worst.report.ok).to.equal(true);
+    expect(r.worst.report.budgetAfter.usedWad <= 300n * 10n ** 14n).to.equal(true);
+    // no budget at all: infeasible, and the reason names the loss allowance
+    const none = await buildPlan(
+      threeAssets({ lossBudget: { usedWad: 300n * 10n ** 14n, updatedAt: s0.timestamp } }),
+      [0.3, 0.3, 0.2],
+    );
+    expect(none.feasible).to.equal(false);
+    if (!none.feasible) expect(none.reason).to.match(/loss/);
+  });
+
+  it("defensive mode: only sells, gross exposure does not rise", async () => {
+    const s0 = threeAssets();
+    const pxs = pxAll(s0);
+    const s = threeAssets({
+      defensive: true,
+      positions: {
+        ...s0.positions,
+        baseBalance: 500_000n * E6,
+        balances: [tokensForValueDown(500_000n * E6, pxs[0]), 0n, 0n],
+      },
+    });
+    const r = feasible(await buildPlan(s, [0.2, 0.3, 0.3]));
+    expect(r.steps.every((x) => x.kind === "swap" && x.side === "sell")).to.equal(true);
+    expect(r.worst.report.grossAfter <= r.worst.report.grossBefore).to.equal(true);
+    expect(r.worst.report.bounds.some((b) => b.bound === "exposureGross" && b.ok)).to.equal(true);
+  });
+
+  it("a disabled asset is never bought", async () => {
+    const s0 = threeAssets();
+    const s = threeAssets({
+      assets: s0.assets.map((a, i) => (i === 1 ? { ...a, enabled: false } : a)),
+    });
+    const r = feasible(await buildPlan(s, [0.3, 0.3, 0.2]));
+    expect(r.steps.some((x) => x.assetIndex === 1)).to.equal(false);
+    expect(r.plan.expectedWeightsBps[1]).to.equal(0n);
+  });
+
+  it("a paused vault or a vault in cooldown is reported infeasible with the vault's error", async () => {
+    const p = await buildPlan(threeAssets({ paused: true }), [0.3, 0.3, 0.2], { searchSteps: 2 });
+    expect(p.feasible).to.equal(false);
+    if (!p.feasible) expect(p.error?.errorName).to.equal("EnforcedPause");
+    const s0 = threeAssets();
+    const c = await buildPlan(
+      threeAssets({ lastRebalanceAt: s0.timestamp - 10n }),
+      [0.3, 0.3, 0.2],
+      { searchSteps: 2 },
+    );
+    expect(c.feasible).to.equal(false);
+    if (!c.feasible) expect(c.error?.errorName).to.equal("RebalanceCooldown");
+  });
+
+  it("hedge: supply collateral and borrow WETH to reach a zero net delta", async () => {
+    const s0 = threeAssets();
+    const s = threeAssets({
+      lending: { adapter: LENDER, healthFactor: (1n << 256n) - 1n, liquidationThresholdBps: 8000n },
+      limits: { ...s0.limits, maxLeverageBps: 20_000n, maxLossPerRebalanceBps: 200n },
+    });
+    const r = feasible(await buildPlan(s, [0.3, 0, 0], { targetNetDeltaBps: [0n, null, null] }));
+    const ops = r.steps.map((x) => (x.kind === "swap" ? `${x.side}${x.assetIndex}` : `op${x.op}`));
+    // the borrowed WETH is the 30 % long leg itself: no swap is needed
+    expect(ops).to.deep.equal([`op${LENDING_OP.SUPPLY}`, `op${LENDING_OP.BORROW}`]);
+    // borrowed WETH stays as the long leg; net delta ≈ 0 within the band
+    const w = r.worst.report;
+    expect(w.ok).to.equal(true);
+    expect(w.netDeltasBps[0] >= -20n && w.netDeltasBps[0] <= 20n).to.equal(true);
+    expect(r.worst.healthFactor >= (s.limits.minHealthFactor * 11n) / 10n).to.equal(true);
+    expect(
+      check(
+        s,
+        r.plan,
+        replay(s, r.plan, (_k, _i, _o, _a, m) => m),
+      ).ok,
+    ).to.equal(true);
+  });
+
+  it("hedge unwind: repay the whole debt and withdraw the collateral", async () => {
+    const s0 = threeAssets();
+    const pxs = pxAll(s0);
+    const debt = tokensForValueDown(100_000n * E6, pxs[0]);
+    const s = threeAssets({
+      lending: { adapter: LENDER, healthFactor: 2n * E18, liquidationThresholdBps: 8000n },
+      positions: {
+        baseBalance: 900_000n * E6,
+        collateral: 200_000n * E6,
+        balances: [debt, 0n, 0n],
+        debts: [debt, 0n, 0n],
+      },
+    });
+    const r = feasible(await buildPlan(s, [0, 0, 0], { targetNetDeltaBps: [0n, null, null] }));
+    const ops = r.steps.map((x) => (x.kind === "swap" ? `${x.side}${x.assetIndex}` : `op${x.op}`));
+    expect(ops).to.deep.equal(["buy0", `op${LENDING_OP.REPAY}`, `op${LENDING_OP.WITHDRAW}`]);
+    expect(r.worst.positions.debts[0]).to.equal(0n);
+    expect(r.worst.positions.collateral).to.equal(0n);
+    expect(
+      check(
+        s,
+        r.plan,
+        replay(s, r.plan, (_k, _i, _o, _a, m) => m),
+      ).ok,
+    ).to.equal(true);
+  });
+
+  it("pending redemptions: cash is kept so they are fulfilled, weights are on navFinal", async () => {
+    const s = threeAssets({ pendingShares: 10n ** 17n }); // 10 % of the supply
+    const r = feasible(await buildPlan(s, [0.3, 0.3, 0.3]));
+    expect(r.worst.report.redemptionFulfilled).to.equal(true);
+    expect(r.expected.report.redemptionFulfilled).to.equal(true);
+    expect(r.expected.report.weightsBps[0] >= 2980n).to.equal(true);
+  });
+});
+
+// ---------------------------------------------------------------- property test
+
+const DEC = [6, 8, 18] as const;
+
+const assetArb = fc.record({
+  decimals: fc.constantFrom(...DEC),
+  feedDecimals: fc.constantFrom(8, 18),
+  // price = mantissa · 10^exp USD: from $0.001 to ~$99,900 (log-spread)
+  mantissa: fc.integer({ min: 1, max: 999 }),
+  exp: fc.integer({ min: -3, max: 2 }),
+  holdUsd: fc.integer({ min: 0, max: 2_000_000 }),
+  empty: fc.boolean(),
+  maxW: fc.integer({ min: 500, max: 10_000 }),
+  enabled: fc.integer({ min: 0, max: 9 }),
+  target: fc.integer({ min: 0, max: 1000 }),
+  // target net delta (bps) when hedging; hedged when hedgeOn === 0
+  nd: fc.integer({ min: -2000, max: 10_000 }),
+  hedgeOn: fc.integer({ min: 0, max: 2 }),
+});
+
+const stateArb = fc.record({
+  assets: fc.array(assetArb, { minLength: 1, maxLength: 8 }),
+  baseDecimals: fc.constantFrom(6, 18),
+  baseMilliUsd: fc.integer({ min: 970, max: 1030 }),
+  cashUsd: fc.integer({ min: 0, max: 3_000_000 }),
+  maxSlippageBps: fc.integer({ min: 40, max: 300 }),
+  maxLossBps: fc.integer({ min: 5, max: 500 }),
+  budgetBps: fc.integer({ min: 5, max: 1000 }),
+  usedPct: fc.integer({ min: 0, max: 100 }),
+  maxTurnoverBps: fc.integer({ min: 100, max: 20_000 }),
+  maxLeverageBps: fc.integer({ min: 5_000, max: 20_000 }),
+  cashPct: fc.integer({ min: 0, max: 50 }),
+  feePpm: fc.constantFrom(100, 500, 3000, 10_000),
+  devPpm: fc.integer({ min: -3000, max: 3000 }),
+  impactPpm: fc.integer({ min: 0, max: 20_000 }),
+  tolBps: fc.integer({ min: 0, max: 100 }),
+  defensive: fc.integer({ min: 0, max: 9 }),
+  pendingPct: fc.integer({ min: 0, max: 30 }),
+  lending: fc.integer({ min: 0, max: 2 }),
+  ltBps: fc.integer({ min: 5000, max: 9000 }),
+});
+
+/** mantissa · 10^(exp + decimals) as a bigint (exp may be negative). */
+function scaled(mantissa: number, exp: number, decimals: number): bigint {
+  const e = exp + decimals;
+  return e >= 0 ? BigInt(mantissa) * 10n ** BigInt(e) : BigInt(mantissa) / 10n ** BigInt(-e);
+}
+
+type StateGen = typeof stateArb extends fc.Arbitrary<infer T> ? T : never;
+
+function buildState(g: StateGen): {
+  s: VaultSnapshot;
+  targets: number[];
+  hedge: (bigint | null)[];
+} {
+  const assets = g.assets.map((a, i) =>
+    asset(i, {
+      decimals: a.decimals,
+      feedDecimals: a.feedDecimals,
+      price: scaled(a.mantissa, a.exp, a.feedDecimals),
+      maxWeightBps: BigInt(a.maxW),
+      enabled: a.enabled !== 0,
+    }),
+  );
+  // holdings worth holdUsd: tokens = usd · 10^dec / (mantissa · 10^exp)
+  const balances = g.assets.map((a) =>
+    a.empty
+      ? 0n
+      : (BigInt(a.holdUsd) * 10n ** BigInt(a.decimals + 3)) / scaled(a.mantissa, a.exp, 3),
+  );
+  const s0 = snapshot(assets);
+  const s = snapshot(assets, {
+    base: { ...s0.base, decimals: g.baseDecimals, price: BigInt(g.baseMilliUsd) * 10n ** 5n },
+    positions: {
+      baseBalance: BigInt(g.cashUsd) * 10n ** BigInt(g.baseDecimals),
+      collateral: 0n,
+      balances,
+      debts: assets.map(() => 0n),
+    },
+    limits: {
+      ...s0.limits,
+      maxSlippageBps: BigInt(g.maxSlippageBps),
+      maxLossPerRebalanceBps: BigInt(g.maxLossBps),
+      lossBudgetBps: BigInt(g.budgetBps),
+      maxTurnoverBps: BigInt(g.maxTurnoverBps),
+      maxLeverageBps: BigInt(g.maxLeverageBps),
+    },
+    lossBudget: {
+      usedWad: (BigInt(g.usedPct * g.budgetBps) * 10n ** 14n) / 100n,
+      updatedAt: s0.timestamp - 3600n,
+    },
+    defensive: g.defensive === 0,
+    totalSupply: 10n ** 24n,
+    pendingShares: (10n ** 24n * BigInt(g.pendingPct)) / 100n,
+    lending: {
+      adapter: g.lending === 0 ? LENDER : null,
+      healthFactor: (1n << 256n) - 1n,
+      liquidationThresholdBps: BigInt(g.ltBps),
+    },
+  });
+  const raw = g.assets.map((a) => a.target);
+  const sum = raw.reduce((x, y) => x + y, 0);
+  const scale = sum === 0 ? 0 : (1 - g.cashPct / 100) / sum;
+  const hedge = g.assets.map((a) => (g.lending === 0 && a.hedgeOn === 0 ? BigInt(a.nd) : null));
+  return { s, targets: raw.map((t) => Math.min(1, t * scale)), hedge };
+}
+
+describe("planner/buildPlan: property (fast-check)", function () {
+  this.timeout(120_000);
+
+  it("every returned plan passes the checks port at the expected, worst and mixed fills", async () => {
+    let plans = 0;
+    let infeasible = 0;
+    let hedged = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        stateArb,
+        fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 8, maxLength: 8 }),
+        async (g, mix) => {
+          const { s, targets, hedge } = buildState(g);
+          const nav = checkRebalance({
+            pre: s,
+            post: s.positions,
+            swaps: [],
+            plan: {
+              nonce: s.nextNonce,
+              deadline: s.timestamp,
+              expectedWeightsBps: s.assets.map(() => 0n),
+              weightToleranceBps: 0n,
+              slippageBps: 0n,
+            },
+            now: s.timestamp,
+          }).navBefore;
+          const quote = quoteFor(s, BigInt(g.feePpm), BigInt(g.devPpm), BigInt(g.impactPpm), nav);
+          const r = await buildPlan(s, targets, {
+            quote,
+            targetNetDeltaBps: hedge,
+            minOutToleranceBps: BigInt(g.tolBps),
+            searchSteps: 10,
+          });
+          if (!r.feasible) {
+            infeasible++;
+            expect(r.reason).to.be.a("string").and.not.equal("");
+            return;
+          }
+          plans++;
+          if (r.steps.some((x) => x.kind === "lending")) hedged++;
+          const pxs = pxAll(s);
+          const q = (tin: string, tout: string, amountIn: bigint, k: number): bigint => {
+            const st = r.steps[k];
+            if (st.kind !== "swap") throw new Error("not a swap");
+            return quote({
+              tokenIn: tin,
+              tokenOut: tout,
+              amountIn,
+              path: st.path,
+              assetIndex: st.assetIndex,
+              side: st.side,
+            }) as bigint;
+          };
+          const expRun = replay(s, r.plan, (k, tin, tout, a) => q(tin, tout, a, k));
+          const worstRun = replay(s, r.plan, (_k, _i, _o, _a, m) => m);
+          const mixedRun = replay(s, r.plan, (k, tin, tout, a, m) => {
+            const full = q(tin, tout, a, k);
+            const f = BigInt(Math.floor(mix[k % mix.length] * 1e6));
+            return m + ((full - m) * f) / 1_000_000n;
+          });
+          for (const [name, run] of [
+            ["expected", expRun],
+            ["worst", worstRun],
+            ["mixed", mixedRun],
+          ] as const) {
+            const rep = check(s, r.plan, run);
+            expect(rep.ok, `${name}: ${rep.error?.message}`).to.equal(true);
+          }
+          // sizes are consistent with the oracle: no sell exceeds the pre-plan holdings + borrows
+          for (const st of r.steps) {
+            if (st.kind === "swap" && st.side === "sell") {
+              expect(st.inValue).to.equal(value(st.amountIn, pxs[st.assetIndex]));
+            }
+          }
+          expect(r.plan.weightToleranceBps <= 500n).to.equal(true);
+          expect(r.plan.slippageBps <= s.limits.maxSlippageBps).to.equal(true);
+        },
+      ),
+      {
+        numRuns: Number(process.env.PLANNER_RUNS ?? 150),
+        seed: Number(process.env.PLANNER_SEED ?? 20_240_601),
+      },
+    );
+    // the generator must exercise both outcomes
+    expect(plans).to.be.greaterThan(30);
+    expect(infeasible).to.be.greaterThan(0);
+    expect(hedged).to.be.greaterThan(0);
+  });
+});
