@@ -1,0 +1,2 @@
+/** Delta hedging with Aave borrows and an optional perp venue under a health-factor floor. */
+export * from "./deltaHedge.ts";
