@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+// solhint-disable gas-strict-inequalities, gas-calldata-parameters, gas-small-strings, gas-indexed-events
+// (gas style hints: strict inequalities would change the documented bounds, memory/struct
+// parameters are shared with internal callers, and the EIP-712 type strings must stay verbatim.)
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IBallastVault} from "./interfaces/IBallastVault.sol";
+import {ConfigLib} from "./libraries/ConfigLib.sol";
+
+/// @title VaultConfig
+/// @notice Roles and configuration entry points of the Ballast vault (MetaMorpho-style):
+///         CURATOR tightens instantly and queues any loosening behind `curatorTimelock`;
+///         GUARDIAN tightens instantly and revokes queued loosenings; DEFAULT_ADMIN (a
+///         TimelockController) grants roles and sets the timelock. The logic is in {ConfigLib}.
+abstract contract VaultConfig is AccessControl {
+    bytes32 public constant CURATOR_ROLE = keccak256("CURATOR_ROLE");
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    bytes32 public constant KEEPER_SIGNER_ROLE = keccak256("KEEPER_SIGNER_ROLE");
+
+    ConfigLib.Layout internal _cfg;
+
+    constructor(
+        address admin,
+        uint256 timelock_,
+        IBallastVault.Limits memory limits_,
+        IBallastVault.FeeConfig memory fees_
+    ) {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        ConfigLib.init(_cfg, timelock_, limits_, fees_);
+    }
+
+    /// @notice Sets the curator timelock (admin only; the admin is itself a TimelockController).
+    /// @param timelock_ New delay, seconds.
+    function setCuratorTimelock(uint256 timelock_) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _cfg.curatorTimelock = timelock_;
+    }
+
+    /// @notice Delay of every loosening, seconds.
+    function curatorTimelock() external view returns (uint256) {
+        return _cfg.curatorTimelock;
+    }
+
+    /// @notice The active lending adapter (0 = none); its position is part of the NAV.
+    function lendingAdapter() public view returns (address) {
+        return _cfg.lendingAdapter;
+    }
+
+    /// @notice Tightening applies at once (CURATOR or GUARDIAN); a loosening by the CURATOR is queued.
+    /// @param n The complete new limits.
+    function submitLimits(IBallastVault.Limits calldata n) external {
+        ConfigLib.submitLimits(_cfg, n, _caller());
+    }
+
+    /// @notice Applies the queued limits once their timelock has elapsed. Anyone may call.
+    function acceptLimits() external {
+        ConfigLib.acceptLimits(_cfg);
+    }
+
+    /// @notice Queues a fee change (CURATOR; every fee change waits the timelock).
+    /// @param n The complete new fee configuration.
+    function submitFees(IBallastVault.FeeConfig calldata n) external {
+        ConfigLib.submitFees(_cfg, n, _caller());
+    }
+
+    /// @notice Applies the queued fees once their timelock has elapsed (fees accrue first). Anyone may call.
+    function acceptFees() external {
+        _beforeFeeChange();
+        ConfigLib.acceptFees(_cfg);
+    }
+
+    /// @notice Configures asset `index` (index == count adds one). Tightening an existing asset
+    ///         is instant (CURATOR or GUARDIAN); anything else is queued (CURATOR).
+    /// @param index Registry index.
+    /// @param n The complete new configuration.
+    function submitAsset(uint256 index, IBallastVault.AssetConfig calldata n) external {
+        ConfigLib.submitAsset(_cfg, _baseToken(), index, n, _caller());
+    }
+
+    /// @notice Applies the queued change of asset `index` once its timelock has elapsed. Anyone may call.
+    /// @param index Registry index.
+    function acceptAsset(uint256 index) external {
+        ConfigLib.acceptAsset(_cfg, index);
+    }
+
+    /// @notice Queues adapter `id` (CURATOR). Removing (adapter = 0) is instant for CURATOR or
+    ///         GUARDIAN; a lending adapter can only be removed without an open position.
+    /// @param id Adapter id (1..255).
+    /// @param adapter_ Adapter address, 0 to remove.
+    /// @param kind 1 = swap, 2 = lending.
+    function submitAdapter(uint8 id, address adapter_, uint8 kind) external {
+        ConfigLib.submitAdapter(_cfg, _baseToken(), id, adapter_, kind, _caller());
+    }
+
+    /// @notice Applies queued adapter `id` once its timelock has elapsed. Anyone may call.
+    /// @param id Adapter id.
+    function acceptAdapter(uint8 id) external {
+        ConfigLib.acceptAdapter(_cfg, id);
+    }
+
+    /// @notice Revokes a queued change (GUARDIAN or CURATOR). `what`: 1 limits, 2 fees, 3 asset, 4 adapter.
+    /// @param what Kind of change.
+    /// @param key Asset index or adapter id (ignored for limits and fees).
+    function revokePending(uint8 what, uint256 key) external {
+        ConfigLib.revokePending(_cfg, what, key, _caller());
+    }
+
+    /// @notice Timestamp from which a queued change may be accepted (0 = nothing queued).
+    /// @param what 1 limits, 2 fees, 3 asset, 4 adapter.
+    /// @param key Asset index or adapter id.
+    function pendingValidAt(uint8 what, uint256 key) external view returns (uint256) {
+        return ConfigLib.pendingValidAt(_cfg, what, key);
+    }
+
+    function _caller() internal view returns (ConfigLib.Caller memory) {
+        return
+            ConfigLib.Caller(
+                msg.sender,
+                hasRole(CURATOR_ROLE, msg.sender),
+                hasRole(GUARDIAN_ROLE, msg.sender)
+            );
+    }
+
+    function _baseToken() internal view virtual returns (address);
+
+    function _beforeFeeChange() internal virtual;
+}

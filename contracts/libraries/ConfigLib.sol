@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+// solhint-disable gas-strict-inequalities, gas-calldata-parameters, gas-small-strings, gas-indexed-events
+// (gas style hints: strict inequalities would change the documented bounds, memory/struct
+// parameters are shared with internal callers, and the EIP-712 type strings must stay verbatim.)
+
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
+import {IBallastVault} from "../interfaces/IBallastVault.sol";
+import {ILendingAdapter} from "../interfaces/IAdapter.sol";
+import {Tightening} from "./Tightening.sol";
+
+/// @title ConfigLib
+/// @notice Registry, limits, fees and adapter whitelist with timelocked loosening. External
+///         (linked) library so that the vault stays under the 24 KiB code-size limit; it runs by
+///         DELEGATECALL on the vault's storage. The caller's roles are passed in by the vault.
+library ConfigLib {
+    uint256 internal constant MAX_ASSETS = 16;
+    uint16 internal constant MAX_ENTRY_EXIT_FEE_BPS = 100;
+    uint16 internal constant MAX_MANAGEMENT_FEE_BPS = 500;
+    uint16 internal constant MAX_PERFORMANCE_FEE_BPS = 3000;
+    uint8 internal constant KIND_SWAP = 1;
+    uint8 internal constant KIND_LENDING = 2;
+
+    /// @notice `caller` may not change this: loosening needs CURATOR, GUARDIAN may only tighten.
+    error NotTightening(address caller);
+    /// @notice The queued change is not valid before `validAt`.
+    error TimelockNotElapsed(uint256 validAt, uint256 nowTs);
+    /// @notice Nothing is queued under this key.
+    error NothingPending(uint8 what, uint256 key);
+    /// @notice A fee exceeds its cap.
+    error FeeAboveCap(uint256 fee, uint256 cap);
+    /// @notice The registry already holds MAX_ASSETS assets.
+    error TooManyAssets(uint256 count);
+    /// @notice `index` is beyond the registry end.
+    error AssetIndexOutOfRange(uint256 index, uint256 count);
+    /// @notice `token` is the base asset or already registered.
+    error AssetAlreadyRegistered(address token);
+    /// @notice An asset or limits field is malformed (`field` numbers the check).
+    error InvalidConfig(uint256 field);
+    /// @notice Adapter id 0, unknown kind, occupied id, or a second lending adapter.
+    error InvalidAdapter(uint8 id, address adapter, uint8 kind);
+    /// @notice The lending adapter still holds a position.
+    error LendingPositionOpen(uint256 collateral, uint256 debt);
+
+    struct PendingLimits {
+        IBallastVault.Limits value;
+        uint64 validAt;
+    }
+    struct PendingFees {
+        IBallastVault.FeeConfig value;
+        uint64 validAt;
+    }
+    struct PendingAsset {
+        IBallastVault.AssetConfig value;
+        uint64 validAt;
+    }
+    struct PendingAdapter {
+        IBallastVault.AdapterConfig value;
+        uint64 validAt;
+    }
+
+    /// @notice The configuration's storage.
+    struct Layout {
+        uint256 curatorTimelock;
+        IBallastVault.AssetConfig[] assets;
+        uint8[] tokenDecimals;
+        uint8[] feedDecimals;
+        mapping(address token => uint256 indexPlusOne) assetIndex;
+        IBallastVault.Limits limits;
+        IBallastVault.FeeConfig fees;
+        mapping(uint8 id => IBallastVault.AdapterConfig) adapters;
+        address lendingAdapter;
+        PendingLimits pendingLimits;
+        PendingFees pendingFees;
+        mapping(uint256 index => PendingAsset) pendingAsset;
+        mapping(uint8 id => PendingAdapter) pendingAdapter;
+    }
+
+    /// @notice Roles of the caller, as the vault sees them.
+    struct Caller {
+        address account;
+        bool curator;
+        bool guardian;
+    }
+
+    /// @notice Validates and stores the initial limits and fees.
+    function init(
+        Layout storage s,
+        uint256 timelock,
+        IBallastVault.Limits memory lim,
+        IBallastVault.FeeConfig memory f
+    ) external {
+        validateLimits(lim);
+        validateFees(f);
+        s.curatorTimelock = timelock;
+        s.limits = lim;
+        s.fees = f;
+    }
+
+    /// @notice Tightening applies at once (CURATOR or GUARDIAN); a loosening by the CURATOR is queued.
+    function submitLimits(Layout storage s, IBallastVault.Limits calldata n, Caller memory c) external {
+        validateLimits(n);
+        if (Tightening.limits(s.limits, n) && (c.curator || c.guardian)) {
+            s.limits = n;
+            emit IBallastVault.LimitsSet(n);
+            return;
+        }
+        if (!c.curator) revert NotTightening(c.account);
+        uint64 validAt = uint64(block.timestamp + s.curatorTimelock);
+        s.pendingLimits = PendingLimits(n, validAt);
+        emit IBallastVault.LimitsSubmitted(n, validAt);
+    }
+
+    /// @notice Applies the queued limits once their timelock has elapsed.
+    function acceptLimits(Layout storage s) external {
+        PendingLimits memory p = s.pendingLimits;
+        _checkValidAt(p.validAt, 1, 0);
+        delete s.pendingLimits;
+        s.limits = p.value;
+        emit IBallastVault.LimitsSet(p.value);
+    }
+
+    /// @notice Queues a fee change (CURATOR only; every fee change waits the timelock).
+    function submitFees(Layout storage s, IBallastVault.FeeConfig calldata n, Caller memory c) external {
+        if (!c.curator) revert NotTightening(c.account);
+        validateFees(n);
+        uint64 validAt = uint64(block.timestamp + s.curatorTimelock);
+        s.pendingFees = PendingFees(n, validAt);
+        emit IBallastVault.FeesSubmitted(n, validAt);
+    }
+
+    /// @notice Applies the queued fees once their timelock has elapsed (the vault accrues first).
+    function acceptFees(Layout storage s) external {
+        PendingFees memory p = s.pendingFees;
+        _checkValidAt(p.validAt, 2, 0);
+        delete s.pendingFees;
+        s.fees = p.value;
+        emit IBallastVault.FeesSet(p.value);
+    }
+
+    /// @notice Configures asset `index` (index == count adds one); tightening is instant.
+    function submitAsset(
+        Layout storage s,
+        address base,
+        uint256 index,
+        IBallastVault.AssetConfig calldata n,
+        Caller memory c
+    ) external {
+        uint256 count = s.assets.length;
+        if (index > count) revert AssetIndexOutOfRange(index, count);
+        _validateAsset(n);
+        if (index < count && Tightening.asset(s.assets[index], n) && (c.curator || c.guardian)) {
+            s.assets[index] = n;
+            emit IBallastVault.AssetSet(index, n);
+            return;
+        }
+        if (!c.curator) revert NotTightening(c.account);
+        if (index == count) {
+            if (count >= MAX_ASSETS) revert TooManyAssets(count);
+            if (s.assetIndex[n.token] != 0 || n.token == base) revert AssetAlreadyRegistered(n.token);
+        } else if (n.token != s.assets[index].token) {
+            revert InvalidConfig(100);
+        }
+        uint64 validAt = uint64(block.timestamp + s.curatorTimelock);
+        s.pendingAsset[index] = PendingAsset(n, validAt);
+        emit IBallastVault.AssetSubmitted(index, n, validAt);
+    }
+
+    /// @notice Applies the queued change of asset `index` once its timelock has elapsed.
+    function acceptAsset(Layout storage s, uint256 index) external {
+        PendingAsset memory p = s.pendingAsset[index];
+        _checkValidAt(p.validAt, 3, index);
+        delete s.pendingAsset[index];
+        uint256 count = s.assets.length;
+        if (index == count) {
+            if (count >= MAX_ASSETS) revert TooManyAssets(count);
+            if (s.assetIndex[p.value.token] != 0) revert AssetAlreadyRegistered(p.value.token);
+            s.assets.push(p.value);
+            s.tokenDecimals.push(IERC20Metadata(p.value.token).decimals());
+            s.feedDecimals.push(AggregatorV3Interface(p.value.feed).decimals());
+            s.assetIndex[p.value.token] = count + 1;
+        } else {
+            if (index > count) revert AssetIndexOutOfRange(index, count);
+            s.assets[index] = p.value;
+            s.feedDecimals[index] = AggregatorV3Interface(p.value.feed).decimals();
+        }
+        emit IBallastVault.AssetSet(index, p.value);
+    }
+
+    /// @notice Queues adapter `id` (CURATOR); removing (adapter 0) is instant for CURATOR or GUARDIAN.
+    function submitAdapter(
+        Layout storage s,
+        address base,
+        uint8 id,
+        address adapter,
+        uint8 kind,
+        Caller memory c
+    ) external {
+        if (id == 0) revert InvalidAdapter(id, adapter, kind);
+        if (adapter == address(0)) {
+            if (!c.curator && !c.guardian) revert NotTightening(c.account);
+            address old = s.adapters[id].adapter;
+            if (old != address(0) && old == s.lendingAdapter) {
+                uint256 coll = ILendingAdapter(old).collateralOf(base);
+                uint256 debt = lendingDebtAmount(s);
+                if (coll != 0 || debt != 0) revert LendingPositionOpen(coll, debt);
+                s.lendingAdapter = address(0);
+            }
+            delete s.adapters[id];
+            emit IBallastVault.AdapterSet(id, address(0), 0);
+            return;
+        }
+        if (!c.curator) revert NotTightening(c.account);
+        if (kind != KIND_SWAP && kind != KIND_LENDING) revert InvalidAdapter(id, adapter, kind);
+        uint64 validAt = uint64(block.timestamp + s.curatorTimelock);
+        s.pendingAdapter[id] = PendingAdapter(IBallastVault.AdapterConfig(adapter, kind), validAt);
+        emit IBallastVault.AdapterSubmitted(id, adapter, kind, validAt);
+    }
+
+    /// @notice Applies queued adapter `id` once its timelock has elapsed.
+    function acceptAdapter(Layout storage s, uint8 id) external {
+        PendingAdapter memory p = s.pendingAdapter[id];
+        _checkValidAt(p.validAt, 4, id);
+        delete s.pendingAdapter[id];
+        if (s.adapters[id].adapter != address(0)) revert InvalidAdapter(id, p.value.adapter, p.value.kind);
+        if (p.value.kind == KIND_LENDING) {
+            if (s.lendingAdapter != address(0)) revert InvalidAdapter(id, p.value.adapter, p.value.kind);
+            s.lendingAdapter = p.value.adapter;
+        }
+        s.adapters[id] = p.value;
+        emit IBallastVault.AdapterSet(id, p.value.adapter, p.value.kind);
+    }
+
+    /// @notice Revokes a queued change (GUARDIAN or CURATOR). `what`: 1 limits, 2 fees, 3 asset, 4 adapter.
+    function revokePending(Layout storage s, uint8 what, uint256 key, Caller memory c) external {
+        if (!c.curator && !c.guardian) revert NotTightening(c.account);
+        if (what == 1) delete s.pendingLimits;
+        else if (what == 2) delete s.pendingFees;
+        else if (what == 3) delete s.pendingAsset[key];
+        else if (what == 4) delete s.pendingAdapter[uint8(key)];
+        else revert NothingPending(what, key);
+        emit IBallastVault.PendingRevoked(what, key);
+    }
+
+    /// @notice Timestamp from which a queued change may be accepted (0 = nothing queued).
+    function pendingValidAt(Layout storage s, uint8 what, uint256 key) external view returns (uint256) {
+        if (what == 1) return s.pendingLimits.validAt;
+        if (what == 2) return s.pendingFees.validAt;
+        if (what == 3) return s.pendingAsset[key].validAt;
+        return s.pendingAdapter[uint8(key)].validAt;
+    }
+
+    /// @dev Σ debt (token units) of the lending adapter over the registry.
+    function lendingDebtAmount(Layout storage s) internal view returns (uint256 total) {
+        address la = s.lendingAdapter;
+        if (la == address(0)) return 0;
+        uint256 n = s.assets.length;
+        for (uint256 i; i < n; ++i) total += ILendingAdapter(la).debtOf(s.assets[i].token);
+    }
+
+    function _checkValidAt(uint64 validAt, uint8 what, uint256 key) private view {
+        if (validAt == 0) revert NothingPending(what, key);
+        if (block.timestamp < validAt) revert TimelockNotElapsed(validAt, block.timestamp);
+    }
+
+    /// @dev Reverts with InvalidConfig(field) on a malformed limits struct.
+    function validateLimits(IBallastVault.Limits memory lim) internal pure {
+        if (lim.maxSlippageBps > 10_000) revert InvalidConfig(1);
+        if (lim.maxLossPerRebalanceBps > 10_000) revert InvalidConfig(2);
+        if (lim.lossBudgetBps > 10_000) revert InvalidConfig(3);
+        if (lim.lossWindow == 0) revert InvalidConfig(4);
+        if (lim.minHealthFactor < 1e18) revert InvalidConfig(5);
+        if (lim.circuitBreakerDropBps > 10_000) revert InvalidConfig(6);
+        if (lim.circuitBreakerWindow == 0) revert InvalidConfig(7);
+    }
+
+    /// @dev Reverts with FeeAboveCap on a fee above its cap.
+    function validateFees(IBallastVault.FeeConfig memory f) internal pure {
+        if (f.entryFeeBps > MAX_ENTRY_EXIT_FEE_BPS) revert FeeAboveCap(f.entryFeeBps, MAX_ENTRY_EXIT_FEE_BPS);
+        if (f.exitFeeBps > MAX_ENTRY_EXIT_FEE_BPS) revert FeeAboveCap(f.exitFeeBps, MAX_ENTRY_EXIT_FEE_BPS);
+        if (f.managementFeeBps > MAX_MANAGEMENT_FEE_BPS) {
+            revert FeeAboveCap(f.managementFeeBps, MAX_MANAGEMENT_FEE_BPS);
+        }
+        if (f.performanceFeeBps > MAX_PERFORMANCE_FEE_BPS) {
+            revert FeeAboveCap(f.performanceFeeBps, MAX_PERFORMANCE_FEE_BPS);
+        }
+    }
+
+    function _validateAsset(IBallastVault.AssetConfig memory a) private pure {
+        if (a.token == address(0) || a.feed == address(0)) revert InvalidConfig(10);
+        if (a.heartbeat == 0) revert InvalidConfig(11);
+        if (a.maxWeightBps > 10_000) revert InvalidConfig(12);
+        if (a.minNetDeltaBps > a.maxNetDeltaBps) revert InvalidConfig(13);
+        if (a.maxPrice != 0 && a.minPrice > a.maxPrice) revert InvalidConfig(14);
+    }
+}
