@@ -1,0 +1,65 @@
+/**
+ * `npm run bench`: runs every benchmark in one process and rewrites its section of BENCHMARKS.md.
+ * `npm run bench -- risk derivatives` runs only the named sections.
+ * Toolchain figures (install, compile, deploy, test suite) come from `bash scripts/bench-toolchain.sh`.
+ */
+import path from "node:path";
+import { writeBenchSection } from "./lib/benchmarks-md.ts";
+
+interface Section {
+  name: string;
+  title: string;
+  command: string;
+  run: () => Promise<string>;
+}
+
+const SECTIONS: Section[] = [
+  {
+    name: "decision",
+    title: "Keeper decision latency, N = 10 (estimation + optimization + planning)",
+    command: "npm run bench -- decision",
+    run: async () => {
+      const { measureDecision, decisionTable } = await import("../keeper/bench/decision.bench.ts");
+      return decisionTable(await measureDecision());
+    },
+  },
+  {
+    name: "optimizers",
+    title: "Optimizers vs portfolio-allocation 0.0.11 (keeper/src/optimize)",
+    command: "npm run bench -- optimizers",
+    run: async () => {
+      const { runOptimizerBench, benchTable } = await import("../keeper/bench/optimizers.bench.ts");
+      return benchTable(await runOptimizerBench());
+    },
+  },
+  {
+    name: "risk",
+    title: "Covariance estimation (keeper/src/risk)",
+    command: "npm run bench -- risk",
+    run: async () => {
+      const { measureRiskBench, formatRiskBench } = await import("../keeper/bench/risk.bench.ts");
+      return formatRiskBench(await measureRiskBench());
+    },
+  },
+  {
+    name: "derivatives",
+    title: "Derivatives analytics (keeper/src/derivatives)",
+    command: "npm run bench -- derivatives",
+    run: async () => {
+      const { measureDerivatives, toMarkdown } =
+        await import("../keeper/bench/derivatives.bench.ts");
+      return toMarkdown(measureDerivatives());
+    },
+  },
+];
+
+const wanted = process.argv.slice(2);
+const file = path.resolve(import.meta.dirname, "..", "BENCHMARKS.md");
+for (const s of SECTIONS) {
+  if (wanted.length > 0 && !wanted.includes(s.name)) continue;
+  console.log(`▶ ${s.title}`);
+  const body = await s.run();
+  console.log(body);
+  writeBenchSection(file, s.name, s.title, `Reproduce: \`${s.command}\`\n\n${body}`);
+}
+console.log(`BENCHMARKS.md updated (${wanted.length > 0 ? wanted.join(", ") : "all sections"}).`);
