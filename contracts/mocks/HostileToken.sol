@@ -7,7 +7,7 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 /// @notice TEST ONLY. An ERC-20 whose transfers call back into a target (like an ERC-777 hook),
 ///         to prove the vault's re-entrancy guards. Records whether each re-entry succeeded.
 contract HostileToken is ERC20 {
-    address public target;
+    address public hookTarget;
     bytes public payload;
     bool public attempted;
     bool public reentered;
@@ -22,15 +22,15 @@ contract HostileToken is ERC20 {
 
     /// @notice Arms the hook: the next transfer calls `target` with `payload`.
     function arm(address target_, bytes calldata payload_) external {
-        target = target_;
+        hookTarget = target_;
         payload = payload_;
     }
 
     function _update(address from, address to, uint256 value) internal override {
         super._update(from, to, value);
-        address t = target;
+        address t = hookTarget;
         if (t != address(0) && from != address(0)) {
-            target = address(0);
+            hookTarget = address(0);
             attempted = true;
             // solhint-disable-next-line avoid-low-level-calls
             (bool ok, bytes memory ret) = t.call(payload);

@@ -23,7 +23,7 @@
 import type { Matrix, Vector } from "../math/linalg.ts";
 import type { AbsForm } from "./portfolio.ts";
 import type { QpProblem, SparseRow } from "./qp.ts";
-import { solveQp } from "./qp.ts";
+import { generalSolver, solveQp } from "./qp.ts";
 import {
   checkDims,
   normalizeConstraints,
@@ -54,7 +54,7 @@ export function sharpeRatio(w: Vector, mu: Vector, cov: Matrix, riskFree = 0): n
 export function maxSharpe(
   input: MaxSharpeInput,
   constraints: PortfolioConstraints,
-  opts: SolveOptions,
+  opts: SolveOptions = {},
 ): OptimizerResult {
   const n = checkDims(input.cov, input.mu);
   const c = normalizeConstraints(n, constraints);
@@ -67,7 +67,7 @@ export function maxSharpe(
       weights: c.fullyInvested ? w.map(() => NaN) : w,
       cash: c.fullyInvested ? NaN : 1,
       objective: NaN,
-      solver: opts.solver,
+      solver: generalSolver(opts),
       status: "no-positive-excess-return",
       constraintViolation: c.fullyInvested ? NaN : constraintViolation(w, c),
       volatility: c.fullyInvested ? NaN : 0,
@@ -140,7 +140,7 @@ export function maxSharpe(
     rows,
   };
   let solvedP = p;
-  if (opts.solver === "quadprog" && nv > n) {
+  if (generalSolver(opts) === "quadprog" && nv > n) {
     if (cash) {
       const prox = [kIdx, ...(c.turnover ? idx.map((i) => tOff + i) : [])];
       solvedP = strictEquivalent(p, [], prox);

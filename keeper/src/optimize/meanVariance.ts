@@ -11,7 +11,7 @@
  */
 import type { Matrix, Vector } from "../math/linalg.ts";
 import type { QpProblem, QpSolution, SparseRow } from "./qp.ts";
-import { kktResiduals, solveQp } from "./qp.ts";
+import { generalSolver, kktResiduals, solveQp } from "./qp.ts";
 import type { NormalizedConstraints } from "./portfolio.ts";
 import {
   budgetAndTurnoverRows,
@@ -55,7 +55,8 @@ export interface SolvedQp {
 }
 
 /**
- * Solve a weight-space QP with either solver. quadprog gets the exactly equivalent strictly convex
+ * Solve a weight-space QP with the chosen solver ("active-set" by default; with a turnover limit
+ * it falls back, see {@link generalSolver}). quadprog gets the exactly equivalent strictly convex
  * form when turnover auxiliaries are present; `p` in the result is the problem it solved, so KKT
  * residuals are those of that (equivalent) problem.
  */
@@ -64,7 +65,7 @@ export function solveWeightQp(
   c: NormalizedConstraints,
   opts: SolveOptions,
 ): SolvedQp {
-  if (opts.solver === "quadprog" && c.turnover) {
+  if (c.turnover && generalSolver(opts) === "quadprog") {
     const forms = c.turnover.current.map((w0i, i) => {
       const a = new Array<number>(c.n).fill(0);
       a[i] = 1;
@@ -92,7 +93,7 @@ export interface MinVarianceInput {
 export function minVariance(
   input: MinVarianceInput,
   constraints: PortfolioConstraints,
-  opts: SolveOptions,
+  opts: SolveOptions = {},
 ): OptimizerResult {
   const n = checkDims(input.cov, input.mu);
   const c = normalizeConstraints(n, constraints);
@@ -148,7 +149,7 @@ export function certaintyEquivalent(
 export function meanVariance(
   input: MeanVarianceInput,
   constraints: PortfolioConstraints,
-  opts: SolveOptions,
+  opts: SolveOptions = {},
 ): OptimizerResult {
   const n = checkDims(input.cov, input.mu);
   const c = normalizeConstraints(n, constraints);

@@ -11,7 +11,7 @@
  */
 import type { Matrix, Vector } from "../math/linalg.ts";
 import type { QpProblem, SparseRow } from "./qp.ts";
-import { kktResiduals, solveQp } from "./qp.ts";
+import { generalSolver, kktResiduals, solveQp } from "./qp.ts";
 import {
   budgetAndTurnoverRows,
   cleanWeights,
@@ -63,7 +63,7 @@ export function minCvar(
   constraints: PortfolioConstraints,
   opts: SolveOptions,
 ): OptimizerResult {
-  if (opts.solver !== "highs")
+  if (generalSolver(opts) !== "highs")
     throw new OptimizerError("UNSUPPORTED", "min-CVaR is an LP: use solver 'highs'");
   const T = input.scenarios.length;
   if (T === 0) throw new OptimizerError("INVALID_INPUT", "no scenarios");

@@ -12,6 +12,7 @@
  */
 import quadprog from "quadprog";
 import type { Matrix, Vector } from "../math/linalg.ts";
+import { fitsActiveSet, solveWithActiveSet } from "./active-set.ts";
 import { OptimizerError } from "./types.ts";
 import type { HighsLike, OptimizerStatus, QpSolverName, SolveOptions } from "./types.ts";
 
@@ -150,13 +151,25 @@ export function kktMax(k: KktResiduals): number {
 }
 
 /**
- * Solve `p` with the chosen back end. For quadprog the Hessian must be positive definite over all
- * n variables (callers pass a strictly convex equivalent, see `strict` in the optimizers); LPs
- * (empty Q) are rejected with UNSUPPORTED. Never throws for solver outcomes: those are reported
- * in `status`.
+ * The general-purpose back end used for `opts`: the named one, or for "active-set" (and the
+ * default) HiGHS when a runtime is given, else quadprog.
+ */
+export function generalSolver(opts: SolveOptions): "highs" | "quadprog" {
+  if (opts.solver === "highs" || opts.solver === "quadprog") return opts.solver;
+  return opts.highs ? "highs" : "quadprog";
+}
+
+/**
+ * Solve `p` with the chosen back end. "active-set" (the default) handles box + budget problems
+ * (see {@link fitsActiveSet}) and hands anything else to {@link generalSolver}. For quadprog the
+ * Hessian must be positive definite over all n variables (callers pass a strictly convex
+ * equivalent, see `strict` in the optimizers); LPs (empty Q) are rejected with UNSUPPORTED. Never
+ * throws for solver outcomes: those are reported in `status`.
  */
 export function solveQp(p: QpProblem, opts: SolveOptions): QpSolution {
-  if (opts.solver === "highs") {
+  if ((opts.solver ?? "active-set") === "active-set" && fitsActiveSet(p))
+    return solveWithActiveSet(p);
+  if (generalSolver(opts) === "highs") {
     if (!opts.highs)
       throw new OptimizerError("MISSING_SOLVER", "solver 'highs' needs a loaded HiGHS runtime");
     return solveWithHighs(p, opts.highs, opts.highsOptions);

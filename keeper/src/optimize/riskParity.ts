@@ -7,10 +7,10 @@
  * The optimality condition x_i(Σx)_i = b_i makes every risk contribution RC_i = w_i(Σw)_i equal.
  * Solved first by cyclical coordinate descent (Griveau-Billion, Richard & Roncalli 2013: each
  * coordinate is the positive root of Σ_ii x² + (Σx)_{−i} x − b_i = 0, O(N) per coordinate with an
- * incrementally updated Σx), which is cheap and usually converges in tens of sweeps; if it has not
- * reached the tolerance after `maxSweeps`, damped Newton finishes (F/min b is self-concordant:
+ * read-only dot product per coordinate), which is cheap and usually converges in 15–25 sweeps; if it
+ * has not reached 1e-10 after 60 sweeps, damped Newton finishes (F/min b is self-concordant:
  * step 1/(1+λ) while the Newton decrement λ > 0.25, then full steps; one Cholesky of
- * Σ + diag(b/x²) per step). CCD stops when max_i |x_i(Σx)_i/b_i − 1| ≤ 1e-12, Newton at 1e-14.
+ * Σ + diag(b/x²) per step). CCD stops when max_i |x_i(Σx)_i/b_i − 1| ≤ 1e-10, Newton at 1e-14.
  *
  * Box caps: ERC ignores them. When the ERC weights exceed a cap
  *  - with cash allowed, the risky weights are scaled by min_i u_i/w_i (contributions stay equal,
@@ -47,7 +47,10 @@ export function ercDispersion(w: Vector, cov: Matrix): number {
 
 /**
  * Cyclical coordinate descent on Spinu's objective; returns x, the sweeps used and whether the
- * relative risk-budget error reached `tol`.
+ * relative risk-budget error reached `tol`. Each coordinate recomputes (Σx)_i as a read-only dot
+ * product over a flat copy of Σ (O(N), cheaper than an axpy update of Σx); the sweep's largest
+ * pre-update error max_i |x_i(Σx)_i/b_i − 1| is the convergence test. Start: x ∝ 1/σ scaled so that
+ * xᵀΣx = Σb (the fixed point's scale).
  */
 export function spinuCcd(
   cov: Matrix,
@@ -56,36 +59,42 @@ export function spinuCcd(
   maxSweeps = 500,
 ): { x: Vector; sweeps: number; converged: boolean } {
   const n = cov.length;
-  const S = cov.map((r) => Float64Array.from(r));
+  const S = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const r = cov[i];
+    for (let j = 0; j < n; j++) S[i * n + j] = r[j];
+  }
   const x = new Float64Array(n);
   for (let i = 0; i < n; i++) x[i] = 1 / Math.sqrt(cov[i][i]);
-  const sx = new Float64Array(n);
+  let q = 0;
+  let sb = 0;
   for (let i = 0; i < n; i++) {
     let s = 0;
-    const row = S[i];
-    for (let j = 0; j < n; j++) s += row[j] * x[j];
-    sx[i] = s;
+    for (let j = 0; j < n; j++) s += S[i * n + j] * x[j];
+    q += x[i] * s;
+    sb += b[i];
   }
+  const c0 = Math.sqrt(sb / q);
+  for (let i = 0; i < n; i++) x[i] *= c0;
   let sweeps = 0;
   let converged = false;
-  for (; sweeps < maxSweeps; sweeps++) {
+  while (sweeps < maxSweeps) {
+    sweeps++;
     let worst = 0;
-    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs((x[i] * sx[i]) / b[i] - 1));
+    for (let i = 0; i < n; i++) {
+      const o = i * n;
+      let s = 0;
+      for (let j = 0; j < n; j++) s += S[o + j] * x[j];
+      const xi = x[i];
+      const e = Math.abs((xi * s) / b[i] - 1);
+      if (e > worst) worst = e;
+      const sii = S[o + i];
+      const p = s - sii * xi;
+      x[i] = (-p + Math.sqrt(p * p + 4 * sii * b[i])) / (2 * sii);
+    }
     if (worst <= tol) {
       converged = true;
       break;
-    }
-    for (let i = 0; i < n; i++) {
-      const row = S[i];
-      const sii = row[i];
-      const p = sx[i] - sii * x[i];
-      const xi = (-p + Math.sqrt(p * p + 4 * sii * b[i])) / (2 * sii);
-      const dx = xi - x[i];
-      if (dx !== 0) {
-        // Σ is symmetric: column i equals row i.
-        for (let j = 0; j < n; j++) sx[j] += row[j] * dx;
-        x[i] = xi;
-      }
     }
   }
   return { x: Array.from(x), sweeps, converged };
@@ -211,7 +220,9 @@ export function riskParity(
     throw new OptimizerError("INVALID_INPUT", "risk budgets must be > 0");
   const total = raw.reduce((a, b) => a + b, 0);
   const b = raw.map((v) => v / total);
-  const ccd = spinuCcd(input.cov, b, 1e-12);
+  // CCD to 1e-10 (ERC dispersion ~1e-10, well inside the 1e-8 target); when it converges slowly
+  // (strongly coupled covariances) Newton takes over after 60 sweeps.
+  const ccd = spinuCcd(input.cov, b, 1e-10, 60);
   const { x, iterations } = ccd.converged
     ? { x: ccd.x, iterations: ccd.sweeps }
     : (() => {

@@ -9,8 +9,12 @@ import type { Matrix, Vector } from "../math/linalg.ts";
 import type { KktResiduals } from "./qp.ts";
 import type { Highs } from "highs";
 
-/** Which dense QP solver handles a QP-shaped problem. */
-export type QpSolverName = "highs" | "quadprog";
+/**
+ * Which dense QP solver handles a QP-shaped problem. "active-set" is the purpose-built box + budget
+ * solver of active-set.ts; problems outside that family (turnover, return floor, max Sharpe's
+ * rows) fall back to HiGHS when a runtime is given, else to quadprog.
+ */
+export type QpSolverName = "highs" | "quadprog" | "active-set";
 
 /** Which algorithm produced a result (QP solvers, or risk parity's coordinate descent + Newton). */
 export type SolverName = QpSolverName | "ccd-newton";
@@ -54,9 +58,12 @@ export interface PortfolioConstraints {
   readonly targetVol?: number;
 }
 
-/** How a QP-shaped problem is solved. `highs` is required when `solver` is "highs". */
+/**
+ * How a QP-shaped problem is solved. `highs` is required when `solver` is "highs" (and for
+ * min-CVaR). Default solver: "active-set" (with its fallback, see {@link QpSolverName}).
+ */
 export interface SolveOptions {
-  readonly solver: QpSolverName;
+  readonly solver?: QpSolverName;
   /** A loaded HiGHS runtime (see createHighs in highs.ts); never a hidden global. */
   readonly highs?: HighsLike;
   /** Extra HiGHS options (e.g. `{ solver: "ipm" }` for LPs). */
