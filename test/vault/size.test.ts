@@ -8,6 +8,7 @@ const CONTRACTS = [
   "BallastVault.sol/BallastVault",
   "BallastLens.sol/BallastLens",
   "adapters/UniswapV3SwapAdapter.sol/UniswapV3SwapAdapter",
+  "adapters/AaveV3Adapter.sol/AaveV3Adapter",
   "libraries/ConfigLib.sol/ConfigLib",
   "libraries/RebalanceLib.sol/RebalanceLib",
   "libraries/PriceLib.sol/PriceLib",

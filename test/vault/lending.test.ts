@@ -1,0 +1,512 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import type { Contract } from "ethers";
+import { LOCAL_STACK } from "../../deploy/config/local.ts";
+import { deployLocalStack } from "../../deploy/lib/localStack.ts";
+import {
+  LENDING_OP,
+  encodeLendingData,
+  encodeSwapData,
+  encodeV3Path,
+  signPlan,
+} from "../../keeper/src/planner/eip712.ts";
+import type { Action, Plan } from "../../keeper/src/planner/types.ts";
+
+/**
+ * The Aave V3 lending adapter (kind 2) on the real local stack (Aave core-v3 1.19.3, Uniswap V3
+ * npm bytecode, Chainlink mock feeds): delta hedges, NAV with collateral and debt (§5), the
+ * health-factor / leverage / net-delta checks of §6 step 8 with their values, unwinding and the
+ * in-kind exit while a position is open.
+ */
+
+const USDC = (n: bigint) => n * 10n ** 6n;
+const WETH = (n: bigint) => n * 10n ** 18n;
+const WAD = 10n ** 18n;
+const MAX_UINT = 2n ** 256n - 1n;
+const MIN_HF = 1_200_000_000_000_000_000n;
+const WETH_FEE = LOCAL_STACK.uniswap.pools.weth.fee;
+const BAND = { min: -2_000, max: 6_000 };
+
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+
+/** Stack contracts are Ignition-typed; the tests call them through ethers' dynamic Contract. */
+function dyn(contract: unknown): Contract {
+  return contract as Contract;
+}
+
+/** floor(a / b) and ceil(a / b) for non-negative bigints. */
+const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
+
+async function setup() {
+  const stack = await deployLocalStack(connection);
+  const [admin, curator, guardian, keeper, alice, attacker] = await ethers.getSigners();
+  const libs: Record<string, string> = {};
+  for (const name of ["ConfigLib", "RebalanceLib", "PriceLib", "PlanHashing"]) {
+    libs[name] = await (await ethers.deployContract(name)).getAddress();
+  }
+  const limits = {
+    depositCap: 10n ** 30n,
+    maxSlippageBps: 100,
+    maxLossPerRebalanceBps: 100,
+    lossBudgetBps: 300,
+    lossWindow: 86_400,
+    maxTurnoverBps: 20_000,
+    maxLeverageBps: 20_000,
+    minHealthFactor: MIN_HF,
+    rebalanceCooldown: 0,
+    circuitBreakerDropBps: 2_000,
+    circuitBreakerWindow: 86_400,
+  };
+  const usdc = dyn(stack.usdc);
+  const weth = dyn(stack.weth);
+  const usdcAddr = await usdc.getAddress();
+  const wethAddr = await weth.getAddress();
+  const vault = await ethers.deployContract(
+    "BallastVault",
+    [
+      {
+        base: usdcAddr,
+        name: "Ballast USDC",
+        symbol: "bUSDC",
+        admin: admin.address,
+        curatorTimelock: 0,
+        limits,
+        fees: {
+          recipient: ethers.ZeroAddress,
+          entryFeeBps: 0,
+          exitFeeBps: 0,
+          managementFeeBps: 0,
+          performanceFeeBps: 0,
+        },
+        baseFeed: {
+          feed: await stack.usdcUsd.getAddress(),
+          heartbeat: 86_400,
+          minPrice: 0,
+          maxPrice: 0,
+        },
+        sequencer: { feed: ethers.ZeroAddress, gracePeriod: 0 },
+      },
+    ],
+    { libraries: libs },
+  );
+  const vaultAddr = await vault.getAddress();
+  await vault.grantRole(await vault.CURATOR_ROLE(), curator.address);
+  await vault.grantRole(await vault.GUARDIAN_ROLE(), guardian.address);
+  await vault.grantRole(await vault.KEEPER_SIGNER_ROLE(), keeper.address);
+
+  const swapAdapter = await ethers.deployContract("UniswapV3SwapAdapter", [
+    vaultAddr,
+    await stack.swapRouter02.getAddress(),
+  ]);
+  const aave = await ethers.deployContract("AaveV3Adapter", [
+    vaultAddr,
+    await stack.pool.getAddress(),
+  ]);
+  const aaveAddr = await aave.getAddress();
+  await vault.connect(curator).submitAdapter(1, await swapAdapter.getAddress(), 1);
+  await vault.acceptAdapter(1);
+  await vault.connect(curator).submitAdapter(2, aaveAddr, 2);
+  await vault.acceptAdapter(2);
+  const wethConfig = {
+    token: wethAddr,
+    feed: await stack.wethUsd.getAddress(),
+    heartbeat: 86_400,
+    enabled: true,
+    maxWeightBps: 6_000,
+    minNetDeltaBps: BAND.min,
+    maxNetDeltaBps: BAND.max,
+    minPrice: 0,
+    maxPrice: 0,
+  };
+  await vault.connect(curator).submitAsset(0, wethConfig);
+  await vault.acceptAsset(0);
+
+  await usdc.mint(alice.address, USDC(1_000_000n));
+  await dyn(usdc.connect(alice)).approve(vaultAddr, USDC(1_000_000n));
+  await vault.connect(alice).deposit(USDC(1_000_000n), alice.address);
+
+  const chainId = (await ethers.provider.getNetwork()).chainId;
+  const riskChecks = await ethers.getContractAt("RiskChecks", vaultAddr);
+  const configLib = await ethers.getContractAt("ConfigLib", vaultAddr);
+
+  return {
+    stack,
+    usdc,
+    weth,
+    usdcAddr,
+    wethAddr,
+    vault,
+    vaultAddr,
+    aave,
+    aaveAddr,
+    swapAdapter,
+    admin,
+    curator,
+    guardian,
+    keeper,
+    alice,
+    attacker,
+    limits,
+    wethConfig,
+    chainId,
+    riskChecks,
+    configLib,
+  };
+}
+
+type Setup = Awaited<ReturnType<typeof setup>>;
+
+/** Swap action on adapter 1 along tokenIn → tokenOut (the WETH/USDC pool). */
+function swap(s: Setup, tokenIn: string, tokenOut: string, amountIn: bigint): Action {
+  return {
+    adapterId: 1,
+    data: encodeSwapData(encodeV3Path([tokenIn, tokenOut], [WETH_FEE]), amountIn, 0n),
+  };
+}
+
+/** Lending action on adapter 2. */
+function lend(op: (typeof LENDING_OP)[keyof typeof LENDING_OP], asset: string, amount: bigint) {
+  return { adapterId: 2, data: encodeLendingData(op, asset, amount) };
+}
+
+/** A plan with the next nonce; weights unchecked unless overridden. */
+async function makePlan(s: Setup, actions: Action[], overrides: Partial<Plan> = {}) {
+  const latest = await ethers.provider.getBlock("latest");
+  return {
+    nonce: await s.vault.nextNonce(),
+    deadline: BigInt(latest!.timestamp) + 3_600n,
+    actions,
+    expectedWeightsBps: [0n],
+    weightToleranceBps: 10_000n,
+    slippageBps: 100n,
+    ...overrides,
+  } satisfies Plan;
+}
+
+async function signed(s: Setup, p: Plan): Promise<string> {
+  return (await signPlan(p, s.keeper, s.chainId, s.vaultAddr)).signature;
+}
+
+/** The delta hedge: buy ~300k of WETH, supply 400k USDC, borrow 50 WETH and sell it. */
+function hedgeActions(s: Setup): Action[] {
+  return [
+    swap(s, s.usdcAddr, s.wethAddr, USDC(300_000n)),
+    lend(LENDING_OP.SUPPLY, s.usdcAddr, USDC(400_000n)),
+    lend(LENDING_OP.BORROW, s.wethAddr, WETH(50n)),
+    swap(s, s.wethAddr, s.usdcAddr, WETH(50n)),
+  ];
+}
+
+/** value_i / debtValue_i of §4 for WETH at a WETH answer `pW` and USDC answer `pB`. */
+function conv(pW: bigint, pB: bigint) {
+  const num = pW * 10n ** (6n + 8n);
+  const den = pB * 10n ** (18n + 8n);
+  return {
+    value: (amount: bigint) => (amount * num) / den,
+    debtValue: (amount: bigint) => ceilDiv(amount * num, den),
+  };
+}
+
+/** Every NAV input read at one block, so that interest cannot move between reads. */
+async function snapshotState(s: Setup, blockTag?: number) {
+  const tag = blockTag ?? (await ethers.provider.getBlockNumber());
+  const o = { blockTag: tag };
+  const pW = (await dyn(s.stack.wethUsd).latestRoundData(o))[1] as bigint;
+  const pB = (await dyn(s.stack.usdcUsd).latestRoundData(o))[1] as bigint;
+  const [, , , , , hf] = await dyn(s.stack.pool).getUserAccountData(s.aaveAddr, o);
+  return {
+    blockTag: tag,
+    pW,
+    pB,
+    idle: ((await s.usdc.balanceOf(s.vaultAddr, o)) as bigint) - (await s.vault.reservedAssets(o)),
+    coll: (await s.aave.collateralOf(s.usdcAddr, o)) as bigint,
+    aUsdc: (await dyn(s.stack.aUSDC).balanceOf(s.aaveAddr, o)) as bigint,
+    bal: (await s.weth.balanceOf(s.vaultAddr, o)) as bigint,
+    debt: (await s.aave.debtOf(s.wethAddr, o)) as bigint,
+    vDebt: (await dyn(s.stack.variableDebtWETH).balanceOf(s.aaveAddr, o)) as bigint,
+    nav: (await s.vault.totalAssets(o)) as bigint,
+    hf: hf as bigint,
+  };
+}
+
+/** Post-trade figures of §6 step 8 for the single asset, from a state snapshot. */
+function figures(st: Awaited<ReturnType<typeof snapshotState>>) {
+  const c = conv(st.pW, st.pB);
+  const v = c.value(st.bal);
+  const b = c.debtValue(st.debt);
+  const gross = v + b;
+  const diff = v >= b ? v - b : b - v;
+  const nd = ((diff * 10_000n) / st.nav) * (v >= b ? 1n : -1n);
+  return { v, b, gross, lev: (gross * 10_000n) / st.nav, nd };
+}
+
+/**
+ * Runs `p` at timestamp `ts` on a snapshot after `loosen()` (which lets it pass), reads the
+ * post-trade state, and rolls everything back: the figures the vault computes when the same plan
+ * runs at the same timestamp without the loosening.
+ */
+async function dryRun(s: Setup, p: Plan, ts: number, loosen: () => Promise<unknown>) {
+  const snap = await networkHelpers.takeSnapshot();
+  await loosen();
+  await networkHelpers.time.setNextBlockTimestamp(ts);
+  await s.vault.rebalance(p, await signed(s, p));
+  const st = await snapshotState(s);
+  await snap.restore();
+  return st;
+}
+
+async function loosenLimits(s: Setup, patch: Partial<Setup["limits"]>) {
+  await s.vault.connect(s.curator).submitLimits({ ...s.limits, ...patch });
+  await s.vault.acceptLimits();
+}
+
+describe("AaveV3Adapter through BallastVault on the local Aave V3 stack", function () {
+  let s: Setup;
+
+  beforeEach(async function () {
+    s = await networkHelpers.loadFixture(setup);
+  });
+
+  it("is wired to its vault, the pool and the base, and only the vault may execute", async function () {
+    expect(await s.aave.VAULT()).to.equal(s.vaultAddr);
+    expect(await s.aave.pool()).to.equal(await s.stack.pool.getAddress());
+    expect(await s.aave.BASE()).to.equal(s.usdcAddr);
+    expect(await s.vault.lendingAdapter()).to.equal(s.aaveAddr);
+    expect((await s.vault.adapter(2)).kind).to.equal(2n);
+    await expect(
+      s.aave.connect(s.attacker).execute(encodeLendingData(LENDING_OP.SUPPLY, s.usdcAddr, 1n)),
+    )
+      .to.be.revertedWithCustomError(s.aave, "OnlyVault")
+      .withArgs(s.attacker.address);
+  });
+
+  it("a supply + borrow + sell delta hedge passes every check; NAV = idle + collateral + holdings − debt", async function () {
+    const lens = await ethers.deployContract("BallastLens");
+    const p = await makePlan(s, hedgeActions(s), {
+      expectedWeightsBps: [3_000n],
+      weightToleranceBps: 100n,
+    });
+    const tx = await s.vault.connect(s.attacker).rebalance(p, await signed(s, p));
+    const receipt = await tx.wait();
+    await expect(tx).to.emit(s.vault, "Rebalanced");
+    await expect(tx).to.emit(s.aave, "Supplied").withArgs(s.usdcAddr, USDC(400_000n));
+    await expect(tx).to.emit(s.aave, "Borrowed").withArgs(s.wethAddr, WETH(50n));
+
+    const st = await snapshotState(s, receipt!.blockNumber);
+    // The position is held by the adapter, read through the pool's reserve data.
+    expect(st.coll).to.equal(USDC(400_000n));
+    expect(st.coll).to.equal(st.aUsdc);
+    expect(st.debt).to.equal(WETH(50n)); // borrowed in this block: no interest yet
+    expect(st.debt).to.equal(st.vDebt);
+    const c = conv(st.pW, st.pB);
+    expect(st.nav).to.equal(st.idle + st.coll + c.value(st.bal) - c.debtValue(st.debt));
+    // The hedge: ~30 % long WETH, half of it offset by the 50 WETH short.
+    const f = figures(st);
+    expect(f.nd).to.be.greaterThan(1_400n);
+    expect(f.nd).to.be.lessThan(1_600n);
+    expect(f.lev).to.be.lessThanOrEqual(BigInt(s.limits.maxLeverageBps));
+    expect(st.hf).to.be.greaterThanOrEqual(MIN_HF);
+    // Exact approvals, nothing left behind in the adapter.
+    for (const token of [s.usdc, s.weth]) {
+      expect(await token.allowance(s.vaultAddr, s.aaveAddr)).to.equal(0n);
+      expect(await token.allowance(s.aaveAddr, await s.stack.pool.getAddress())).to.equal(0n);
+      expect(await token.balanceOf(s.aaveAddr)).to.equal(0n);
+    }
+    // BallastLens reports the same debt and net delta.
+    const [asset] = await lens.assetStates(s.vaultAddr, { blockTag: receipt!.blockNumber });
+    expect(asset.debt).to.equal(st.debt);
+    expect(asset.debtValue).to.equal(f.b);
+    expect(asset.netDeltaBps).to.equal(f.nd);
+  });
+
+  it("reverts HealthFactorTooLow when the borrow leaves Aave's health factor under the minimum", async function () {
+    // 200k collateral (LT 80 %) against 150k of WETH debt: Aave allows it (LTV 75 % < 77 %), HF ≈ 1.067.
+    const p = await makePlan(s, [
+      lend(LENDING_OP.SUPPLY, s.usdcAddr, USDC(200_000n)),
+      lend(LENDING_OP.BORROW, s.wethAddr, WETH(50n)),
+      swap(s, s.wethAddr, s.usdcAddr, WETH(50n)),
+    ]);
+    const ts = (await networkHelpers.time.latest()) + 100;
+    const st = await dryRun(s, p, ts, () => loosenLimits(s, { minHealthFactor: WAD }));
+    // Aave's own formula: (collateral in base × LT).wadDiv(debt in base), half-up rounding.
+    const lt = BigInt(LOCAL_STACK.aave.reserves.usdc.liquidationThreshold);
+    const collBase = (USDC(200_000n) * 10n ** 8n) / 10n ** 6n;
+    const debtBase = (WETH(50n) * st.pW) / 10n ** 18n;
+    const adjusted = (collBase * lt + 5_000n) / 10_000n;
+    expect(st.hf).to.equal((adjusted * WAD + debtBase / 2n) / debtBase);
+    expect(st.hf).to.be.lessThan(MIN_HF);
+
+    await networkHelpers.time.setNextBlockTimestamp(ts);
+    await expect(s.vault.rebalance(p, await signed(s, p)))
+      .to.be.revertedWithCustomError(s.riskChecks, "HealthFactorTooLow")
+      .withArgs(st.hf, MIN_HF);
+  });
+
+  it("reverts LeverageExceeded when gross exposure / NAV exceeds the maximum", async function () {
+    const p = await makePlan(s, hedgeActions(s));
+    const ts = (await networkHelpers.time.latest()) + 100;
+    const st = await dryRun(s, p, ts, async () => undefined);
+    const f = figures(st);
+    expect(f.lev).to.be.greaterThan(4_000n);
+    // the guardian tightens instantly
+    await s.vault.connect(s.guardian).submitLimits({ ...s.limits, maxLeverageBps: 4_000 });
+    await networkHelpers.time.setNextBlockTimestamp(ts);
+    await expect(s.vault.rebalance(p, await signed(s, p)))
+      .to.be.revertedWithCustomError(s.riskChecks, "LeverageExceeded")
+      .withArgs(f.lev, 4_000n);
+  });
+
+  it("reverts NetDeltaOutOfBand when a hedge overshoots the asset's band", async function () {
+    // short 100 WETH (≈ 30 % of NAV) against a band of [−20 %, +60 %]
+    const p = await makePlan(s, [
+      lend(LENDING_OP.SUPPLY, s.usdcAddr, USDC(500_000n)),
+      lend(LENDING_OP.BORROW, s.wethAddr, WETH(100n)),
+      swap(s, s.wethAddr, s.usdcAddr, WETH(100n)),
+    ]);
+    const ts = (await networkHelpers.time.latest()) + 100;
+    const st = await dryRun(s, p, ts, async () => {
+      await s.vault.connect(s.curator).submitAsset(0, { ...s.wethConfig, minNetDeltaBps: -5_000 });
+      await s.vault.acceptAsset(0);
+    });
+    const f = figures(st);
+    expect(f.v).to.equal(0n);
+    expect(f.nd).to.be.lessThan(BigInt(BAND.min));
+    await networkHelpers.time.setNextBlockTimestamp(ts);
+    await expect(s.vault.rebalance(p, await signed(s, p)))
+      .to.be.revertedWithCustomError(s.riskChecks, "NetDeltaOutOfBand")
+      .withArgs(0n, f.nd, BigInt(BAND.min), BigInt(BAND.max));
+  });
+
+  it("rejects lending actions the vault does not allow and zero amounts", async function () {
+    const rebalanceLib = await ethers.getContractAt("RebalanceLib", s.vaultAddr);
+    const borrowBase = await makePlan(s, [lend(LENDING_OP.BORROW, s.usdcAddr, USDC(1n))]);
+    await expect(s.vault.rebalance(borrowBase, await signed(s, borrowBase)))
+      .to.be.revertedWithCustomError(rebalanceLib, "InvalidAction")
+      .withArgs(0n, s.usdcAddr);
+    const supplyWeth = await makePlan(s, [lend(LENDING_OP.SUPPLY, s.wethAddr, 1n)]);
+    await expect(s.vault.rebalance(supplyWeth, await signed(s, supplyWeth)))
+      .to.be.revertedWithCustomError(rebalanceLib, "InvalidAction")
+      .withArgs(0n, s.wethAddr);
+    const zero = await makePlan(s, [lend(LENDING_OP.SUPPLY, s.usdcAddr, 0n)]);
+    await expect(s.vault.rebalance(zero, await signed(s, zero)))
+      .to.be.revertedWithCustomError(s.aave, "ZeroAmount")
+      .withArgs(LENDING_OP.SUPPLY);
+  });
+
+  it("repay + withdraw unwinds the position; the unused repay amount comes back", async function () {
+    const hedge = await makePlan(s, hedgeActions(s));
+    await s.vault.rebalance(hedge, await signed(s, hedge));
+    const before = await snapshotState(s);
+    const margin = WETH(1n) / 1_000n;
+    const unwind = await makePlan(s, [
+      lend(LENDING_OP.REPAY, s.wethAddr, before.debt + margin),
+      lend(LENDING_OP.WITHDRAW, s.usdcAddr, MAX_UINT),
+    ]);
+    const tx = await s.vault.rebalance(unwind, await signed(s, unwind));
+    const receipt = await tx.wait();
+    const after = await snapshotState(s, receipt!.blockNumber);
+
+    const repaidLog = receipt!.logs
+      .map((l) => {
+        try {
+          return s.aave.interface.parseLog(l);
+        } catch {
+          return null;
+        }
+      })
+      .find((l) => l?.name === "Repaid");
+    const repaid = repaidLog!.args[1] as bigint;
+    const returned = repaidLog!.args[2] as bigint;
+    // the debt grew by a little interest since the hedge; the rest of the margin came back
+    expect(repaid).to.be.greaterThanOrEqual(before.debt);
+    expect(repaid + returned).to.equal(before.debt + margin);
+    expect(before.bal - after.bal).to.equal(repaid);
+    await expect(tx).to.emit(s.aave, "Withdrawn").withArgs(s.usdcAddr, before.coll);
+    expect(after.idle - before.idle).to.equal(before.coll); // no USDC borrowers: no interest
+    expect(after.coll).to.equal(0n);
+    expect(after.debt).to.equal(0n);
+    expect(after.hf).to.equal(MAX_UINT);
+    const c = conv(after.pW, after.pB);
+    expect(after.nav).to.equal(after.idle + c.value(after.bal));
+    for (const token of [s.usdc, s.weth]) {
+      expect(await token.allowance(s.vaultAddr, s.aaveAddr)).to.equal(0n);
+      expect(await token.balanceOf(s.aaveAddr)).to.equal(0n);
+    }
+  });
+
+  it("a WETH price rise lowers NAV by debt × Δprice (short hedge, no WETH held)", async function () {
+    const p = await makePlan(s, [
+      lend(LENDING_OP.SUPPLY, s.usdcAddr, USDC(400_000n)),
+      lend(LENDING_OP.BORROW, s.wethAddr, WETH(50n)),
+      swap(s, s.wethAddr, s.usdcAddr, WETH(50n)),
+    ]);
+    await s.vault.rebalance(p, await signed(s, p));
+    expect(await s.weth.balanceOf(s.vaultAddr)).to.equal(0n);
+
+    // Same timestamp with and without the price move, so that interest is identical.
+    const ts = (await networkHelpers.time.latest()) + 600;
+    const snap = await networkHelpers.takeSnapshot();
+    await networkHelpers.time.setNextBlockTimestamp(ts);
+    await networkHelpers.mine();
+    const flat = await snapshotState(s);
+    await snap.restore();
+    const p0 = flat.pW;
+    const p1 = (p0 * 110n) / 100n;
+    await networkHelpers.time.setNextBlockTimestamp(ts);
+    await dyn(s.stack.wethUsd).updateAnswer(p1);
+    const up = await snapshotState(s);
+
+    expect(up.debt).to.equal(flat.debt);
+    expect(up.coll).to.equal(flat.coll);
+    expect(up.pW).to.equal(p1);
+    const drop = flat.nav - up.nav;
+    expect(drop).to.equal(
+      conv(p1, up.pB).debtValue(up.debt) - conv(p0, flat.pB).debtValue(flat.debt),
+    );
+    // = debt × Δprice in base units, up to the ceil rounding of the two debt values
+    const exact = (up.debt * (p1 - p0) * 10n ** 6n) / (10n ** 18n * up.pB);
+    expect(drop - exact).to.be.lessThanOrEqual(1n);
+    expect(drop - exact).to.be.greaterThanOrEqual(0n);
+  });
+
+  it("the in-kind exit refuses while the position is open and pays pro rata after unwinding", async function () {
+    const hedge = await makePlan(s, hedgeActions(s));
+    await s.vault.rebalance(hedge, await signed(s, hedge));
+    await s.vault.connect(s.guardian).shutDown();
+    const shares = (await s.vault.balanceOf(s.alice.address)) as bigint;
+
+    const ts = (await networkHelpers.time.latest()) + 100;
+    const snap = await networkHelpers.takeSnapshot();
+    await networkHelpers.time.setNextBlockTimestamp(ts);
+    await networkHelpers.mine();
+    const open = await snapshotState(s);
+    await snap.restore();
+    await networkHelpers.time.setNextBlockTimestamp(ts);
+    await expect(s.vault.connect(s.alice).exitInKind(shares, s.alice.address, s.alice.address))
+      .to.be.revertedWithCustomError(s.configLib, "LendingPositionOpen")
+      .withArgs(open.coll, open.debt);
+
+    // a de-risking plan is still accepted in shutdown: repay everything, withdraw everything
+    const debt = (await s.aave.debtOf(s.wethAddr)) as bigint;
+    const unwind = await makePlan(s, [
+      lend(LENDING_OP.REPAY, s.wethAddr, debt + WETH(1n) / 100n),
+      lend(LENDING_OP.WITHDRAW, s.usdcAddr, MAX_UINT),
+    ]);
+    await s.vault.rebalance(unwind, await signed(s, unwind));
+    expect(await s.aave.collateralOf(s.usdcAddr)).to.equal(0n);
+    expect(await s.aave.debtOf(s.wethAddr)).to.equal(0n);
+
+    const supply = (await s.vault.totalSupply()) as bigint;
+    const idle = (await s.usdc.balanceOf(s.vaultAddr)) as bigint;
+    const bal = (await s.weth.balanceOf(s.vaultAddr)) as bigint;
+    const usdc0 = (await s.usdc.balanceOf(s.alice.address)) as bigint;
+    const weth0 = (await s.weth.balanceOf(s.alice.address)) as bigint;
+    await expect(
+      s.vault.connect(s.alice).exitInKind(shares, s.alice.address, s.alice.address),
+    ).to.emit(s.vault, "ExitedInKind");
+    expect((await s.usdc.balanceOf(s.alice.address)) - usdc0).to.equal((idle * shares) / supply);
+    expect((await s.weth.balanceOf(s.alice.address)) - weth0).to.equal((bal * shares) / supply);
+    expect(await s.vault.balanceOf(s.alice.address)).to.equal(0n);
+  });
+});
