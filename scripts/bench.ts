@@ -51,6 +51,15 @@ const SECTIONS: Section[] = [
       return toMarkdown(measureDerivatives());
     },
   },
+  {
+    name: "gas",
+    title: "Vault gas (issue 4)",
+    command: "npm run bench -- gas",
+    run: async () => {
+      const { measureGas } = await import("./bench/gas.ts");
+      return measureGas();
+    },
+  },
 ];
 
 const wanted = process.argv.slice(2);
