@@ -1,3 +1,4 @@
+import "../../helpers/float-matchers.ts";
 import { expect } from "chai";
 import fc from "fast-check";
 import { existsSync } from "node:fs";

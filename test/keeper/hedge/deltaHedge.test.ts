@@ -1,3 +1,4 @@
+import "../../helpers/float-matchers.ts";
 import { expect } from "chai";
 import { healthFactor, planHedge } from "../../../keeper/src/hedge/index.ts";
 import type { HedgeAsset, HedgeConfig } from "../../../keeper/src/hedge/index.ts";

@@ -1,3 +1,4 @@
+import "../../helpers/float-matchers.ts";
 import { expect } from "chai";
 import { mulberry32, standardNormal } from "../../../keeper/src/math/stats.ts";
 import type { Rng } from "../../../keeper/src/math/stats.ts";

@@ -1,3 +1,4 @@
+import "../../helpers/float-matchers.ts";
 import { expect } from "chai";
 import fc from "fast-check";
 import { mulberry32, normal } from "../../../keeper/src/math/stats.ts";
