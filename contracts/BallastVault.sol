@@ -635,7 +635,9 @@ contract BallastVault is ERC4626, VaultConfig, Pausable, ReentrancyGuardTransien
     ) internal view returns (uint256 mgmt, uint256 perf, uint256 hwm) {
         FeeConfig memory f = _cfg.fees;
         hwm = highWaterMarkWad;
-        if (f.recipient == address(0)) return (0, 0, hwm);
+        // No recipient: nothing is charged, but the high-water mark keeps rising, so that setting a
+        // recipient later never charges a performance fee on gains made while fees were off.
+        if (f.recipient == address(0)) (f.managementFeeBps, f.performanceFeeBps) = (0, 0);
         mgmt = Math.mulDiv(
             supply,
             uint256(f.managementFeeBps) * (block.timestamp - _lastAccrual),
@@ -764,14 +766,23 @@ contract BallastVault is ERC4626, VaultConfig, Pausable, ReentrancyGuardTransien
             c.traded
         );
         uint256 navFinal = c.navAfter - _fulfil(c.navAfter);
-        (uint256 grossAfter, uint256 levAfter) = RebalanceLib.checkPositions(
+        (uint256 grossAfter, ) = RebalanceLib.checkPositions(
             _cfg,
             plan.expectedWeightsBps,
             plan.weightToleranceBps,
             c.pxs,
             navFinal
         );
-        if (c.derisk) RiskChecks.reducesExposure(c.grossBefore, grossAfter, c.levBefore, levAfter);
+        // Defensive/shutdown: compare the plan's own effect. Leverage after is taken on navAfter
+        // (before the fulfilment above): redemptions shrink the NAV and must not block de-risking.
+        if (c.derisk) {
+            RiskChecks.reducesExposure(
+                c.grossBefore,
+                grossAfter,
+                c.levBefore,
+                RiskChecks.leverageBps(grossAfter, c.navAfter)
+            );
+        }
         _observe(NavMath.ppsWad(navFinal, totalSupply(), VIRTUAL_SHARES));
     }
 

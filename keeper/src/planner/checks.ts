@@ -214,9 +214,10 @@ export function ppsWad(nav: bigint, supply: bigint, decimalsOffset: bigint): big
 }
 
 /**
- * Fee accrual of §8 at `now` on `nav`, as BallastVault._feeShares: nothing without a fee
- * recipient; management shares on the supply; then, only if hwm != 0 and the performance fee is
- * set, the performance fee on the pps (after the management mint) above the high-water mark.
+ * Fee accrual of §8 at `now` on `nav`, as BallastVault._feeShares: without a fee recipient both
+ * fees count as 0 (the high-water mark still rises); management shares on the supply; then, only
+ * if hwm != 0 and the performance fee is set, the performance fee on the pps (after the
+ * management mint) above the high-water mark.
  */
 export function accrueFees(
   supply: bigint,
@@ -225,24 +226,20 @@ export function accrueFees(
   now: bigint,
   decimalsOffset: bigint,
 ): FeeAccrual {
-  if (/^0x0{40}$/i.test(fees.recipient)) {
-    return {
-      managementShares: 0n,
-      performanceShares: 0n,
-      supplyAfter: supply,
-      highWaterMarkWad: fees.highWaterMarkWad,
-    };
-  }
+  // no recipient: both fees count as 0, but the high-water mark still rises
+  const off = /^0x0{40}$/i.test(fees.recipient);
+  const managementFeeBps = off ? 0n : fees.managementFeeBps;
+  const performanceFeeBps = off ? 0n : fees.performanceFeeBps;
   const dt = now > fees.lastAccruedAt ? now - fees.lastAccruedAt : 0n;
-  const managementShares = mulDivDown(supply, fees.managementFeeBps * dt, BPS * YEAR);
+  const managementShares = mulDivDown(supply, managementFeeBps * dt, BPS * YEAR);
   let s = supply + managementShares;
   const virt = 10n ** decimalsOffset;
   let hwm = fees.highWaterMarkWad;
   let performanceShares = 0n;
   let pps = ppsWad(nav, s, decimalsOffset);
-  if (hwm !== 0n && pps > hwm && fees.performanceFeeBps !== 0n) {
+  if (hwm !== 0n && pps > hwm && performanceFeeBps !== 0n) {
     const profit = mulDivDown(pps - hwm, s + virt, WAD);
-    const feeAssets = mulDivDown(profit, fees.performanceFeeBps, BPS);
+    const feeAssets = mulDivDown(profit, performanceFeeBps, BPS);
     if (feeAssets < nav + 1n) {
       performanceShares = mulDivDown(feeAssets, s + virt, nav + 1n - feeAssets);
     }
@@ -724,10 +721,12 @@ export function checkRebalance(input: RebalanceCheckInput): CheckReport {
     );
   }
 
-  // step 9: defensive mode / shutdown
+  // step 9: defensive mode / shutdown; leverage after on navAfter (before the fulfilment of
+  // step 7), like levBefore on navBefore: redemptions must not block a de-risking plan
   if (pre.defensive || pre.shutdown) {
+    const levPlanAfter = leverageBps(grossAfter, navAfter);
     const err = (): VaultCheckError =>
-      new VaultCheckError("ExposureNotReduced", [grossBefore, grossAfter, levBefore, levAfter]);
+      new VaultCheckError("ExposureNotReduced", [grossBefore, grossAfter, levBefore, levPlanAfter]);
     rec.add(
       {
         bound: "exposureGross",
@@ -743,11 +742,11 @@ export function checkRebalance(input: RebalanceCheckInput): CheckReport {
     rec.add(
       {
         bound: "exposureLeverage",
-        value: levAfter,
+        value: levPlanAfter,
         limit: levBefore,
-        margin: levBefore - levAfter,
+        margin: levBefore - levPlanAfter,
         unit: "bps",
-        ok: levAfter <= levBefore,
+        ok: levPlanAfter <= levBefore,
         error: "ExposureNotReduced",
       },
       err,

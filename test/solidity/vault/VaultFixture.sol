@@ -24,6 +24,8 @@ abstract contract VaultFixture is Test {
     address internal alice = makeAddr("alice");
     address internal bob = makeAddr("bob");
     address internal feeRecipient = makeAddr("feeRecipient");
+    uint256 internal constant KEEPER_PK = 0xB0B5;
+    address internal keeper = vm.addr(KEEPER_PK);
 
     uint256 internal constant TIMELOCK = 1 days;
     uint32 internal constant HEARTBEAT = 1 hours;
@@ -72,6 +74,7 @@ abstract contract VaultFixture is Test {
         );
         vault.grantRole(vault.CURATOR_ROLE(), curator);
         vault.grantRole(vault.GUARDIAN_ROLE(), guardian);
+        vault.grantRole(vault.KEEPER_SIGNER_ROLE(), keeper);
         _addAsset(address(weth), address(wethFeed), 5000);
         _addAsset(address(wbtc), address(wbtcFeed), 5000);
     }
@@ -105,5 +108,26 @@ abstract contract VaultFixture is Test {
         usdc.approve(address(vault), assets);
         shares = vault.deposit(assets, who);
         vm.stopPrank();
+    }
+
+    /// @dev A plan with no actions and any weights accepted (tolerance 100 %), nonce = next.
+    function _emptyPlan() internal view returns (IBallastVault.Plan memory p) {
+        p.nonce = vault.nextNonce();
+        p.deadline = block.timestamp + 1 hours;
+        p.actions = new IBallastVault.Action[](0);
+        p.expectedWeightsBps = new uint16[](vault.assetConfigs().length);
+        p.weightToleranceBps = 10_000;
+        p.slippageBps = 100;
+    }
+
+    /// @dev 65-byte r ‖ s ‖ v signature of `p` by the KEEPER_SIGNER.
+    function _sign(IBallastVault.Plan memory p) internal view returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s_) = vm.sign(KEEPER_PK, vault.planDigest(p));
+        return abi.encodePacked(r, s_, v);
+    }
+
+    /// @dev Signs and relays `p`.
+    function _rebalance(IBallastVault.Plan memory p) internal {
+        vault.rebalance(p, _sign(p));
     }
 }

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+// solhint-disable gas-small-strings
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {VaultFixture} from "./VaultFixture.sol";
+import {ConfigLib} from "../../../contracts/libraries/ConfigLib.sol";
+import {IBallastVault} from "../../../contracts/interfaces/IBallastVault.sol";
+
+/// @notice Management fee and performance fee over the high-water mark: exact share amounts per
+///         docs/plan-format.md §8, caps, timelock, no fee below the mark.
+contract FeesTest is VaultFixture {
+    uint256 internal constant WAD = 1e18;
+    uint256 internal constant V = 1e6; // 10 ** decimalsOffset
+
+    struct Accrual {
+        uint256 mgmt;
+        uint256 perf;
+        uint256 hwm;
+    }
+
+    /// @dev Reference implementation of the §8 accrual, written from the document.
+    function _ref(
+        uint256 nav,
+        uint256 supply,
+        uint256 mgmtBps,
+        uint256 perfBps,
+        uint256 dt,
+        uint256 hwm
+    ) internal pure returns (Accrual memory a) {
+        a.mgmt = Math.mulDiv(supply, mgmtBps * dt, 10_000 * 365 days);
+        uint256 s1 = supply + a.mgmt;
+        uint256 pps = Math.mulDiv(nav + 1, WAD, s1 + V);
+        if (hwm != 0 && pps > hwm && perfBps != 0) {
+            uint256 profit = Math.mulDiv(pps - hwm, s1 + V, WAD);
+            uint256 feeAssets = (profit * perfBps) / 10_000;
+            a.perf = Math.mulDiv(feeAssets, s1 + V, nav + 1 - feeAssets);
+            pps = Math.mulDiv(nav + 1, WAD, s1 + a.perf + V);
+        }
+        a.hwm = hwm > pps ? hwm : pps;
+    }
+
+    function _pps() internal view returns (uint256) {
+        return Math.mulDiv(vault.totalAssets() + 1, WAD, vault.totalSupply() + V);
+    }
+
+    /// @dev Any state-changing call accrues; a 1-unit deposit by a fresh account.
+    function _poke() internal {
+        _deposit(makeAddr("poker"), 1);
+    }
+
+    /// @dev Funds `who` so that the next call can be `vm.prank(who); vault.deposit(...)`.
+    function _fund(address who, uint256 assets) internal {
+        usdc.mint(who, assets);
+        vm.prank(who);
+        usdc.approve(address(vault), assets);
+    }
+
+    /// @dev Expects FeesAccrued(m, p, hwm) from the next 1-unit deposit.
+    function _pokeExpecting(uint256 m, uint256 p, uint256 hwm) internal {
+        address poker = makeAddr("poker");
+        _fund(poker, 1);
+        vm.expectEmit(address(vault));
+        emit IBallastVault.FeesAccrued(m, p, hwm);
+        vm.prank(poker);
+        vault.deposit(1, poker);
+    }
+
+    function test_managementFeeExact() public {
+        _deploy(IBallastVault.FeeConfig(feeRecipient, 0, 0, 200, 0), address(0));
+        _deposit(alice, 1_000_000e6);
+        uint256 dt = 100 days + 17;
+        vm.warp(block.timestamp + dt);
+        _refreshFeeds();
+        uint256 supply = vault.totalSupply();
+        Accrual memory e = _ref(vault.totalAssets(), supply, 200, 0, dt, vault.highWaterMarkWad());
+        assertEq(e.mgmt, Math.mulDiv(supply, 200 * dt, 10_000 * 365 days));
+        // the views already count the pending fee shares: previews equal results
+        uint256 preview = vault.previewDeposit(1_000e6);
+        _fund(bob, 1_000e6);
+        vm.expectEmit(address(vault));
+        emit IBallastVault.FeesAccrued(e.mgmt, 0, e.hwm);
+        vm.prank(bob);
+        assertEq(vault.deposit(1_000e6, bob), preview);
+        assertEq(vault.balanceOf(feeRecipient), e.mgmt);
+        // accrual is idempotent within a block
+        _poke();
+        assertEq(vault.balanceOf(feeRecipient), e.mgmt);
+    }
+
+    function test_performanceFeeOverHighWaterMark() public {
+        _deploy(IBallastVault.FeeConfig(feeRecipient, 0, 0, 0, 2000), address(0));
+        _deposit(alice, 1_000e6);
+        uint256 hwm0 = vault.highWaterMarkWad();
+        assertEq(hwm0, Math.mulDiv(1, WAD, V), "the first accrual (empty vault) sets the mark");
+        _poke();
+        hwm0 = vault.highWaterMarkWad();
+        assertEq(hwm0, _pps(), "mark = pps after the first deposit");
+
+        weth.mint(address(vault), 1e18); // +3,000 USDC of profit
+        Accrual memory e = _ref(vault.totalAssets(), vault.totalSupply(), 0, 2000, 0, hwm0);
+        assertGt(e.perf, 0);
+        _pokeExpecting(0, e.perf, e.hwm);
+        assertEq(vault.balanceOf(feeRecipient), e.perf, "exact performance shares");
+        assertEq(vault.highWaterMarkWad(), e.hwm);
+        // the recipient holds ~20 % of the 3,000 USDC profit
+        uint256 feeValue = vault.convertToAssets(e.perf);
+        assertApproxEqAbs(feeValue, 600e6, 1e6);
+    }
+
+    function test_noPerformanceFeeBelowHighWaterMark() public {
+        _deploy(IBallastVault.FeeConfig(feeRecipient, 0, 0, 0, 3000), address(0));
+        _deposit(alice, 1_000e6);
+        weth.mint(address(vault), 1e18);
+        _poke(); // fee on the gain, mark raised
+        uint256 mark = vault.highWaterMarkWad();
+        uint256 feeShares = vault.balanceOf(feeRecipient);
+
+        wethFeed.updateAnswer(1500e8); // loss
+        _poke();
+        assertEq(vault.balanceOf(feeRecipient), feeShares, "no fee on a loss");
+        assertEq(vault.highWaterMarkWad(), mark, "the mark never falls");
+
+        wethFeed.updateAnswer(2900e8); // recovery, still below the mark
+        assertLt(_pps(), mark);
+        _poke();
+        assertEq(vault.balanceOf(feeRecipient), feeShares, "no fee below the mark");
+        assertEq(vault.highWaterMarkWad(), mark);
+
+        wethFeed.updateAnswer(3500e8); // above the mark: fee only on the part above it
+        Accrual memory e = _ref(vault.totalAssets(), vault.totalSupply(), 0, 3000, 0, mark);
+        _poke();
+        assertEq(vault.balanceOf(feeRecipient) - feeShares, e.perf);
+        assertEq(vault.highWaterMarkWad(), e.hwm);
+    }
+
+    function test_managementAndPerformanceTogether() public {
+        _deploy(IBallastVault.FeeConfig(feeRecipient, 0, 0, 500, 3000), address(0));
+        _deposit(alice, 5_000e6);
+        _poke();
+        uint256 mark = vault.highWaterMarkWad();
+        weth.mint(address(vault), 1e18);
+        uint256 dt = 30 days;
+        vm.warp(block.timestamp + dt);
+        _refreshFeeds();
+        Accrual memory e = _ref(vault.totalAssets(), vault.totalSupply(), 500, 3000, dt, mark);
+        assertGt(e.mgmt, 0);
+        assertGt(e.perf, 0);
+        _pokeExpecting(e.mgmt, e.perf, e.hwm);
+        assertEq(vault.balanceOf(feeRecipient), e.mgmt + e.perf);
+    }
+
+    function test_feesAccrueOnFulfilmentAndRebalance() public {
+        _deploy(IBallastVault.FeeConfig(feeRecipient, 0, 0, 100, 0), address(0));
+        uint256 s = _deposit(alice, 1_000e6);
+        vm.warp(block.timestamp + 10 days);
+        _refreshFeeds();
+        uint256 m1 = Math.mulDiv(vault.totalSupply(), 100 * 10 days, 10_000 * 365 days);
+        vault.fulfilRedemptions();
+        assertEq(vault.balanceOf(feeRecipient), m1, "fulfilRedemptions accrues");
+
+        vm.warp(block.timestamp + 10 days);
+        _refreshFeeds();
+        uint256 m2 = Math.mulDiv(vault.totalSupply(), 100 * 10 days, 10_000 * 365 days);
+        _rebalance(_emptyPlan());
+        assertEq(vault.balanceOf(feeRecipient), m1 + m2, "rebalance accrues");
+        assertEq(vault.balanceOf(alice), s);
+    }
+
+    function test_noRecipientChargesNothingButTheMarkRises() public {
+        _deploy(IBallastVault.FeeConfig(address(0), 0, 0, 500, 3000), address(0));
+        _deposit(alice, 1_000e6);
+        weth.mint(address(vault), 1e18);
+        vm.warp(block.timestamp + 30 days);
+        _refreshFeeds();
+        _poke();
+        assertEq(vault.totalSupply(), vault.balanceOf(alice) + vault.balanceOf(makeAddr("poker")));
+        uint256 pps = _pps();
+        assertEq(vault.highWaterMarkWad(), pps, "the mark tracks the pps with fees off");
+
+        // turning the fees on later never charges the gains made while they were off
+        vm.prank(curator);
+        vault.submitFees(IBallastVault.FeeConfig(feeRecipient, 0, 0, 0, 3000));
+        vm.warp(block.timestamp + TIMELOCK);
+        _refreshFeeds();
+        vault.acceptFees();
+        _poke();
+        assertEq(vault.balanceOf(feeRecipient), 0);
+    }
+
+    function test_feeChangeWaitsTimelockAndAccruesAtOldRate() public {
+        _deploy(IBallastVault.FeeConfig(feeRecipient, 0, 0, 100, 0), address(0));
+        _deposit(alice, 1_000e6);
+        IBallastVault.FeeConfig memory n = IBallastVault.FeeConfig(feeRecipient, 0, 0, 500, 0);
+        vm.expectEmit(address(vault));
+        emit IBallastVault.FeesSubmitted(n, block.timestamp + TIMELOCK);
+        vm.prank(curator);
+        vault.submitFees(n);
+        assertEq(vault.pendingValidAt(2, 0), block.timestamp + TIMELOCK);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                ConfigLib.TimelockNotElapsed.selector,
+                block.timestamp + TIMELOCK,
+                block.timestamp
+            )
+        );
+        vault.acceptFees();
+
+        uint256 supply = vault.totalSupply();
+        vm.warp(block.timestamp + TIMELOCK);
+        _refreshFeeds();
+        vault.acceptFees();
+        assertEq(
+            vault.balanceOf(feeRecipient),
+            Math.mulDiv(supply, 100 * TIMELOCK, 10_000 * 365 days),
+            "the old rate up to the change"
+        );
+        assertEq(vault.fees().managementFeeBps, 500);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.NothingPending.selector, 2, 0));
+        vault.acceptFees();
+    }
+
+    function test_feeCapsAndRoles() public {
+        _deploy(_fees(0, 0), address(0));
+        vm.startPrank(curator);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.FeeAboveCap.selector, 101, 100));
+        vault.submitFees(IBallastVault.FeeConfig(feeRecipient, 0, 101, 0, 0));
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.FeeAboveCap.selector, 501, 500));
+        vault.submitFees(IBallastVault.FeeConfig(feeRecipient, 0, 0, 501, 0));
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.FeeAboveCap.selector, 3001, 3000));
+        vault.submitFees(IBallastVault.FeeConfig(feeRecipient, 0, 0, 0, 3001));
+        vault.submitFees(IBallastVault.FeeConfig(feeRecipient, 100, 100, 500, 3000)); // at the caps
+        vm.stopPrank();
+        vm.prank(guardian);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.NotTightening.selector, guardian));
+        vault.submitFees(IBallastVault.FeeConfig(feeRecipient, 0, 0, 0, 0));
+    }
+
+    /// @dev The vault mints exactly what the §8 formulas give, for any profit, rate and time.
+    function testFuzz_accrualMatchesDocument(
+        uint256 profit,
+        uint256 dt,
+        uint16 mgmtBps,
+        uint16 perfBps,
+        uint256 deposit
+    ) public {
+        mgmtBps = uint16(bound(mgmtBps, 0, 500));
+        perfBps = uint16(bound(perfBps, 0, 3000));
+        dt = bound(dt, 0, 3 * 365 days);
+        deposit = bound(deposit, 1e6, 1e13);
+        profit = bound(profit, 0, 1e21); // up to 1,000 WETH
+        _deploy(IBallastVault.FeeConfig(feeRecipient, 0, 0, mgmtBps, perfBps), address(0));
+        _deposit(alice, deposit);
+        uint256 mark = vault.highWaterMarkWad();
+        weth.mint(address(vault), profit);
+        vm.warp(block.timestamp + dt);
+        _refreshFeeds();
+        Accrual memory e = _ref(vault.totalAssets(), vault.totalSupply(), mgmtBps, perfBps, dt, mark);
+        uint256 preview = vault.previewDeposit(1e6);
+        uint256 minted = _deposit(bob, 1e6);
+        assertEq(minted, preview, "previews count the pending fee shares");
+        assertEq(vault.balanceOf(feeRecipient), e.mgmt + e.perf);
+        assertEq(vault.highWaterMarkWad(), e.hwm);
+        // the performance fee never takes more than its share of the profit over the mark
+        uint256 feeAssets = Math.mulDiv(e.perf, vault.totalAssets() + 1, vault.totalSupply() + V);
+        uint256 gain = Math.mulDiv(profit, 3000, 1e12) + 1; // USDC units, WETH at 3,000
+        assertLe(feeAssets, Math.mulDiv(gain, perfBps, 10_000) + 1);
+    }
+}

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+// solhint-disable gas-small-strings
+
+import {VaultFixture} from "./VaultFixture.sol";
+import {ConfigLib} from "../../../contracts/libraries/ConfigLib.sol";
+import {RebalanceLib} from "../../../contracts/libraries/RebalanceLib.sol";
+import {IBallastVault} from "../../../contracts/interfaces/IBallastVault.sol";
+
+/// @notice Timelocked adapter whitelisting and limit loosening: queued by the CURATOR, executable
+///         only after the delay, revocable by the GUARDIAN; tightening and removal are instant.
+contract TimelockTest is VaultFixture {
+    address internal swapAdapter = makeAddr("swapAdapter");
+    address internal stranger = makeAddr("stranger");
+
+    function setUp() public {
+        _deploy(_fees(0, 0), address(0));
+        _deposit(alice, 1_000e6);
+    }
+
+    function _swapPlan(uint8 id) internal view returns (IBallastVault.Plan memory p) {
+        p = _emptyPlan();
+        p.actions = new IBallastVault.Action[](1);
+        bytes memory path = abi.encodePacked(address(usdc), uint24(500), address(weth));
+        p.actions[0] = IBallastVault.Action(id, abi.encode(path, uint256(1e6), uint256(0)));
+    }
+
+    // ------------------------------------------------------------ adapters
+
+    function test_adapterQueuedThenAcceptedAfterDelay() public {
+        uint256 validAt = block.timestamp + TIMELOCK;
+        vm.expectEmit(address(vault));
+        emit IBallastVault.AdapterSubmitted(1, swapAdapter, 1, validAt);
+        vm.prank(curator);
+        vault.submitAdapter(1, swapAdapter, 1);
+        assertEq(vault.pendingValidAt(4, 1), validAt);
+        assertEq(vault.adapter(1).adapter, address(0), "not whitelisted yet");
+
+        // a plan cannot use a queued adapter
+        IBallastVault.Plan memory p = _swapPlan(1);
+        bytes memory sig = _sign(p);
+        vm.expectRevert(abi.encodeWithSelector(RebalanceLib.UnknownAdapter.selector, 1));
+        vault.rebalance(p, sig);
+
+        vm.warp(validAt - 1);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.TimelockNotElapsed.selector, validAt, validAt - 1));
+        vault.acceptAdapter(1);
+
+        vm.warp(validAt);
+        vm.expectEmit(address(vault));
+        emit IBallastVault.AdapterSet(1, swapAdapter, 1);
+        vm.prank(stranger); // anyone may execute an elapsed change
+        vault.acceptAdapter(1);
+        assertEq(vault.adapter(1).adapter, swapAdapter);
+        assertEq(vault.adapter(1).kind, 1);
+        assertEq(vault.pendingValidAt(4, 1), 0);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.NothingPending.selector, 4, 1));
+        vault.acceptAdapter(1);
+    }
+
+    function test_guardianRevokesQueuedAdapter() public {
+        vm.prank(curator);
+        vault.submitAdapter(7, swapAdapter, 1);
+        vm.expectEmit(address(vault));
+        emit IBallastVault.PendingRevoked(4, 7);
+        vm.prank(guardian);
+        vault.revokePending(4, 7);
+        vm.warp(block.timestamp + TIMELOCK);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.NothingPending.selector, 4, 7));
+        vault.acceptAdapter(7);
+        assertEq(vault.adapter(7).adapter, address(0));
+    }
+
+    function test_onlyCuratorQueuesAdapters() public {
+        vm.prank(guardian);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.NotTightening.selector, guardian));
+        vault.submitAdapter(1, swapAdapter, 1);
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.NotTightening.selector, stranger));
+        vault.submitAdapter(1, swapAdapter, 1);
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.NotTightening.selector, stranger));
+        vault.revokePending(4, 1);
+        vm.prank(stranger);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.NotTightening.selector, stranger));
+        vault.submitAdapter(1, address(0), 0);
+    }
+
+    function test_invalidAdapterArguments() public {
+        vm.startPrank(curator);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.InvalidAdapter.selector, 0, swapAdapter, 1));
+        vault.submitAdapter(0, swapAdapter, 1);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.InvalidAdapter.selector, 3, swapAdapter, 3));
+        vault.submitAdapter(3, swapAdapter, 3);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.InvalidAdapter.selector, 3, swapAdapter, 0));
+        vault.submitAdapter(3, swapAdapter, 0);
+        vm.stopPrank();
+    }
+
+    function test_occupiedIdCannotBeReplacedWithoutRemoval() public {
+        vm.prank(curator);
+        vault.submitAdapter(1, swapAdapter, 1);
+        vm.warp(block.timestamp + TIMELOCK);
+        vault.acceptAdapter(1);
+        address other = makeAddr("other");
+        vm.prank(curator);
+        vault.submitAdapter(1, other, 1);
+        vm.warp(block.timestamp + TIMELOCK);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.InvalidAdapter.selector, 1, other, 1));
+        vault.acceptAdapter(1);
+        assertEq(vault.adapter(1).adapter, swapAdapter);
+    }
+
+    function test_removalIsInstant() public {
+        vm.prank(curator);
+        vault.submitAdapter(1, swapAdapter, 1);
+        vm.warp(block.timestamp + TIMELOCK);
+        vault.acceptAdapter(1);
+        vm.expectEmit(address(vault));
+        emit IBallastVault.AdapterSet(1, address(0), 0);
+        vm.prank(guardian);
+        vault.submitAdapter(1, address(0), 0);
+        assertEq(vault.adapter(1).adapter, address(0));
+        _refreshFeeds();
+        IBallastVault.Plan memory p = _swapPlan(1);
+        bytes memory sig = _sign(p);
+        vm.expectRevert(abi.encodeWithSelector(RebalanceLib.UnknownAdapter.selector, 1));
+        vault.rebalance(p, sig);
+    }
+
+    // ------------------------------------------------------------ limits
+
+    /// @dev Loosening any single field is queued; tightening it is instant.
+    function testFuzz_eachLimitFieldLooseningIsQueued(uint8 field) public {
+        field = uint8(bound(field, 0, 10));
+        IBallastVault.Limits memory o = _limits();
+        IBallastVault.Limits memory loose = _limits();
+        IBallastVault.Limits memory tight = _limits();
+        if (field == 0) (loose.depositCap, tight.depositCap) = (o.depositCap + 1, o.depositCap - 1);
+        if (field == 1) (loose.maxSlippageBps, tight.maxSlippageBps) = (101, 99);
+        if (field == 2) (loose.maxLossPerRebalanceBps, tight.maxLossPerRebalanceBps) = (101, 99);
+        if (field == 3) (loose.lossBudgetBps, tight.lossBudgetBps) = (201, 199);
+        if (field == 4) (loose.lossWindow, tight.lossWindow) = (1 days - 1, 1 days + 1);
+        if (field == 5) (loose.maxTurnoverBps, tight.maxTurnoverBps) = (20_001, 19_999);
+        if (field == 6) (loose.maxLeverageBps, tight.maxLeverageBps) = (20_001, 19_999);
+        if (field == 7) (loose.minHealthFactor, tight.minHealthFactor) = (1.2e18 - 1, 1.2e18 + 1);
+        if (field == 8) (loose.rebalanceCooldown, tight.rebalanceCooldown) = (0, 1);
+        if (field == 9) (loose.circuitBreakerDropBps, tight.circuitBreakerDropBps) = (1001, 999);
+        if (field == 10) (loose.circuitBreakerWindow, tight.circuitBreakerWindow) = (1 days - 1, 1 days + 1);
+
+        if (field != 8) {
+            // rebalanceCooldown is already 0: nothing looser exists
+            vm.expectEmit(address(vault));
+            emit IBallastVault.LimitsSubmitted(loose, block.timestamp + TIMELOCK);
+            vm.prank(curator);
+            vault.submitLimits(loose);
+            assertEq(keccak256(abi.encode(vault.limits())), keccak256(abi.encode(o)), "queued");
+            vm.prank(guardian);
+            vm.expectRevert(abi.encodeWithSelector(ConfigLib.NotTightening.selector, guardian));
+            vault.submitLimits(loose);
+        }
+        vm.expectEmit(address(vault));
+        emit IBallastVault.LimitsSet(tight);
+        vm.prank(guardian);
+        vault.submitLimits(tight);
+        assertEq(keccak256(abi.encode(vault.limits())), keccak256(abi.encode(tight)), "instant");
+    }
+
+    function test_limitsLooseningExecutableOnlyAfterDelayAndRevocable() public {
+        IBallastVault.Limits memory loose = _limits();
+        loose.depositCap = 2e30;
+        vm.prank(curator);
+        vault.submitLimits(loose);
+        uint256 validAt = block.timestamp + TIMELOCK;
+        assertEq(vault.pendingValidAt(1, 0), validAt);
+        vm.warp(validAt - 1);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.TimelockNotElapsed.selector, validAt, validAt - 1));
+        vault.acceptLimits();
+        vm.warp(validAt);
+        vault.acceptLimits();
+        assertEq(vault.limits().depositCap, 2e30);
+
+        loose.maxSlippageBps = 500;
+        vm.prank(curator);
+        vault.submitLimits(loose);
+        vm.prank(guardian);
+        vault.revokePending(1, 0);
+        vm.warp(block.timestamp + TIMELOCK);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.NothingPending.selector, 1, 0));
+        vault.acceptLimits();
+        assertEq(vault.limits().maxSlippageBps, 100);
+    }
+
+    function test_revokeUnknownKindReverts() public {
+        vm.prank(guardian);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.NothingPending.selector, 5, 0));
+        vault.revokePending(5, 0);
+    }
+
+    function test_invalidLimitsRejected() public {
+        IBallastVault.Limits memory bad = _limits();
+        bad.circuitBreakerWindow = 0;
+        vm.prank(curator);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.InvalidConfig.selector, 7));
+        vault.submitLimits(bad);
+        bad = _limits();
+        bad.minHealthFactor = 1e18 - 1;
+        vm.prank(curator);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.InvalidConfig.selector, 5));
+        vault.submitLimits(bad);
+    }
+}
