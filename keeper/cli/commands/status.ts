@@ -1,0 +1,65 @@
+/** `ballast status [vault]`: the vault's state read at one block (keeper/src/commands/status.ts). */
+import type { Command } from "commander";
+import type {
+  runStatus as RunStatus,
+  formatStatus as FormatStatus,
+} from "../../src/commands/status.ts";
+import { buildContext, srcModule } from "../chainContext.ts";
+import { emit, globalOptions, importOptional, loadCliConfig } from "../runtime.ts";
+import type { CliIo } from "../runtime.ts";
+import { commandLogger } from "./logging.ts";
+
+/** Registers `status`. */
+export function registerStatus(program: Command, io: CliIo): void {
+  program
+    .command("status")
+    .description(
+      "NAV, weights vs limits, risk vs limits, loss budget left, pending redemptions, last rebalances, keeper health",
+    )
+    .argument("[vault]", "config vault name or address (default: the only configured vault)")
+    .option("--lens <address>", "BallastLens address (overrides the config)")
+    .option("--events <blocks>", "blocks scanned for Rebalanced events", parseIntArg, 10_000)
+    .action(
+      async (
+        vaultName: string | undefined,
+        opts: { lens?: string; events: number },
+        cmd: Command,
+      ) => {
+        const g = globalOptions(cmd);
+        const runStatus = await importOptional<typeof RunStatus>(
+          srcModule("commands/status.ts"),
+          "runStatus",
+          "status",
+        );
+        const formatStatus = await importOptional<typeof FormatStatus>(
+          srcModule("commands/status.ts"),
+          "formatStatus",
+          "status",
+        );
+        const cfg = loadCliConfig(cmd, io);
+        const built = await buildContext(cfg, io, {
+          vaultName,
+          logger: commandLogger(g, cfg),
+          needSigner: false,
+          openJournal: false,
+        });
+        try {
+          const st = await runStatus(built.ctx, {
+            vault: built.vault.name,
+            lens: opts.lens,
+            eventLookbackBlocks: opts.events,
+          });
+          emit(io, g.json, { status: st }, () => formatStatus(st));
+        } finally {
+          built.close();
+        }
+      },
+    );
+}
+
+/** Parses a non-negative integer option. */
+export function parseIntArg(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got "${v}"`);
+  return n;
+}

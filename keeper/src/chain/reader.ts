@@ -1,0 +1,396 @@
+/**
+ * Reads everything the planner needs (`VaultSnapshot`) at ONE block: the block tag is resolved
+ * to a number first, then every `eth_call` of a phase is issued at once (Promise.all, which
+ * ethers batches into JSON-RPC batches) at that block. Prices come from the vault's own feed
+ * configuration (`assetConfigs()[i].feed`, `oracleConfig().baseFeed`), read with
+ * `latestRoundData()`; no pool price is ever read. ABIs are the run-time artifacts (abis.ts).
+ */
+import { Contract, getAddress } from "ethers";
+import type { BlockTag, Provider } from "ethers";
+import { npmAbi, projectAbi } from "./abis.ts";
+import type { Limits, VaultSnapshot } from "../planner/types.ts";
+
+/** The chain answered something the reader cannot use. */
+export class ReaderError extends Error {
+  readonly code: "READER";
+
+  constructor(message: string) {
+    super(message);
+    this.name = "ReaderError";
+    this.code = "READER";
+  }
+}
+
+/** Raw oracle round of one feed at the snapshot block. */
+export interface FeedRound {
+  feed: string;
+  answer: bigint;
+  updatedAt: bigint;
+  decimals: number;
+}
+
+/** Extra chain data beside the snapshot (status and config checks use it). */
+export interface SnapshotExtras {
+  blockNumber: number;
+  blockHash: string;
+  depositCap: bigint;
+  circuitBreakerDropBps: bigint;
+  circuitBreakerWindow: bigint;
+  lossBudgetCapWad: bigint;
+  currentEpoch: bigint;
+  baseFeed: FeedRound;
+  assetFeeds: FeedRound[];
+  /** Adapter ids 1..2 as configured on the vault (address 0 = none). */
+  adapters: { id: number; adapter: string; kind: number }[];
+  vaultDecimals: number;
+  /** How `fees.lastAccruedAt` was obtained (the vault keeps it internal). */
+  lastAccrualSource: "event" | "assumed-now";
+  /** `BallastLens.vaultState` NAV (null without a lens or while a feed fails). */
+  lensNav: bigint | null;
+}
+
+/** `readSnapshot` result. */
+export interface SnapshotRead {
+  snapshot: VaultSnapshot;
+  extras: SnapshotExtras;
+}
+
+/** Options of {@link readSnapshot}. */
+export interface ReadSnapshotOptions {
+  /** Blocks scanned back for the last fee accrual event (default 5 000; 0 = don't scan). */
+  accrualLookbackBlocks?: number;
+}
+
+const ZERO = "0x0000000000000000000000000000000000000000";
+const LT_MASK = 0xffffn;
+
+function big(x: unknown): bigint {
+  return BigInt(x as bigint);
+}
+
+/** The on-chain limits a keeper config must sit inside (issue 6, "local limits"). */
+export interface OnchainLimits extends Limits {
+  depositCap: bigint;
+  circuitBreakerDropBps: bigint;
+  circuitBreakerWindow: bigint;
+  assets: { token: string; maxWeightBps: bigint; minNetDeltaBps: bigint; maxNetDeltaBps: bigint }[];
+}
+
+function limitsOf(l: Record<string, unknown>): Limits {
+  return {
+    maxSlippageBps: big(l.maxSlippageBps),
+    maxLossPerRebalanceBps: big(l.maxLossPerRebalanceBps),
+    lossBudgetBps: big(l.lossBudgetBps),
+    lossWindow: big(l.lossWindow),
+    maxTurnoverBps: big(l.maxTurnoverBps),
+    maxLeverageBps: big(l.maxLeverageBps),
+    minHealthFactor: big(l.minHealthFactor),
+    rebalanceCooldown: big(l.rebalanceCooldown),
+  };
+}
+
+/** Reads the vault's limits and per-asset bands (for the config check) at `blockTag`. */
+export async function readOnchainLimits(
+  provider: Provider,
+  vault: string,
+  blockTag: BlockTag = "latest",
+): Promise<OnchainLimits> {
+  const v = new Contract(vault, projectAbi("BallastVault"), provider);
+  const [l, cfgs] = (await Promise.all([v.limits({ blockTag }), v.assetConfigs({ blockTag })])) as [
+    Record<string, unknown>,
+    Record<string, unknown>[],
+  ];
+  return {
+    ...limitsOf(l),
+    depositCap: big(l.depositCap),
+    circuitBreakerDropBps: big(l.circuitBreakerDropBps),
+    circuitBreakerWindow: big(l.circuitBreakerWindow),
+    assets: cfgs.map((c) => ({
+      token: getAddress(c.token as string),
+      maxWeightBps: big(c.maxWeightBps),
+      minNetDeltaBps: big(c.minNetDeltaBps),
+      maxNetDeltaBps: big(c.maxNetDeltaBps),
+    })),
+  };
+}
+
+/**
+ * Reads a {@link VaultSnapshot} of `vault` at `blockTag` (default "latest", resolved to a number
+ * once). `lens` (BallastLens) is used for the epoch and cross-checks; pass null to skip it.
+ */
+export async function readSnapshot(
+  provider: Provider,
+  vault: string,
+  lens: string | null,
+  blockTag: BlockTag = "latest",
+  options: ReadSnapshotOptions = {},
+): Promise<SnapshotRead> {
+  const block = await provider.getBlock(blockTag);
+  if (block === null) throw new ReaderError(`block ${String(blockTag)} not found`);
+  const at = { blockTag: block.number };
+  const vaultAddr = getAddress(vault);
+  const v = new Contract(vaultAddr, projectAbi("BallastVault"), provider);
+  const erc20 = (a: string) => new Contract(a, npmAbi("erc20"), provider);
+  const feedC = (a: string) => new Contract(a, npmAbi("aggregatorV3"), provider);
+
+  // phase 1: the vault's own getters
+  const [
+    network,
+    baseToken,
+    cfgs,
+    l,
+    f,
+    hwm,
+    budget,
+    nextNonce,
+    lastRebalanceAt,
+    reserved,
+    pendingShares,
+    supply,
+    paused,
+    shutdown,
+    defensive,
+    lendingAdapter,
+    oracle,
+    vaultDecimals,
+    currentEpoch,
+    lensState,
+    ad1,
+    ad2,
+  ] = (await Promise.all([
+    provider.getNetwork(),
+    v.asset(at),
+    v.assetConfigs(at),
+    v.limits(at),
+    v.fees(at),
+    v.highWaterMarkWad(at),
+    v.lossBudget(at),
+    v.nextNonce(at),
+    v.lastRebalanceAt(at),
+    v.reservedAssets(at),
+    v.pendingShares(at),
+    v.totalSupply(at),
+    v.paused(at),
+    v.shutdown(at),
+    v.defensive(at),
+    v.lendingAdapter(at),
+    v.oracleConfig(at),
+    v.decimals(at),
+    v.currentEpoch(at),
+    lens === null
+      ? Promise.resolve(null)
+      : new Contract(lens, projectAbi("BallastLens"), provider).vaultState(vaultAddr, at),
+    v.adapter(1, at),
+    v.adapter(2, at),
+  ])) as unknown[] as [
+    { chainId: bigint },
+    string,
+    Record<string, unknown>[],
+    Record<string, unknown>,
+    Record<string, unknown>,
+    bigint,
+    [bigint, bigint],
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+    bigint,
+    boolean,
+    boolean,
+    boolean,
+    string,
+    [Record<string, unknown>, Record<string, unknown>],
+    bigint,
+    bigint,
+    Record<string, unknown> | null,
+    Record<string, unknown>,
+    Record<string, unknown>,
+  ];
+  const baseFeedCfg = oracle[0];
+  const tokens = cfgs.map((c) => c.token as string);
+  const feeds = cfgs.map((c) => c.feed as string);
+  const la = lendingAdapter === ZERO ? null : getAddress(lendingAdapter);
+  const adapterC = la === null ? null : new Contract(la, projectAbi("AaveV3Adapter"), provider);
+
+  // phase 2: tokens, feeds, lending positions (addresses from phase 1), same block
+  const baseFeedAddr = baseFeedCfg.feed as string;
+  const [
+    baseDec,
+    baseBal,
+    baseFeedDec,
+    baseRound,
+    decs,
+    bals,
+    fdecs,
+    rounds,
+    debts,
+    collateral,
+    pool,
+  ] = await Promise.all([
+    erc20(baseToken).decimals(at) as Promise<bigint>,
+    erc20(baseToken).balanceOf(vaultAddr, at) as Promise<bigint>,
+    feedC(baseFeedAddr).decimals(at) as Promise<bigint>,
+    feedC(baseFeedAddr).latestRoundData(at) as Promise<bigint[]>,
+    Promise.all(tokens.map((t) => erc20(t).decimals(at) as Promise<bigint>)),
+    Promise.all(tokens.map((t) => erc20(t).balanceOf(vaultAddr, at) as Promise<bigint>)),
+    Promise.all(feeds.map((x) => feedC(x).decimals(at) as Promise<bigint>)),
+    Promise.all(feeds.map((x) => feedC(x).latestRoundData(at) as Promise<bigint[]>)),
+    Promise.all(
+      tokens.map((t) =>
+        adapterC === null ? Promise.resolve(0n) : (adapterC.debtOf(t, at) as Promise<bigint>),
+      ),
+    ),
+    adapterC === null
+      ? Promise.resolve(0n)
+      : (adapterC.collateralOf(baseToken, at) as Promise<bigint>),
+    adapterC === null ? Promise.resolve(ZERO) : (adapterC.pool(at) as Promise<string>),
+  ]);
+
+  // phase 3: Aave account data + base reserve configuration; last fee accrual
+  let healthFactor = (1n << 256n) - 1n;
+  let liquidationThresholdBps = 0n;
+  if (la !== null && pool !== ZERO) {
+    const p = new Contract(pool, npmAbi("aavePool"), provider);
+    const [acct, conf] = (await Promise.all([
+      p.getUserAccountData(la, at),
+      p.getConfiguration(baseToken, at),
+    ])) as [bigint[], { data: bigint } | bigint[]];
+    healthFactor = big(acct[5]);
+    const data = Array.isArray(conf) ? big(conf[0]) : big(conf.data);
+    liquidationThresholdBps = (data >> 16n) & LT_MASK;
+  }
+  const ts = BigInt(block.timestamp);
+  let lastAccruedAt = ts;
+  let lastAccrualSource: SnapshotExtras["lastAccrualSource"] = "assumed-now";
+  const lookback = options.accrualLookbackBlocks ?? 5_000;
+  if (f.recipient !== ZERO && lookback > 0) {
+    const found = await lastAccrualTime(provider, v, block.number, lookback);
+    if (found !== null) {
+      lastAccruedAt = found;
+      lastAccrualSource = "event";
+    }
+  }
+
+  const feedInfo = (c: Record<string, unknown>, round: bigint[]) => ({
+    feed: getAddress(c.feed as string),
+    updatedAt: big(round[3]),
+    heartbeat: big(c.heartbeat),
+    minPrice: big(c.minPrice),
+    maxPrice: big(c.maxPrice),
+  });
+  const limits = limitsOf(l);
+  const snapshot: VaultSnapshot = {
+    chainId: network.chainId,
+    vault: vaultAddr,
+    base: {
+      token: getAddress(baseToken),
+      decimals: Number(baseDec),
+      feedDecimals: Number(baseFeedDec),
+      price: big(baseRound[1]),
+      feedInfo: feedInfo(baseFeedCfg, baseRound),
+    },
+    assets: cfgs.map((c, i) => ({
+      token: getAddress(tokens[i]),
+      decimals: Number(decs[i]),
+      feedDecimals: Number(fdecs[i]),
+      price: big(rounds[i][1]),
+      enabled: Boolean(c.enabled),
+      maxWeightBps: big(c.maxWeightBps),
+      minNetDeltaBps: big(c.minNetDeltaBps),
+      maxNetDeltaBps: big(c.maxNetDeltaBps),
+      feedInfo: feedInfo(c, rounds[i]),
+    })),
+    positions: {
+      baseBalance: big(baseBal),
+      collateral: big(collateral),
+      balances: bals.map(big),
+      debts: debts.map(big),
+    },
+    reservedAssets: big(reserved),
+    lending: { adapter: la, healthFactor, liquidationThresholdBps },
+    limits,
+    // the vault exposes the used budget after the refill at this block: restart the decay here
+    // (sum of floors ≤ floor of the sum, so the estimate never under-states the used budget)
+    lossBudget: { usedWad: big(budget[0]), updatedAt: ts },
+    totalSupply: big(supply),
+    pendingShares: big(pendingShares),
+    decimalsOffset: big(vaultDecimals) - big(baseDec),
+    fees: {
+      recipient: getAddress(f.recipient as string),
+      entryFeeBps: big(f.entryFeeBps),
+      exitFeeBps: big(f.exitFeeBps),
+      managementFeeBps: big(f.managementFeeBps),
+      performanceFeeBps: big(f.performanceFeeBps),
+      highWaterMarkWad: big(hwm),
+      lastAccruedAt,
+    },
+    nextNonce: big(nextNonce),
+    lastRebalanceAt: big(lastRebalanceAt),
+    paused: Boolean(paused),
+    defensive: Boolean(defensive),
+    shutdown: Boolean(shutdown),
+    timestamp: ts,
+  };
+  const round = (feed: string, r: bigint[], d: bigint): FeedRound => ({
+    feed: getAddress(feed),
+    answer: big(r[1]),
+    updatedAt: big(r[3]),
+    decimals: Number(d),
+  });
+  return {
+    snapshot,
+    extras: {
+      blockNumber: block.number,
+      blockHash: block.hash ?? "",
+      depositCap: big(l.depositCap),
+      circuitBreakerDropBps: big(l.circuitBreakerDropBps),
+      circuitBreakerWindow: big(l.circuitBreakerWindow),
+      lossBudgetCapWad: big(budget[1]),
+      currentEpoch: big(currentEpoch),
+      baseFeed: round(baseFeedAddr, baseRound, baseFeedDec),
+      assetFeeds: feeds.map((x, i) => round(x, rounds[i], fdecs[i])),
+      adapters: [ad1, ad2].map((a, i) => ({
+        id: i + 1,
+        adapter: getAddress(a.adapter as string),
+        kind: Number(a.kind),
+      })),
+      vaultDecimals: Number(vaultDecimals),
+      lastAccrualSource,
+      lensNav: lensState !== null && Boolean(lensState.navAvailable) ? big(lensState.nav) : null,
+    },
+  };
+}
+
+/**
+ * Timestamp of the last fee accrual the vault could have made (it keeps `_lastAccrual`
+ * internal): the newest Deposit/Withdraw/Rebalanced/RedemptionsFulfilled/FeesSet/FeesAccrued log
+ * within `lookback` blocks, or null.
+ */
+async function lastAccrualTime(
+  provider: Provider,
+  v: Contract,
+  toBlock: number,
+  lookback: number,
+): Promise<bigint | null> {
+  const names = [
+    "Deposit",
+    "Withdraw",
+    "Rebalanced",
+    "RedemptionsFulfilled",
+    "FeesSet",
+    "FeesAccrued",
+  ];
+  const topics = names
+    .map((n) => v.interface.getEvent(n)?.topicHash)
+    .filter((t): t is string => t !== undefined);
+  const logs = await provider.getLogs({
+    address: await v.getAddress(),
+    topics: [topics],
+    fromBlock: Math.max(0, toBlock - lookback),
+    toBlock,
+  });
+  if (logs.length === 0) return null;
+  const last = logs[logs.length - 1];
+  const b = await provider.getBlock(last.blockNumber);
+  return b === null ? null : BigInt(b.timestamp);
+}

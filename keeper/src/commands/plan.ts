@@ -1,0 +1,307 @@
+/**
+ * `ballast plan`: a dry run. Reads the snapshot at one block, computes targets (explicit, or the
+ * quant engine on the Chainlink round history: Ledoit–Wolf covariance → minimum variance under
+ * the max weights; on a chain with too little history: equal weights within the max weights,
+ * said so in `targets.note`), builds the plan with QuoterV2 quotes, reports every on-chain bound
+ * with its margin, and simulates `rebalance(plan, sig)` with eth_call signed by the configured
+ * signer. Sends nothing and claims nothing in the journal.
+ */
+import { Contract } from "ethers";
+import type { Provider } from "ethers";
+import { npmAbi } from "../chain/abis.ts";
+import { readSnapshot } from "../chain/reader.ts";
+import { simulateRebalance } from "../chain/simulate.ts";
+import type { RebalanceSimulation } from "../chain/simulate.ts";
+import { walkRounds } from "../data/chainlink.ts";
+import type { PricePoint } from "../data/types.ts";
+import { alignSeries, logReturns } from "../data/align.ts";
+import { ledoitWolfConstantCorrelation } from "../risk/covariance.ts";
+import { minVariance } from "../optimize/index.ts";
+import { formatReport } from "../planner/checks.ts";
+import type { BoundReport } from "../planner/checks.ts";
+import { buildPlan, oracleQuote } from "../planner/planner.ts";
+import type { PlanResult, QuoteFn } from "../planner/planner.ts";
+import { signPlan } from "../planner/eip712.ts";
+import type { SignedPlan, VaultSnapshot } from "../planner/types.ts";
+import { CommandError, resolveVault } from "./context.ts";
+import type { CommandContext, ResolvedVault } from "./context.ts";
+
+/** Options of {@link runPlan}. */
+export interface PlanOptions {
+  vault: string;
+  lens?: string;
+  /** Explicit targets, one per registered asset (fractions, or bps as bigints). */
+  targets?: readonly (number | bigint)[];
+  /** Plan validity (default 600 s). */
+  ttlSeconds?: bigint;
+  /** Minimum aligned daily/hourly returns for the quant engine (default 30). */
+  minHistory?: number;
+}
+
+/** How the targets were chosen. */
+export interface TargetChoice {
+  bps: bigint[];
+  source: "explicit" | "min-variance" | "equal-weight-fallback";
+  note: string;
+}
+
+/** Result of {@link runPlan}. `signed` is the signed plan (never journaled, never sent). */
+export interface PlanRun {
+  vault: string;
+  blockNumber: number;
+  targets: TargetChoice;
+  quotes: "quoterV2" | "oracle";
+  result: PlanResult;
+  bounds: BoundReport[];
+  report: string[];
+  simulation: RebalanceSimulation | null;
+  signed: SignedPlan | null;
+  snapshot: VaultSnapshot;
+}
+
+/** QuoteFn backed by QuoterV2 `quoteExactInput` (staticCall) at `blockTag`. */
+export function quoterV2Quote(
+  provider: Provider,
+  quoter: string,
+  blockTag: number | "latest" = "latest",
+): QuoteFn {
+  const q = new Contract(quoter, npmAbi("quoterV2"), provider);
+  return async (req) => {
+    const r = (await q.quoteExactInput.staticCall(req.path, req.amountIn, {
+      blockTag,
+    })) as unknown as bigint[];
+    return BigInt(r[0]);
+  };
+}
+
+/** Equal weights within the max weights (each min(1/K, max − margin)); cash is the rest. */
+export function equalWeightTargets(s: VaultSnapshot, marginBps = 10n): bigint[] {
+  const enabled = s.assets.filter((a) => a.enabled).length;
+  if (enabled === 0) return s.assets.map(() => 0n);
+  const each = 10_000n / BigInt(enabled);
+  return s.assets.map((a) => {
+    if (!a.enabled) return 0n;
+    const cap = a.maxWeightBps > marginBps ? a.maxWeightBps - marginBps : 0n;
+    return each < cap ? each : cap;
+  });
+}
+
+/** Targets from the Chainlink history (min variance), or null with the reason. */
+async function quantTargets(
+  ctx: CommandContext,
+  s: VaultSnapshot,
+  blockNumber: number,
+  lookbackDays: number,
+  minHistory: number,
+): Promise<{ bps: bigint[] } | { reason: string }> {
+  const series: Record<string, PricePoint[]> = {};
+  const since = Number(s.timestamp) - lookbackDays * 86_400;
+  for (const [i, a] of s.assets.entries()) {
+    const feed = new Contract(a.feedInfo?.feed ?? "", npmAbi("aggregatorV3"), ctx.provider);
+    const latest = (await feed.latestRoundData({ blockTag: blockNumber })) as bigint[];
+    const walk = await walkRounds(
+      async (id) => {
+        const r = (await feed.getRoundData(id, { blockTag: blockNumber })) as bigint[];
+        return {
+          roundId: r[0],
+          answer: r[1],
+          startedAt: r[2],
+          updatedAt: r[3],
+          answeredInRound: r[4],
+        };
+      },
+      {
+        latestRoundId: latest[0],
+        maxRounds: 24 * lookbackDays + 1,
+        since,
+        decimals: a.feedDecimals,
+      },
+    );
+    series[String(i)] = walk.points;
+  }
+  const counts = Object.values(series).map((p) => p.length);
+  if (Math.min(...counts) < minHistory + 1)
+    return {
+      reason: `only ${Math.min(...counts)} feed rounds in ${lookbackDays} days (need ${minHistory + 1})`,
+    };
+  const panel = alignSeries(series, {
+    bucket: "hourly",
+    symbols: s.assets.map((_, i) => String(i)),
+  });
+  const rets = logReturns(panel);
+  if (rets.returns.length < minHistory)
+    return { reason: `only ${rets.returns.length} aligned hourly returns (need ${minHistory})` };
+  const cov = ledoitWolfConstantCorrelation(rets.returns).cov;
+  const maxWeight = s.assets.map((a) =>
+    a.enabled ? Math.max(0, Number(a.maxWeightBps) - 10) / 10_000 : 0,
+  );
+  const res = minVariance(
+    { cov },
+    {
+      maxWeight,
+      fullyInvested: false,
+      minInvested: Math.min(
+        1,
+        maxWeight.reduce((x, y) => x + y, 0),
+      ),
+    },
+  );
+  return { bps: res.weights.map((w) => BigInt(Math.max(0, Math.floor(w * 10_000)))) };
+}
+
+/**
+ * Targets of one vault at `blockNumber`: explicit (`opts.targets`), or the quant engine on the
+ * Chainlink history (min variance), or equal weights within the max weights when the history is
+ * short (the reason in `note`, logged as a warning). Shared by `plan` and the keeper loop.
+ */
+export async function chooseTargets(
+  ctx: CommandContext,
+  rv: ResolvedVault,
+  snapshot: VaultSnapshot,
+  blockNumber: number,
+  opts: Pick<PlanOptions, "targets" | "minHistory"> = {},
+): Promise<TargetChoice> {
+  let targets: TargetChoice;
+  if (opts.targets !== undefined) {
+    targets = {
+      bps: opts.targets.map((t) =>
+        typeof t === "bigint" ? t : BigInt(Math.floor(t * 10_000 + 1e-9)),
+      ),
+      source: "explicit",
+      note: "targets given on the command line",
+    };
+  } else {
+    const lookback = rv.config?.strategy.lookbackDays ?? 30;
+    let q: { bps: bigint[] } | { reason: string };
+    try {
+      q = await quantTargets(ctx, snapshot, blockNumber, lookback, opts.minHistory ?? 30);
+    } catch (e) {
+      q = { reason: `quant engine failed: ${String((e as Error).message)}` };
+    }
+    if ("bps" in q) {
+      targets = {
+        bps: q.bps,
+        source: "min-variance",
+        note: `Ledoit–Wolf + min variance over ${lookback} days`,
+      };
+    } else {
+      targets = {
+        bps: equalWeightTargets(snapshot),
+        source: "equal-weight-fallback",
+        note: `equal weights within max weights: ${q.reason}`,
+      };
+      ctx.logger.warn(
+        { vault: rv.address, reason: q.reason },
+        "plan: falling back to equal weights",
+      );
+    }
+  }
+  return targets;
+}
+
+/** Dry run of one vault (see the module comment). */
+export async function runPlan(ctx: CommandContext, opts: PlanOptions): Promise<PlanRun> {
+  const rv = resolveVault(ctx, opts.vault, opts.lens);
+  const { snapshot, extras } = await readSnapshot(ctx.provider, rv.address, rv.lens, "latest");
+  const targets = await chooseTargets(ctx, rv, snapshot, extras.blockNumber, opts);
+  const quote =
+    ctx.quoter === undefined
+      ? oracleQuote(snapshot)
+      : quoterV2Quote(ctx.provider, ctx.quoter, extras.blockNumber);
+  if (ctx.quoter === undefined)
+    ctx.logger.warn(
+      { vault: rv.address },
+      "plan: no QuoterV2 configured, quoting at oracle prices",
+    );
+  const result = await buildPlan(snapshot, targets.bps, {
+    quote,
+    feeTier: ctx.feeTier,
+    ttlSeconds: opts.ttlSeconds ?? 600n,
+  });
+  let simulation: RebalanceSimulation | null = null;
+  let signed: SignedPlan | null = null;
+  let bounds: BoundReport[] = [];
+  if (result.feasible) {
+    bounds = [...result.worst.report.bounds, ...result.robust];
+    if (ctx.signer === undefined)
+      throw new CommandError("NO_SIGNER", "plan simulation needs the configured signer");
+    signed = await signPlan(result.plan, ctx.signer, snapshot.chainId, rv.address);
+    const from =
+      ctx.relayer !== undefined ? await ctx.relayer.getAddress() : await ctx.signer.getAddress();
+    simulation = await simulateRebalance(ctx.provider, rv.address, signed, from, "latest");
+  } else if (result.binding !== null) {
+    bounds = [result.binding];
+  }
+  const report = result.feasible
+    ? [
+        ...formatReport(result.worst.report),
+        ...formatReport({ ...result.worst.report, bounds: result.robust }),
+      ]
+    : [`infeasible: ${result.reason}${result.error ? ` (${result.error.errorName})` : ""}`];
+  return {
+    vault: rv.address,
+    blockNumber: extras.blockNumber,
+    targets,
+    quotes: ctx.quoter === undefined ? "oracle" : "quoterV2",
+    result,
+    bounds,
+    report,
+    simulation,
+    signed,
+    snapshot,
+  };
+}
+
+/** JSON-able summary of a {@link PlanRun} (bigints as strings). */
+export function planRunJson(r: PlanRun): unknown {
+  return JSON.parse(
+    JSON.stringify(
+      {
+        vault: r.vault,
+        blockNumber: r.blockNumber,
+        targets: r.targets,
+        quotes: r.quotes,
+        feasible: r.result.feasible,
+        plan: r.result.feasible ? r.result.plan : null,
+        steps: r.result.feasible ? r.result.steps : null,
+        reason: r.result.feasible ? null : r.result.reason,
+        bounds: r.bounds,
+        simulation: r.simulation,
+        planHash: r.signed?.planHash ?? null,
+      },
+      (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v),
+    ),
+  ) as unknown;
+}
+
+/** Readable rendering: targets, steps, every bound with its margin, the simulation. */
+export function formatPlan(r: PlanRun): string {
+  const out: string[] = [];
+  out.push(`Plan for ${r.vault} at block ${r.blockNumber} (quotes: ${r.quotes})`);
+  out.push(
+    `targets (${r.targets.source}): ${r.targets.bps.map(String).join(", ")} bps — ${r.targets.note}`,
+  );
+  if (r.result.feasible) {
+    const p = r.result.plan;
+    out.push(
+      `nonce ${p.nonce} deadline ${p.deadline} actions ${p.actions.length} tolerance ${p.weightToleranceBps} bps slippage ${p.slippageBps} bps`,
+    );
+    for (const st of r.result.steps)
+      out.push(
+        st.kind === "swap"
+          ? `  swap ${st.side} asset ${st.assetIndex}: in ${st.amountIn} quoted ${st.quotedOut} minOut ${st.minOut}`
+          : `  lending op ${st.op} asset ${st.assetIndex}: ${st.amount}`,
+      );
+    out.push(`expected weights ${p.expectedWeightsBps.map(String).join(", ")} bps`);
+  }
+  out.push("bounds (worst admissible fill, then mixed-fill bounds):");
+  for (const line of r.report) out.push(`  ${line}`);
+  if (r.simulation !== null)
+    out.push(
+      r.simulation.ok
+        ? `simulation: ok, gas ${r.simulation.gasEstimate}`
+        : `simulation: FAILED ${r.simulation.message}`,
+    );
+  out.push("nothing was sent");
+  return out.join("\n");
+}

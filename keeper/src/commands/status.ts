@@ -1,0 +1,301 @@
+/**
+ * `ballast status`: NAV, weights vs max, limits, loss budget left, pending redemptions, the last
+ * rebalances (from `Rebalanced` events) and keeper health, read at one block. `runStatus` returns
+ * a JSON-able object (bigints as decimal strings); `formatStatus` renders it as a table.
+ */
+import { Contract } from "ethers";
+import { projectAbi } from "../chain/abis.ts";
+import { readSnapshot } from "../chain/reader.ts";
+import { ResilientProvider } from "../chain/rpc.ts";
+import type { RpcStats } from "../chain/rpc.ts";
+import {
+  lossBudgetLeftWad,
+  navOf,
+  netDeltaBps,
+  ppsWad,
+  previewRedeem,
+  pxAll,
+  bpsDown,
+  accrueFees,
+} from "../planner/checks.ts";
+import { resolveVault } from "./context.ts";
+import type { CommandContext } from "./context.ts";
+
+/** Options of {@link runStatus}. */
+export interface StatusOptions {
+  /** Config vault name or address. */
+  vault: string;
+  /** BallastLens address (overrides the config). */
+  lens?: string;
+  /** Blocks scanned for `Rebalanced` events (default 10 000). */
+  eventLookbackBlocks?: number;
+  /** Number of last rebalances shown (default 5). */
+  lastRebalances?: number;
+}
+
+/** JSON-able status (every chain quantity as a decimal string). */
+export interface VaultStatus {
+  vault: string;
+  name: string;
+  chainId: string;
+  blockNumber: number;
+  timestamp: string;
+  nav: string;
+  lensNav: string | null;
+  totalSupply: string;
+  pricePerShareWad: string;
+  idle: string;
+  reservedAssets: string;
+  lendingCollateral: string;
+  leverageBps: string;
+  flags: { paused: boolean; defensive: boolean; shutdown: boolean };
+  assets: {
+    index: number;
+    token: string;
+    enabled: boolean;
+    balance: string;
+    debt: string;
+    price: string;
+    value: string;
+    weightBps: string;
+    maxWeightBps: string;
+    weightHeadroomBps: string;
+    netDeltaBps: string;
+    netDeltaBand: [string, string];
+    feedAgeSeconds: string;
+    heartbeat: string;
+  }[];
+  limits: Record<string, string>;
+  lossBudget: { usedWad: string; capWad: string; leftWad: string; leftBps: string };
+  redemptions: { epoch: string; pendingShares: string; pendingAssetsEstimate: string };
+  nextNonce: string;
+  lastRebalanceAt: string;
+  cooldownReadyAt: string;
+  lastRebalances: {
+    nonce: string;
+    blockNumber: number;
+    txHash: string;
+    planHash: string;
+    navBefore: string;
+    navAfter: string;
+    turnoverBps: string;
+    lossBps: string;
+  }[];
+  keeper: {
+    signer: string | null;
+    signerHasRole: boolean | null;
+    rpc: RpcStats | null;
+    journalPending: number | null;
+    warnings: string[];
+  };
+}
+
+/** Reads the status of one vault (see the module comment). */
+export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promise<VaultStatus> {
+  const rv = resolveVault(ctx, opts.vault, opts.lens);
+  const { snapshot: s, extras } = await readSnapshot(ctx.provider, rv.address, rv.lens, "latest");
+  const at = { blockTag: extras.blockNumber };
+  const pxs = pxAll(s);
+  const nav = navOf(s.positions, s.reservedAssets, pxs);
+  const now = s.timestamp;
+  const warnings: string[] = [];
+  const v = new Contract(rv.address, projectAbi("BallastVault"), ctx.provider);
+
+  const lookback = opts.eventLookbackBlocks ?? 10_000;
+  const logs = await ctx.provider.getLogs({
+    address: rv.address,
+    topics: [v.interface.getEvent("Rebalanced")?.topicHash ?? null],
+    fromBlock: Math.max(0, extras.blockNumber - lookback),
+    toBlock: extras.blockNumber,
+  });
+  const last = logs
+    .slice(-(opts.lastRebalances ?? 5))
+    .reverse()
+    .map((l) => {
+      const ev = v.interface.parseLog(l);
+      const a = ev?.args;
+      return {
+        nonce: String(a?.nonce),
+        blockNumber: l.blockNumber,
+        txHash: l.transactionHash,
+        planHash: String(a?.planHash),
+        navBefore: String(a?.navBefore),
+        navAfter: String(a?.navAfter),
+        turnoverBps: String(a?.turnoverBps),
+        lossBps: String(a?.lossBps),
+      };
+    });
+
+  let signer: string | null = null;
+  let signerHasRole: boolean | null = null;
+  if (ctx.signer !== undefined) {
+    signer = await ctx.signer.getAddress();
+    const role = (await v.KEEPER_SIGNER_ROLE(at)) as string;
+    signerHasRole = (await v.hasRole(role, signer, at)) as boolean;
+    if (!signerHasRole) warnings.push(`signer ${signer} lacks KEEPER_SIGNER_ROLE`);
+  }
+  const assets = s.assets.map((a, i) => {
+    const w = nav.nav === 0n ? 0n : bpsDown(nav.values[i], nav.nav);
+    const age = now - extras.assetFeeds[i].updatedAt;
+    const hb = a.feedInfo?.heartbeat ?? 0n;
+    if (age > hb) warnings.push(`feed of asset ${i} is stale (${age}s > heartbeat ${hb}s)`);
+    if (w > a.maxWeightBps) warnings.push(`asset ${i} weight ${w} bps above max ${a.maxWeightBps}`);
+    return {
+      index: i,
+      token: a.token,
+      enabled: a.enabled,
+      balance: String(s.positions.balances[i]),
+      debt: String(s.positions.debts[i]),
+      price: String(a.price),
+      value: String(nav.values[i]),
+      weightBps: String(w),
+      maxWeightBps: String(a.maxWeightBps),
+      weightHeadroomBps: String(a.maxWeightBps - w),
+      netDeltaBps: String(
+        nav.nav === 0n ? 0n : netDeltaBps(nav.values[i], nav.debtValues[i], nav.nav),
+      ),
+      netDeltaBand: [String(a.minNetDeltaBps), String(a.maxNetDeltaBps)] as [string, string],
+      feedAgeSeconds: String(age),
+      heartbeat: String(hb),
+    };
+  });
+  const cap = extras.lossBudgetCapWad;
+  const left = lossBudgetLeftWad(s, now);
+  const fee = accrueFees(s.totalSupply, nav.nav, s.fees, now, s.decimalsOffset);
+  const pendingAssets =
+    s.pendingShares === 0n
+      ? 0n
+      : previewRedeem(
+          s.pendingShares,
+          nav.nav,
+          fee.supplyAfter,
+          s.fees.exitFeeBps,
+          s.decimalsOffset,
+        );
+  if (s.pendingShares > 0n && pendingAssets > nav.idle)
+    warnings.push(
+      `pending redemptions (${pendingAssets}) exceed idle (${nav.idle}): a plan must raise cash`,
+    );
+  if (s.paused) warnings.push("vault is paused");
+  if (s.defensive) warnings.push("vault is in defensive mode");
+  if (s.shutdown) warnings.push("vault is shut down");
+  if (extras.lensNav !== null && extras.lensNav !== nav.nav)
+    warnings.push(`lens NAV ${extras.lensNav} differs from the recomputed NAV ${nav.nav}`);
+  const journalPending =
+    ctx.journal === undefined
+      ? null
+      : ctx.journal
+          .pendingSubmissions()
+          .filter((r) => r.vault.toLowerCase() === rv.address.toLowerCase()).length;
+  const rpc = ctx.provider instanceof ResilientProvider ? ctx.provider.client.stats() : null;
+  return {
+    vault: rv.address,
+    name: rv.name,
+    chainId: String(s.chainId),
+    blockNumber: extras.blockNumber,
+    timestamp: String(now),
+    nav: String(nav.nav),
+    lensNav: extras.lensNav === null ? null : String(extras.lensNav),
+    totalSupply: String(s.totalSupply),
+    pricePerShareWad: String(ppsWad(nav.nav, s.totalSupply, s.decimalsOffset)),
+    idle: String(nav.idle),
+    reservedAssets: String(s.reservedAssets),
+    lendingCollateral: String(s.positions.collateral),
+    leverageBps: String(nav.nav === 0n ? 0n : bpsDown(nav.gross, nav.nav)),
+    flags: { paused: s.paused, defensive: s.defensive, shutdown: s.shutdown },
+    assets,
+    limits: {
+      ...Object.fromEntries(Object.entries(s.limits).map(([k, x]) => [k, String(x)])),
+      depositCap: String(extras.depositCap),
+      circuitBreakerDropBps: String(extras.circuitBreakerDropBps),
+      circuitBreakerWindow: String(extras.circuitBreakerWindow),
+    },
+    lossBudget: {
+      usedWad: String(s.lossBudget.usedWad),
+      capWad: String(cap),
+      leftWad: String(left),
+      leftBps: String(left / 10n ** 14n),
+    },
+    redemptions: {
+      epoch: String(extras.currentEpoch),
+      pendingShares: String(s.pendingShares),
+      pendingAssetsEstimate: String(pendingAssets),
+    },
+    nextNonce: String(s.nextNonce),
+    lastRebalanceAt: String(s.lastRebalanceAt),
+    cooldownReadyAt: String(
+      s.lastRebalanceAt === 0n ? 0n : s.lastRebalanceAt + s.limits.rebalanceCooldown,
+    ),
+    lastRebalances: last,
+    keeper: { signer, signerHasRole, rpc, journalPending, warnings },
+  };
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows.map((r) =>
+    r
+      .map((cell, c) => cell.padEnd(widths[c]))
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
+/** A readable multi-line rendering of {@link VaultStatus}. */
+export function formatStatus(st: VaultStatus): string {
+  const out: string[] = [];
+  out.push(`Vault ${st.name} (${st.vault}) on chain ${st.chainId} at block ${st.blockNumber}`);
+  out.push(
+    `NAV ${st.nav}  supply ${st.totalSupply}  pps(WAD) ${st.pricePerShareWad}  idle ${st.idle}  reserved ${st.reservedAssets}  collateral ${st.lendingCollateral}  leverage ${st.leverageBps} bps`,
+  );
+  const flags = Object.entries(st.flags)
+    .filter(([, on]) => on)
+    .map(([k]) => k);
+  out.push(`flags: ${flags.length === 0 ? "none" : flags.join(", ")}`);
+  out.push("");
+  out.push(
+    ...table([
+      ["#", "token", "weight", "max", "headroom", "net delta", "band", "value", "feed age"],
+      ...st.assets.map((a) => [
+        String(a.index),
+        a.token,
+        `${a.weightBps} bps`,
+        `${a.maxWeightBps} bps`,
+        `${a.weightHeadroomBps} bps`,
+        `${a.netDeltaBps} bps`,
+        `[${a.netDeltaBand[0]}, ${a.netDeltaBand[1]}]`,
+        a.value,
+        `${a.feedAgeSeconds}s/${a.heartbeat}s`,
+      ]),
+    ]),
+  );
+  out.push("");
+  out.push(
+    `limits: ${Object.entries(st.limits)
+      .map(([k, x]) => `${k}=${x}`)
+      .join(" ")}`,
+  );
+  out.push(
+    `loss budget: used ${st.lossBudget.usedWad} / cap ${st.lossBudget.capWad} WAD, left ${st.lossBudget.leftBps} bps`,
+  );
+  out.push(
+    `redemptions: epoch ${st.redemptions.epoch}, pending ${st.redemptions.pendingShares} shares (~${st.redemptions.pendingAssetsEstimate} assets)`,
+  );
+  out.push(
+    `next nonce ${st.nextNonce}, last rebalance at ${st.lastRebalanceAt}, cooldown ready at ${st.cooldownReadyAt}`,
+  );
+  out.push(`last rebalances (${st.lastRebalances.length}):`);
+  for (const r of st.lastRebalances)
+    out.push(
+      `  nonce ${r.nonce} block ${r.blockNumber} NAV ${r.navBefore} → ${r.navAfter} turnover ${r.turnoverBps} bps loss ${r.lossBps} bps tx ${r.txHash}`,
+    );
+  const k = st.keeper;
+  out.push(
+    `keeper: signer ${k.signer ?? "none"}${k.signerHasRole === null ? "" : k.signerHasRole ? " (has role)" : " (NO ROLE)"}, journal pending ${k.journalPending ?? "n/a"}` +
+      (k.rpc === null
+        ? ""
+        : `, rpc requests ${k.rpc.requests} retries ${k.rpc.retries} failovers ${k.rpc.failovers} errors ${JSON.stringify(k.rpc.errorsByUrl)}`),
+  );
+  for (const w of k.warnings) out.push(`WARNING: ${w}`);
+  return out.join("\n");
+}

@@ -1,0 +1,164 @@
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+const NODE = path.resolve("node_modules/.bin/node");
+const CLI = path.resolve("keeper/cli/ballast.ts");
+
+function ballast(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(NODE, [CLI, ...args], {
+    encoding: "utf8",
+    env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), ...env },
+    cwd: os.tmpdir(),
+    timeout: 60_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const GOOD = {
+  networks: { local: { chainId: 31337, rpcUrls: ["http://127.0.0.1:9"], maxFeePerGasGwei: 100 } },
+  vaults: [
+    {
+      name: "main",
+      network: "local",
+      address: "0x5FbDB2315678afecb367f032d93F642f64180aa3",
+      lens: "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512",
+      strategy: {
+        model: "min-variance",
+        estimator: "ledoit-wolf",
+        lookbackDays: 60,
+        driftBandBps: 200,
+        scheduleSeconds: 3600,
+      },
+      limits: {
+        maxTurnoverBps: 2500,
+        maxSlippageBps: 50,
+        maxLossPerRebalanceBps: 30,
+        maxLeverageBps: 12000,
+        minHealthFactor: "1.6",
+      },
+    },
+  ],
+  signer: { privateKeyEnv: "DEV_KEY", allowRawKey: true },
+};
+
+describe("ballast CLI (child process)", function () {
+  this.timeout(120_000);
+  const dir = mkdtempSync(path.join(os.tmpdir(), "ballast-cli-"));
+  const good = path.join(dir, "good.yaml");
+  writeFileSync(good, JSON.stringify(GOOD));
+
+  it("--help lists every command and the exit codes", () => {
+    const r = ballast(["--help"]);
+    expect(r.code).to.equal(0);
+    for (const c of ["run", "status", "plan", "keys", "config"])
+      expect(r.stdout).to.match(new RegExp(`\\n  ${c}\\b`));
+    expect(r.stdout).to.contain("Exit codes:");
+    expect(r.stdout).to.match(/4\s+refused for safety/);
+    const k = ballast(["keys", "--help"]);
+    expect(k.code).to.equal(0);
+    expect(k.stdout).to.contain("create");
+    expect(k.stdout).to.contain("inspect");
+  });
+
+  it("config check on a bad file exits 2 with the field path, one line, no stack", () => {
+    const bad = path.join(dir, "bad.yaml");
+    const cfg = structuredClone(GOOD);
+    cfg.vaults[0].limits.maxTurnoverBps = 20_000;
+    writeFileSync(bad, JSON.stringify(cfg));
+    const r = ballast(["--config", bad, "config", "check"]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.contain("vaults[0].limits.maxTurnoverBps: must be <= 10000");
+    expect(r.stderr.trim().split("\n")).to.have.length(1);
+    expect(r.stderr).to.not.match(/\n\s+at /);
+    const j = ballast(["config", "check", "--json"], { BALLAST_CONFIG: bad });
+    expect(j.code).to.equal(2);
+    const out = JSON.parse(j.stdout);
+    expect(out.ok).to.equal(false);
+    expect(out.exitCode).to.equal(2);
+    expect(out.error.issues[0].path).to.equal("vaults[0].limits.maxTurnoverBps");
+  });
+
+  it("config check on a good file prints the redacted config, the raw-key warning and env overrides", () => {
+    const r = ballast(["-c", good, "config", "check", "--json"], {
+      BALLAST__vaults__0__limits__maxSlippageBps: "40",
+      DEV_KEY: "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    });
+    expect(r.code).to.equal(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.ok).to.equal(true);
+    expect(out.config.vaults[0].limits.maxSlippageBps).to.equal(40);
+    expect(out.config.vaults[0].limits.minHealthFactor).to.equal("1600000000000000000");
+    expect(out.warnings.join(" ")).to.match(/RAW private key/);
+    expect(r.stdout).to.not.contain("59c6995e");
+    const t = ballast(["-c", good, "config", "check"]);
+    expect(t.code).to.equal(0);
+    expect(t.stderr).to.match(/warning: .*RAW private key/);
+    expect(t.stderr).to.match(/DEV_KEY is not set/);
+  });
+
+  it("a missing config file and an unknown command exit 2 with one line", () => {
+    const r = ballast(["--config", path.join(dir, "nope.yaml"), "config", "check"]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/^ballast: error: cannot load configuration .*file not found\n$/);
+    const u = ballast(["frobnicate"]);
+    expect(u.code).to.equal(2);
+    expect(u.stderr).to.match(/unknown command 'frobnicate'/);
+    const o = ballast(["status", "--bogus", "--json"]);
+    expect(o.code).to.equal(2);
+    expect(JSON.parse(o.stdout).error.message).to.match(/unknown option/);
+  });
+
+  it("keys create + keys inspect round trip with --json; no overwrite; no password exits 2", () => {
+    const file = path.join(dir, "keys", "keeper.json");
+    const c = ballast(
+      ["keys", "create", "--out", file, "--password-env", "KS_PW", "--scrypt-n", "1024", "--json"],
+      { KS_PW: "correct horse" },
+    );
+    expect(c.code, c.stderr).to.equal(0);
+    const created = JSON.parse(c.stdout);
+    expect(created.ok).to.equal(true);
+    expect(created.address).to.match(/^0x[0-9a-fA-F]{40}$/);
+    const i = ballast(["keys", "inspect", file, "--json"]);
+    expect(i.code).to.equal(0);
+    const info = JSON.parse(i.stdout);
+    expect(info.address).to.equal(created.address);
+    expect(info.kdf).to.equal("scrypt");
+    expect(i.stdout).to.not.contain("ciphertext");
+    const again = ballast(["keys", "create", "--out", file, "--password-env", "KS_PW"], {
+      KS_PW: "x",
+    });
+    expect(again.code).to.equal(2);
+    expect(again.stderr).to.match(/already exists/);
+    const nopw = ballast(["keys", "create", "--out", path.join(dir, "other.json")]);
+    expect(nopw.code).to.equal(2);
+    expect(nopw.stderr).to.match(/--password-env/);
+    const missing = ballast(["keys", "inspect", path.join(dir, "none.json")]);
+    expect(missing.code).to.equal(2);
+    expect(missing.stderr).to.match(/file not found/);
+  });
+
+  it("run is not available in this build: exit 3, never a fake success", () => {
+    const r = ballast(["-c", good, "run"]);
+    expect(r.code).to.equal(3);
+    expect(r.stderr).to.match(/"run" is not available in this build/);
+  });
+
+  it("status against an unreachable RPC fails with exit 1 and one line (stack only at debug)", () => {
+    const r = ballast(["-c", good, "status"]);
+    expect(r.code).to.be.oneOf([1, 3]);
+    expect(r.stderr.trim().split("\n")).to.have.length(1);
+    expect(r.stderr).to.match(/^ballast: error: /);
+    const d = ballast(["-c", good, "--log-level", "debug", "status"]);
+    expect(d.code).to.equal(r.code);
+    if (r.code === 1) expect(d.stderr).to.match(/\n\s+at /);
+  });
+
+  it("status with an unknown vault name exits 2", () => {
+    const r = ballast(["-c", good, "status", "nosuch"]);
+    expect(r.code).to.be.oneOf([2, 3]);
+    if (r.code === 2) expect(r.stderr).to.match(/unknown vault "nosuch" \(configured: main\)/);
+  });
+});

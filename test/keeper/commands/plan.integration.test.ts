@@ -1,0 +1,257 @@
+import { expect } from "chai";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { network } from "hardhat";
+import { HDNodeWallet } from "ethers";
+import type { Contract } from "ethers";
+import { deployLocalVault } from "../../../deploy/lib/vaultLocal.ts";
+import { LOCAL_STACK } from "../../../deploy/config/local.ts";
+import { VAULT_ASSET_KEYS } from "../../../deploy/lib/vaultConfig.ts";
+import { makeProvider } from "../../../keeper/src/chain/rpc.ts";
+import type { ResilientProvider } from "../../../keeper/src/chain/rpc.ts";
+import { readSnapshot } from "../../../keeper/src/chain/reader.ts";
+import { simulateRebalance } from "../../../keeper/src/chain/simulate.ts";
+import { SubmitError, claimAndSign, submitPlan } from "../../../keeper/src/chain/submit.ts";
+import { runPlan } from "../../../keeper/src/commands/plan.ts";
+import { formatStatus, runStatus } from "../../../keeper/src/commands/status.ts";
+import { silentLogger } from "../../../keeper/src/commands/context.ts";
+import type { CommandContext } from "../../../keeper/src/commands/context.ts";
+import { openJournal } from "../../../keeper/src/journal/journal.ts";
+import { encodeSwapData, encodeV3Path, signPlan } from "../../../keeper/src/planner/eip712.ts";
+import { navOf, pxAll } from "../../../keeper/src/planner/checks.ts";
+
+/**
+ * The keeper's chain edge on the real local system (deployLocalVault on the in-process network,
+ * reached over HTTP through a pass-through JSON-RPC proxy on 127.0.0.1): status, plan dry run with
+ * QuoterV2 quotes and eth_call simulation, submission with the journal, decoded reverts, and
+ * planner plans accepted by the contract across seeded random targets and price moves.
+ */
+
+const MNEMONIC = "test test test test test test test test test test test junk";
+const USDC = (n: bigint) => n * 10n ** 6n;
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+
+const j = (x: unknown) =>
+  JSON.stringify(x, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v));
+
+function dyn(c: unknown): Contract {
+  return c as Contract;
+}
+
+/** Pass-through JSON-RPC proxy to the in-process network (closed in `after`). */
+async function startProxy(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      const one = async (p: { id: number; method: string; params?: unknown[] }) => {
+        try {
+          const result = await connection.provider.request({
+            method: p.method,
+            params: p.params ?? [],
+          });
+          return { jsonrpc: "2.0", id: p.id, result };
+        } catch (e) {
+          const err = e as { code?: number; message?: string; data?: unknown };
+          return {
+            jsonrpc: "2.0",
+            id: p.id,
+            error: { code: err.code ?? -32000, message: err.message ?? String(e), data: err.data },
+          };
+        }
+      };
+      const parsed = JSON.parse(body) as unknown;
+      const work = Array.isArray(parsed) ? Promise.all(parsed.map(one)) : one(parsed as never);
+      void work.then((out) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(
+          JSON.stringify(out, (_k, v: unknown) =>
+            typeof v === "bigint" ? `0x${v.toString(16)}` : v,
+          ),
+        );
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function wallet(i: number, provider: ResilientProvider) {
+  return HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider);
+}
+
+describe("keeper chain edge on the local vault", function () {
+  this.timeout(300_000);
+  let proxy: Awaited<ReturnType<typeof startProxy>>;
+  let d: Awaited<ReturnType<typeof deployLocalVault>>;
+  let provider: ResilientProvider;
+  let ctx: CommandContext;
+  let vault: string;
+  let lens: string;
+  let chainId: bigint;
+  const journal = openJournal(":memory:");
+  const submitOpts = () => ({
+    chainId,
+    maxFeePerGas: 200n * 10n ** 9n,
+    priorityFee: 10n ** 9n,
+    feeBumpPercent: 15,
+    receiptTimeoutMs: 20_000,
+    pollMs: 50,
+    journal,
+  });
+
+  before(async function () {
+    d = await deployLocalVault(connection);
+    proxy = await startProxy();
+    chainId = (await ethers.provider.getNetwork()).chainId;
+    provider = makeProvider([proxy.url], chainId, { timeoutMs: 20_000 });
+    vault = await d.vault.getAddress();
+    lens = await d.lens.getAddress();
+    const signers = await ethers.getSigners();
+    expect(wallet(3, provider).address).to.equal(signers[3].address); // keeper signer = account #3
+    const alice = signers[4];
+    await dyn(d.usdc).mint(alice.address, USDC(1_000_000n));
+    await dyn(dyn(d.usdc).connect(alice)).approve(vault, USDC(1_000_000n));
+    await dyn(dyn(d.vault).connect(alice)).deposit(USDC(1_000_000n), alice.address);
+    ctx = {
+      provider,
+      signer: wallet(3, provider),
+      relayer: wallet(5, provider),
+      logger: silentLogger,
+      journal,
+      quoter: await d.quoterV2.getAddress(),
+      feeTier: (i) => LOCAL_STACK.uniswap.pools[VAULT_ASSET_KEYS[i]].fee,
+    };
+  });
+
+  after(async function () {
+    journal.close();
+    provider.destroy();
+    await proxy.close();
+  });
+
+  it("reads a snapshot at one block that matches the lens and the vault's NAV", async function () {
+    const { snapshot, extras } = await readSnapshot(provider, vault, lens);
+    expect(snapshot.assets.length).to.equal(4);
+    expect(snapshot.decimalsOffset).to.equal(6n);
+    const nav = navOf(snapshot.positions, snapshot.reservedAssets, pxAll(snapshot)).nav;
+    expect(nav).to.equal(await dyn(d.vault).totalAssets());
+    expect(extras.lensNav).to.equal(nav);
+    expect(snapshot.lending.adapter).to.equal(await d.aaveAdapter.getAddress());
+    expect(snapshot.lending.liquidationThresholdBps > 0n).to.equal(true);
+  });
+
+  it("status reports NAV, weights, limits and health", async function () {
+    const st = await runStatus(ctx, { vault, lens });
+    expect(st.nav).to.equal(String(USDC(1_000_000n)));
+    expect(st.assets.map((a) => a.weightBps)).to.deep.equal(["0", "0", "0", "0"]);
+    expect(st.keeper.signerHasRole).to.equal(true);
+    expect(st.limits.maxTurnoverBps).to.equal("5000");
+    expect(JSON.parse(JSON.stringify(st))).to.deep.equal(st);
+    expect(formatStatus(st)).to.include("NAV 1000000000000");
+  });
+
+  it("plan dry run simulates; submit mines it with NAV/weights as simulated; the journal refuses a resubmission", async function () {
+    const run = await runPlan(ctx, { vault, lens });
+    expect(run.targets.source).to.equal("equal-weight-fallback");
+    expect(run.quotes).to.equal("quoterV2");
+    expect(run.result.feasible, run.report.join("\n")).to.equal(true);
+    expect(run.simulation?.ok, j(run.simulation)).to.equal(true);
+    expect(run.report.some((l) => l.includes("margin"))).to.equal(true);
+    if (!run.result.feasible) return;
+    const expected = run.result.expected.report;
+    const plan = run.result.plan;
+    const signed = await claimAndSign(run.result.plan, ctx.signer!, chainId, vault, journal);
+    const out = await submitPlan(provider, ctx.relayer!, vault, signed, submitOpts());
+    expect(out.status, out.message).to.equal("mined");
+    expect(journal.get(chainId, vault, run.result.plan.nonce)?.status).to.equal("mined");
+    const st = await runStatus(ctx, { vault, lens });
+    const nav = BigInt(st.nav);
+    const diff = nav > expected.navFinal ? nav - expected.navFinal : expected.navFinal - nav;
+    expect(diff * 10_000n <= expected.navFinal * 5n, `nav ${nav} vs ${expected.navFinal}`).to.equal(
+      true,
+    );
+    st.assets.forEach((a, i) => {
+      const dev = BigInt(a.weightBps) - plan.expectedWeightsBps[i];
+      expect((dev < 0n ? -dev : dev) <= plan.weightToleranceBps).to.equal(true);
+    });
+    expect(st.lastRebalances[0].nonce).to.equal("0");
+    let refused: unknown = null;
+    try {
+      await submitPlan(provider, ctx.relayer!, vault, signed, submitOpts());
+    } catch (e) {
+      refused = e;
+    }
+    expect(refused).to.be.instanceOf(SubmitError);
+    expect((refused as SubmitError).code).to.equal("ALREADY_SUBMITTED");
+  });
+
+  it("decodes real reverts by name: wrong nonce, expired plan, cooldown, slippage exceeded", async function () {
+    const { snapshot } = await readSnapshot(provider, vault, lens);
+    const from = await ctx.relayer!.getAddress();
+    const usdc = await d.usdc.getAddress();
+    const weth = await d.weth.getAddress();
+    const swap = encodeSwapData(encodeV3Path([usdc, weth], [500]), USDC(10_000n), 0n);
+    const base = {
+      nonce: snapshot.nextNonce,
+      deadline: snapshot.timestamp + 600n,
+      actions: [{ adapterId: 1, data: swap }],
+      expectedWeightsBps: [0n, 0n, 0n, 0n],
+      weightToleranceBps: 10_000n,
+      slippageBps: 0n,
+    };
+    const sim = async (p: typeof base) =>
+      simulateRebalance(provider, vault, await signPlan(p, ctx.signer!, chainId, vault), from);
+    const wrong = await sim({ ...base, nonce: base.nonce + 5n });
+    expect(wrong.ok).to.equal(false);
+    if (!wrong.ok) {
+      expect(wrong.error?.name).to.equal("InvalidNonce");
+      expect(wrong.error?.args).to.deep.equal([String(base.nonce + 5n), String(base.nonce)]);
+    }
+    const expired = await sim({ ...base, deadline: snapshot.timestamp - 1n });
+    expect(expired.ok ? null : expired.error?.name).to.equal("PlanExpired");
+    const cooldown = await sim(base);
+    expect(cooldown.ok ? null : cooldown.error?.name).to.equal("RebalanceCooldown");
+    await networkHelpers.time.increase(601);
+    const fresh = await readSnapshot(provider, vault, lens);
+    const slip = await sim({ ...base, deadline: fresh.snapshot.timestamp + 600n });
+    expect(slip.ok ? null : slip.error?.name).to.equal("SlippageExceeded");
+    if (!slip.ok) expect(slip.error?.named.maxSlippageBps ?? slip.error?.args[3]).to.equal("0");
+  });
+
+  it("planner plans are accepted by the contract across seeded random targets and price moves", async function () {
+    let seed = 0x2545f491;
+    const rnd = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const feeds = [d.wethUsd, d.wbtcUsd, d.linkUsd, d.uniUsd].map(dyn);
+    let mined = 0;
+    for (let c = 0; c < 6; c++) {
+      await networkHelpers.time.increase(601);
+      // move one oracle by up to ±1.5 % (the pools do not follow: quotes differ from the oracle)
+      const k = Math.floor(rnd() * 4);
+      const [, answer] = (await feeds[k].latestRoundData()) as bigint[];
+      const move = BigInt(Math.round((rnd() * 3 - 1.5) * 100)); // bps ×100 → ±150 bps
+      await feeds[k].updateAnswer((answer * (10_000n + move)) / 10_000n);
+      const targets = [0.4, 0.4, 0.15, 0.15].map((m) => Math.floor(rnd() * m * 10_000) / 10_000);
+      const run = await runPlan(ctx, { vault, lens, targets });
+      if (!run.result.feasible) continue;
+      expect(run.simulation?.ok, `case ${c}: ${j(run.simulation)}`).to.equal(true);
+      const signed = await claimAndSign(run.result.plan, ctx.signer!, chainId, vault, journal);
+      const out = await submitPlan(provider, ctx.relayer!, vault, signed, submitOpts());
+      expect(out.status, `case ${c}: ${out.message}`).to.equal("mined");
+      mined++;
+    }
+    expect(mined).to.be.greaterThan(2);
+  });
+});
