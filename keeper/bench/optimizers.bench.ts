@@ -7,6 +7,14 @@
  * Inputs: real daily data 2022–2023 (N = 5, 10; ../shared/data/crypto_daily_usd.csv, or
  * $BALLAST_DATA_DIR) and a seeded one-factor synthetic covariance (N = 50, 200).
  *
+ * Fairness of the portfolio-allocation comparison: its function and our fastest implementation
+ * of the same problem are timed interleaved (alternating order each repetition, so machine load
+ * hits both alike), with the same warm-up and the same number of repetitions, on the same inputs;
+ * the ratio is of the two medians of that paired run ("ours ms" in the PA row). Targets (issue 5):
+ * ratio ≥ 5 at N ≥ 50 and ≥ 1 at N ≤ 10, objective at least as good within 1e-8 relative (for
+ * ERC, whose objective is the dispersion of the risk contributions, both at ≤ 1e-10 also counts:
+ * relative gaps between round-off-level numbers mean nothing).
+ *
  * Run: `node keeper/bench/optimizers.bench.ts` (prints a markdown table). `runOptimizerBench`
  * is exported for programmatic use.
  */
@@ -49,21 +57,77 @@ export interface BenchRow {
   /** For portfolio-allocation rows: their time / our best time, and the relative objective gap (+ = ours better). */
   readonly speedup?: number;
   readonly gap?: number;
+  /** For portfolio-allocation rows: our median in the paired (interleaved) run. */
+  readonly oursMs?: number;
+  /** For portfolio-allocation rows: whether the issue-5 targets hold (speed and objective). */
+  readonly target?: "PASS" | "FAIL";
   readonly note?: string;
 }
 
-/** Median wall time (ms) of `fn` after `warm` warm-up calls; returns the last value too. */
+/**
+ * How many warm-up calls and timed repetitions a call of `firstMs` gets: at least `warm` and
+ * `reps`, raised for cheap calls so that warm-up lasts ~0.2 s (V8 only reaches its optimising
+ * tier after many calls: a 20 µs function timed after two calls is measured in the interpreter)
+ * and timing ~0.3 s (≤ 300 warm-ups, ≤ 2000 repetitions).
+ */
+function budget(firstMs: number, reps: number, warm: number): { reps: number; warm: number } {
+  const per = Math.max(firstMs, 1e-3);
+  return {
+    warm: Math.max(warm, Math.min(300, Math.ceil(200 / per))),
+    reps: Math.max(reps, Math.min(2000, Math.ceil(300 / per))),
+  };
+}
+
+/**
+ * Median wall time (ms) of `fn` after at least `warm` warm-up calls (more for cheap calls, see
+ * `budget`) over at least `reps` repetitions; returns the last value too.
+ */
 export function timeMedian<T>(fn: () => T, reps: number, warm = 2): { ms: number; value: T } {
+  const t0 = performance.now();
   let value = fn();
-  for (let i = 1; i < warm; i++) value = fn();
+  const b = budget(performance.now() - t0, reps, warm);
+  for (let i = 1; i < b.warm; i++) value = fn();
   const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
+  for (let i = 0; i < b.reps; i++) {
+    const t1 = performance.now();
     value = fn();
-    times.push(performance.now() - t0);
+    times.push(performance.now() - t1);
   }
-  times.sort((a, b) => a - b);
+  times.sort((a, c) => a - c);
   return { ms: times[Math.floor(times.length / 2)], value };
+}
+
+/**
+ * Median wall times (ms) of `a` and `b` timed interleaved: warm-up calls of each (at least `warm`,
+ * more for cheap calls, see `budget`), then at least `reps` rounds that call both, alternating
+ * which goes first. Returns both medians and last values.
+ */
+export function timePair<A, B>(
+  a: () => A,
+  b: () => B,
+  minReps: number,
+  minWarm = 2,
+): { a: { ms: number; value: A }; b: { ms: number; value: B } } {
+  const t0 = performance.now();
+  let va = a();
+  let vb = b();
+  const { reps, warm } = budget(performance.now() - t0, minReps, minWarm);
+  for (let i = 1; i < warm; i++) {
+    va = a();
+    vb = b();
+  }
+  const ta: number[] = [];
+  const tb: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    for (const first of i % 2 === 0 ? [true, false] : [false, true]) {
+      const t0 = performance.now();
+      if (first) va = a();
+      else vb = b();
+      (first ? ta : tb).push(performance.now() - t0);
+    }
+  }
+  const med = (t: number[]) => t.sort((x, y) => x - y)[Math.floor(t.length / 2)];
+  return { a: { ms: med(ta), value: va }, b: { ms: med(tb), value: vb } };
 }
 
 function oneFactor(n: number, seed: number): { mu: number[]; cov: number[][] } {
@@ -116,7 +180,8 @@ export async function runOptimizerBench(
     const real = n <= 10 ? await realProblem(n, dataDir) : undefined;
     const { mu, cov } = real ?? oneFactor(n, 1000 + n);
     const src = real ? "real 2022–23" : "1-factor synthetic";
-    const reps = opts.quick ? 3 : n >= 200 ? 5 : 15;
+    const reps = opts.quick ? 3 : n >= 200 ? 9 : 25;
+    const runs = new Map<BenchRow, () => OptimizerResult>();
     const ours = (problem: string, impl: string, run: () => OptimizerResult) => {
       const t = timeMedian(run, reps);
       const row: BenchRow = {
@@ -129,6 +194,7 @@ export async function runOptimizerBench(
         note: t.value.status === "optimal" ? src : `${src}; ${t.value.status}`,
       };
       rows.push(row);
+      runs.set(row, run);
       return row;
     };
     const versus = (
@@ -138,9 +204,13 @@ export async function runOptimizerBench(
       objective: (w: number[]) => number,
       higherBetter: boolean,
     ) => {
-      let t;
+      const mine = runs.get(best);
+      if (!mine) throw new Error(`no run recorded for ${problem}`);
+      let pair;
       try {
-        t = timeMedian(run, Math.min(reps, 5), 1);
+        // Max Sharpe at N = 200 takes ~0.4 s per call in portfolio-allocation: fewer rounds.
+        const r = problem === "max Sharpe" && n >= 200 ? Math.min(reps, 5) : reps;
+        pair = timePair(mine, run, r);
       } catch (e) {
         rows.push({
           problem,
@@ -153,8 +223,13 @@ export async function runOptimizerBench(
         });
         return;
       }
+      const t = pair.b;
       const obj = objective(t.value);
-      const gap = (higherBetter ? best.objective - obj : obj - best.objective) / Math.abs(obj);
+      const oursObj = pair.a.value.objective;
+      const gap = (higherBetter ? oursObj - obj : obj - oursObj) / Math.abs(obj);
+      const speedup = t.ms / pair.a.ms;
+      const objOk = gap >= -1e-8 || (problem === "ERC" && oursObj <= 1e-10 && obj <= 1e-10);
+      const fastOk = speedup >= (n >= 50 ? 5 : 1);
       rows.push({
         problem,
         n,
@@ -162,9 +237,11 @@ export async function runOptimizerBench(
         medianMs: t.ms,
         objective: obj,
         violation: simplexViolation(t.value),
-        speedup: t.ms / best.medianMs,
+        speedup,
         gap,
-        note: src,
+        oursMs: pair.a.ms,
+        target: objOk && fastOk ? "PASS" : "FAIL",
+        note: `${src}; vs ${best.impl}`,
       });
     };
 
@@ -173,7 +250,8 @@ export async function runOptimizerBench(
         minVariance({ cov }, { fullyInvested: true }, { solver: s, highs }),
       ),
     );
-    const mvBest = mv.reduce((a, b) => (b.medianMs < a.medianMs ? b : a));
+    // Compared with the default back end (active-set), not the noisy fastest of three.
+    const mvBest = mv[0];
     versus(
       "min variance",
       mvBest,
@@ -252,12 +330,19 @@ export function benchTable(rows: readonly BenchRow[]): string {
   const e = (x: number | undefined) =>
     x === undefined ? "" : Number.isFinite(x) ? x.toExponential(3) : String(x);
   const lines = [
-    "| problem | N | impl | median ms | objective | violation | PA time / ours | objective gap (+ = ours better) | note |",
-    "|---|---:|---|---:|---:|---:|---:|---:|---|",
+    "Rows without a ratio: each implementation timed alone (median after a warm-up long enough for V8's optimising tier). " +
+      "portfolio-allocation rows: its function and our default implementation of the same problem (active-set for minimum " +
+      "variance, the faster of HiGHS/quadprog for maximum Sharpe, accelerated CCD for ERC) timed interleaved in one loop, same " +
+      "inputs, warm-up and repetitions; `ours ms (paired)` is our median in that loop and the ratio uses it. " +
+      "target = issue 5: ratio ≥ 5 at N ≥ 50, ≥ 1 at N ≤ 10, objective gap ≥ −1e-8 (ERC: or both dispersions ≤ 1e-10). " +
+      "The machine is shared: ratios move by ±50 % between runs.",
+    "",
+    "| problem | N | impl | median ms | objective | violation | ours ms (paired) | PA time / ours | objective gap (+ = ours better) | target | note |",
+    "|---|---:|---|---:|---:|---:|---:|---:|---:|---|---|",
   ];
   for (const r of rows) {
     lines.push(
-      `| ${r.problem} | ${r.n} | ${r.impl} | ${f(r.medianMs)} | ${e(r.objective)} | ${e(r.violation)} | ${f(r.speedup)} | ${e(r.gap)} | ${r.note ?? ""} |`,
+      `| ${r.problem} | ${r.n} | ${r.impl} | ${f(r.medianMs, 3)} | ${e(r.objective)} | ${e(r.violation)} | ${f(r.oursMs, 3)} | ${f(r.speedup)} | ${e(r.gap)} | ${r.target ?? ""} | ${r.note ?? ""} |`,
     );
   }
   return lines.join("\n");
