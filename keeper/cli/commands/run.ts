@@ -1,7 +1,7 @@
 /**
- * `ballast run`: the keeper loop. The loop module (keeper/src/runtime/loop.ts, `runKeeper`) is
- * later work: until it exists this validates the config, then exits 3 ("not available in this
- * build") — it never pretends to run.
+ * `ballast run`: the keeper loop (keeper/src/commands/run.ts, `runKeeper`): one worker per
+ * configured vault, metrics and /healthz, until SIGINT/SIGTERM. It refuses to start (exit 4) when
+ * a vault's local limits are looser than its on-chain limits.
  */
 import type { Command } from "commander";
 import type { Logger } from "pino";
@@ -11,7 +11,7 @@ import { globalOptions, importOptional, loadCliConfig } from "../runtime.ts";
 import type { CliIo } from "../runtime.ts";
 import { commandLogger } from "./logging.ts";
 
-/** Signature the future loop module must export. */
+/** Signature of the loop module's entry point. */
 export type RunKeeper = (args: {
   config: KeeperConfig;
   env: Record<string, string | undefined>;
@@ -30,7 +30,7 @@ export function registerRun(program: Command, io: CliIo): void {
       const g = globalOptions(cmd);
       const cfg = loadCliConfig(cmd, io);
       const runKeeper = await importOptional<RunKeeper>(
-        srcModule("runtime/loop.ts"),
+        srcModule("commands/run.ts"),
         "runKeeper",
         "run",
       );

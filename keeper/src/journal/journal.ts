@@ -7,8 +7,10 @@
  * - Never two plans for one nonce: {@link Journal.claimNonce} refuses a different plan hash for
  *   a claimed (chainId, vault, nonce). The claim runs in a `BEGIN IMMEDIATE` transaction, so two
  *   keeper processes sharing one file cannot both claim (the second waits on the write lock,
- *   then sees the first's row). The only exception: a plan that was `dropped` and whose deadline
- *   has passed can never execute, so a new plan may take the nonce (the old row is archived).
+ *   then sees the first's row). The only exception: a plan that was `dropped` or `reverted` and
+ *   whose deadline has passed can never execute any more (a reverted plan's signature is public
+ *   and could be relayed again until then), so a new plan may take the nonce (the old row is
+ *   archived). Without it, one reverted transaction would block the vault's keeper for good.
  * - Never submitted twice: a submission is recorded before/after broadcast by the chain edge;
  *   {@link Journal.pendingSubmissions} lists what a restarted keeper must resume tracking.
  *
@@ -316,7 +318,7 @@ export function openJournal(file: string, options: JournalOptions = {}): Journal
         if (existing) {
           if (existing.planHash === hash) return { fresh: false, record: existing };
           const expiredDrop =
-            existing.status === "dropped" &&
+            (existing.status === "dropped" || existing.status === "reverted") &&
             existing.deadline !== null &&
             opts.nowSeconds !== undefined &&
             existing.deadline < opts.nowSeconds;

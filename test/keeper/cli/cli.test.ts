@@ -140,10 +140,17 @@ describe("ballast CLI (child process)", function () {
     expect(missing.stderr).to.match(/file not found/);
   });
 
-  it("run is not available in this build: exit 3, never a fake success", () => {
-    const r = ballast(["-c", good, "run"]);
-    expect(r.code).to.equal(3);
-    expect(r.stderr).to.match(/"run" is not available in this build/);
+  it("run refuses to start without its signer key (exit 2) or without a reachable RPC (exit 1)", () => {
+    const noKey = ballast(["-c", good, "run"]);
+    expect(noKey.code).to.equal(2);
+    expect(noKey.stderr.trim().split("\n")).to.have.length(1);
+    expect(noKey.stderr).to.match(/DEV_KEY \(private key\) is not set/);
+    // Hardhat's well-known dev account #1 key: a raw key is accepted only with a warning.
+    const key = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+    const noRpc = ballast(["-c", good, "run"], { DEV_KEY: key });
+    expect(noRpc.code).to.equal(1);
+    expect(noRpc.stderr).to.match(/warning: .*RAW private key/);
+    expect(noRpc.stderr).to.match(/ballast: error: .*all RPC endpoints failed/);
   });
 
   it("status against an unreachable RPC fails with exit 1 and one line (stack only at debug)", () => {

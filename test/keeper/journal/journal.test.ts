@@ -102,6 +102,20 @@ describe("keeper journal", () => {
     );
   });
 
+  it("a reverted plan holds its nonce until its deadline has passed, then may be replaced", () => {
+    j = openJournal(":memory:");
+    j.claimNonce(1, VAULT, 7n, H(1), { deadline: 500n });
+    j.recordSubmission(1, VAULT, 7n, H(0x71), "0x01");
+    j.markReverted(1, VAULT, 7n, H(0x71), "SlippageExceeded");
+    // Its signature is public and valid until the deadline: no second plan before then.
+    expect(refusal(() => j.claimNonce(1, VAULT, 7n, H(2), { nowSeconds: 500n })).code).to.equal(
+      "NONCE_TAKEN",
+    );
+    const c = j.claimNonce(1, VAULT, 7n, H(2), { nowSeconds: 501n });
+    expect(c.fresh).to.equal(true);
+    expect(c.record.status).to.equal("signed");
+  });
+
   it("history: newest nonce first, limited, per chain", () => {
     j = openJournal(":memory:");
     for (let n = 0; n < 5; n++) j.claimNonce(1, VAULT, BigInt(n), H(n + 1));

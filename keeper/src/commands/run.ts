@@ -1,0 +1,222 @@
+/**
+ * `ballast run`: the keeper loop for every configured vault. `runLoop(ctx, opts)` builds one
+ * worker per vault (a provider per network, isolated error handling), an optional metrics server
+ * (/metrics, /healthz on 127.0.0.1) and starts the supervisor; it returns a handle to stop it.
+ * `tick(worker)` runs one worker step (tests, the simulation driver). `runKeeper` is the CLI
+ * entry: signer + journal from the config, the on-chain limits check, run until SIGINT/SIGTERM.
+ */
+import type { Provider, Signer } from "ethers";
+import type { Logger } from "pino";
+import { makeProvider, ResilientProvider } from "../chain/rpc.ts";
+import { readOnchainLimits } from "../chain/reader.ts";
+import { checkLimitsInside } from "../config/limits.ts";
+import { gweiToWei } from "../config/schema.ts";
+import type { KeeperConfig, NetworkConfig, VaultConfig } from "../config/schema.ts";
+import { loadSigner } from "../keys/keystore.ts";
+import { openJournal } from "../journal/journal.ts";
+import { createMetrics } from "../metrics/registry.ts";
+import type { KeeperMetrics } from "../metrics/registry.ts";
+import { startMetricsServer } from "../metrics/server.ts";
+import type { MetricsServer } from "../metrics/server.ts";
+import { startSupervisor } from "../loop/supervisor.ts";
+import type { LoopSettings, Supervisor } from "../loop/supervisor.ts";
+import { createWorker, tickWorker } from "../loop/worker.ts";
+import type { TargetSource, TickResult, Worker } from "../loop/worker.ts";
+import type { TriggerConfig } from "../loop/triggers.ts";
+import type { CommandContext } from "./context.ts";
+
+/** Typed failure of the loop set-up (`exitCode` follows the CLI's EXIT table). */
+export class LoopError extends Error {
+  readonly code:
+    "NO_CONFIG" | "NO_SIGNER" | "NO_JOURNAL" | "UNKNOWN_VAULT" | "LIMITS_LOOSER_THAN_ONCHAIN";
+  readonly exitCode: number;
+
+  constructor(code: LoopError["code"], message: string, exitCode = 2) {
+    super(message);
+    this.name = "LoopError";
+    this.code = code;
+    this.exitCode = exitCode;
+  }
+}
+
+/** Options of {@link runLoop}. */
+export interface RunLoopOptions {
+  /** Vault names to run (default: every configured vault). */
+  vaults?: string[];
+  /** Providers per network name (default: ctx.provider for a single network, else makeProvider). */
+  providers?: Record<string, Provider>;
+  /** Metrics server; false to skip (default { host: config.metrics.host, port: config.metrics.port }). */
+  metrics?: { host?: string; port?: number } | false;
+  /** Trigger settings beyond the strategy section (health margin, drawdown, …). */
+  triggers?: Partial<TriggerConfig>;
+  /** Targets for every vault (default: the strategy's quant targets). */
+  targets?: TargetSource;
+  /** Loop overrides (default from the network: pollIntervalMs). */
+  loop?: Partial<LoopSettings>;
+  /** Relayer paying gas (default ctx.relayer, else the signer). */
+  relayer?: Signer;
+}
+
+/** A running loop. */
+export interface LoopHandle {
+  workers: Worker[];
+  supervisor: Supervisor;
+  metrics: KeeperMetrics;
+  metricsUrl: string | null;
+  stop(): Promise<void>;
+}
+
+/** Trigger config of a configured vault. */
+export function triggerConfigOf(v: VaultConfig, extra: Partial<TriggerConfig> = {}): TriggerConfig {
+  return {
+    scheduleSeconds: v.strategy.scheduleSeconds,
+    driftBandBps: v.strategy.driftBandBps,
+    targetVolatility: v.strategy.targetVolatility,
+    ...extra,
+  };
+}
+
+/** Submission settings of a network. */
+export function submitSettingsOf(n: NetworkConfig) {
+  return {
+    maxFeePerGas: gweiToWei(n.maxFeePerGasGwei),
+    priorityFee: gweiToWei(n.priorityFeeGwei),
+    feeBumpPercent: n.feeBumpPercent,
+    receiptTimeoutMs: n.receiptTimeoutMs,
+    pollMs: Math.min(n.pollIntervalMs, 1_000),
+  };
+}
+
+/** One step of one worker (tests and the simulation driver call this directly). */
+export function tick(worker: Worker): Promise<TickResult> {
+  return tickWorker(worker);
+}
+
+/** Starts the loop for the configured vaults (see the module comment). */
+export async function runLoop(ctx: CommandContext, opts: RunLoopOptions = {}): Promise<LoopHandle> {
+  const cfg: KeeperConfig | undefined = ctx.config;
+  if (cfg === undefined) throw new LoopError("NO_CONFIG", "run needs a configuration");
+  if (ctx.signer === undefined) throw new LoopError("NO_SIGNER", "run needs the plan signer");
+  if (ctx.journal === undefined) throw new LoopError("NO_JOURNAL", "run needs the journal");
+  const selected = opts.vaults ?? cfg.vaults.map((v) => v.name);
+  const vaults = selected.map((name) => {
+    const v = cfg.vaults.find((x) => x.name === name);
+    if (v === undefined) throw new LoopError("UNKNOWN_VAULT", `unknown vault "${name}"`);
+    return v;
+  });
+  const metrics = createMetrics();
+  const networks = Object.keys(cfg.networks);
+  const providers = new Map<string, Provider>();
+  const owned: Provider[] = [];
+  const providerOf = (net: string): Provider => {
+    let p = providers.get(net) ?? opts.providers?.[net];
+    if (p === undefined) {
+      if (networks.length === 1) p = ctx.provider;
+      else {
+        const n = cfg.networks[net];
+        p = makeProvider(n.rpcUrls, n.chainId);
+        owned.push(p);
+      }
+    }
+    if (!providers.has(net)) {
+      providers.set(net, p);
+      if (p instanceof ResilientProvider) metrics.watchRpc(net, () => p.client.stats());
+    }
+    return p;
+  };
+  const workers = vaults.map((v) => {
+    const n = cfg.networks[v.network];
+    const provider = providerOf(v.network);
+    const signer = ctx.signer as Signer;
+    return createWorker({
+      name: v.name,
+      chainId: BigInt(n.chainId),
+      vault: v.address,
+      lens: v.lens,
+      provider,
+      signer: signer.provider === provider ? signer : signer.connect(provider),
+      relayer: opts.relayer ?? ctx.relayer,
+      journal: ctx.journal as NonNullable<CommandContext["journal"]>,
+      logger: ctx.logger,
+      triggers: triggerConfigOf(v, opts.triggers),
+      submit: submitSettingsOf(n),
+      targets: opts.targets,
+      quoter: ctx.quoter,
+      feeTier: ctx.feeTier,
+      metrics,
+    });
+  });
+  const settings = (w: Worker): LoopSettings => {
+    const v = vaults.find((x) => x.name === w.opts.name) as VaultConfig;
+    return { pollIntervalMs: cfg.networks[v.network].pollIntervalMs, ...opts.loop };
+  };
+  const supervisor = startSupervisor(workers, settings);
+  let server: MetricsServer | null = null;
+  if (opts.metrics !== false) {
+    server = await startMetricsServer({
+      registry: metrics.registry,
+      health: () => supervisor.health(),
+      host: opts.metrics?.host ?? cfg.metrics.host,
+      port: opts.metrics?.port ?? cfg.metrics.port,
+    });
+    ctx.logger.info({ url: server.url }, "metrics server listening");
+  }
+  ctx.logger.info({ vaults: workers.map((w) => w.opts.name) }, "keeper loop started");
+  return {
+    workers,
+    supervisor,
+    metrics,
+    metricsUrl: server?.url ?? null,
+    async stop() {
+      await supervisor.stop();
+      await server?.close();
+      for (const p of owned) p.destroy();
+      ctx.logger.info({}, "keeper loop stopped");
+    },
+  };
+}
+
+/**
+ * CLI entry (the `RunKeeper` signature of keeper/cli/commands/run.ts): loads the signer and the
+ * journal, refuses vaults whose local limits are looser than the on-chain ones (exit 4), runs
+ * until SIGINT/SIGTERM.
+ */
+export async function runKeeper(args: {
+  config: KeeperConfig;
+  env: Record<string, string | undefined>;
+  logger: Logger;
+  stderr: (text: string) => void;
+}): Promise<void> {
+  const { config, env, logger, stderr } = args;
+  const loaded = await loadSigner(config.signer, env);
+  for (const w of loaded.warnings) stderr(`ballast: warning: ${w}\n`);
+  const providers: Record<string, Provider> = {};
+  for (const [name, n] of Object.entries(config.networks))
+    providers[name] = makeProvider(n.rpcUrls, n.chainId);
+  for (const [i, v] of config.vaults.entries()) {
+    const issues = checkLimitsInside(
+      v.limits,
+      await readOnchainLimits(providers[v.network], v.address),
+      `vaults[${i}]`,
+    );
+    if (issues.length > 0)
+      throw new LoopError(
+        "LIMITS_LOOSER_THAN_ONCHAIN",
+        `refusing: ${issues.map((x) => `${x.path}: ${x.message}`).join("; ")}`,
+        4,
+      );
+  }
+  const journal = openJournal(config.journal.path);
+  const first = Object.values(providers)[0];
+  const handle = await runLoop(
+    { provider: first, signer: loaded.wallet, config, logger, journal },
+    { providers },
+  );
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  await handle.stop();
+  journal.close();
+  for (const p of Object.values(providers)) p.destroy();
+}

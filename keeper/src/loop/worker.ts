@@ -1,0 +1,509 @@
+/**
+ * One vault's worker. A tick: resume/track what the journal says is in flight for this vault
+ * (never planning past it), read the snapshot at one block, evaluate the triggers, and when one
+ * fired: targets → plan → sign → simulate (eth_call) → claim the nonce in the journal → submit and
+ * track. Every decision is logged with the trigger numbers; reverts are logged by error name with
+ * their values. When the vault's nonce moved (another keeper won), the plan is marked superseded
+ * and never resubmitted; the next tick re-plans from fresh state.
+ */
+import { Transaction } from "ethers";
+import type { Provider, Signer } from "ethers";
+import { readSnapshot } from "../chain/reader.ts";
+import { simulateRebalance } from "../chain/simulate.ts";
+import { SubmitError, submitPlan } from "../chain/submit.ts";
+import type { SubmitOptions, SubmitOutcome } from "../chain/submit.ts";
+import { decodeError, describeRevert } from "../chain/errors.ts";
+import { chooseTargets, quoterV2Quote } from "../commands/plan.ts";
+import type { CommandContext, CommandLogger } from "../commands/context.ts";
+import { JournalError } from "../journal/journal.ts";
+import type { Journal, PlanRecord } from "../journal/journal.ts";
+import { buildPlan, oracleQuote } from "../planner/planner.ts";
+import { hashPlan, signPlan } from "../planner/eip712.ts";
+import { lossBudgetLeftWad } from "../planner/checks.ts";
+import type { VaultSnapshot } from "../planner/types.ts";
+import type { KeeperMetrics } from "../metrics/registry.ts";
+import { appendObservation } from "./history.ts";
+import type { Observation } from "./history.ts";
+import {
+  cooldownRemaining,
+  evaluateTriggers,
+  reduceOnlyTargets,
+  snapshotPps,
+  snapshotPrices,
+  snapshotWeights,
+} from "./triggers.ts";
+import type { Trigger, TriggerConfig } from "./triggers.ts";
+
+/** Fee/tracking settings of submissions (SubmitOptions without journal/chain/events). */
+export type SubmitSettings = Omit<SubmitOptions, "journal" | "chainId" | "onEvent">;
+
+/** Where a worker's targets come from. */
+export type TargetSource =
+  { kind: "fixed"; bps: readonly bigint[] } | { kind: "strategy"; minHistory?: number };
+
+/** Options of {@link createWorker}. */
+export interface WorkerOptions {
+  name: string;
+  chainId: bigint;
+  vault: string;
+  lens: string | null;
+  provider: Provider;
+  /** Plan signer (KEEPER_SIGNER role). */
+  signer: Signer;
+  /** Pays gas (default: the signer). */
+  relayer?: Signer;
+  journal: Journal;
+  logger: CommandLogger;
+  triggers: TriggerConfig;
+  submit: SubmitSettings;
+  targets?: TargetSource;
+  /** Recompute strategy targets after this long (default scheduleSeconds). */
+  targetsRefreshSeconds?: number;
+  quoter?: string;
+  feeTier?: (assetIndex: number) => number;
+  planTtlSeconds?: bigint;
+  /** Observation rows kept (default 500). */
+  historyLength?: number;
+  metrics?: KeeperMetrics;
+  /** Clock, unix ms. */
+  now?: () => number;
+}
+
+/** Mutable state of a worker (read by the supervisor and /healthz). */
+export interface WorkerState {
+  lastTickAt: number | null;
+  lastBlock: number | null;
+  consecutiveErrors: number;
+  lastError: string | null;
+  targets: bigint[] | null;
+  targetsAt: bigint | null;
+  history: Observation[];
+  /** Outcomes of this worker's own submissions, in order. */
+  outcomes: { nonce: bigint; status: SubmitOutcome["status"]; txHash: string | null }[];
+}
+
+/** A vault worker. */
+export interface Worker {
+  opts: WorkerOptions;
+  state: WorkerState;
+}
+
+/** What one tick did. */
+export interface TickResult {
+  action:
+    | "tracking"
+    | "idle"
+    | "paused"
+    | "cooldown"
+    | "nonce-blocked"
+    | "infeasible"
+    | "simulation-failed"
+    | "superseded"
+    | "submitted";
+  blockNumber: number;
+  nonce: bigint;
+  fired: Trigger[];
+  outcome?: SubmitOutcome["status"];
+  detail?: string;
+}
+
+/** Creates a worker (no I/O). */
+export function createWorker(opts: WorkerOptions): Worker {
+  return {
+    opts,
+    state: {
+      lastTickAt: null,
+      lastBlock: null,
+      consecutiveErrors: 0,
+      lastError: null,
+      targets: null,
+      targetsAt: null,
+      history: [],
+      outcomes: [],
+    },
+  };
+}
+
+const j = (x: unknown): unknown =>
+  JSON.parse(JSON.stringify(x, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)));
+
+function labels(w: Worker) {
+  return { vault: w.opts.name, chain_id: w.opts.chainId.toString() };
+}
+
+function triggerLog(ts: readonly Trigger[]) {
+  return ts.map((t) => ({
+    kind: t.kind,
+    fired: t.fired,
+    value: t.value,
+    threshold: t.threshold,
+    details: j(t.details),
+  }));
+}
+
+/** Rows of the journal for this worker's vault that are still in flight (signed/submitted). */
+export function inFlight(w: Worker): PlanRecord[] {
+  const vault = w.opts.vault.toLowerCase();
+  return w.opts.journal
+    .pendingSubmissions()
+    .filter((r) => r.chainId === w.opts.chainId && r.vault.toLowerCase() === vault);
+}
+
+/**
+ * Resolves one in-flight journal row against the chain: mined → markMined, reverted →
+ * markReverted (decoded), vault nonce moved with no receipt → superseded, signed-but-never-sent
+ * past its deadline → dropped; a submission the node forgot is re-broadcast with the identical
+ * signed bytes (never re-signed). Returns true when the row is still in flight.
+ */
+export async function trackRecord(
+  w: Worker,
+  rec: PlanRecord,
+  s: VaultSnapshot,
+  blockNumber: number,
+): Promise<boolean> {
+  const { journal, chainId, vault, provider, logger } = w.opts;
+  const log = { vault: w.opts.name, nonce: rec.nonce.toString(), planHash: rec.planHash };
+  for (const h of rec.txHashes) {
+    const r = await provider.getTransactionReceipt(h);
+    if (r === null) continue;
+    if (r.status === 1) {
+      journal.markMined(chainId, vault, rec.nonce, h);
+      w.opts.metrics?.rebalances.inc({ ...labels(w), status: "mined" });
+      w.opts.metrics?.rebalanceGas.inc(labels(w), Number(r.gasUsed));
+      logger.info({ ...log, txHash: h, block: r.blockNumber }, "tracked plan mined");
+      return false;
+    }
+    let reason = "reverted";
+    let error: unknown = null;
+    const raw = rec.attempts.find((a) => a.txHash === h)?.rawTx;
+    if (raw !== undefined) {
+      const tx = Transaction.from(raw);
+      try {
+        await provider.call({
+          to: tx.to,
+          from: tx.from,
+          data: tx.data,
+          blockTag: r.blockNumber - 1,
+        });
+      } catch (e) {
+        error = decodeError(e);
+        reason = describeRevert(e);
+      }
+    }
+    journal.markReverted(chainId, vault, rec.nonce, h, reason);
+    w.opts.metrics?.rebalances.inc({ ...labels(w), status: "reverted" });
+    logger.warn({ ...log, txHash: h, error: j(error), reason }, "tracked plan reverted");
+    return false;
+  }
+  if (s.nextNonce > rec.nonce) {
+    journal.markSuperseded(chainId, vault, rec.nonce, `vault nonce is ${s.nextNonce}`);
+    w.opts.metrics?.rebalances.inc({ ...labels(w), status: "superseded" });
+    logger.info(
+      { ...log, vaultNonce: s.nextNonce.toString() },
+      "plan superseded: vault nonce moved",
+    );
+    return false;
+  }
+  const expired = rec.deadline !== null && rec.deadline < s.timestamp;
+  if (rec.txHashes.length === 0) {
+    if (expired) {
+      journal.markDropped(chainId, vault, rec.nonce, "signed, never submitted; deadline passed");
+      logger.warn(log, "claimed plan never submitted and expired: dropped");
+      return false;
+    }
+    logger.warn(
+      { ...log, deadline: rec.deadline?.toString() },
+      "nonce claimed by a plan that was never submitted: waiting for its deadline",
+    );
+    return true;
+  }
+  const last = rec.attempts[rec.attempts.length - 1];
+  const known = await provider.getTransaction(last.txHash);
+  if (known === null) {
+    if (expired) {
+      journal.markDropped(chainId, vault, rec.nonce, "not in the mempool after its deadline");
+      logger.warn(log, "submitted plan vanished after its deadline: dropped");
+      return false;
+    }
+    try {
+      await provider.broadcastTransaction(last.rawTx);
+      logger.warn({ ...log, txHash: last.txHash }, "re-broadcast identical signed transaction");
+    } catch (e) {
+      logger.warn({ ...log, error: describeRevert(e) }, "re-broadcast refused");
+    }
+  }
+  logger.debug({ ...log, block: blockNumber }, "tracking submitted plan");
+  return true;
+}
+
+function recordObservation(w: Worker, s: VaultSnapshot, blockNumber: number): void {
+  w.state.history = appendObservation(
+    w.state.history,
+    { timestamp: Number(s.timestamp), prices: snapshotPrices(s), ppsWad: snapshotPps(s) },
+    w.opts.historyLength ?? 500,
+  );
+  w.state.lastBlock = blockNumber;
+}
+
+function exportSnapshot(w: Worker, s: VaultSnapshot, ts: readonly Trigger[]): void {
+  const m = w.opts.metrics;
+  if (m === undefined) return;
+  const l = labels(w);
+  const { nav, weightsBps, netDeltaBps } = snapshotWeights(s);
+  m.nav.set(l, Number(nav) / 10 ** s.base.decimals);
+  weightsBps.forEach((x, i) => m.weight.set({ ...l, asset: String(i) }, Number(x)));
+  netDeltaBps.forEach((x, i) => m.netDelta.set({ ...l, asset: String(i) }, Number(x)));
+  const cap = s.limits.lossBudgetBps * 10n ** 14n;
+  m.lossBudgetLeft.set(l, cap === 0n ? 0 : Number(lossBudgetLeftWad(s, s.timestamp) / 10n ** 14n));
+  for (const t of ts) {
+    if (t.kind === "volatility") m.volatility.set(l, t.value);
+    if (t.kind === "drawdown") m.drawdown.set(l, t.value);
+    if (t.kind === "health-factor" && Number.isFinite(t.value)) m.healthFactor.set(l, t.value);
+    if (t.fired) m.triggers.inc({ ...l, kind: t.kind });
+  }
+}
+
+async function targetsFor(w: Worker, s: VaultSnapshot, blockNumber: number): Promise<bigint[]> {
+  const src = w.opts.targets ?? { kind: "strategy" };
+  if (src.kind === "fixed") return [...src.bps];
+  const refresh = BigInt(w.opts.targetsRefreshSeconds ?? w.opts.triggers.scheduleSeconds);
+  if (
+    w.state.targets !== null &&
+    w.state.targetsAt !== null &&
+    s.timestamp - w.state.targetsAt < refresh
+  )
+    return w.state.targets;
+  const ctx: CommandContext = {
+    provider: w.opts.provider,
+    logger: w.opts.logger,
+    quoter: w.opts.quoter,
+    feeTier: w.opts.feeTier,
+  };
+  const rv = { address: w.opts.vault, lens: w.opts.lens, name: w.opts.name, config: null };
+  const choice = await chooseTargets(ctx, rv, s, blockNumber, { minHistory: src.minHistory });
+  w.state.targets = choice.bps;
+  w.state.targetsAt = s.timestamp;
+  w.opts.logger.info(
+    {
+      vault: w.opts.name,
+      targetsBps: choice.bps.map(String),
+      source: choice.source,
+      note: choice.note,
+    },
+    "targets updated",
+  );
+  return choice.bps;
+}
+
+/** One tick of a worker (see the module comment). Throws on RPC failure; the supervisor backs off. */
+export async function tickWorker(w: Worker): Promise<TickResult> {
+  const { opts } = w;
+  const { logger, journal, chainId, vault } = opts;
+  const now = opts.now ?? Date.now;
+  const started = now();
+  const { snapshot: s, extras } = await readSnapshot(opts.provider, vault, opts.lens, "latest", {
+    accrualLookbackBlocks: 0,
+  });
+  const blockNumber = extras.blockNumber;
+  const base = { blockNumber, nonce: s.nextNonce };
+  const done = (r: TickResult): TickResult => {
+    w.state.lastTickAt = now();
+    w.state.consecutiveErrors = 0;
+    w.state.lastError = null;
+    opts.metrics?.lastTick.set(labels(w), Math.floor(w.state.lastTickAt / 1000));
+    return r;
+  };
+
+  // 1. whatever the journal holds in flight for this vault is resolved first
+  let busy = false;
+  for (const rec of inFlight(w)) if (await trackRecord(w, rec, s, blockNumber)) busy = true;
+  recordObservation(w, s, blockNumber);
+  if (busy) return done({ ...base, action: "tracking", fired: [] });
+
+  // 2. triggers
+  const targets0 = s.paused ? null : await targetsFor(w, s, blockNumber);
+  const ev = evaluateTriggers(s, w.state.history, targets0, opts.triggers);
+  exportSnapshot(w, s, ev.triggers);
+  const decision = { vault: opts.name, block: blockNumber, nonce: s.nextNonce.toString() };
+  if (ev.fired.length === 0) {
+    logger.debug({ ...decision, triggers: triggerLog(ev.triggers) }, "no trigger fired");
+    return done({ ...base, action: "idle", fired: [] });
+  }
+  logger.info(
+    { ...decision, fired: triggerLog(ev.fired), reduceOnly: ev.reduceOnly },
+    `triggers fired: ${ev.fired.map((t) => t.kind).join(", ")}`,
+  );
+  if (s.paused || targets0 === null) {
+    logger.warn(decision, "vault paused: not planning");
+    return done({ ...base, action: "paused", fired: ev.fired });
+  }
+  const wait = cooldownRemaining(s);
+  if (wait > 0) {
+    logger.info({ ...decision, secondsLeft: wait }, "rebalance cooldown: not planning");
+    return done({ ...base, action: "cooldown", fired: ev.fired });
+  }
+  const held = journal.get(chainId, vault, s.nextNonce);
+  const heldBlocks =
+    held !== undefined &&
+    !(
+      (held.status === "dropped" || held.status === "reverted") &&
+      held.deadline !== null &&
+      held.deadline < s.timestamp
+    );
+  if (heldBlocks) {
+    logger.warn(
+      {
+        ...decision,
+        heldBy: held?.planHash,
+        status: held?.status,
+        deadline: held?.deadline?.toString(),
+      },
+      "the journal holds this nonce for another plan: not signing a second one",
+    );
+    return done({ ...base, action: "nonce-blocked", fired: ev.fired });
+  }
+
+  // 3. plan
+  const targets = ev.reduceOnly ? reduceOnlyTargets(s, targets0) : targets0;
+  const quote =
+    opts.quoter === undefined
+      ? oracleQuote(s)
+      : quoterV2Quote(opts.provider, opts.quoter, blockNumber);
+  const result = await buildPlan(s, targets, {
+    quote,
+    feeTier: opts.feeTier,
+    ttlSeconds: opts.planTtlSeconds ?? 600n,
+  });
+  if (!result.feasible || result.plan.actions.length === 0) {
+    const reason = result.feasible ? "no trade needed" : result.reason;
+    logger.warn(
+      {
+        ...decision,
+        reason,
+        error: result.feasible
+          ? null
+          : j(result.error ? { name: result.error.errorName, args: result.error.args } : null),
+      },
+      "no feasible plan",
+    );
+    return done({ ...base, action: "infeasible", fired: ev.fired, detail: reason });
+  }
+  const plan = result.plan;
+  const relayer = opts.relayer ?? opts.signer;
+  const from = await relayer.getAddress();
+
+  // 4. claim, sign, simulate, submit, track. The nonce is claimed BEFORE anything is signed, even
+  // for the simulation: an eth_call hands the signed plan to the RPC node, which could relay it,
+  // so a signature must never exist for a plan the journal does not hold.
+  try {
+    journal.claimNonce(chainId, vault, plan.nonce, hashPlan(plan), {
+      deadline: plan.deadline,
+      nowSeconds: s.timestamp,
+    });
+  } catch (e) {
+    if (e instanceof JournalError && e.code === "NONCE_TAKEN") {
+      logger.warn({ ...decision, error: e.message }, "nonce claimed meanwhile: not signing");
+      return done({ ...base, action: "nonce-blocked", fired: ev.fired });
+    }
+    throw e;
+  }
+  const presigned = await signPlan(plan, opts.signer, chainId, vault);
+  const sim = await simulateRebalance(opts.provider, vault, presigned, from, "latest");
+  if (!sim.ok) {
+    // The signed plan may have reached the RPC node: the nonce stays held by it until its
+    // deadline has passed (then a new plan may take the nonce, see the journal).
+    journal.markDropped(
+      chainId,
+      vault,
+      plan.nonce,
+      `simulation failed: ${sim.error?.name ?? sim.message}`,
+    );
+    logger.warn(
+      { ...decision, error: j(sim.error), message: sim.message },
+      `simulation failed: ${sim.error?.name ?? sim.message}`,
+    );
+    return done({
+      ...base,
+      action: "simulation-failed",
+      fired: ev.fired,
+      detail: sim.error?.name ?? sim.message,
+    });
+  }
+  const signed = presigned;
+  logger.info(
+    {
+      ...decision,
+      planHash: signed.planHash,
+      actions: plan.actions.length,
+      expectedWeightsBps: plan.expectedWeightsBps.map(String),
+      gasEstimate: sim.gasEstimate.toString(),
+    },
+    "plan signed, submitting",
+  );
+  let out: SubmitOutcome;
+  try {
+    out = await submitPlan(opts.provider, relayer, vault, signed, {
+      ...opts.submit,
+      chainId,
+      journal,
+      onEvent: (e) => logger.info({ vault: opts.name, ...(j(e) as object) }, `submit: ${e.kind}`),
+    });
+  } catch (e) {
+    if (e instanceof SubmitError) {
+      logger.error({ ...decision, code: e.code, error: e.message }, "submission refused");
+      w.state.outcomes.push({ nonce: plan.nonce, status: "dropped", txHash: null });
+      return done({
+        ...base,
+        action: "submitted",
+        fired: ev.fired,
+        outcome: "dropped",
+        detail: e.message,
+      });
+    }
+    throw e;
+  }
+  let status = out.status;
+  if (status === "simulation-failed" || status === "dropped") {
+    const vn = (
+      await readSnapshot(opts.provider, vault, opts.lens, "latest", { accrualLookbackBlocks: 0 })
+    ).snapshot.nextNonce;
+    if (vn > plan.nonce) {
+      journal.markSuperseded(chainId, vault, plan.nonce, `vault nonce is ${vn} (${out.message})`);
+      status = "superseded";
+    }
+  }
+  w.state.outcomes.push({ nonce: plan.nonce, status, txHash: out.txHash });
+  const l = labels(w);
+  if (status !== "timeout") opts.metrics?.rebalances.inc({ ...l, status });
+  const outcomeLog = {
+    ...decision,
+    planHash: signed.planHash,
+    status,
+    txHash: out.txHash,
+    txHashes: out.txHashes,
+    replacements: out.replacements,
+    error: j(out.error),
+    message: out.message,
+  };
+  if (status === "mined") {
+    opts.metrics?.rebalanceLatency.observe(l, (now() - started) / 1000);
+    if (out.receipt !== null) opts.metrics?.rebalanceGas.inc(l, Number(out.receipt.gasUsed));
+    w.state.targetsAt = null;
+    logger.info({ ...outcomeLog, gasUsed: out.receipt?.gasUsed.toString() }, "rebalance mined");
+  } else if (status === "superseded") {
+    logger.info(
+      outcomeLog,
+      "plan superseded: another plan took the vault nonce; re-planning next tick",
+    );
+  } else if (status === "timeout") {
+    logger.warn(outcomeLog, "no receipt yet: the journal keeps the plan, tracking continues");
+  } else {
+    logger.warn(outcomeLog, `rebalance ${status}${out.error ? `: ${out.error.name}` : ""}`);
+  }
+  return done({
+    ...base,
+    action: status === "superseded" ? "superseded" : "submitted",
+    fired: ev.fired,
+    outcome: status,
+  });
+}

@@ -1,0 +1,430 @@
+import { expect } from "chai";
+import http from "node:http";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { AddressInfo } from "node:net";
+import { network } from "hardhat";
+import { HDNodeWallet } from "ethers";
+import type { Contract } from "ethers";
+import { deployLocalVault } from "../../../deploy/lib/vaultLocal.ts";
+import { LOCAL_STACK } from "../../../deploy/config/local.ts";
+import { VAULT_ASSET_KEYS } from "../../../deploy/lib/vaultConfig.ts";
+import { encodeSqrtPriceX96, sortTokens } from "../../../deploy/lib/uniswapMath.ts";
+import { makeProvider } from "../../../keeper/src/chain/rpc.ts";
+import type { ResilientProvider } from "../../../keeper/src/chain/rpc.ts";
+import { silentLogger } from "../../../keeper/src/commands/context.ts";
+import { runLoop, tick } from "../../../keeper/src/commands/run.ts";
+import { keeperConfigSchema } from "../../../keeper/src/config/schema.ts";
+import { openJournal } from "../../../keeper/src/journal/journal.ts";
+import type { Journal } from "../../../keeper/src/journal/journal.ts";
+import { createWorker } from "../../../keeper/src/loop/worker.ts";
+import type { Worker } from "../../../keeper/src/loop/worker.ts";
+
+/**
+ * The keeper loop on the real local system (deployLocalVault, reached over HTTP through a
+ * pass-through JSON-RPC proxy on 127.0.0.1): triggers → plan → simulate → sign → submit → mined;
+ * crash recovery from the journal; two racing keepers; isolation of a dead vault; /metrics and
+ * /healthz over HTTP.
+ */
+
+const MNEMONIC = "test test test test test test test test test test test junk";
+const USDC = (n: bigint) => n * 10n ** 6n;
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+
+const js = (x: unknown) =>
+  JSON.stringify(x, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v));
+
+function dyn(c: unknown): Contract {
+  return c as Contract;
+}
+
+async function startProxy(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      const one = async (p: { id: number; method: string; params?: unknown[] }) => {
+        try {
+          const result = await connection.provider.request({
+            method: p.method,
+            params: p.params ?? [],
+          });
+          return { jsonrpc: "2.0", id: p.id, result };
+        } catch (e) {
+          const err = e as { code?: number; message?: string; data?: unknown };
+          return {
+            jsonrpc: "2.0",
+            id: p.id,
+            error: { code: err.code ?? -32000, message: err.message ?? String(e), data: err.data },
+          };
+        }
+      };
+      const parsed = JSON.parse(body) as unknown;
+      const work = Array.isArray(parsed) ? Promise.all(parsed.map(one)) : one(parsed as never);
+      void work.then((out) => {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(
+          JSON.stringify(out, (_k, v: unknown) =>
+            typeof v === "bigint" ? `0x${v.toString(16)}` : v,
+          ),
+        );
+      });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function get(url: string): Promise<{ status: number; body: string }> {
+  const r = await fetch(url);
+  return { status: r.status, body: await r.text() };
+}
+
+async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe("keeper loop on the local vault", function () {
+  this.timeout(180_000);
+  let proxy: Awaited<ReturnType<typeof startProxy>>;
+  let d: Awaited<ReturnType<typeof deployLocalVault>>;
+  let provider: ResilientProvider;
+  let vault: string;
+  let lens: string;
+  let chainId: bigint;
+  let quoter: string;
+  const dir = mkdtempSync(path.join(tmpdir(), "ballast-loop-"));
+  const wallet = (i: number) =>
+    HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider);
+  const feeTier = (i: number) => LOCAL_STACK.uniswap.pools[VAULT_ASSET_KEYS[i]].fee;
+
+  function worker(
+    journal: Journal,
+    relayerIndex: number,
+    targets: bigint[],
+    submit: { receiptTimeoutMs?: number } = {},
+  ): Worker {
+    return createWorker({
+      name: "main",
+      chainId,
+      vault,
+      lens,
+      provider,
+      signer: wallet(3),
+      relayer: wallet(relayerIndex),
+      journal,
+      logger: silentLogger,
+      triggers: { scheduleSeconds: 30 * 86_400, driftBandBps: 50 },
+      submit: {
+        maxFeePerGas: 200n * 10n ** 9n,
+        priorityFee: 10n ** 9n,
+        feeBumpPercent: 15,
+        receiptTimeoutMs: submit.receiptTimeoutMs ?? 30_000,
+        stuckAfterMs: 120_000,
+        pollMs: 50,
+      },
+      targets: { kind: "fixed", bps: targets },
+      quoter,
+      feeTier,
+    });
+  }
+
+  /** Moves the WETH feed by `bps` and arbitrages the WETH/USDC pool to the new price. */
+  async function shockWeth(bps: bigint): Promise<void> {
+    const feed = dyn(d.wethUsd);
+    const [, answer] = (await feed.latestRoundData()) as bigint[];
+    const next = (answer * (10_000n + bps)) / 10_000n;
+    await feed.updateAnswer(next);
+    const [, usdAnswer] = (await dyn(d.usdcUsd).latestRoundData()) as bigint[];
+    const usdc = await d.usdc.getAddress();
+    const weth = await d.weth.getAddress();
+    const [t0, t1] = sortTokens(
+      { address: usdc, decimals: 6, usdPrice: usdAnswer },
+      { address: weth, decimals: 18, usdPrice: next },
+    );
+    const limit = encodeSqrtPriceX96(t0, t1);
+    const arb = (await ethers.getSigners())[7];
+    const router = dyn(dyn(d.swapRouter02).connect(arb));
+    await dyn(d.usdc).mint(arb.address, USDC(50_000_000n));
+    await dyn(dyn(d.usdc).connect(arb)).approve(await router.getAddress(), USDC(50_000_000n));
+    await router.exactInputSingle({
+      tokenIn: usdc,
+      tokenOut: weth,
+      fee: LOCAL_STACK.uniswap.pools.weth.fee,
+      recipient: arb.address,
+      amountIn: USDC(50_000_000n),
+      amountOutMinimum: 0n,
+      sqrtPriceLimitX96: limit,
+    });
+  }
+
+  const rebalancedNonces = async (): Promise<bigint[]> => {
+    const v = dyn(d.vault);
+    const logs = (await v.queryFilter(v.filters.Rebalanced(), 0)) as unknown as {
+      args: { nonce: bigint };
+    }[];
+    return logs.map((l) => BigInt(l.args.nonce));
+  };
+
+  before(async function () {
+    d = await deployLocalVault(connection);
+    proxy = await startProxy();
+    chainId = (await ethers.provider.getNetwork()).chainId;
+    provider = makeProvider([proxy.url], chainId, { timeoutMs: 20_000 });
+    vault = await d.vault.getAddress();
+    lens = await d.lens.getAddress();
+    quoter = await d.quoterV2.getAddress();
+    const alice = (await ethers.getSigners())[4];
+    await dyn(d.usdc).mint(alice.address, USDC(1_000_000n));
+    await dyn(dyn(d.usdc).connect(alice)).approve(vault, USDC(1_000_000n));
+    await dyn(dyn(d.vault).connect(alice)).deposit(USDC(1_000_000n), alice.address);
+  });
+
+  after(async function () {
+    await connection.provider.request({ method: "evm_setAutomine", params: [true] });
+    provider.destroy();
+    await proxy.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("(a) drift fires from cash and is mined; a WETH price shock fires drift again and a rebalance is mined", async function () {
+    const journal = openJournal(":memory:");
+    const w = worker(journal, 5, [2_500n, 2_500n, 1_490n, 1_490n]);
+    const first = await tick(w);
+    expect(first.fired.map((t) => t.kind)).to.include("drift");
+    expect(first.outcome, js(first)).to.equal("mined");
+    const idle = await tick(w);
+    expect(["idle", "cooldown"]).to.include(idle.action);
+    await networkHelpers.time.increase(601);
+    await shockWeth(600n);
+    const shocked = await tick(w);
+    const drift = shocked.fired.find((t) => t.kind === "drift");
+    expect(drift?.value ?? 0, js(shocked)).to.be.greaterThan(50);
+    expect(shocked.outcome, js(shocked)).to.equal("mined");
+    expect(await rebalancedNonces()).to.deep.equal([0n, 1n]);
+    expect(journal.history(vault).map((r) => r.status)).to.deep.equal(["mined", "mined"]);
+    journal.close();
+  });
+
+  it("(b) crash after submit, before the receipt: a fresh worker on the same journal resumes tracking; exactly one execution", async function () {
+    await networkHelpers.time.increase(601);
+    const file = path.join(dir, "crash.sqlite");
+    const j1 = openJournal(file);
+    const targets = [2_000n, 2_000n, 1_490n, 1_490n];
+    const w1 = worker(j1, 5, targets, { receiptTimeoutMs: 1_500 });
+    await connection.provider.request({ method: "evm_setAutomine", params: [false] });
+    const r1 = await tick(w1);
+    expect(r1.outcome, js(r1)).to.equal("timeout");
+    const nonce = r1.nonce;
+    const row = j1.get(chainId, vault, nonce);
+    expect(row?.status).to.equal("submitted");
+    j1.close(); // the "crash": the worker and its journal handle are gone, the tx sits in the mempool
+
+    const j2 = openJournal(file);
+    expect(j2.pendingSubmissions().map((r) => r.nonce)).to.deep.equal([nonce]);
+    const w2 = worker(j2, 5, targets);
+    const r2 = await tick(w2);
+    expect(r2.action).to.equal("tracking");
+    expect(w2.state.outcomes).to.deep.equal([]); // it signed nothing
+    await connection.provider.request({ method: "evm_setAutomine", params: [true] });
+    await connection.provider.request({ method: "evm_mine", params: [] });
+    const r3 = await tick(w2);
+    expect(["cooldown", "idle"]).to.include(r3.action);
+    const after = j2.get(chainId, vault, nonce);
+    expect(after?.status).to.equal("mined");
+    expect(after?.planHash).to.equal(row?.planHash);
+    expect(after?.txHashes).to.include(after?.minedTxHash);
+    expect(j2.pendingSubmissions()).to.deep.equal([]);
+    expect((await rebalancedNonces()).filter((n) => n === nonce)).to.have.length(1);
+    expect(await dyn(d.vault).nextNonce()).to.equal(nonce + 1n);
+    expect(w2.state.outcomes).to.deep.equal([]);
+    j2.close();
+  });
+
+  it("(c) two keepers through a price shock: one rebalance per nonce, the loser never resubmits and re-plans from fresh state", async function () {
+    await networkHelpers.time.increase(601);
+    await shockWeth(500n);
+    const ja = openJournal(":memory:");
+    const jb = openJournal(":memory:");
+    const targets = [2_500n, 2_500n, 1_490n, 1_490n];
+    const a = worker(ja, 5, targets);
+    const b = worker(jb, 6, targets);
+    const nonce = (await dyn(d.vault).nextNonce()) as bigint;
+    await connection.provider.request({ method: "evm_setAutomine", params: [false] });
+    const ticks = Promise.all([tick(a), tick(b)]);
+    await until(
+      () =>
+        ja.get(chainId, vault, nonce)?.status === "submitted" &&
+        jb.get(chainId, vault, nonce)?.status === "submitted",
+      20_000,
+      "both keepers to submit",
+    ).catch(async (e: unknown) => {
+      await connection.provider.request({ method: "evm_setAutomine", params: [true] });
+      throw new Error(`${String(e)}: ${js(await ticks)}`);
+    });
+    await connection.provider.request({ method: "evm_setAutomine", params: [true] });
+    await connection.provider.request({ method: "evm_mine", params: [] });
+    const [ra, rb] = await ticks;
+    const outcomes = [ra.outcome, rb.outcome];
+    expect(
+      outcomes.filter((o) => o === "mined"),
+      js(outcomes),
+    ).to.have.length(1);
+    const loserJ = ra.outcome === "mined" ? jb : ja;
+    const loser = ra.outcome === "mined" ? b : a;
+    // the loser's next tick resolves whatever it still tracks, from fresh state
+    const next = await tick(loser);
+    const lrow = loserJ.get(chainId, vault, nonce);
+    expect(["superseded", "reverted"]).to.include(lrow?.status);
+    // same-block loser: its replay at the parent block passes, so no error name is recoverable
+    if (lrow?.status === "reverted") expect(lrow.minedTxHash).to.equal(lrow.txHashes[0]);
+    expect(lrow?.txHashes).to.have.length(1); // never resubmitted
+    expect(ja.pendingSubmissions()).to.deep.equal([]);
+    expect(jb.pendingSubmissions()).to.deep.equal([]);
+    expect((await rebalancedNonces()).filter((n) => n === nonce)).to.have.length(1);
+    expect(await dyn(d.vault).nextNonce()).to.equal(nonce + 1n);
+    // it starts from the next nonce, is in cooldown and sends nothing
+    expect(next.nonce).to.equal(nonce + 1n);
+    expect(next.action).to.equal("cooldown");
+    expect(loserJ.get(chainId, vault, nonce)?.txHashes).to.have.length(1);
+    expect(loserJ.get(chainId, vault, nonce + 1n)).to.equal(undefined);
+    ja.close();
+    jb.close();
+  });
+
+  it("isolation and metrics: a dead RPC vault never stalls the live one; /metrics and /healthz over HTTP", async function () {
+    await networkHelpers.time.increase(601);
+    const config = keeperConfigSchema.parse({
+      networks: {
+        local: {
+          chainId: Number(chainId),
+          rpcUrls: [proxy.url],
+          maxFeePerGasGwei: 200,
+          pollIntervalMs: 200,
+        },
+        dead: {
+          chainId: 999_999,
+          rpcUrls: ["http://127.0.0.1:1"],
+          maxFeePerGasGwei: 200,
+          pollIntervalMs: 200,
+        },
+      },
+      vaults: [
+        {
+          name: "live",
+          network: "local",
+          address: vault,
+          lens,
+          strategy: {
+            model: "min-variance",
+            estimator: "sample",
+            lookbackDays: 30,
+            driftBandBps: 50,
+            scheduleSeconds: 86_400,
+          },
+          limits: {
+            maxTurnoverBps: 5_000,
+            maxSlippageBps: 100,
+            maxLossPerRebalanceBps: 50,
+            maxLeverageBps: 15_000,
+            minHealthFactor: "1.5",
+          },
+        },
+        {
+          name: "dead",
+          network: "dead",
+          address: "0x000000000000000000000000000000000000dEaD",
+          lens: "0x000000000000000000000000000000000000dEaD",
+          strategy: {
+            model: "min-variance",
+            estimator: "sample",
+            lookbackDays: 30,
+            driftBandBps: 50,
+            scheduleSeconds: 86_400,
+          },
+          limits: {
+            maxTurnoverBps: 5_000,
+            maxSlippageBps: 100,
+            maxLossPerRebalanceBps: 50,
+            maxLeverageBps: 15_000,
+            minHealthFactor: "1.5",
+          },
+        },
+      ],
+      signer: { privateKeyEnv: "UNUSED", allowRawKey: true },
+      metrics: { port: 0 },
+    });
+    const dead = makeProvider(["http://127.0.0.1:1"], 999_999, { timeoutMs: 300, retries: 0 });
+    const journal = openJournal(":memory:");
+    const ctx = {
+      provider,
+      signer: wallet(3),
+      relayer: wallet(6),
+      config,
+      logger: silentLogger,
+      journal,
+      quoter,
+      feeTier,
+    };
+    const handle = await runLoop(ctx, {
+      providers: { local: provider, dead },
+      targets: { kind: "fixed", bps: [2_000n, 2_000n, 1_490n, 1_490n] },
+      loop: { staleAfterMs: 5_000, maxBackoffMs: 400 },
+    });
+    try {
+      const [live, deadW] = handle.workers;
+      await until(
+        () => live.state.outcomes.some((o) => o.status === "mined"),
+        60_000,
+        "live rebalance",
+      );
+      await until(() => deadW.state.consecutiveErrors >= 2, 10_000, "dead worker errors");
+      expect(handle.metricsUrl).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const h = await get(`${handle.metricsUrl}/healthz`);
+      expect(h.status).to.equal(503);
+      const body = JSON.parse(h.body) as { vaults: { name: string; healthy: boolean }[] };
+      expect(body.vaults.map((v) => [v.name, v.healthy])).to.deep.equal([
+        ["live", true],
+        ["dead", false],
+      ]);
+      const m = await get(`${handle.metricsUrl}/metrics`);
+      expect(m.status).to.equal(200);
+      expect(m.body).to.match(/ballast_nav\{vault="live",chain_id="\d+"\} [1-9]/);
+      expect(m.body).to.match(/ballast_weight_bps\{vault="live",chain_id="\d+",asset="0"\} \d+/);
+      expect(m.body).to.match(
+        /ballast_rebalances_total\{vault="live",chain_id="\d+",status="mined"\} 1/,
+      );
+      expect(m.body).to.match(
+        /ballast_rpc_errors_total\{network="dead",url="http:\/\/127.0.0.1:1"\} [1-9]/,
+      );
+      expect(m.body).to.match(/ballast_tick_errors_total\{vault="dead",chain_id="999999"\} [1-9]/);
+      expect(m.body).to.match(/ballast_loss_budget_left_bps\{vault="live",chain_id="\d+"\} \d+/);
+    } finally {
+      await handle.stop();
+    }
+    const solo = await runLoop(ctx, { vaults: ["live"], loop: { staleAfterMs: 5_000 } });
+    try {
+      await until(() => solo.workers[0].state.lastTickAt !== null, 30_000, "solo tick");
+      const h = await get(`${solo.metricsUrl}/healthz`);
+      expect(h.status).to.equal(200);
+    } finally {
+      await solo.stop();
+      dead.destroy();
+      journal.close();
+    }
+  });
+});
