@@ -11,10 +11,10 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {PriceLib} from "./libraries/PriceLib.sol";
+import {ConfigLib} from "./libraries/ConfigLib.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 
 import {IBallastVault} from "./interfaces/IBallastVault.sol";
@@ -41,7 +41,7 @@ import {PlanHashing} from "./libraries/PlanHashing.sol";
 ///      redeem round trip around a stale price unprofitable. Fees stay in the vault, so they
 ///      accrue to the remaining holders.
 // solhint-disable-next-line max-states-count
-contract BallastVault is ERC4626, VaultConfig, Pausable, ReentrancyGuardTransient, EIP712, IBallastVault {
+contract BallastVault is ERC4626, VaultConfig, ReentrancyGuardTransient, EIP712, IBallastVault {
     using SafeERC20 for IERC20;
 
     uint8 internal constant DECIMALS_OFFSET = 6;
@@ -111,16 +111,12 @@ contract BallastVault is ERC4626, VaultConfig, Pausable, ReentrancyGuardTransien
 
     IERC20 internal immutable _BASE;
 
-    PriceLib.Oracles internal _oracle;
-
     /// @notice Nonce the next plan must carry.
     uint256 public nextNonce;
     /// @notice Timestamp of the last successful rebalance.
     uint256 public lastRebalanceAt;
     LossBudget.State internal _budget;
 
-    /// @notice Base assets set aside for fulfilled, unclaimed redemptions (excluded from the NAV).
-    uint256 public reservedAssets;
     /// @notice Shares escrowed in the current (unfulfilled) epoch.
     uint256 public pendingShares;
     /// @notice Current redemption epoch.
@@ -129,17 +125,29 @@ contract BallastVault is ERC4626, VaultConfig, Pausable, ReentrancyGuardTransien
     mapping(address controller => Request) internal _requests;
     mapping(address controller => Claim) internal _claims;
 
+    // Gas: the state every deposit/withdraw reads is packed into two slots (flags, accrual time and
+    // reserved assets; high-water mark and last good price per share).
     /// @notice Permanently shut down by the guardian.
     bool public shutdown;
     /// @notice Circuit breaker tripped.
     bool public defensive;
+    bool internal _paused;
+    uint64 internal _lastAccrual;
+    uint128 internal _reserved;
+
+    uint128 internal _hwm;
+    uint128 internal _lastGoodPps;
+
     uint64 internal _cbRefAt;
     uint128 internal _cbRef;
 
-    uint64 internal _lastAccrual;
-    uint128 internal _lastGoodPps;
-    /// @notice High-water mark of price per share (WAD) for the performance fee.
-    uint256 public highWaterMarkWad;
+    /// @notice The vault is paused (deposits and rebalances).
+    event Paused(address account);
+    /// @notice The pause was lifted.
+    event Unpaused(address account);
+
+    /// @notice The vault is paused.
+    error EnforcedPause();
 
     /// @param p Constructor parameters (see {Init}).
     constructor(
@@ -147,16 +155,21 @@ contract BallastVault is ERC4626, VaultConfig, Pausable, ReentrancyGuardTransien
     )
         ERC20(p.name, p.symbol)
         ERC4626(p.base)
-        VaultConfig(p.admin, p.curatorTimelock, p.limits, p.fees)
+        VaultConfig(
+            p.admin,
+            p.curatorTimelock,
+            p.limits,
+            p.fees,
+            ConfigLib.Oracles(
+                p.baseFeed,
+                p.sequencer,
+                p.base.decimals(),
+                AggregatorV3Interface(p.baseFeed.feed).decimals()
+            )
+        )
         EIP712("Ballast Vault", "1")
     {
         _BASE = p.base;
-        _oracle = PriceLib.Oracles(
-            p.baseFeed,
-            p.sequencer,
-            p.base.decimals(),
-            AggregatorV3Interface(p.baseFeed.feed).decimals()
-        );
         _lastAccrual = uint64(block.timestamp);
     }
 
@@ -170,7 +183,7 @@ contract BallastVault is ERC4626, VaultConfig, Pausable, ReentrancyGuardTransien
     /// @notice Deposits are open unless paused, shut down, defensive or the NAV cannot be priced.
     /// @return The deposit cap minus the NAV.
     function maxDeposit(address) public view override returns (uint256) {
-        if (paused() || shutdown || defensive) return 0;
+        if (_paused || shutdown || defensive) return 0;
         (bool ok, uint256 nav) = _tryNav();
         if (!ok) return 0;
         uint256 cap = _cfg.limits.depositCap;
@@ -292,7 +305,9 @@ contract BallastVault is ERC4626, VaultConfig, Pausable, ReentrancyGuardTransien
         Claim memory c = _claims[owner];
         if (c.shares != 0) {
             if (assets > c.assets) revert ERC4626ExceededMaxWithdraw(owner, assets, c.assets);
-            shares = Math.mulDiv(assets, c.shares, c.assets, Math.Rounding.Ceil);
+            // A claim worth 0 assets (dust shares fulfilled at a 0 price) pays 0 for 0 shares here;
+            // `redeem` settles its shares.
+            shares = c.assets == 0 ? 0 : Math.mulDiv(assets, c.shares, c.assets, Math.Rounding.Ceil);
             _payClaim(owner, receiver, shares, assets);
             return shares;
         }
@@ -367,6 +382,7 @@ contract BallastVault is ERC4626, VaultConfig, Pausable, ReentrancyGuardTransien
         delete _requests[_msgSender()];
         pendingShares -= shares;
         _transfer(address(this), receiver, shares);
+        emit RedeemRequestCanceled(_msgSender(), receiver, r.epoch, shares);
     }
 
     /// @inheritdoc IBallastVault
@@ -409,12 +425,29 @@ contract BallastVault is ERC4626, VaultConfig, Pausable, ReentrancyGuardTransien
 
     /// @notice Pauses deposits and rebalances (withdrawals stay open). GUARDIAN only.
     function pause() external onlyRole(GUARDIAN_ROLE) {
-        _pause();
+        _paused = true;
+        emit Paused(_msgSender());
     }
 
     /// @notice Lifts the pause. GUARDIAN only.
     function unpause() external onlyRole(GUARDIAN_ROLE) {
-        _unpause();
+        _paused = false;
+        emit Unpaused(_msgSender());
+    }
+
+    /// @notice Whether deposits and rebalances are paused.
+    function paused() public view returns (bool) {
+        return _paused;
+    }
+
+    /// @notice Base assets set aside for fulfilled, unclaimed redemptions (excluded from the NAV).
+    function reservedAssets() public view returns (uint256) {
+        return _reserved;
+    }
+
+    /// @notice High-water mark of price per share (WAD) for the performance fee.
+    function highWaterMarkWad() external view returns (uint256) {
+        return _hwm;
     }
 
     /// @notice Shuts the vault down for good: deposits stop, plans may only de-risk, in-kind exit opens.
@@ -454,7 +487,8 @@ contract BallastVault is ERC4626, VaultConfig, Pausable, ReentrancyGuardTransien
     // ================================================================ rebalance
 
     /// @inheritdoc IBallastVault
-    function rebalance(Plan calldata plan, bytes calldata signature) external nonReentrant whenNotPaused {
+    function rebalance(Plan calldata plan, bytes calldata signature) external nonReentrant {
+        if (_paused) revert EnforcedPause();
         _checkHeader(plan);
         bytes32 planHash = PlanHashing.hash(plan);
         _checkSigner(_hashTypedDataV4(planHash), signature);
@@ -485,7 +519,7 @@ contract BallastVault is ERC4626, VaultConfig, Pausable, ReentrancyGuardTransien
         view
         returns (OracleLib.Feed memory baseFeed, OracleLib.Sequencer memory sequencer)
     {
-        return (_oracle.baseFeed, _oracle.sequencer);
+        return (_cfg.oracles.baseFeed, _cfg.oracles.sequencer);
     }
 
     /// @notice Loss budget used now and its cap, WAD fractions of NAV.
@@ -526,29 +560,24 @@ contract BallastVault is ERC4626, VaultConfig, Pausable, ReentrancyGuardTransien
         return address(_BASE);
     }
 
-    /// @dev Conversion factors of every asset (reverts naming a failed feed).
-    function _pxs() internal view returns (NavMath.Px[] memory pxs) {
-        (, , pxs) = PriceLib.nav(_cfg, _oracle, address(_BASE), reservedAssets, true);
-    }
-
     /// @dev NAV with given conversion factors (docs/plan-format.md §5).
     function _navWith(NavMath.Px[] memory pxs) internal view returns (uint256) {
-        return PriceLib.navWith(_cfg, address(_BASE), reservedAssets, pxs);
+        return PriceLib.navWith(_cfg, address(_BASE), _reserved, pxs);
     }
 
     /// @dev NAV; reverts naming a failed feed.
     function _navStrict() internal view returns (uint256 nav) {
-        (, nav, ) = PriceLib.nav(_cfg, _oracle, address(_BASE), reservedAssets, true);
+        (, nav, ) = PriceLib.nav(_cfg, address(_BASE), _reserved, true);
     }
 
     /// @dev NAV, or ok = false when the sequencer or a feed fails.
     function _tryNav() internal view returns (bool ok, uint256 nav) {
-        (ok, nav, ) = PriceLib.nav(_cfg, _oracle, address(_BASE), reservedAssets, false);
+        (ok, nav, ) = PriceLib.nav(_cfg, address(_BASE), _reserved, false);
     }
 
     function _idle() internal view returns (uint256) {
         uint256 bal = _BASE.balanceOf(address(this));
-        uint256 r = reservedAssets;
+        uint256 r = _reserved;
         return bal > r ? bal - r : 0;
     }
 
@@ -623,7 +652,7 @@ contract BallastVault is ERC4626, VaultConfig, Pausable, ReentrancyGuardTransien
     }
 
     function _maxDepositAt(uint256 nav) internal view returns (uint256) {
-        if (paused() || shutdown || defensive) return 0;
+        if (_paused || shutdown || defensive) return 0;
         uint256 cap = _cfg.limits.depositCap;
         return cap > nav ? cap - nav : 0;
     }
@@ -634,7 +663,7 @@ contract BallastVault is ERC4626, VaultConfig, Pausable, ReentrancyGuardTransien
         uint256 supply
     ) internal view returns (uint256 mgmt, uint256 perf, uint256 hwm) {
         FeeConfig memory f = _cfg.fees;
-        hwm = highWaterMarkWad;
+        hwm = _hwm;
         // No recipient: nothing is charged, but the high-water mark keeps rising, so that setting a
         // recipient later never charges a performance fee on gains made while fees were off.
         if (f.recipient == address(0)) (f.managementFeeBps, f.performanceFeeBps) = (0, 0);
@@ -655,19 +684,34 @@ contract BallastVault is ERC4626, VaultConfig, Pausable, ReentrancyGuardTransien
     }
 
     function _accrueFees(uint256 nav) internal {
-        (uint256 m, uint256 p, uint256 hwm) = _feeShares(nav, totalSupply());
+        _accrue(nav, false);
+    }
+
+    /// @dev Mints the fee shares due and stores the high-water mark, the accrual time and the last
+    ///      good price per share — each only when it changes (gas). While no management fee is in
+    ///      force (fee 0 or no recipient) `dt` does not matter, so the accrual clock is not written;
+    ///      `restartClock` (before every fee change) always restarts it, so a fee switched on later
+    ///      never charges for the time it was off.
+    function _accrue(uint256 nav, bool restartClock) internal {
+        uint256 supply = totalSupply();
+        (uint256 m, uint256 p, uint256 hwm) = _feeShares(nav, supply);
+        FeeConfig memory f = _cfg.fees;
         if (m + p != 0) {
-            _mint(_cfg.fees.recipient, m + p);
+            _mint(f.recipient, m + p);
+            supply += m + p;
             emit FeesAccrued(m, p, hwm);
         }
-        highWaterMarkWad = hwm;
-        _lastAccrual = uint64(block.timestamp);
-        _lastGoodPps = uint128(NavMath.ppsWad(nav, totalSupply(), VIRTUAL_SHARES));
+        if (hwm != _hwm) _hwm = uint128(hwm); // pps < 2^128 (≈1e12 per base unit per share unit)
+        uint64 nowTs = uint64(block.timestamp);
+        bool clock = restartClock || (f.managementFeeBps != 0 && f.recipient != address(0));
+        uint128 pps = uint128(NavMath.ppsWad(nav, supply, VIRTUAL_SHARES));
+        if (clock && _lastAccrual != nowTs) _lastAccrual = nowTs;
+        if (pps != _lastGoodPps) _lastGoodPps = pps;
     }
 
     function _beforeFeeChange() internal override {
         (bool ok, uint256 nav) = _tryNav();
-        if (ok) _accrueFees(nav);
+        if (ok) _accrue(nav, true);
         else _lastAccrual = uint64(block.timestamp);
     }
 
@@ -696,7 +740,7 @@ contract BallastVault is ERC4626, VaultConfig, Pausable, ReentrancyGuardTransien
         Claim storage c = _claims[controller];
         c.shares -= uint128(shares);
         c.assets -= uint128(assets_);
-        reservedAssets -= assets_;
+        _reserved -= uint128(assets_);
         _BASE.safeTransfer(receiver, assets_);
         emit RedemptionClaimed(controller, receiver, assets_, shares);
     }
@@ -709,7 +753,7 @@ contract BallastVault is ERC4626, VaultConfig, Pausable, ReentrancyGuardTransien
         assets_ = x - NavMath.feeOnTotal(x, _cfg.fees.exitFeeBps);
         if (assets_ > _idle()) return 0;
         _burn(address(this), shares);
-        reservedAssets += assets_;
+        _reserved += uint128(assets_); // assets_ ≤ idle (a token balance); the sum is checked
         uint256 e = currentEpoch;
         _epochs[e] = Claim(uint128(shares), uint128(assets_));
         currentEpoch = e + 1;
@@ -739,8 +783,8 @@ contract BallastVault is ERC4626, VaultConfig, Pausable, ReentrancyGuardTransien
     /// @dev Registry index of `token` (type(uint256).max for the base); reverts if unknown.
 
     function _runActions(Plan calldata plan) internal returns (Ctx memory c) {
-        c.pxs = _pxs();
-        c.navBefore = _navWith(c.pxs);
+        // one NAV call yields both the conversion factors and navBefore (reverts naming a failed feed)
+        (, c.navBefore, c.pxs) = PriceLib.nav(_cfg, address(_BASE), _reserved, true);
         _accrueFees(c.navBefore);
         c.derisk = defensive || shutdown;
         if (c.derisk) {
@@ -753,7 +797,7 @@ contract BallastVault is ERC4626, VaultConfig, Pausable, ReentrancyGuardTransien
             c.traded += RebalanceLib.executeAction(_cfg, address(_BASE), k, plan.actions[k], c.pxs, c.slip);
         }
         uint256 bal = _BASE.balanceOf(address(this));
-        if (bal < reservedAssets) revert ReservedAssetsSpent(bal, reservedAssets);
+        if (bal < _reserved) revert ReservedAssetsSpent(bal, _reserved);
         c.navAfter = _navWith(c.pxs);
     }
 

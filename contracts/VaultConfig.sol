@@ -25,10 +25,11 @@ abstract contract VaultConfig is AccessControl {
         address admin,
         uint256 timelock_,
         IBallastVault.Limits memory limits_,
-        IBallastVault.FeeConfig memory fees_
+        IBallastVault.FeeConfig memory fees_,
+        ConfigLib.Oracles memory oracles_
     ) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        ConfigLib.init(_cfg, timelock_, limits_, fees_);
+        ConfigLib.init(_cfg, timelock_, limits_, fees_, oracles_);
     }
 
     /// @notice Sets the curator timelock (admin only; the admin is itself a TimelockController).

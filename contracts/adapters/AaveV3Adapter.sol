@@ -17,12 +17,19 @@ import {IAavePoolMinimal} from "../interfaces/IAavePoolMinimal.sol";
 ///         this contract's own account, so the vault's NAV reads it through {collateralOf} and
 ///         {debtOf} and the health factor through `pool().getUserAccountData(adapter)`.
 ///         `data = abi.encode(uint8 op, address asset, uint256 amount)`:
-///         1 SUPPLY base (pulls exactly `amount` from the vault, supplies on behalf of itself);
+///         1 SUPPLY base (the vault has transferred exactly `amount`; supplied on behalf of itself);
 ///         2 WITHDRAW base to the vault (`type(uint256).max` = everything);
 ///         3 BORROW `asset` at the variable rate, the tokens go to the vault;
-///         4 REPAY `asset` (pulls exactly `amount`, repays min(amount, debt), returns the rest).
-///         Approvals to the pool are exact and reset to 0. Only the vault may call `execute`;
-///         the vault checks which assets a plan may touch, this contract re-checks the base.
+///         4 REPAY `asset` (the vault has transferred exactly `amount`; repays min(amount, debt),
+///         returns the rest). Only the vault may call `execute`; the vault checks which assets a
+///         plan may touch, this contract re-checks the base.
+///         Gas: the base aToken is fixed at construction and each borrowed asset's variable-debt
+///         token is cached at its first borrow, so {collateralOf} and {debtOf} read one slot instead
+///         of `getReserveData`, and {debtOf} of a never-borrowed asset is 0 without any call (debt
+///         on this account can only come from its own `borrow`: it never delegates credit). The
+///         pool (immutable, trusted) holds a standing max approval of each token the adapter
+///         supplies or repays; safe because the adapter holds no underlying between calls (every
+///         call spends or returns all it received).
 contract AaveV3Adapter is ILendingAdapter {
     using SafeERC20 for IERC20;
 
@@ -38,6 +45,10 @@ contract AaveV3Adapter is ILendingAdapter {
     IAavePoolMinimal public immutable POOL;
     /// @notice The vault's base asset, the only collateral this adapter supplies.
     address public immutable BASE;
+    /// @notice The base asset's aToken (the collateral position).
+    address public immutable A_BASE;
+    /// @notice Variable-debt token of every asset borrowed at least once (0 = never borrowed).
+    mapping(address asset => address debtToken) public debtTokenOf;
 
     /// @notice Base collateral was supplied.
     event Supplied(address asset, uint256 amount);
@@ -63,10 +74,12 @@ contract AaveV3Adapter is ILendingAdapter {
     /// @param pool_ The Aave V3 pool (proxy).
     constructor(address vault_, IAavePoolMinimal pool_) {
         address base = IERC4626(vault_).asset();
-        if (pool_.getReserveData(base).aTokenAddress == address(0)) revert ReserveNotListed(base);
+        address aBase = pool_.getReserveData(base).aTokenAddress;
+        if (aBase == address(0)) revert ReserveNotListed(base);
         VAULT = vault_;
         POOL = pool_;
         BASE = base;
+        A_BASE = aBase;
     }
 
     /// @notice Executes one lending action of a plan (docs/plan-format.md §3 kind 2). Vault only.
@@ -92,15 +105,15 @@ contract AaveV3Adapter is ILendingAdapter {
     /// @param token The underlying (the vault asks for its base).
     /// @return The aToken balance, 0 when the pool has no reserve for `token`.
     function collateralOf(address token) external view returns (uint256) {
-        address aToken = POOL.getReserveData(token).aTokenAddress;
+        address aToken = token == BASE ? A_BASE : POOL.getReserveData(token).aTokenAddress;
         return aToken == address(0) ? 0 : IERC20(aToken).balanceOf(address(this));
     }
 
     /// @notice Debt owed in `token`: this adapter's variable debt token balance (token units).
     /// @param token The borrowed underlying.
-    /// @return The variable debt, interest included; 0 when the pool has no reserve for `token`.
+    /// @return The variable debt, interest included; 0 when `token` was never borrowed.
     function debtOf(address token) public view returns (uint256) {
-        address debtToken = POOL.getReserveData(token).variableDebtTokenAddress;
+        address debtToken = debtTokenOf[token];
         return debtToken == address(0) ? 0 : IERC20(debtToken).balanceOf(address(this));
     }
 
@@ -111,11 +124,16 @@ contract AaveV3Adapter is ILendingAdapter {
     }
 
     function _supply(address asset, uint256 amount) internal {
-        IERC20(asset).safeTransferFrom(VAULT, address(this), amount);
-        IERC20(asset).forceApprove(address(POOL), amount);
+        _approvePool(asset, amount);
         POOL.supply(asset, amount, address(this), 0);
-        IERC20(asset).forceApprove(address(POOL), 0);
         emit Supplied(asset, amount);
+    }
+
+    /// @dev Standing max approval of the immutable pool (see the contract notes).
+    function _approvePool(address asset, uint256 amount) internal {
+        if (IERC20(asset).allowance(address(this), address(POOL)) < amount) {
+            IERC20(asset).forceApprove(address(POOL), type(uint256).max);
+        }
     }
 
     function _withdraw(address asset, uint256 amount) internal {
@@ -124,20 +142,23 @@ contract AaveV3Adapter is ILendingAdapter {
     }
 
     function _borrow(address asset, uint256 amount) internal {
+        if (debtTokenOf[asset] == address(0)) {
+            address debtToken = POOL.getReserveData(asset).variableDebtTokenAddress;
+            if (debtToken == address(0)) revert ReserveNotListed(asset);
+            debtTokenOf[asset] = debtToken;
+        }
         POOL.borrow(asset, amount, VARIABLE_RATE, 0, address(this));
         IERC20(asset).safeTransfer(VAULT, amount);
         emit Borrowed(asset, amount);
     }
 
     function _repay(address asset, uint256 amount) internal {
-        IERC20(asset).safeTransferFrom(VAULT, address(this), amount);
         uint256 debt = debtOf(asset);
         uint256 toRepay = amount < debt ? amount : debt;
         uint256 repaid;
         if (toRepay != 0) {
-            IERC20(asset).forceApprove(address(POOL), toRepay);
+            _approvePool(asset, toRepay);
             repaid = POOL.repay(asset, toRepay, VARIABLE_RATE, address(this));
-            IERC20(asset).forceApprove(address(POOL), 0);
         }
         uint256 rest = amount - repaid;
         if (rest != 0) IERC20(asset).safeTransfer(VAULT, rest);

@@ -11,9 +11,10 @@ import {IAdapter} from "../interfaces/IAdapter.sol";
 import {ISwapRouter02Minimal} from "../interfaces/ISwapRouter02Minimal.sol";
 
 /// @title UniswapV3SwapAdapter
-/// @notice Swap adapter (kind 1) of one Ballast vault: pulls exactly `amountIn` of the path's
-///         first token from the vault, swaps it through SwapRouter02 `exactInput` with the vault
-///         as recipient, and resets its router approval to 0. Holds no funds between calls.
+/// @notice Swap adapter (kind 1) of one Ballast vault: the vault transfers exactly `amountIn` of
+///         the path's first token to it, it swaps that through SwapRouter02 `exactInput` with the
+///         vault as recipient and returns any rest to the vault. Holds no funds between calls; it
+///         keeps a standing max approval of each input token to the (immutable) router.
 ///         `data = abi.encode(bytes path, uint256 amountIn, uint256 minOut)` (docs/plan-format.md §3).
 ///         The vault validates the path's end tokens and measures the result itself.
 contract UniswapV3SwapAdapter is IAdapter {
@@ -42,10 +43,16 @@ contract UniswapV3SwapAdapter is IAdapter {
         (bytes memory path, uint256 amountIn, uint256 minOut) = abi.decode(data, (bytes, uint256, uint256));
         if (path.length < 43) revert InvalidPath(path.length);
         IERC20 tokenIn = IERC20(_firstToken(data));
-        tokenIn.safeTransferFrom(VAULT, address(this), amountIn);
-        tokenIn.forceApprove(address(ROUTER), amountIn);
+        // One-time max approval of the immutable, trusted router (saves an approve and a reset per
+        // swap). Safe because this adapter never holds funds between calls: the vault transfers
+        // exactly `amountIn` right before this call, exactInput spends all of it, and any rest is
+        // returned to the vault below, so the balance is 0 whenever the allowance could be used.
+        if (tokenIn.allowance(address(this), address(ROUTER)) < amountIn) {
+            tokenIn.forceApprove(address(ROUTER), type(uint256).max);
+        }
         ROUTER.exactInput(ISwapRouter02Minimal.ExactInputParams(path, VAULT, amountIn, minOut));
-        tokenIn.forceApprove(address(ROUTER), 0);
+        uint256 rest = tokenIn.balanceOf(address(this));
+        if (rest != 0) tokenIn.safeTransfer(VAULT, rest);
     }
 
     /// @dev First token of the abi-encoded path in `data`.

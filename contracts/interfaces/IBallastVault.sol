@@ -122,6 +122,13 @@ interface IBallastVault {
         address sender,
         uint256 shares
     );
+    /// @notice `controller` canceled its pending request of `epoch`; `shares` went back to `receiver`.
+    event RedeemRequestCanceled(
+        address indexed controller,
+        address indexed receiver,
+        uint256 indexed epoch,
+        uint256 shares
+    );
     /// @notice All requests of `epoch` were fulfilled: `shares` burnt, `assets` set aside.
     event RedemptionsFulfilled(uint256 indexed epoch, uint256 shares, uint256 assets);
     /// @notice Claimable assets were paid out.

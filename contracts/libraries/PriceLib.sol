@@ -14,28 +14,21 @@ import {NavMath} from "./NavMath.sol";
 /// @title PriceLib
 /// @notice Reads every feed of the registry once, returns the base-unit conversion factors
 ///         (docs/plan-format.md §4) and the NAV (§5). External (linked) library run by
-///         DELEGATECALL, to keep the vault under 24 KiB.
+///         DELEGATECALL, to keep the vault under 24 KiB. The configuration comes from the NAV
+///         snapshot ({ConfigLib.snapshot}): one EXTCODECOPY instead of a cold SLOAD per field.
 library PriceLib {
-    /// @notice The vault's oracle configuration.
-    struct Oracles {
-        OracleLib.Feed baseFeed;
-        OracleLib.Sequencer sequencer;
-        uint8 baseDecimals;
-        uint8 baseFeedDecimals;
-    }
-
     /// @notice NAV and conversion factors. `strict` reverts naming a failed feed; otherwise
     ///         ok = false (and nav = 0, pxs empty) when the sequencer or any feed fails.
     function nav(
         ConfigLib.Layout storage cfg,
-        Oracles storage o,
         address base,
         uint256 reserved,
         bool strict
     ) external view returns (bool ok, uint256 nav_, NavMath.Px[] memory pxs) {
-        pxs = _pxs(cfg, o, strict);
-        if (pxs.length != cfg.assets.length) return (false, 0, pxs);
-        return (true, _navWith(cfg, base, reserved, pxs), pxs);
+        uint256[] memory w = load(cfg);
+        pxs = _pxs(w, strict);
+        if (pxs.length != (w.length - 4) / 3) return (false, 0, pxs);
+        return (true, _navWith(w, base, reserved, pxs), pxs);
     }
 
     /// @notice NAV with given conversion factors.
@@ -45,70 +38,146 @@ library PriceLib {
         uint256 reserved,
         NavMath.Px[] memory pxs
     ) external view returns (uint256) {
-        return _navWith(cfg, base, reserved, pxs);
+        return _navWith(load(cfg), base, reserved, pxs);
+    }
+
+    /// @dev The NAV snapshot's words (layout in {ConfigLib.snapshot}).
+    function load(ConfigLib.Layout storage cfg) internal view returns (uint256[] memory w) {
+        address d = cfg.navData;
+        uint256 n = cfg.navWords;
+        w = new uint256[](n);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            extcodecopy(d, add(w, 32), 1, mul(n, 32))
+        }
     }
 
     function _navWith(
-        ConfigLib.Layout storage cfg,
+        uint256[] memory w,
         address base,
         uint256 reserved,
         NavMath.Px[] memory pxs
     ) private view returns (uint256) {
-        address la = cfg.lendingAdapter;
-        uint256 bal = IERC20(base).balanceOf(address(this));
+        address la = address(uint160(w[0]));
+        uint256 bal = _balance(base);
         uint256 pos = bal > reserved ? bal - reserved : 0;
         uint256 neg;
         if (la != address(0)) pos += ILendingAdapter(la).collateralOf(base);
         uint256 n = pxs.length;
         for (uint256 i; i < n; ++i) {
-            address token = cfg.assets[i].token;
-            pos += NavMath.value(IERC20(token).balanceOf(address(this)), pxs[i]);
+            address token = address(uint160(w[4 + 3 * i]));
+            pos += NavMath.value(_balance(token), pxs[i]);
             if (la != address(0)) neg += NavMath.debtValue(ILendingAdapter(la).debtOf(token), pxs[i]);
         }
         return pos > neg ? pos - neg : 0;
     }
 
-    function _pxs(
-        ConfigLib.Layout storage cfg,
-        Oracles storage o,
-        bool strict
-    ) private view returns (NavMath.Px[] memory out) {
-        uint256 pBase;
-        if (strict) {
-            OracleLib.checkSequencer(o.sequencer);
-            pBase = OracleLib.price(o.baseFeed);
-        } else {
-            (bool seqOk, , ) = OracleLib.trySequencer(o.sequencer);
-            if (!seqOk) return out;
-            (uint8 st, int256 ans, ) = OracleLib.tryPrice(o.baseFeed);
-            if (st != OracleLib.OK) return out;
-            pBase = uint256(ans);
-        }
-        uint256 n = cfg.assets.length;
+    /// @dev Feed parameters from the snapshot words `a` (feed | heartbeat << 160 …) and `b` (band).
+    function _feed(uint256 a, uint256 b) private pure returns (OracleLib.Feed memory) {
+        return OracleLib.Feed(address(uint160(a)), uint32(a >> 160), uint128(b >> 128), uint128(b));
+    }
+
+    /// @dev Conversion factors: a lean happy path ({_quick} per feed); on the first feed that fails
+    ///      any check, the checked path {_pxsChecked} re-reads and reverts naming it (strict) or
+    ///      returns an empty array.
+    function _pxs(uint256[] memory w, bool strict) private view returns (NavMath.Px[] memory) {
+        if (uint160(w[3]) != 0) return _pxsChecked(w, strict); // sequencer configured
+        uint256 pBase = _quick(w[1], w[2]);
+        if (pBase == 0) return _pxsChecked(w, strict);
+        uint256 numScale = _pow10(w[0] >> 160);
+        uint256 n = (w.length - 4) / 3;
         NavMath.Px[] memory res = new NavMath.Px[](n);
         for (uint256 i; i < n; ++i) {
-            OracleLib.Feed memory f = OracleLib.Feed(
-                cfg.assets[i].feed,
-                cfg.assets[i].heartbeat,
-                cfg.assets[i].minPrice,
-                cfg.assets[i].maxPrice
-            );
+            uint256 a = w[4 + 3 * i + 1];
+            uint256 p = _quick(a, w[4 + 3 * i + 2]);
+            if (p == 0) return _pxsChecked(w, strict);
+            res[i] = NavMath.Px(p * numScale, pBase * _pow10(a >> 192));
+        }
+        return res;
+    }
+
+    /// @dev 10^(low 8 bits of `e`) with the EXP opcode; ConfigLib.snapshot only stores exponents
+    ///      ≤ 77, so it cannot wrap.
+    function _pow10(uint256 e) private pure returns (uint256 r) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            r := exp(10, and(e, 0xff))
+        }
+    }
+
+    /// @dev `latestRoundData()` of the feed in snapshot word `a` (feed | heartbeat << 160) with the
+    ///      band in `b`; the answer if every check of docs/plan-format.md §4 passes, else 0 (also
+    ///      when the call fails or returns too little data). Assembly to skip the ABI decoder.
+    function _quick(uint256 a, uint256 b) private view returns (uint256 p) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, shl(224, 0xfeaf968c)) // latestRoundData()
+            let ok := staticcall(gas(), and(a, 0xffffffffffffffffffffffffffffffffffffffff), m, 4, m, 0xa0)
+            ok := and(ok, iszero(lt(returndatasize(), 0xa0)))
+            let answer := mload(add(m, 0x20))
+            let updatedAt := mload(add(m, 0x60))
+            let hb := and(shr(160, a), 0xffffffff)
+            let minP := shr(128, b)
+            let maxP := and(b, 0xffffffffffffffffffffffffffffffff)
+            ok := and(ok, sgt(answer, 0))
+            ok := and(ok, iszero(iszero(updatedAt)))
+            ok := and(ok, iszero(gt(updatedAt, timestamp())))
+            ok := and(ok, iszero(gt(sub(timestamp(), updatedAt), hb)))
+            ok := and(ok, or(iszero(minP), iszero(lt(answer, minP))))
+            ok := and(ok, or(iszero(maxP), iszero(gt(answer, maxP))))
+            if ok {
+                p := answer
+            }
+        }
+    }
+
+    /// @dev `token.balanceOf(this)` without the ABI decoder; falls back to the checked call (which
+    ///      bubbles the token's revert) when the call fails or returns too little data.
+    function _balance(address token) private view returns (uint256 bal) {
+        bool ok;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, shl(224, 0x70a08231)) // balanceOf(address)
+            mstore(add(m, 4), address())
+            ok := staticcall(gas(), token, m, 0x24, m, 0x20)
+            ok := and(ok, iszero(lt(returndatasize(), 0x20)))
+            bal := mload(m)
+        }
+        if (!ok) bal = IERC20(token).balanceOf(address(this));
+    }
+
+    function _pxsChecked(uint256[] memory w, bool strict) private view returns (NavMath.Px[] memory out) {
+        uint256 pBase;
+        OracleLib.Sequencer memory seq = OracleLib.Sequencer(address(uint160(w[3])), uint32(w[3] >> 160));
+        if (strict) {
+            OracleLib.checkSequencer(seq);
+            pBase = OracleLib.price(_feed(w[1], w[2]));
+        } else {
+            (bool seqOk, , ) = OracleLib.trySequencer(seq);
+            if (!seqOk) return out;
+            (uint8 st, int256 ans, ) = OracleLib.tryPrice(_feed(w[1], w[2]));
+            if (st != OracleLib.OK) return out;
+            // forge-lint: disable-next-line(unsafe-typecast)
+            pBase = uint256(ans);
+        }
+        uint256 numScale = 10 ** uint8(w[0] >> 160);
+        uint256 n = (w.length - 4) / 3;
+        NavMath.Px[] memory res = new NavMath.Px[](n);
+        for (uint256 i; i < n; ++i) {
+            uint256 j = 4 + 3 * i;
             uint256 p;
             if (strict) {
-                p = OracleLib.price(f);
+                p = OracleLib.price(_feed(w[j + 1], w[j + 2]));
             } else {
-                (uint8 st, int256 ans, ) = OracleLib.tryPrice(f);
+                (uint8 st, int256 ans, ) = OracleLib.tryPrice(_feed(w[j + 1], w[j + 2]));
                 if (st != OracleLib.OK) return out;
+                // forge-lint: disable-next-line(unsafe-typecast)
                 p = uint256(ans);
             }
-            res[i] = NavMath.px(
-                p,
-                cfg.tokenDecimals[i],
-                cfg.feedDecimals[i],
-                pBase,
-                o.baseDecimals,
-                o.baseFeedDecimals
-            );
+            // num = p * 10^(baseDec + baseFeedDec), den = pBase * 10^(dec + feedDec) (§4)
+            res[i] = NavMath.Px(p * numScale, pBase * 10 ** uint8(w[j + 1] >> 192));
         }
         return res;
     }

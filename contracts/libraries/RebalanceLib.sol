@@ -12,6 +12,7 @@ import {IBallastVault} from "../interfaces/IBallastVault.sol";
 import {IAdapter, ILendingAdapter} from "../interfaces/IAdapter.sol";
 import {IAavePoolMinimal} from "../interfaces/IAavePoolMinimal.sol";
 import {ConfigLib} from "./ConfigLib.sol";
+import {PriceLib} from "./PriceLib.sol";
 import {NavMath} from "./NavMath.sol";
 import {LossBudget} from "./LossBudget.sol";
 import {RiskChecks} from "./RiskChecks.sol";
@@ -110,8 +111,9 @@ library RebalanceLib {
     ) external view returns (uint256 gross_, uint256 lev) {
         uint256 n = pxs.length;
         bool anyDebt;
+        uint256[] memory w = PriceLib.load(cfg);
         for (uint256 i; i < n; ++i) {
-            (uint256 g, bool hasDebt) = _checkAsset(cfg, i, expected[i], tol, pxs[i], nav);
+            (uint256 g, bool hasDebt) = _checkAsset(w, i, expected[i], tol, pxs[i], nav);
             gross_ += g;
             anyDebt = anyDebt || hasDebt;
         }
@@ -126,27 +128,33 @@ library RebalanceLib {
     /// @notice Σ (holdings value + debt value) over the registry, base units.
     function gross(ConfigLib.Layout storage cfg, NavMath.Px[] memory pxs) external view returns (uint256 g) {
         uint256 n = pxs.length;
+        uint256[] memory w = PriceLib.load(cfg);
         for (uint256 i; i < n; ++i) {
-            address token = cfg.assets[i].token;
+            address token = address(uint160(w[4 + 3 * i]));
             g += NavMath.value(IERC20(token).balanceOf(address(this)), pxs[i]);
             g += NavMath.debtValue(_debtOf(cfg, token), pxs[i]);
         }
     }
 
+    /// @dev Bounds of asset `i` from the NAV snapshot `w` (layout in {ConfigLib.snapshot}).
     function _checkAsset(
-        ConfigLib.Layout storage cfg,
+        uint256[] memory w,
         uint256 i,
         uint256 expected,
         uint256 tol,
         NavMath.Px memory px,
         uint256 nav
     ) private view returns (uint256, bool) {
-        IBallastVault.AssetConfig memory a = cfg.assets[i];
-        uint256 v = NavMath.value(IERC20(a.token).balanceOf(address(this)), px);
-        RiskChecks.weight(i, v, nav, a.maxWeightBps, expected, tol);
-        uint256 debt = _debtOf(cfg, a.token);
+        address token = address(uint160(w[4 + 3 * i]));
+        uint256 v = NavMath.value(IERC20(token).balanceOf(address(this)), px);
+        RiskChecks.weight(i, v, nav, uint16(w[5 + 3 * i] >> 208), expected, tol);
+        address la = address(uint160(w[0]));
+        uint256 debt = la == address(0) ? 0 : ILendingAdapter(la).debtOf(token);
         uint256 b = NavMath.debtValue(debt, px);
-        if (nav != 0) RiskChecks.netDelta(i, v, b, nav, a.minNetDeltaBps, a.maxNetDeltaBps);
+        if (nav != 0) {
+            uint256 word = w[5 + 3 * i];
+            RiskChecks.netDelta(i, v, b, nav, int16(uint16(word >> 224)), int16(uint16(word >> 240)));
+        }
         return (v + b, debt != 0);
     }
 
@@ -205,9 +213,9 @@ library RebalanceLib {
         SwapLeg memory w = _parseSwap(cfg, base, k, d);
         uint256 in0 = w.tIn.balanceOf(address(this));
         uint256 out0 = w.tOut.balanceOf(address(this));
-        w.tIn.forceApprove(ad, w.amountIn);
+        // transfer, not approve: the adapter swaps exactly what it holds and returns any rest
+        w.tIn.safeTransfer(ad, w.amountIn);
         IAdapter(ad).execute(d);
-        w.tIn.forceApprove(ad, 0);
         uint256 in1 = w.tIn.balanceOf(address(this));
         uint256 out1 = w.tOut.balanceOf(address(this));
         uint256 spent = in0 > in1 ? in0 - in1 : 0;
@@ -234,9 +242,9 @@ library RebalanceLib {
         } else {
             revert InvalidAction(k, token);
         }
-        bool pulls = op == 1 || op == 4;
-        if (pulls) IERC20(token).forceApprove(ad, amount);
+        // SUPPLY and REPAY: the vault transfers exactly `amount` (no approval); the adapter spends
+        // it and returns any rest
+        if (op == 1 || op == 4) IERC20(token).safeTransfer(ad, amount);
         IAdapter(ad).execute(d);
-        if (pulls) IERC20(token).forceApprove(ad, 0);
     }
 }

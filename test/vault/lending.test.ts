@@ -272,6 +272,10 @@ describe("AaveV3Adapter through BallastVault on the local Aave V3 stack", functi
     expect(await s.aave.VAULT()).to.equal(s.vaultAddr);
     expect(await s.aave.pool()).to.equal(await s.stack.pool.getAddress());
     expect(await s.aave.BASE()).to.equal(s.usdcAddr);
+    expect(await s.aave.A_BASE()).to.equal(await s.stack.aUSDC.getAddress());
+    // never borrowed: no cached debt token, debt 0 without asking the pool
+    expect(await s.aave.debtTokenOf(s.wethAddr)).to.equal(ethers.ZeroAddress);
+    expect(await s.aave.debtOf(s.wethAddr)).to.equal(0n);
     expect(await s.vault.lendingAdapter()).to.equal(s.aaveAddr);
     expect((await s.vault.adapter(2)).kind).to.equal(2n);
     await expect(
@@ -292,6 +296,10 @@ describe("AaveV3Adapter through BallastVault on the local Aave V3 stack", functi
     await expect(tx).to.emit(s.vault, "Rebalanced");
     await expect(tx).to.emit(s.aave, "Supplied").withArgs(s.usdcAddr, USDC(400_000n));
     await expect(tx).to.emit(s.aave, "Borrowed").withArgs(s.wethAddr, WETH(50n));
+    // the first borrow caches the reserve's variable-debt token
+    expect(await s.aave.debtTokenOf(s.wethAddr)).to.equal(
+      await s.stack.variableDebtWETH.getAddress(),
+    );
 
     const st = await snapshotState(s, receipt!.blockNumber);
     // The position is held by the adapter, read through the pool's reserve data.
@@ -307,10 +315,10 @@ describe("AaveV3Adapter through BallastVault on the local Aave V3 stack", functi
     expect(f.nd).to.be.lessThan(1_600n);
     expect(f.lev).to.be.lessThanOrEqual(BigInt(s.limits.maxLeverageBps));
     expect(st.hf).to.be.greaterThanOrEqual(MIN_HF);
-    // Exact approvals, nothing left behind in the adapter.
+    // No vault approvals (the vault transfers exact amounts), nothing left behind in the adapter
+    // (which is what makes its standing approval of the pool safe).
     for (const token of [s.usdc, s.weth]) {
       expect(await token.allowance(s.vaultAddr, s.aaveAddr)).to.equal(0n);
-      expect(await token.allowance(s.aaveAddr, await s.stack.pool.getAddress())).to.equal(0n);
       expect(await token.balanceOf(s.aaveAddr)).to.equal(0n);
     }
     // BallastLens reports the same debt and net delta.

@@ -226,6 +226,16 @@ describe("BallastVault rebalance on the local Uniswap V3 stack", function () {
     expect(await dyn(s.stack.usdc).allowance(s.vaultAddr, await s.adapter.getAddress())).to.equal(
       0n,
     );
+    // the vault transfers amountIn (no approval); the adapter keeps nothing between calls, which
+    // is what makes its standing router approval safe
+    expect(await dyn(s.stack.usdc).balanceOf(await s.adapter.getAddress())).to.equal(0n);
+    expect(await dyn(s.stack.weth).balanceOf(await s.adapter.getAddress())).to.equal(0n);
+    expect(
+      await dyn(s.stack.usdc).allowance(
+        await s.adapter.getAddress(),
+        await s.stack.swapRouter02.getAddress(),
+      ),
+    ).to.equal(2n ** 256n - 1n);
   });
 
   it("moving the Uniswap pool price does not move NAV", async function () {

@@ -909,9 +909,12 @@ function evaluate(
     error: "LeverageExceeded",
   });
   if (s.defensive || s.shutdown) {
-    const ok = grossHi <= r0e.grossBefore && levHi <= r0e.levBefore;
+    // docs/plan-format.md §6 step 9: the vault takes the plan's leverage on navAfter (before the
+    // fulfilment of redemptions), not on navFinal.
+    const levPlanHi = leverageBps(grossHi, minBig(r0e.navAfter, r0w.navAfter));
+    const ok = grossHi <= r0e.grossBefore && levPlanHi <= r0e.levBefore;
     robust.push({
-      ...planSideBound("exposure(mixed fills)", levHi, r0e.levBefore, ok),
+      ...planSideBound("exposure(mixed fills)", levPlanHi, r0e.levBefore, ok),
       error: "ExposureNotReduced",
     });
   }

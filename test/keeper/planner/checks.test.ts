@@ -516,6 +516,8 @@ describe("planner/checks: oracle, fees, redemptions", () => {
       6n,
     );
     expect(off.performanceShares + off.managementShares).to.equal(0n);
+    // no recipient: nothing is charged, but the high-water mark still rises to pps (§8)
+    expect(off.highWaterMarkWad).to.equal(pps);
   });
 
   it("fee accrual and previewRedeem follow §8", () => {

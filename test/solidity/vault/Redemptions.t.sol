@@ -291,11 +291,38 @@ contract RedemptionsTest is VaultFixture {
         assertEq(vault.redeem(aliceShares / 2 + aliceShares / 4, alice, alice), all);
     }
 
+    function test_withdrawFromZeroAssetClaimPaysNothing() public {
+        // 1 share unit is worth < 1 base unit: its fulfilled claim holds shares but 0 assets
+        _request(alice, 1);
+        vault.fulfilRedemptions();
+        assertEq(vault.claimableRedeemRequest(0, alice), 1);
+        assertEq(vault.claimableAssets(alice), 0);
+        assertEq(vault.maxWithdraw(alice), 0);
+
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(ERC4626.ERC4626ExceededMaxWithdraw.selector, alice, 1, 0));
+        vault.withdraw(1, alice, alice);
+
+        // withdraw(0) pays 0 for 0 shares instead of dividing by zero
+        uint256 before = usdc.balanceOf(alice);
+        vm.prank(alice);
+        assertEq(vault.withdraw(0, alice, alice), 0);
+        assertEq(usdc.balanceOf(alice), before);
+        assertEq(vault.claimableRedeemRequest(0, alice), 1, "the claim's shares are untouched");
+
+        // redeem settles the shares for 0 assets
+        vm.prank(alice);
+        assertEq(vault.redeem(1, alice, alice), 0);
+        assertEq(vault.claimableRedeemRequest(0, alice), 0);
+    }
+
     // ------------------------------------------------------------ cancel
 
     function test_cancelBeforeFulfilmentReturnsShares() public {
         _request(alice, aliceShares);
         address receiver = makeAddr("receiver");
+        vm.expectEmit(address(vault));
+        emit IBallastVault.RedeemRequestCanceled(alice, receiver, 0, aliceShares);
         vm.prank(alice);
         assertEq(vault.cancelRedeemRequest(receiver), aliceShares);
         assertEq(vault.balanceOf(receiver), aliceShares);

@@ -192,6 +192,23 @@ contract TimelockTest is VaultFixture {
         assertEq(vault.limits().maxSlippageBps, 100);
     }
 
+    function test_revokeWithNothingQueuedReverts() public {
+        vm.recordLogs();
+        vm.prank(guardian);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.NothingPending.selector, 4, 9));
+        vault.revokePending(4, 9);
+        vm.prank(curator);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.NothingPending.selector, 2, 0));
+        vault.revokePending(2, 0);
+        vm.prank(guardian);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.NothingPending.selector, 3, 5));
+        vault.revokePending(3, 5);
+        vm.prank(guardian);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.NothingPending.selector, 0, 0));
+        vault.revokePending(0, 0);
+        assertEq(vm.getRecordedLogs().length, 0, "no PendingRevoked without a queued change");
+    }
+
     function test_revokeUnknownKindReverts() public {
         vm.prank(guardian);
         vm.expectRevert(abi.encodeWithSelector(ConfigLib.NothingPending.selector, 5, 0));

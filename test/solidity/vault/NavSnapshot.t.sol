@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+// solhint-disable gas-small-strings
+
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {VaultFixture} from "./VaultFixture.sol";
+import {IBallastVault} from "../../../contracts/interfaces/IBallastVault.sol";
+import {OracleLib} from "../../../contracts/libraries/OracleLib.sol";
+
+/// @notice The NAV snapshot (ConfigLib.snapshot, docs/vault.md "Gas") follows every configuration
+///         change it mirrors, the lean feed path applies the same checks as the checked one, and
+///         the fee clock is restarted by every fee change.
+contract NavSnapshotTest is VaultFixture {
+    function setUp() public {
+        _deploy(IBallastVault.FeeConfig(address(0), 0, 0, 0, 0), address(0));
+        _deposit(alice, 1_000e6);
+        weth.mint(address(vault), 1e18);
+        wbtc.mint(address(vault), 1e7);
+    }
+
+    function _navFromParts() internal view returns (uint256) {
+        uint256 p = uint256(usdcFeed.latestAnswer());
+        return
+            usdc.balanceOf(address(vault)) -
+            vault.reservedAssets() +
+            Math.mulDiv(weth.balanceOf(address(vault)), uint256(wethFeed.latestAnswer()) * 1e14, p * 1e26) +
+            Math.mulDiv(wbtc.balanceOf(address(vault)), uint256(wbtcFeed.latestAnswer()) * 1e14, p * 1e16);
+    }
+
+    function test_navEqualsItsParts() public view {
+        assertEq(vault.totalAssets(), _navFromParts());
+        assertEq(vault.totalAssets(), 1_000e6 + 3000e6 + 6000e6);
+    }
+
+    function test_instantHeartbeatTighteningReachesTheNav() public {
+        IBallastVault.AssetConfig memory c = _assetCfg(address(weth), address(wethFeed), 5000);
+        c.heartbeat = 30 minutes;
+        vm.prank(guardian);
+        vault.submitAsset(0, c);
+        assertEq(vault.assetConfigs()[0].heartbeat, 30 minutes);
+        (, , , uint256 updatedAt, ) = wethFeed.latestRoundData();
+        vm.warp(updatedAt + 31 minutes); // fresh for the old 1 h heartbeat, stale for the new one
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                OracleLib.OracleStale.selector,
+                address(wethFeed),
+                updatedAt,
+                30 minutes,
+                updatedAt + 31 minutes
+            )
+        );
+        vault.totalAssets();
+        assertEq(vault.maxDeposit(alice), 0, "the lenient path fails over to ok = false");
+    }
+
+    function test_instantBandTighteningReachesTheNav() public {
+        IBallastVault.AssetConfig memory c = _assetCfg(address(wbtc), address(wbtcFeed), 5000);
+        c.minPrice = 60_001e8;
+        vm.prank(guardian);
+        vault.submitAsset(1, c);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                OracleLib.OraclePriceOutOfBand.selector,
+                address(wbtcFeed),
+                int256(60_000e8),
+                uint256(60_001e8),
+                uint256(0)
+            )
+        );
+        vault.totalAssets();
+    }
+
+    function test_queuedAssetChangeReachesTheNavOnAccept() public {
+        IBallastVault.AssetConfig memory c = _assetCfg(address(weth), address(wethFeed), 5000);
+        c.heartbeat = 2 hours; // a loosening: the whole change is queued
+        c.maxPrice = 2_999e8;
+        vm.prank(curator);
+        vault.submitAsset(0, c);
+        assertEq(vault.totalAssets(), _navFromParts(), "unchanged while queued");
+        vm.warp(block.timestamp + TIMELOCK);
+        _refreshFeeds();
+        vault.acceptAsset(0);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                OracleLib.OraclePriceOutOfBand.selector,
+                address(wethFeed),
+                int256(3000e8),
+                uint256(0),
+                uint256(2_999e8)
+            )
+        );
+        vault.totalAssets();
+    }
+
+    function test_negativeAndZeroAnswersTakeTheCheckedPath() public {
+        wethFeed.updateAnswer(0);
+        vm.expectRevert(
+            abi.encodeWithSelector(OracleLib.OracleAnswerNotPositive.selector, address(wethFeed), 0)
+        );
+        vault.totalAssets();
+        wethFeed.updateAnswer(-1);
+        vm.expectRevert(
+            abi.encodeWithSelector(OracleLib.OracleAnswerNotPositive.selector, address(wethFeed), -1)
+        );
+        vault.totalAssets();
+        assertEq(vault.maxDeposit(alice), 0);
+        wethFeed.updateAnswer(3000e8);
+        assertEq(vault.totalAssets(), _navFromParts());
+    }
+
+    function test_managementFeeSwitchedOnLaterChargesOnlyFromTheSwitch() public {
+        // fees off for 300 days: the accrual clock is not written on every call
+        vm.warp(block.timestamp + 300 days);
+        _refreshFeeds();
+        _deposit(bob, 1e6);
+        vm.prank(curator);
+        vault.submitFees(IBallastVault.FeeConfig(feeRecipient, 0, 0, 500, 0));
+        vm.warp(block.timestamp + TIMELOCK);
+        _refreshFeeds();
+        vault.acceptFees();
+        assertEq(vault.balanceOf(feeRecipient), 0, "nothing for the time the fee was off");
+        uint256 supply = vault.totalSupply();
+        vm.warp(block.timestamp + 10 days);
+        _refreshFeeds();
+        _deposit(bob, 1e6);
+        assertEq(vault.balanceOf(feeRecipient), Math.mulDiv(supply, 500 * 10 days, 10_000 * 365 days));
+    }
+}
