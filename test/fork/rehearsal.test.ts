@@ -117,6 +117,10 @@ function rehearse(
       ctx.connection = await connectFork(network, { kind: "mainnet", url: upstream().url });
       ctx.target = await localTarget(ctx.connection);
     });
+    after(async function () {
+      // Release the fork's keep-alive connections to the upstream server.
+      await ctx.connection?.close();
+    });
     scenarios(ctx);
   });
 }
@@ -127,7 +131,9 @@ describe("fork scenarios rehearsed on a fork of a local node running the replica
     upstream = await startUpstream();
   });
   after(async function () {
-    await upstream?.close();
+    // Closing waits for open keep-alive sockets; never let that hang the suite.
+    this.timeout(20_000);
+    await Promise.race([upstream?.close(), new Promise((r) => setTimeout(r, 10_000))]);
   });
   const get = () => upstream!;
 
