@@ -2,15 +2,15 @@
  * `npm run simulate`: the main job. On a fresh machine with no configuration it starts an
  * in-process Hardhat network, deploys the local stack and the vault (deployLocalVault), funds
  * depositors, then runs a daily market simulation that drives the Chainlink feeds, keeps the
- * Uniswap pools at the feed prices with an arbitrageur, lets depositors come and go, and lets the
- * keeper act (plan → simulate → sign → submit). Ends with a summary table on stdout and an HTML
- * report in reports/. See docs/simulation.md.
+ * Uniswap pools at the feed prices with an arbitrageur, lets depositors come and go, and runs one
+ * tick of the keeper's own run loop per day (`tick` of commands/run.ts: the worker `ballast run`
+ * runs — triggers → targets → plan → sign → eth_call → journal → submit → track — with the
+ * journal in SQLite :memory:). Ends with a summary table on stdout and an HTML report in
+ * reports/. See docs/simulation.md.
  *
  * Options: --days <n> (120) --seed <n> (42) --prices <file.csv> [--columns ETH,BTC,LINK,UNI]
- *          --nu <ν> (4) --out <dir> (reports) --no-build --quiet --json --help
- *
- * The keeper is driven step by step here (runPlan + claimAndSign + submitPlan) with a schedule
- * and a drift trigger; the keeper's own run loop is not used yet.
+ *          --nu <ν> (4) --schedule-days <n> (7) --drift-bps <n> (300) --min-history <n> (20)
+ *          --out <dir> (reports) --no-build --quiet --json --help
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -24,11 +24,11 @@ import { VAULT_ASSET_KEYS } from "../deploy/lib/vaultConfig.ts";
 import { deployLocalVault } from "../deploy/lib/vaultLocal.ts";
 import { encodeSqrtPriceX96, sortTokens, tickRange } from "../deploy/lib/uniswapMath.ts";
 import { readSnapshot } from "../keeper/src/chain/reader.ts";
-import { claimAndSign, submitPlan } from "../keeper/src/chain/submit.ts";
-import { runPlan } from "../keeper/src/commands/plan.ts";
-import { silentLogger } from "../keeper/src/commands/context.ts";
-import type { CommandContext } from "../keeper/src/commands/context.ts";
+import { tick } from "../keeper/src/commands/run.ts";
+import type { CommandLogger } from "../keeper/src/commands/context.ts";
 import { openJournal } from "../keeper/src/journal/journal.ts";
+import { createWorker } from "../keeper/src/loop/worker.ts";
+import type { TickResult } from "../keeper/src/loop/worker.ts";
 import { bpsDown, navOf, netDeltaBps, ppsWad, pxAll, value } from "../keeper/src/planner/checks.ts";
 import type { VaultSnapshot } from "../keeper/src/planner/types.ts";
 import { DEFAULT_MODEL, generateMarket, replayMarket } from "../keeper/src/sim/returns.ts";
@@ -74,10 +74,12 @@ export interface SimulateOptions {
   outDir: string;
   build: boolean;
   progress: boolean;
-  /** Rebalance at least every this many days (schedule trigger). */
+  /** Rebalance at least every this many days (the loop's schedule trigger). */
   scheduleDays: number;
-  /** Rebalance when a weight drifts this far (bps) from the last plan's expected weight. */
+  /** The loop's drift band: rebalance when a weight is this far (bps) from its target. */
   driftBps: number;
+  /** Aligned feed returns needed before the quant targets replace the equal-weight fallback. */
+  minHistory: number;
   /** Hardhat network connection to use (default: a new in-process network). */
   connection?: NetworkConnection;
 }
@@ -93,6 +95,7 @@ export const DEFAULT_OPTIONS: SimulateOptions = {
   progress: true,
   scheduleDays: 7,
   driftBps: 300,
+  minHistory: 20,
 };
 
 /** One recorded day. */
@@ -116,6 +119,15 @@ export interface SimulationResult {
   stats: { vault: PerfStats; equalWeight: PerfStats; btc: PerfStats };
   rebalances: number;
   planAttempts: number;
+  /** Loop ticks run (one per simulated day plus day 0) and what each did, by action. */
+  ticks: number;
+  tickActions: Record<string, number>;
+  /** Triggers that fired, by kind (over all ticks). */
+  triggersFired: Record<string, number>;
+  /** Target computations by source: "quant" (the strategy's model) or "fallback" (equal weights). */
+  targetSources: { quant: number; fallback: number };
+  /** Mined rebalances by the source of the targets they moved toward. */
+  rebalancesBySource: { quant: number; fallback: number };
   planFailures: string[];
   gasUsed: bigint;
   /** Σ traded notional / average NAV. */
@@ -158,13 +170,15 @@ export function parseArgs(argv: readonly string[]): SimulateOptions & { json: bo
     else if (flag === "--out") o.outDir = path.resolve(val());
     else if (flag === "--schedule-days") o.scheduleDays = Math.floor(num(flag, val(), 1));
     else if (flag === "--drift-bps") o.driftBps = Math.floor(num(flag, val(), 1));
+    else if (flag === "--min-history") o.minHistory = Math.floor(num(flag, val(), 2));
     else if (flag === "--no-build") o.build = false;
     else if (flag === "--quiet") o.progress = false;
     else if (flag === "--json") o.json = true;
     else if (flag === "--help" || flag === "-h") {
       console.log(
         "usage: npm run simulate -- [--days 120] [--seed 42] [--nu 4] [--prices file.csv " +
-          "[--columns ETH,BTC,LINK,UNI]] [--schedule-days 7] [--drift-bps 300] [--out reports] " +
+          "[--columns ETH,BTC,LINK,UNI]] [--schedule-days 7] [--drift-bps 300] [--min-history 20] " +
+          "[--out reports] " +
           "[--no-build] [--quiet] [--json]",
       );
       process.exit(0);
@@ -259,14 +273,20 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
   const vault = dyn(d.vault);
   const usdc = dyn(d.usdc);
   const journal = openJournal(":memory:");
-  const ctx: CommandContext = {
-    provider,
-    signer: keeperSigner,
-    relayer,
-    logger: silentLogger,
-    journal,
-    quoter: await d.quoterV2.getAddress(),
-    feeTier: (i) => LOCAL_STACK.uniswap.pools[VAULT_ASSET_KEYS[i]].fee,
+  /** Which targets the worker is planning toward ("targets updated" log lines of the worker). */
+  const targetSources = { quant: 0, fallback: 0 };
+  let currentSource: "quant" | "fallback" | null = null;
+  const noop = () => undefined;
+  const logger: CommandLogger = {
+    info: (obj, msg) => {
+      if (msg !== "targets updated") return;
+      const src = (obj as { source?: string }).source;
+      currentSource = src === "equal-weight-fallback" ? "fallback" : "quant";
+      targetSources[currentSource]++;
+    },
+    warn: noop,
+    debug: noop,
+    error: noop,
   };
 
   // ------------------------------------------------------------------ market path
@@ -499,8 +519,6 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
   const planFailures: string[] = [];
   let gasUsed = 0n;
   const traded: number[] = [];
-  let lastExpected: bigint[] | null = null;
-  let lastRebalanceDay = -Infinity;
   const breaches: string[] = [];
   let navMismatches = 0;
 
@@ -537,47 +555,62 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
     if (pps < lossLimit) breaches.push(`day ${day}: loss per rebalance pps ${ppsBefore} → ${pps}`);
   };
 
-  const keeperStep = async (day: number, force: boolean): Promise<boolean> => {
-    const s = await snap();
-    if (s.paused || s.shutdown) return false;
-    const nb = navOf(s.positions, s.reservedAssets, pxAll(s));
-    const weights = nb.values.map((v) => (nb.nav === 0n ? 0n : bpsDown(v, nb.nav)));
-    const drift =
-      lastExpected === null
-        ? Infinity
-        : Math.max(...weights.map((w, i) => Math.abs(Number(w - lastExpected![i]))));
-    const due =
-      force ||
-      s.pendingShares > 0n ||
-      day - lastRebalanceDay >= opts.scheduleDays ||
-      drift > opts.driftBps ||
-      s.defensive;
-    if (!due) return false;
-    planAttempts++;
-    const run = await runPlan(ctx, { vault: vaultAddr, lens: lensAddr, minHistory: 20 });
-    if (!run.result.feasible || run.signed === null || run.simulation?.ok !== true) {
-      const why = !run.result.feasible
-        ? `infeasible: ${run.result.reason}`
-        : `simulation: ${run.simulation?.ok === false ? run.simulation.message : "none"}`;
-      planFailures.push(`day ${day}: ${why}`);
-      return false;
-    }
-    const ppsBefore = ppsWad(nb.nav, s.totalSupply, s.decimalsOffset);
-    const signed = await claimAndSign(run.result.plan, keeperSigner, chainId, vaultAddr, journal);
-    const out = await submitPlan(provider, relayer, vaultAddr, signed, {
-      chainId,
+  // The keeper: exactly the worker `ballast run` runs (keeper/src/loop/worker.ts), one tick per
+  // simulated day. Triggers and targets come from the loop (strategy targets from the Chainlink
+  // rounds); the simulation only reads what happened.
+  const worker = createWorker({
+    name: "sim",
+    chainId,
+    vault: vaultAddr,
+    lens: lensAddr,
+    provider,
+    signer: keeperSigner,
+    relayer,
+    journal,
+    logger,
+    triggers: { scheduleSeconds: opts.scheduleDays * DAY, driftBandBps: opts.driftBps },
+    submit: {
       maxFeePerGas: 500n * 10n ** 9n,
       priorityFee: 10n ** 9n,
       feeBumpPercent: 15,
       receiptTimeoutMs: 30_000,
       pollMs: 20,
-      journal,
-    });
-    if (out.status !== "mined") {
-      planFailures.push(`day ${day}: submit ${out.status} ${out.message}`);
+    },
+    targets: { kind: "strategy", minHistory: opts.minHistory },
+    quoter: await d.quoterV2.getAddress(),
+    feeTier: (i) => LOCAL_STACK.uniswap.pools[VAULT_ASSET_KEYS[i]].fee,
+  });
+  let ticks = 0;
+  const tickActions: Record<string, number> = {};
+  const triggersFired: Record<string, number> = {};
+  const rebalancesBySource = { quant: 0, fallback: 0 };
+  const PLANNED: ReadonlySet<TickResult["action"]> = new Set([
+    "nonce-blocked",
+    "infeasible",
+    "simulation-failed",
+    "superseded",
+    "submitted",
+  ]);
+
+  const keeperStep = async (day: number): Promise<boolean> => {
+    const s = await snap();
+    const r = await tick(worker);
+    ticks++;
+    tickActions[r.action] = (tickActions[r.action] ?? 0) + 1;
+    for (const t of r.fired) triggersFired[t.kind] = (triggersFired[t.kind] ?? 0) + 1;
+    if (PLANNED.has(r.action)) planAttempts++;
+    const mined = r.action === "submitted" && r.outcome === "mined";
+    if (!mined) {
+      if (r.action !== "idle" && r.action !== "cooldown" && r.action !== "tracking")
+        planFailures.push(
+          `day ${day}: ${r.action}${r.outcome ? ` ${r.outcome}` : ""}${r.detail ? `: ${r.detail}` : ""}`,
+        );
       return false;
     }
-    gasUsed += out.receipt?.gasUsed ?? 0n;
+    const txHash = worker.state.outcomes[worker.state.outcomes.length - 1]?.txHash ?? null;
+    if (txHash !== null) gasUsed += (await provider.getTransactionReceipt(txHash))?.gasUsed ?? 0n;
+    const nb = navOf(s.positions, s.reservedAssets, pxAll(s));
+    const ppsBefore = ppsWad(nb.nav, s.totalSupply, s.decimalsOffset);
     const after = await snap();
     const px = pxAll(after);
     let notional = 0n;
@@ -587,8 +620,7 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
     }
     traded.push(Number(notional) / 1e6);
     checkBounds(after, day, true, ppsBefore);
-    lastExpected = run.result.plan.expectedWeightsBps;
-    lastRebalanceDay = day;
+    if (currentSource !== null) rebalancesBySource[currentSource]++;
     rebalances++;
     return true;
   };
@@ -615,7 +647,7 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
     });
   };
   const bar = progressBar(opts.progress);
-  const first = await keeperStep(0, true);
+  const first = await keeperStep(0);
   await record(0, first);
   for (let day = 1; day <= days; day++) {
     await networkHelpers.time.increase(DAY);
@@ -631,7 +663,7 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
     await depositorActivity();
     let did = false;
     try {
-      did = await keeperStep(day, false);
+      did = await keeperStep(day);
     } catch (e) {
       // the keeper logs and retries on the next step; the simulation goes on
       planFailures.push(`day ${day}: keeper error: ${String((e as Error).message).slice(0, 160)}`);
@@ -669,7 +701,24 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
   const facts: [string, string][] = [
     ["market", source],
     ["simulated days", `${days} (${crashDays} in the crash regime)`],
+    [
+      "keeper loop ticks",
+      `${ticks} (${Object.entries(tickActions)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")})`,
+    ],
+    [
+      "triggers fired",
+      Object.entries(triggersFired)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ") || "none",
+    ],
     ["rebalances (mined)", `${rebalances} of ${planAttempts} attempts`],
+    [
+      "targets used (quant / fallback)",
+      `computed ${targetSources.quant} / ${targetSources.fallback}; ` +
+        `rebalances ${rebalancesBySource.quant} / ${rebalancesBySource.fallback}`,
+    ],
     ["turnover (traded / avg NAV)", pct(to)],
     ["gas spent on rebalances", `${gasUsed.toLocaleString("en-US")} gas`],
     ["risk-bound breaches", String(breaches.length)],
@@ -728,6 +777,11 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
     stats,
     rebalances,
     planAttempts,
+    ticks,
+    tickActions,
+    triggersFired,
+    targetSources,
+    rebalancesBySource,
     planFailures,
     gasUsed,
     turnover: to,

@@ -5,11 +5,15 @@ import path from "node:path";
 import { network } from "hardhat";
 import { DEFAULT_OPTIONS, parseArgs, runSimulation } from "../../scripts/simulate.ts";
 import type { SimulationResult } from "../../scripts/simulate.ts";
+import { resampleBucketSeconds } from "../../keeper/src/commands/plan.ts";
+import "../helpers/float-matchers.ts";
 
 /**
  * The main job end to end, in-process: a short seeded simulation on the local system (stack +
- * vault), with the keeper planning, signing and submitting; checks rebalances, NAV consistency,
- * zero risk-bound breaches and the HTML report.
+ * vault), with the keeper's run-loop worker ticking once a day (triggers, strategy targets, plan,
+ * sign, submit); checks that the loop's tick ran, that the quant targets replaced the equal-weight
+ * fallback once the feed history was long enough, rebalances, NAV consistency, zero risk-bound
+ * breaches and the HTML report.
  */
 describe("npm run simulate (short run, in-process)", function () {
   this.timeout(120_000);
@@ -20,8 +24,9 @@ describe("npm run simulate (short run, in-process)", function () {
     const connection = await network.create();
     res = await runSimulation({
       ...DEFAULT_OPTIONS,
-      days: 10,
+      days: 12,
       seed: 7,
+      minHistory: 8,
       build: false,
       progress: false,
       outDir: out,
@@ -33,9 +38,26 @@ describe("npm run simulate (short run, in-process)", function () {
     rmSync(out, { recursive: true, force: true });
   });
 
-  it("the keeper rebalanced (initial allocation + schedule/drift) and the vault got invested", function () {
+  it("the keeper loop's tick ran once a day and evaluated the loop's triggers", function () {
+    expect(res.ticks).to.equal(13);
+    const actions = Object.values(res.tickActions).reduce((a, b) => a + b, 0);
+    expect(actions).to.equal(13);
+    expect(res.tickActions.submitted ?? 0).to.be.greaterThanOrEqual(1);
+    // day 0: the schedule trigger fires for a vault that never rebalanced
+    expect(res.triggersFired.schedule ?? 0).to.be.greaterThanOrEqual(1);
+    expect(res.summary).to.include("keeper loop ticks");
+  });
+
+  it("the strategy's quant targets were used once the feed history was long enough", function () {
+    expect(res.targetSources.fallback).to.be.greaterThanOrEqual(1); // day 0: no history yet
+    expect(res.targetSources.quant).to.be.greaterThanOrEqual(1);
+    expect(res.rebalancesBySource.quant + res.rebalancesBySource.fallback).to.equal(res.rebalances);
+    expect(res.summary).to.match(/targets used \(quant \/ fallback\)\s+computed [1-9]/);
+  });
+
+  it("the keeper rebalanced (initial allocation + loop triggers) and the vault got invested", function () {
     expect(res.rebalances).to.be.greaterThanOrEqual(2);
-    expect(res.days.length).to.equal(11);
+    expect(res.days.length).to.equal(13);
     expect(res.days[0].rebalanced).to.equal(true);
     const invested = res.days[res.days.length - 1].weights.reduce((a, b) => a + b, 0);
     expect(invested).to.be.greaterThan(0.3);
@@ -64,12 +86,40 @@ describe("npm run simulate (short run, in-process)", function () {
   });
 
   it("parses the CLI options", function () {
-    const o = parseArgs(["--days", "30", "--seed=9", "--prices", "x.csv", "--columns", "A,B,C,D"]);
+    const o = parseArgs([
+      "--days",
+      "30",
+      "--seed=9",
+      "--prices",
+      "x.csv",
+      "--columns",
+      "A,B,C,D",
+      "--min-history",
+      "12",
+    ]);
+    expect(o.minHistory).to.equal(12);
     expect(o.days).to.equal(30);
     expect(o.seed).to.equal(9);
     expect(o.prices).to.equal(path.resolve("x.csv"));
     expect(o.columns).to.deep.equal(["A", "B", "C", "D"]);
     expect(() => parseArgs(["--days", "0"])).to.throw(/--days/);
     expect(() => parseArgs(["--bogus"])).to.throw(/unknown option/);
+  });
+});
+
+describe("chooseTargets resampling bucket (daily simulated feeds)", function () {
+  const day = (k: number, jitter = 0) => ({
+    t: 1_700_000_000 + k * 86_400 + jitter * 37,
+    price: 1,
+  });
+
+  it("follows the observed round spacing: daily rounds → daily buckets, hourly or faster → hourly", function () {
+    const daily = [0, 1, 2, 3, 4].map((k) => day(k, k));
+    expect(resampleBucketSeconds([daily, daily])).to.equal(86_400);
+    const hourly = [0, 1, 2, 3].map((k) => ({ t: 1_700_000_000 + k * 3_600, price: 1 }));
+    expect(resampleBucketSeconds([hourly])).to.equal(3_600);
+    const minutes = [0, 1, 2, 3].map((k) => ({ t: 1_700_000_000 + k * 60, price: 1 }));
+    expect(resampleBucketSeconds([minutes])).to.equal(3_600);
+    expect(resampleBucketSeconds([[day(0)]])).to.equal(3_600);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * `ballast plan`: a dry run. Reads the snapshot at one block, computes targets (explicit, or the
- * quant engine on the Chainlink round history: Ledoit–Wolf covariance → minimum variance under
- * the max weights; on a chain with too little history: equal weights within the max weights,
+ * quant engine on the Chainlink round history resampled at the feeds' own round spacing:
+ * Ledoit–Wolf covariance → minimum variance under the max weights / net-delta caps less 10 %
+ * headroom; on a chain with too little history: equal weights within the max weights,
  * said so in `targets.note`), builds the plan with QuoterV2 quotes, reports every on-chain bound
  * with its margin, and simulates `rebalance(plan, sig)` with eth_call signed by the configured
  * signer. Sends nothing and claims nothing in the journal.
@@ -14,7 +15,7 @@ import { simulateRebalance } from "../chain/simulate.ts";
 import type { RebalanceSimulation } from "../chain/simulate.ts";
 import { walkRounds } from "../data/chainlink.ts";
 import type { PricePoint } from "../data/types.ts";
-import { alignSeries, logReturns } from "../data/align.ts";
+import { alignSeries, forwardFill, logReturns } from "../data/align.ts";
 import { ledoitWolfConstantCorrelation } from "../risk/covariance.ts";
 import { minVariance } from "../optimize/index.ts";
 import { formatReport } from "../planner/checks.ts";
@@ -86,6 +87,25 @@ export function equalWeightTargets(s: VaultSnapshot, marginBps = 10n): bigint[] 
   });
 }
 
+/**
+ * Resampling bucket (seconds) for Chainlink round histories: the median spacing between
+ * consecutive rounds over every series, rounded to the nearest hour, at least one hour. Feeds
+ * updating hourly (or faster) keep hourly buckets; a feed updating daily gets daily buckets, so
+ * its rounds are not spread over mostly-empty hourly buckets.
+ */
+export function resampleBucketSeconds(series: readonly (readonly PricePoint[])[]): number {
+  const gaps: number[] = [];
+  for (const pts of series) {
+    const ts = pts.map((p) => p.t).sort((a, b) => a - b);
+    for (let k = 1; k < ts.length; k++) if (ts[k] > ts[k - 1]) gaps.push(ts[k] - ts[k - 1]);
+  }
+  if (gaps.length === 0) return 3_600;
+  gaps.sort((a, b) => a - b);
+  const mid = gaps.length >> 1;
+  const median = gaps.length % 2 === 1 ? gaps[mid] : (gaps[mid - 1] + gaps[mid]) / 2;
+  return Math.max(3_600, Math.round(median / 3_600) * 3_600);
+}
+
 /** Targets from the Chainlink history (min variance), or null with the reason. */
 async function quantTargets(
   ctx: CommandContext,
@@ -124,17 +144,26 @@ async function quantTargets(
     return {
       reason: `only ${Math.min(...counts)} feed rounds in ${lookbackDays} days (need ${minHistory + 1})`,
     };
-  const panel = alignSeries(series, {
-    bucket: "hourly",
-    symbols: s.assets.map((_, i) => String(i)),
-  });
+  const bucket = resampleBucketSeconds(Object.values(series));
+  const panel = forwardFill(
+    alignSeries(series, { bucket, symbols: s.assets.map((_, i) => String(i)) }),
+    1,
+    "causal",
+  ).panel;
   const rets = logReturns(panel);
   if (rets.returns.length < minHistory)
-    return { reason: `only ${rets.returns.length} aligned hourly returns (need ${minHistory})` };
+    return {
+      reason: `only ${rets.returns.length} aligned returns at ${bucket} s buckets (need ${minHistory})`,
+    };
   const cov = ledoitWolfConstantCorrelation(rets.returns).cov;
-  const maxWeight = s.assets.map((a) =>
-    a.enabled ? Math.max(0, Number(a.maxWeightBps) - 10) / 10_000 : 0,
-  );
+  // Headroom under each cap (max weight and max net delta): 10 % of the cap, at least 10 bps. A
+  // target parked right at the cap (min variance often is) is pushed over it by the next up move,
+  // so the net-delta trigger would fire and the vault would trade on almost every tick.
+  const maxWeight = s.assets.map((a) => {
+    if (!a.enabled) return 0;
+    const cap = Number(a.maxWeightBps < a.maxNetDeltaBps ? a.maxWeightBps : a.maxNetDeltaBps);
+    return Math.max(0, cap - Math.max(10, Math.ceil(cap / 10))) / 10_000;
+  });
   const res = minVariance(
     { cov },
     {
@@ -182,7 +211,7 @@ export async function chooseTargets(
       targets = {
         bps: q.bps,
         source: "min-variance",
-        note: `Ledoit–Wolf + min variance over ${lookback} days`,
+        note: `Ledoit–Wolf + min variance over ${lookback} days, caps less 10 % headroom`,
       };
     } else {
       targets = {

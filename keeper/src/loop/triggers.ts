@@ -156,7 +156,11 @@ export function volatilityTrigger(
       threshold,
       details: {
         reason:
-          target === undefined ? "no targetVolatility" : `only ${R.length} returns (need ${min})`,
+          target === undefined
+            ? "no targetVolatility"
+            : spacing === null
+              ? "no time spacing in the history"
+              : `only ${R.length} returns (need ${Math.max(2, min)})`,
       },
     };
   const w = snapshotWeights(s).weightsBps.map((x) => Number(x) / 10_000);
@@ -213,22 +217,33 @@ export function healthTrigger(s: VaultSnapshot, cfg: TriggerConfig): Trigger {
   };
 }
 
-/** Drawdown of price per share from its peak over the history (plus now), bps. */
+/**
+ * Drawdown of price per share from its peak since the last rebalance (history rows at or after
+ * lastRebalanceAt, plus now), bps. Counting only since the last rebalance makes the trigger answer
+ * a fall once: a rebalance that responded to a drawdown is not re-triggered every tick (after each
+ * cooldown) for as long as the vault stays under its old peak — only a further fall of the
+ * threshold fires again.
+ */
 export function drawdownTrigger(
   s: VaultSnapshot,
   history: readonly Observation[],
   cfg: TriggerConfig,
 ): Trigger {
   const now = snapshotPps(s);
-  const peak = history.reduce((m, o) => (o.ppsWad > m ? o.ppsWad : m), now);
-  const value = peak === 0n ? 0 : Number(((peak - now) * 10_000n) / peak);
+  const since = Number(s.lastRebalanceAt);
+  const peak = history.reduce((m, o) => (o.timestamp >= since && o.ppsWad > m ? o.ppsWad : m), now);
   const threshold = cfg.drawdownBps ?? 500;
+  const drop = peak > now ? peak - now : 0n;
+  const value = peak === 0n ? 0 : Number((drop * 10_000n) / peak);
+  // Exact comparison: the floored bps `value` would hide a drawdown a fraction of a bp over the
+  // threshold (e.g. 500.4 bps with a 500 bps threshold).
+  const fired = peak > 0n && drop * 10_000n > BigInt(Math.floor(threshold)) * peak;
   return {
     kind: "drawdown",
-    fired: value > threshold,
+    fired,
     value,
     threshold,
-    details: { peakPpsWad: peak.toString(), ppsWad: now.toString() },
+    details: { peakPpsWad: peak.toString(), ppsWad: now.toString(), since },
   };
 }
 
