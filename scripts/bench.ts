@@ -60,6 +60,15 @@ const SECTIONS: Section[] = [
       return measureGas();
     },
   },
+  {
+    name: "keeper",
+    title: "Keeper runtime latency and memory (issue 6)",
+    command: "npm run bench -- keeper",
+    run: async () => {
+      const { measureRuntime } = await import("../keeper/bench/runtime.bench.ts");
+      return measureRuntime();
+    },
+  },
 ];
 
 const wanted = process.argv.slice(2);
