@@ -26,10 +26,39 @@ export async function deployLocalStack(
     deploymentId: options.deploymentId,
     displayUi: options.displayUi ?? false,
   });
+  const seeded = await seedStackPools(connection, contracts);
+  return { ...contracts, seeded };
+}
+
+/** The stack contracts {@link seedStackPools} needs (tokens, position manager, pools). */
+interface Addressable {
+  getAddress(): Promise<string>;
+}
+export interface SeedableStack {
+  usdc: Addressable;
+  weth: Addressable;
+  wbtc: Addressable;
+  link: Addressable;
+  uni: Addressable;
+  positionManager: Addressable;
+  wethUsdcPool: Addressable;
+  wbtcUsdcPool: Addressable;
+  linkUsdcPool: Addressable;
+  uniUsdcPool: Addressable;
+}
+
+/**
+ * Initialises and funds every asset/USDC pool of a deployed stack from the configured LP account
+ * (`LOCAL_STACK.uniswap.lpAccountIndex`); idempotent. Shared by every local deployment path.
+ */
+export async function seedStackPools(
+  connection: NetworkConnection,
+  contracts: SeedableStack,
+): Promise<SeededPool[]> {
   const signers = await connection.ethers.getSigners();
   const lp = signers[LOCAL_STACK.uniswap.lpAccountIndex];
-  const addr = (c: { getAddress(): Promise<string> }) => c.getAddress();
-  const seeded: SeededPool[] = await seedUniswapPools({
+  const addr = (c: Addressable) => c.getAddress();
+  return seedUniswapPools({
     lp,
     tokens: {
       usdc: await addr(contracts.usdc),
@@ -46,7 +75,6 @@ export async function deployLocalStack(
       uni: await addr(contracts.uniUsdcPool),
     },
   });
-  return { ...contracts, seeded };
 }
 
 /** The resolved type of {@link deployLocalStack}. */

@@ -4,10 +4,8 @@
  * (deploy/lib/seedUniswap.ts), exactly as `deployLocalStack` does for the bare stack.
  */
 import type { NetworkConnection } from "hardhat/types/network";
-import { LOCAL_STACK } from "../config/local.ts";
 import VaultModule from "../modules/Vault.ts";
-import { seedUniswapPools } from "./seedUniswap.ts";
-import type { SeededPool } from "./seedUniswap.ts";
+import { seedStackPools } from "./localStack.ts";
 
 /** Options of {@link deployLocalVault}. */
 export interface DeployLocalVaultOptions {
@@ -29,26 +27,7 @@ export async function deployLocalVault(
     displayUi: options.displayUi ?? false,
     parameters: options.parameters === undefined ? undefined : { Vault: options.parameters },
   });
-  const signers = await connection.ethers.getSigners();
-  const lp = signers[LOCAL_STACK.uniswap.lpAccountIndex];
-  const addr = (c: { getAddress(): Promise<string> }) => c.getAddress();
-  const seeded: SeededPool[] = await seedUniswapPools({
-    lp,
-    tokens: {
-      usdc: await addr(contracts.usdc),
-      weth: await addr(contracts.weth),
-      wbtc: await addr(contracts.wbtc),
-      link: await addr(contracts.link),
-      uni: await addr(contracts.uni),
-    },
-    positionManager: await addr(contracts.positionManager),
-    pools: {
-      weth: await addr(contracts.wethUsdcPool),
-      wbtc: await addr(contracts.wbtcUsdcPool),
-      link: await addr(contracts.linkUsdcPool),
-      uni: await addr(contracts.uniUsdcPool),
-    },
-  });
+  const seeded = await seedStackPools(connection, contracts);
   return { ...contracts, seeded };
 }
 
