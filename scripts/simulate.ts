@@ -28,6 +28,7 @@ import { tick } from "../keeper/src/commands/run.ts";
 import type { CommandLogger } from "../keeper/src/commands/context.ts";
 import { openJournal } from "../keeper/src/journal/journal.ts";
 import { createWorker } from "../keeper/src/loop/worker.ts";
+import type { StrategyEstimator, StrategyModel } from "../keeper/src/strategy/targets.ts";
 import type { TickResult } from "../keeper/src/loop/worker.ts";
 import { bpsDown, navOf, netDeltaBps, ppsWad, pxAll, value } from "../keeper/src/planner/checks.ts";
 import type { VaultSnapshot } from "../keeper/src/planner/types.ts";
@@ -80,6 +81,10 @@ export interface SimulateOptions {
   driftBps: number;
   /** Aligned feed returns needed before the quant targets replace the equal-weight fallback. */
   minHistory: number;
+  /** The keeper's strategy (the config's `strategy.model` / `estimator` / `targetVolatility`). */
+  model: StrategyModel;
+  estimator: StrategyEstimator;
+  targetVolatility?: number;
   /** Hardhat network connection to use (default: a new in-process network). */
   connection?: NetworkConnection;
 }
@@ -96,6 +101,8 @@ export const DEFAULT_OPTIONS: SimulateOptions = {
   scheduleDays: 7,
   driftBps: 300,
   minHistory: 20,
+  model: "min-variance",
+  estimator: "ledoit-wolf",
 };
 
 /** One recorded day. */
@@ -150,6 +157,27 @@ export interface SimulationResult {
   source: string;
 }
 
+const MODELS: readonly StrategyModel[] = [
+  "min-variance",
+  "mean-variance",
+  "max-sharpe",
+  "risk-parity",
+  "min-cvar",
+];
+const ESTIMATOR_NAMES: readonly StrategyEstimator[] = [
+  "sample",
+  "ewma",
+  "ledoit-wolf",
+  "regime-adjusted-ewma",
+];
+
+function oneOf<T extends string>(flag: string, raw: string | undefined, allowed: readonly T[]): T {
+  const hit = allowed.find((a) => a === raw);
+  if (hit === undefined)
+    throw new SimulateError("BAD_ARGS", `invalid ${flag} ${raw} (one of ${allowed.join(", ")})`);
+  return hit;
+}
+
 /** Parses argv (after `node scripts/simulate.ts`). */
 export function parseArgs(argv: readonly string[]): SimulateOptions & { json: boolean } {
   const o: SimulateOptions & { json: boolean } = { ...DEFAULT_OPTIONS, json: false };
@@ -171,6 +199,9 @@ export function parseArgs(argv: readonly string[]): SimulateOptions & { json: bo
     else if (flag === "--schedule-days") o.scheduleDays = Math.floor(num(flag, val(), 1));
     else if (flag === "--drift-bps") o.driftBps = Math.floor(num(flag, val(), 1));
     else if (flag === "--min-history") o.minHistory = Math.floor(num(flag, val(), 2));
+    else if (flag === "--model") o.model = oneOf(flag, val(), MODELS);
+    else if (flag === "--estimator") o.estimator = oneOf(flag, val(), ESTIMATOR_NAMES);
+    else if (flag === "--target-vol") o.targetVolatility = num(flag, val(), 0.001);
     else if (flag === "--no-build") o.build = false;
     else if (flag === "--quiet") o.progress = false;
     else if (flag === "--json") o.json = true;
@@ -178,6 +209,7 @@ export function parseArgs(argv: readonly string[]): SimulateOptions & { json: bo
       console.log(
         "usage: npm run simulate -- [--days 120] [--seed 42] [--nu 4] [--prices file.csv " +
           "[--columns ETH,BTC,LINK,UNI]] [--schedule-days 7] [--drift-bps 300] [--min-history 20] " +
+          `[--model ${MODELS.join("|")}] [--estimator ${ESTIMATOR_NAMES.join("|")}] [--target-vol 0.4] ` +
           "[--out reports] " +
           "[--no-build] [--quiet] [--json]",
       );
@@ -568,7 +600,11 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
     relayer,
     journal,
     logger,
-    triggers: { scheduleSeconds: opts.scheduleDays * DAY, driftBandBps: opts.driftBps },
+    triggers: {
+      scheduleSeconds: opts.scheduleDays * DAY,
+      driftBandBps: opts.driftBps,
+      targetVolatility: opts.targetVolatility,
+    },
     submit: {
       maxFeePerGas: 500n * 10n ** 9n,
       priorityFee: 10n ** 9n,
@@ -577,6 +613,14 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
       pollMs: 20,
     },
     targets: { kind: "strategy", minHistory: opts.minHistory },
+    strategy: {
+      model: opts.model,
+      estimator: opts.estimator,
+      targetVolatility: opts.targetVolatility,
+      // mean-variance needs a risk aversion when no volatility target is given
+      riskAversion:
+        opts.model === "mean-variance" && opts.targetVolatility === undefined ? 5 : undefined,
+    },
     quoter: await d.quoterV2.getAddress(),
     feeTier: (i) => LOCAL_STACK.uniswap.pools[VAULT_ASSET_KEYS[i]].fee,
   });
@@ -587,6 +631,7 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
   const PLANNED: ReadonlySet<TickResult["action"]> = new Set([
     "nonce-blocked",
     "infeasible",
+    "no-trade",
     "simulation-failed",
     "superseded",
     "submitted",
@@ -601,7 +646,7 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
     if (PLANNED.has(r.action)) planAttempts++;
     const mined = r.action === "submitted" && r.outcome === "mined";
     if (!mined) {
-      if (r.action !== "idle" && r.action !== "cooldown" && r.action !== "tracking")
+      if (!["idle", "cooldown", "tracking", "no-trade"].includes(r.action))
         planFailures.push(
           `day ${day}: ${r.action}${r.outcome ? ` ${r.outcome}` : ""}${r.detail ? `: ${r.detail}` : ""}`,
         );
@@ -700,6 +745,12 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
   const crashDays = market.regimes.filter((r) => r === "crash").length;
   const facts: [string, string][] = [
     ["market", source],
+    [
+      "keeper strategy",
+      `${opts.model} on ${opts.estimator} covariance` +
+        (opts.targetVolatility === undefined ? "" : `, vol target ${opts.targetVolatility}`) +
+        `, drift band ${opts.driftBps} bps, schedule ${opts.scheduleDays} d`,
+    ],
     ["simulated days", `${days} (${crashDays} in the crash regime)`],
     [
       "keeper loop ticks",

@@ -100,7 +100,9 @@ export async function buildContext(
     config: cfg,
     logger: opts.logger,
     journal,
-    quoter: opts.quoter,
+    // --quoter wins over the network's quoterV2; fee tiers come from the vault entry
+    quoter: opts.quoter ?? network.quoterV2,
+    feeTier: (i) => vault.feeTiers?.[i] ?? vault.defaultFeeTier,
   };
   return {
     ctx,

@@ -30,7 +30,10 @@ export function registerPlan(program: Command, io: CliIo): void {
       parseTargets,
     )
     .option("--ttl <seconds>", "plan validity in seconds", parseIntArg, 600)
-    .option("--quoter <address>", "Uniswap QuoterV2 address (default: quote at oracle prices)")
+    .option(
+      "--quoter <address>",
+      "Uniswap QuoterV2 address (default: the network's quoterV2, else oracle prices)",
+    )
     .action(
       async (
         vaultName: string | undefined,

@@ -7,6 +7,7 @@ import { getAddress, isAddress } from "ethers";
 import type { Provider, Signer } from "ethers";
 import type { KeeperConfig, VaultConfig } from "../config/schema.ts";
 import type { Journal } from "../journal/journal.ts";
+import type { HighsLike } from "../optimize/types.ts";
 
 /** The logger methods commands use (a pino Logger satisfies it). */
 export interface CommandLogger {
@@ -39,6 +40,8 @@ export interface CommandContext {
   quoter?: string;
   /** Swap fee tier per registry index (default 3000). */
   feeTier?: (assetIndex: number) => number;
+  /** A loaded HiGHS runtime for min-cvar targets (default: loaded when needed). */
+  highs?: HighsLike;
 }
 
 /** A vault the command acts on, resolved from a config name or an address. */

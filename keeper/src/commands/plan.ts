@@ -1,14 +1,17 @@
 /**
  * `ballast plan`: a dry run. Reads the snapshot at one block, computes targets (explicit, or the
- * quant engine on the Chainlink round history resampled at the feeds' own round spacing:
- * Ledoit–Wolf covariance → minimum variance under the max weights / net-delta caps less 10 %
- * headroom; on a chain with too little history: equal weights within the max weights,
- * said so in `targets.note`), builds the plan with QuoterV2 quotes, reports every on-chain bound
- * with its margin, and simulates `rebalance(plan, sig)` with eth_call signed by the configured
- * signer. Sends nothing and claims nothing in the journal.
+ * quant engine on the Chainlink round history resampled at the feeds' own round spacing: the
+ * vault's configured strategy — estimator, expected returns, model, target volatility — see
+ * keeper/src/strategy/targets.ts, under the max weights / net-delta caps less 10 % headroom; on a
+ * chain with too little history: equal weights within the max weights, said so in
+ * `targets.note`), builds the plan with QuoterV2 quotes, reports every on-chain bound
+ * with its margin, and simulates `rebalance(plan, sig)` with eth_call at the snapshot block, signed
+ * by the configured signer with the deadline set to that block's timestamp (so the signature is
+ * expired for every later block and cannot be relayed). Sends nothing, claims nothing in the
+ * journal.
  */
 import { Contract } from "ethers";
-import type { Provider } from "ethers";
+import type { Provider, Signer } from "ethers";
 import { npmAbi } from "../chain/abis.ts";
 import { readSnapshot } from "../chain/reader.ts";
 import { simulateRebalance } from "../chain/simulate.ts";
@@ -16,8 +19,8 @@ import type { RebalanceSimulation } from "../chain/simulate.ts";
 import { walkRounds } from "../data/chainlink.ts";
 import type { PricePoint } from "../data/types.ts";
 import { alignSeries, forwardFill, logReturns } from "../data/align.ts";
-import { ledoitWolfConstantCorrelation } from "../risk/covariance.ts";
-import { minVariance } from "../optimize/index.ts";
+import { strategyWeights } from "../strategy/targets.ts";
+import type { StrategySpec } from "../strategy/targets.ts";
 import { formatReport } from "../planner/checks.ts";
 import type { BoundReport } from "../planner/checks.ts";
 import { buildPlan, oracleQuote } from "../planner/planner.ts";
@@ -35,18 +38,24 @@ export interface PlanOptions {
   targets?: readonly (number | bigint)[];
   /** Plan validity (default 600 s). */
   ttlSeconds?: bigint;
-  /** Minimum aligned daily/hourly returns for the quant engine (default 30). */
+  /** Minimum aligned daily/hourly returns for the quant engine (default strategy.minHistory, 30). */
   minHistory?: number;
 }
 
 /** How the targets were chosen. */
 export interface TargetChoice {
   bps: bigint[];
-  source: "explicit" | "min-variance" | "equal-weight-fallback";
+  /** "quant": the strategy's model on the Chainlink history (`model` names it). */
+  source: "explicit" | "quant" | "equal-weight-fallback";
+  /** The model that produced quant targets (null otherwise). */
+  model: string | null;
   note: string;
 }
 
-/** Result of {@link runPlan}. `signed` is the signed plan (never journaled, never sent). */
+/**
+ * Result of {@link runPlan}. `signed` is the simulation's signed copy of the plan: identical but
+ * for a deadline at the snapshot block's timestamp (never journaled, never sent, already expired).
+ */
 export interface PlanRun {
   vault: string;
   blockNumber: number;
@@ -106,14 +115,18 @@ export function resampleBucketSeconds(series: readonly (readonly PricePoint[])[]
   return Math.max(3_600, Math.round(median / 3_600) * 3_600);
 }
 
-/** Targets from the Chainlink history (min variance), or null with the reason. */
+/** Strategy used when the vault has no config entry (an address given on the command line). */
+export const DEFAULT_STRATEGY: StrategySpec = { model: "min-variance", estimator: "ledoit-wolf" };
+
+/** Targets from the Chainlink history and the vault's strategy, or the reason there are none. */
 async function quantTargets(
   ctx: CommandContext,
   s: VaultSnapshot,
   blockNumber: number,
   lookbackDays: number,
   minHistory: number,
-): Promise<{ bps: bigint[] } | { reason: string }> {
+  strategy: StrategySpec,
+): Promise<{ bps: bigint[]; note: string; model: string } | { reason: string }> {
   const series: Record<string, PricePoint[]> = {};
   const since = Number(s.timestamp) - lookbackDays * 86_400;
   for (const [i, a] of s.assets.entries()) {
@@ -155,27 +168,25 @@ async function quantTargets(
     return {
       reason: `only ${rets.returns.length} aligned returns at ${bucket} s buckets (need ${minHistory})`,
     };
-  const cov = ledoitWolfConstantCorrelation(rets.returns).cov;
   // Headroom under each cap (max weight and max net delta): 10 % of the cap, at least 10 bps. A
   // target parked right at the cap (min variance often is) is pushed over it by the next up move,
   // so the net-delta trigger would fire and the vault would trade on almost every tick.
-  const maxWeight = s.assets.map((a) => {
+  const caps = s.assets.map((a) => {
     if (!a.enabled) return 0;
     const cap = Number(a.maxWeightBps < a.maxNetDeltaBps ? a.maxWeightBps : a.maxNetDeltaBps);
     return Math.max(0, cap - Math.max(10, Math.ceil(cap / 10))) / 10_000;
   });
-  const res = minVariance(
-    { cov },
-    {
-      maxWeight,
-      fullyInvested: false,
-      minInvested: Math.min(
-        1,
-        maxWeight.reduce((x, y) => x + y, 0),
-      ),
-    },
-  );
-  return { bps: res.weights.map((w) => BigInt(Math.max(0, Math.floor(w * 10_000)))) };
+  const res = await strategyWeights(rets.returns, strategy, caps, {
+    periodsPerYear: (365 * 86_400) / bucket,
+    highs: ctx.highs,
+  });
+  if (res.fallback !== null)
+    ctx.logger.warn({ vault: s.vault, reason: res.fallback }, "strategy fallback");
+  return {
+    bps: res.weights.map((w) => BigInt(Math.max(0, Math.floor(w * 10_000)))),
+    note: `${res.note}; ${lookbackDays}-day lookback at ${bucket} s buckets, caps less 10 % headroom`,
+    model: res.model,
+  };
 }
 
 /**
@@ -188,35 +199,38 @@ export async function chooseTargets(
   rv: ResolvedVault,
   snapshot: VaultSnapshot,
   blockNumber: number,
-  opts: Pick<PlanOptions, "targets" | "minHistory"> = {},
+  opts: Pick<PlanOptions, "targets" | "minHistory"> & {
+    strategy?: StrategySpec;
+    lookbackDays?: number;
+  } = {},
 ): Promise<TargetChoice> {
   let targets: TargetChoice;
+  const strategy = opts.strategy ?? rv.config?.strategy ?? DEFAULT_STRATEGY;
   if (opts.targets !== undefined) {
     targets = {
       bps: opts.targets.map((t) =>
         typeof t === "bigint" ? t : BigInt(Math.floor(t * 10_000 + 1e-9)),
       ),
       source: "explicit",
+      model: null,
       note: "targets given on the command line",
     };
   } else {
-    const lookback = rv.config?.strategy.lookbackDays ?? 30;
-    let q: { bps: bigint[] } | { reason: string };
+    const lookback = opts.lookbackDays ?? rv.config?.strategy.lookbackDays ?? 30;
+    const minHistory = opts.minHistory ?? rv.config?.strategy.minHistory ?? 30;
+    let q: Awaited<ReturnType<typeof quantTargets>>;
     try {
-      q = await quantTargets(ctx, snapshot, blockNumber, lookback, opts.minHistory ?? 30);
+      q = await quantTargets(ctx, snapshot, blockNumber, lookback, minHistory, strategy);
     } catch (e) {
       q = { reason: `quant engine failed: ${String((e as Error).message)}` };
     }
     if ("bps" in q) {
-      targets = {
-        bps: q.bps,
-        source: "min-variance",
-        note: `Ledoit–Wolf + min variance over ${lookback} days, caps less 10 % headroom`,
-      };
+      targets = { bps: q.bps, source: "quant", model: q.model, note: q.note };
     } else {
       targets = {
         bps: equalWeightTargets(snapshot),
         source: "equal-weight-fallback",
+        model: null,
         note: `equal weights within max weights: ${q.reason}`,
       };
       ctx.logger.warn(
@@ -254,10 +268,34 @@ export async function runPlan(ctx: CommandContext, opts: PlanOptions): Promise<P
     bounds = [...result.worst.report.bounds, ...result.robust];
     if (ctx.signer === undefined)
       throw new CommandError("NO_SIGNER", "plan simulation needs the configured signer");
-    signed = await signPlan(result.plan, ctx.signer, snapshot.chainId, rv.address);
+    // The simulation's copy of the plan expires at the snapshot block's own timestamp and runs
+    // against that block, so the signature this dry run hands to the RPC node is already expired
+    // for later blocks: nobody can relay it, and the dry run claims no nonce. Only the deadline
+    // differs from the printed plan. Nodes that run eth_call in a pending-block context at their
+    // own clock (Hardhat/EDR) answer PlanExpired(deadline, nodeNow): the copy is then re-signed to
+    // expire at that reported time (at most a minute later; a later clock is not trusted).
     const from =
       ctx.relayer !== undefined ? await ctx.relayer.getAddress() : await ctx.signer.getAddress();
-    simulation = await simulateRebalance(ctx.provider, rv.address, signed, from, "latest");
+    const simulateAt = async (deadline: bigint) => {
+      const copy = await signPlan(
+        { ...result.plan, deadline },
+        ctx.signer as Signer,
+        snapshot.chainId,
+        rv.address,
+      );
+      return {
+        copy,
+        sim: await simulateRebalance(ctx.provider, rv.address, copy, from, extras.blockNumber),
+      };
+    };
+    let attempt = await simulateAt(snapshot.timestamp);
+    const first = attempt.sim;
+    const nodeNow =
+      !first.ok && first.error?.name === "PlanExpired" ? BigInt(first.error.args[1]) : null;
+    if (nodeNow !== null && nodeNow > snapshot.timestamp && nodeNow - snapshot.timestamp <= 60n)
+      attempt = await simulateAt(nodeNow);
+    signed = attempt.copy;
+    simulation = attempt.sim;
   } else if (result.binding !== null) {
     bounds = [result.binding];
   }

@@ -68,12 +68,24 @@ export interface LoopHandle {
 
 /** Trigger config of a configured vault. */
 export function triggerConfigOf(v: VaultConfig, extra: Partial<TriggerConfig> = {}): TriggerConfig {
-  return {
+  const t = v.triggers;
+  const cfg: TriggerConfig = {
     scheduleSeconds: v.strategy.scheduleSeconds,
     driftBandBps: v.strategy.driftBandBps,
     targetVolatility: v.strategy.targetVolatility,
-    ...extra,
   };
+  if (t.volatilityTolerance !== undefined) cfg.volatilityTolerance = t.volatilityTolerance;
+  if (t.netDeltaMarginBps !== undefined) cfg.netDeltaMarginBps = t.netDeltaMarginBps;
+  if (t.healthWarnMarginBps !== undefined) cfg.healthWarnMarginBps = t.healthWarnMarginBps;
+  if (t.drawdownBps !== undefined) cfg.drawdownBps = t.drawdownBps;
+  if (t.regimeStressedAbove !== undefined) cfg.regime = { stressedAbove: t.regimeStressedAbove };
+  if (t.refireWorsening !== undefined) cfg.refireWorsening = t.refireWorsening;
+  return { ...cfg, ...extra };
+}
+
+/** Fee tier of each registered asset's pool: the vault's feeTiers, else defaultFeeTier. */
+export function feeTierOf(v: VaultConfig): (assetIndex: number) => number {
+  return (i) => v.feeTiers?.[i] ?? v.defaultFeeTier;
 }
 
 /** Submission settings of a network. */
@@ -140,9 +152,12 @@ export async function runLoop(ctx: CommandContext, opts: RunLoopOptions = {}): P
       logger: ctx.logger,
       triggers: triggerConfigOf(v, opts.triggers),
       submit: submitSettingsOf(n),
-      targets: opts.targets,
-      quoter: ctx.quoter,
-      feeTier: ctx.feeTier,
+      targets: opts.targets ?? { kind: "strategy", minHistory: v.strategy.minHistory },
+      strategy: v.strategy,
+      lookbackDays: v.strategy.lookbackDays,
+      quoter: ctx.quoter ?? n.quoterV2,
+      feeTier: ctx.feeTier ?? feeTierOf(v),
+      planTtlSeconds: BigInt(v.planTtlSeconds),
       metrics,
     });
   });

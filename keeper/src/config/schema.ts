@@ -23,6 +23,12 @@ export const STRATEGY_MODELS = [
 /** Covariance estimators the quant engine implements. */
 export const ESTIMATORS = ["sample", "ewma", "ledoit-wolf", "regime-adjusted-ewma"] as const;
 
+/** Expected-return estimators the quant engine implements. */
+export const EXPECTED_RETURNS = ["zero", "shrunk-mean", "ewma-momentum"] as const;
+
+/** Uniswap V3 fee tiers (hundredths of a bp). */
+export const FEE_TIERS = [100, 500, 3_000, 10_000] as const;
+
 /** pino log levels accepted in `log.level` and `--log-level`. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 
@@ -103,6 +109,8 @@ export const networkSchema = z.strictObject({
   maxFeePerGasGwei: gwei,
   priorityFeeGwei: gwei.default(1),
   receiptTimeoutMs: int(1_000, 3_600_000).default(120_000),
+  /** Uniswap QuoterV2 of this chain: plans are quoted with it (without it: at oracle prices). */
+  quoterV2: address.optional(),
   /** Replacement bump; nodes refuse a replacement below +10 %. */
   feeBumpPercent: z
     .number({ error: "must be a number" })
@@ -132,6 +140,18 @@ export const strategySchema = z
     driftBandBps: bps(1),
     scheduleSeconds: int(1, 365 * 86_400),
     deltaNeutral: z.boolean({ error: "must be true or false" }).default(false),
+    /** Expected returns for mean-variance and max-sharpe. */
+    expectedReturns: z
+      .enum(EXPECTED_RETURNS, { error: `must be one of ${EXPECTED_RETURNS.join(", ")}` })
+      .default("shrunk-mean"),
+    /** CVaR confidence level of min-cvar. */
+    cvarAlpha: z
+      .number({ error: "must be a number" })
+      .gt(0.5, "must be in (0.5, 1)")
+      .lt(1, "must be in (0.5, 1)")
+      .default(0.95),
+    /** Fewest aligned returns the quant step needs (fewer: equal weights within the caps). */
+    minHistory: int(2, 100_000).default(30),
   })
   .superRefine((s, ctx) => {
     const both = s.riskAversion !== undefined && s.targetVolatility !== undefined;
@@ -173,6 +193,37 @@ export const localLimitsSchema = z.strictObject({
   minHealthFactor: healthFactor,
 });
 
+/** Trigger thresholds of a vault (every field optional; defaults in keeper/src/loop/triggers.ts). */
+export const triggersSchema = z.strictObject({
+  /** Volatility fires above targetVolatility · (1 + tolerance). Default 0.1. */
+  volatilityTolerance: z
+    .number({ error: "must be a number" })
+    .min(0, "must be >= 0")
+    .max(10, "must be <= 10")
+    .optional(),
+  /** Net delta fires this far inside the on-chain band. Default 0 bps. */
+  netDeltaMarginBps: bps().optional(),
+  /** Health factor warns at minHealthFactor · (1 + margin). Default 1 000 bps. */
+  healthWarnMarginBps: int(0, 100_000).optional(),
+  /** Drawdown of price per share since the last rebalance. Default 500 bps. */
+  drawdownBps: bps(1).optional(),
+  /** Volatility regime: short/long EWMA volatility ratio that fires. Default 1.3. */
+  regimeStressedAbove: z
+    .number({ error: "must be a number" })
+    .gt(1, "must be > 1")
+    .max(100, "must be <= 100")
+    .optional(),
+  /**
+   * A trigger answered (by a rebalance, or by the planner finding nothing to trade) stays quiet
+   * until its value is this much worse (fraction). Default 0.25.
+   */
+  refireWorsening: z
+    .number({ error: "must be a number" })
+    .min(0, "must be >= 0")
+    .max(10, "must be <= 10")
+    .optional(),
+});
+
 /** Schema of one vault entry. */
 export const vaultSchema = z.strictObject({
   name: z
@@ -184,6 +235,28 @@ export const vaultSchema = z.strictObject({
   lens: address,
   strategy: strategySchema,
   limits: localLimitsSchema,
+  /** Uniswap V3 fee tier of each asset's pool against the base asset, in registry order. */
+  feeTiers: z
+    .array(
+      z.union(
+        FEE_TIERS.map((t) => z.literal(t)),
+        { error: `must be one of ${FEE_TIERS.join(", ")}` },
+      ),
+      { error: "must be a list of fee tiers (registry order)" },
+    )
+    .max(16, "at most 16 (one per registered asset)")
+    .optional(),
+  /** Fee tier of assets without an entry in feeTiers. */
+  defaultFeeTier: z
+    .union(
+      FEE_TIERS.map((t) => z.literal(t)),
+      { error: `must be one of ${FEE_TIERS.join(", ")}` },
+    )
+    .default(3_000),
+  /** Trigger thresholds beyond the strategy's drift band and schedule. */
+  triggers: triggersSchema.default({}),
+  /** Validity of a signed plan (seconds after the block it was planned on). */
+  planTtlSeconds: int(30, 86_400).default(600),
 });
 
 const envName = z
@@ -333,6 +406,8 @@ export type NetworkConfig = z.output<typeof networkSchema>;
 export type VaultConfig = z.output<typeof vaultSchema>;
 /** A vault's strategy after parsing. */
 export type StrategyConfig = z.output<typeof strategySchema>;
+/** A vault's trigger thresholds after parsing. */
+export type TriggersConfig = z.output<typeof triggersSchema>;
 /** A vault's local limits after parsing (`minHealthFactor` is WAD). */
 export type LocalLimits = z.output<typeof localLimitsSchema>;
 

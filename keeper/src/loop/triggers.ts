@@ -56,6 +56,8 @@ export interface TriggerConfig {
   /** Minimum returns in the history for volatility / regime (default 10 / 20). */
   minVolatilityReturns?: number;
   minRegimeReturns?: number;
+  /** An answered trigger re-fires when its value is this much worse (default 0.25, see quietAnswered). */
+  refireWorsening?: number;
 }
 
 const SECONDS_PER_YEAR = 365 * 86_400;
@@ -365,4 +367,90 @@ export function cooldownRemaining(s: VaultSnapshot): number {
   if (s.lastRebalanceAt === 0n) return 0;
   const end = s.lastRebalanceAt + s.limits.rebalanceCooldown;
   return s.timestamp >= end ? 0 : Number(end - s.timestamp);
+}
+
+/** A trigger that was answered, by a mined rebalance or by a plan with nothing to trade. */
+export interface AnsweredTrigger {
+  /** Block timestamp (seconds) of the answer. */
+  at: bigint;
+  /** The trigger's value when it was answered. */
+  value: number;
+}
+
+/** Answered triggers by kind (a worker's memory between ticks). */
+export type AnsweredTriggers = Partial<Record<TriggerKind, AnsweredTrigger>>;
+
+/**
+ * Triggers that go quiet once answered. Never quiet: health factor, pending redemptions and
+ * drawdown (drawdown is already measured since the last rebalance).
+ */
+export const QUIETABLE: readonly TriggerKind[] = [
+  "schedule",
+  "drift",
+  "volatility",
+  "net-delta",
+  "regime",
+  "circuit-breaker",
+];
+
+/**
+ * Keeps answered triggers quiet, so that a condition the keeper already acted on (or found nothing
+ * to trade for) does not re-plan on every tick — or after every cooldown — while it lasts. A fired
+ * trigger of a {@link QUIETABLE} kind that was answered less than `scheduleSeconds` ago stays quiet
+ * while its value is at most `answered.value · (1 + refireWorsening)` (schedule and circuit breaker:
+ * by time alone). A trigger that stops firing is re-armed (its answer is forgotten). Returns the
+ * evaluation with quiet triggers removed from `fired`, the updated memory and what was quieted.
+ */
+export function quietAnswered(
+  ev: TriggerEvaluation,
+  answered: AnsweredTriggers,
+  s: VaultSnapshot,
+  cfg: TriggerConfig,
+): { evaluation: TriggerEvaluation; answered: AnsweredTriggers; quieted: Trigger[] } {
+  const worsening = cfg.refireWorsening ?? 0.25;
+  const memory: AnsweredTriggers = {};
+  const quieted: Trigger[] = [];
+  for (const t of ev.triggers) {
+    const a = answered[t.kind];
+    if (a === undefined || !t.fired || !QUIETABLE.includes(t.kind)) continue;
+    if (s.timestamp - a.at >= BigInt(cfg.scheduleSeconds)) continue;
+    const timeOnly = t.kind === "schedule" || t.kind === "circuit-breaker";
+    if (!timeOnly && t.value > a.value * (1 + worsening)) continue;
+    memory[t.kind] = a;
+    quieted.push(t);
+  }
+  return {
+    evaluation: { ...ev, fired: ev.fired.filter((t) => !quieted.includes(t)) },
+    answered: memory,
+    quieted,
+  };
+}
+
+/**
+ * Conditions a mined rebalance may leave in place (market volatility and regime, a net delta the
+ * caps keep outside its band, defensive mode): answered by a mined rebalance. Drift and schedule
+ * are reset by the rebalance itself (new weights, new lastRebalanceAt), so only a plan with
+ * nothing to trade answers them.
+ */
+export const ANSWERED_BY_REBALANCE: readonly TriggerKind[] = [
+  "volatility",
+  "net-delta",
+  "regime",
+  "circuit-breaker",
+];
+
+/**
+ * Records the fired triggers as answered at `at`: after a mined rebalance the kinds of
+ * {@link ANSWERED_BY_REBALANCE}, after a plan with nothing to trade every {@link QUIETABLE} kind.
+ */
+export function markAnswered(
+  answered: AnsweredTriggers,
+  fired: readonly Trigger[],
+  at: bigint,
+  by: "rebalance" | "no-trade",
+): AnsweredTriggers {
+  const kinds = by === "rebalance" ? ANSWERED_BY_REBALANCE : QUIETABLE;
+  const out: AnsweredTriggers = { ...answered };
+  for (const t of fired) if (kinds.includes(t.kind)) out[t.kind] = { at, value: t.value };
+  return out;
 }

@@ -17,22 +17,27 @@ import { chooseTargets, quoterV2Quote } from "../commands/plan.ts";
 import type { CommandContext, CommandLogger } from "../commands/context.ts";
 import { JournalError } from "../journal/journal.ts";
 import type { Journal, PlanRecord } from "../journal/journal.ts";
-import { buildPlan, oracleQuote } from "../planner/planner.ts";
+import { buildPlan, effectiveTargets, oracleQuote } from "../planner/planner.ts";
 import { hashPlan, signPlan } from "../planner/eip712.ts";
 import { lossBudgetLeftWad } from "../planner/checks.ts";
 import type { VaultSnapshot } from "../planner/types.ts";
 import type { KeeperMetrics } from "../metrics/registry.ts";
 import { appendObservation } from "./history.ts";
 import type { Observation } from "./history.ts";
+import type { StrategySpec } from "../strategy/targets.ts";
+import { createHighs } from "../optimize/highs.ts";
+import type { HighsLike } from "../optimize/types.ts";
 import {
   cooldownRemaining,
   evaluateTriggers,
+  markAnswered,
+  quietAnswered,
   reduceOnlyTargets,
   snapshotPps,
   snapshotPrices,
   snapshotWeights,
 } from "./triggers.ts";
-import type { Trigger, TriggerConfig } from "./triggers.ts";
+import type { AnsweredTriggers, Trigger, TriggerConfig } from "./triggers.ts";
 
 /** Fee/tracking settings of submissions (SubmitOptions without journal/chain/events). */
 export type SubmitSettings = Omit<SubmitOptions, "journal" | "chainId" | "onEvent">;
@@ -57,6 +62,10 @@ export interface WorkerOptions {
   triggers: TriggerConfig;
   submit: SubmitSettings;
   targets?: TargetSource;
+  /** The vault's strategy for quant targets (default min variance on Ledoit–Wolf). */
+  strategy?: StrategySpec;
+  /** Lookback of the quant targets' Chainlink history (default 30 days). */
+  lookbackDays?: number;
   /** Recompute strategy targets after this long (default scheduleSeconds). */
   targetsRefreshSeconds?: number;
   quoter?: string;
@@ -78,6 +87,10 @@ export interface WorkerState {
   targets: bigint[] | null;
   targetsAt: bigint | null;
   history: Observation[];
+  /** Triggers answered recently (kept quiet until they worsen; see quietAnswered). */
+  answered: AnsweredTriggers;
+  /** HiGHS runtime, loaded at the first min-cvar target computation. */
+  highs: HighsLike | null;
   /** Outcomes of this worker's own submissions, in order. */
   outcomes: { nonce: bigint; status: SubmitOutcome["status"]; txHash: string | null }[];
 }
@@ -97,6 +110,7 @@ export interface TickResult {
     | "cooldown"
     | "nonce-blocked"
     | "infeasible"
+    | "no-trade"
     | "simulation-failed"
     | "superseded"
     | "submitted";
@@ -119,6 +133,8 @@ export function createWorker(opts: WorkerOptions): Worker {
       targets: null,
       targetsAt: null,
       history: [],
+      answered: {},
+      highs: null,
       outcomes: [],
     },
   };
@@ -273,14 +289,21 @@ async function targetsFor(w: Worker, s: VaultSnapshot, blockNumber: number): Pro
     s.timestamp - w.state.targetsAt < refresh
   )
     return w.state.targets;
+  if (w.opts.strategy?.model === "min-cvar" && w.state.highs === null)
+    w.state.highs = await createHighs();
   const ctx: CommandContext = {
     provider: w.opts.provider,
     logger: w.opts.logger,
     quoter: w.opts.quoter,
     feeTier: w.opts.feeTier,
+    highs: w.state.highs ?? undefined,
   };
   const rv = { address: w.opts.vault, lens: w.opts.lens, name: w.opts.name, config: null };
-  const choice = await chooseTargets(ctx, rv, s, blockNumber, { minHistory: src.minHistory });
+  const choice = await chooseTargets(ctx, rv, s, blockNumber, {
+    minHistory: src.minHistory,
+    strategy: w.opts.strategy,
+    lookbackDays: w.opts.lookbackDays,
+  });
   w.state.targets = choice.bps;
   w.state.targetsAt = s.timestamp;
   w.opts.logger.info(
@@ -288,6 +311,7 @@ async function targetsFor(w: Worker, s: VaultSnapshot, blockNumber: number): Pro
       vault: w.opts.name,
       targetsBps: choice.bps.map(String),
       source: choice.source,
+      model: choice.model,
       note: choice.note,
     },
     "targets updated",
@@ -322,11 +346,19 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
 
   // 2. triggers
   const targets0 = s.paused ? null : await targetsFor(w, s, blockNumber);
-  const ev = evaluateTriggers(s, w.state.history, targets0, opts.triggers);
-  exportSnapshot(w, s, ev.triggers);
+  // the drift trigger measures against what the planner would trade toward (clipped targets)
+  const effective = targets0 === null ? null : effectiveTargets(s, targets0).targetsBps;
+  const raw = evaluateTriggers(s, w.state.history, effective, opts.triggers);
+  exportSnapshot(w, s, raw.triggers);
+  const quiet = quietAnswered(raw, w.state.answered, s, opts.triggers);
+  w.state.answered = quiet.answered;
+  const ev = quiet.evaluation;
   const decision = { vault: opts.name, block: blockNumber, nonce: s.nextNonce.toString() };
   if (ev.fired.length === 0) {
-    logger.debug({ ...decision, triggers: triggerLog(ev.triggers) }, "no trigger fired");
+    logger.debug(
+      { ...decision, triggers: triggerLog(ev.triggers), quiet: quiet.quieted.map((t) => t.kind) },
+      quiet.quieted.length > 0 ? "only answered triggers fired: quiet" : "no trigger fired",
+    );
     return done({ ...base, action: "idle", fired: [] });
   }
   logger.info(
@@ -374,15 +406,22 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
     feeTier: opts.feeTier,
     ttlSeconds: opts.planTtlSeconds ?? 600n,
   });
-  if (!result.feasible || result.plan.actions.length === 0) {
-    const reason = result.feasible ? "no trade needed" : result.reason;
+  if (result.feasible && result.plan.actions.length === 0) {
+    // answered: nothing worth trading; these triggers stay quiet until they worsen
+    w.state.answered = markAnswered(w.state.answered, ev.fired, s.timestamp, "no-trade");
+    logger.info(
+      { ...decision, fired: ev.fired.map((t) => t.kind), skipped: j(result.skipped) },
+      "no trade needed",
+    );
+    return done({ ...base, action: "no-trade", fired: ev.fired, detail: "no trade needed" });
+  }
+  if (!result.feasible) {
+    const reason = result.reason;
     logger.warn(
       {
         ...decision,
         reason,
-        error: result.feasible
-          ? null
-          : j(result.error ? { name: result.error.errorName, args: result.error.args } : null),
+        error: j(result.error ? { name: result.error.errorName, args: result.error.args } : null),
       },
       "no feasible plan",
     );
@@ -489,6 +528,7 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
     opts.metrics?.rebalanceLatency.observe(l, (now() - started) / 1000);
     if (out.receipt !== null) opts.metrics?.rebalanceGas.inc(l, Number(out.receipt.gasUsed));
     w.state.targetsAt = null;
+    w.state.answered = markAnswered(w.state.answered, ev.fired, s.timestamp, "rebalance");
     logger.info({ ...outcomeLog, gasUsed: out.receipt?.gasUsed.toString() }, "rebalance mined");
   } else if (status === "superseded") {
     logger.info(

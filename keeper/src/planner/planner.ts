@@ -319,6 +319,48 @@ function clipTargets(
 }
 
 /**
+ * The targets a plan actually trades toward: `targets` (bps of the NAV left after the pending
+ * redemptions the plan sets aside) clipped to max weight and net-delta band less the safety
+ * margin, to the current weight for disabled assets and in defensive mode / shutdown, and scaled
+ * into the budget and leverage cap. Shared by {@link buildPlan} and the keeper's drift trigger, so
+ * the trigger never fires for a deviation the planner would not trade.
+ */
+export function effectiveTargets(
+  s: VaultSnapshot,
+  targets: readonly (number | bigint)[],
+  options: Pick<
+    PlannerOptions,
+    "now" | "safetyMarginBps" | "targetNetDeltaBps" | "fulfilRedemptions"
+  > = {},
+): { setAside: bigint; navT: bigint; targetsBps: bigint[] } {
+  const pxs = pxAll(s);
+  const navBefore = navOf(s.positions, s.reservedAssets, pxs).nav;
+  const now = options.now ?? s.timestamp;
+  // pending redemptions: estimate the assets set aside at step 7 and target weights of navFinal
+  let setAside = 0n;
+  if ((options.fulfilRedemptions ?? true) && s.pendingShares > 0n && navBefore > 0n) {
+    const acc = accrueFees(s.totalSupply, navBefore, s.fees, now, s.decimalsOffset);
+    setAside = previewRedeem(
+      s.pendingShares,
+      navBefore,
+      acc.supplyAfter,
+      s.fees.exitFeeBps,
+      s.decimalsOffset,
+    );
+  }
+  const navT = navBefore > setAside ? navBefore - setAside : 0n;
+  const tBps = clipTargets(
+    s,
+    targetsToBps(targets),
+    navT,
+    pxs,
+    options.targetNetDeltaBps ?? [],
+    options.safetyMarginBps ?? 10n,
+  );
+  return { setAside, navT, targetsBps: tBps };
+}
+
+/**
  * Builds a rebalance plan from `targets` (one per registered asset: a fraction as a number or
  * bps as a bigint; cash is the rest). See the module comment for the method; the result is
  * feasible only if the checks port accepts both the expected and the worst admissible fill.
@@ -352,21 +394,7 @@ export async function buildPlan(
       targetsBps: rawTargets,
     };
   }
-  // pending redemptions: estimate the assets set aside at step 7 and target weights of navFinal
-  let setAside = 0n;
-  const fulfil = options.fulfilRedemptions ?? true;
-  if (fulfil && s.pendingShares > 0n) {
-    const acc = accrueFees(s.totalSupply, navBefore, s.fees, now, s.decimalsOffset);
-    setAside = previewRedeem(
-      s.pendingShares,
-      navBefore,
-      acc.supplyAfter,
-      s.fees.exitFeeBps,
-      s.decimalsOffset,
-    );
-  }
-  const navT = navBefore > setAside ? navBefore - setAside : 0n;
-  const tBps = clipTargets(s, rawTargets, navT, pxs, hedge, margin);
+  const { setAside, navT, targetsBps: tBps } = effectiveTargets(s, rawTargets, options);
 
   const targetBal: bigint[] = [];
   const targetDebt: bigint[] = [];

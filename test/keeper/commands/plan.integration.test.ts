@@ -160,6 +160,32 @@ describe("keeper chain edge on the local vault", function () {
     expect(formatStatus(st)).to.include("NAV 1000000000000");
   });
 
+  it("the dry run's signature is expired for every later block: relaying it reverts PlanExpired", async function () {
+    const run = await runPlan(ctx, { vault, lens });
+    expect(run.simulation?.ok, j(run.simulation)).to.equal(true);
+    expect(run.signed).to.not.equal(null);
+    expect(run.result.feasible).to.equal(true);
+    if (!run.result.feasible || run.signed === null) return;
+    const block = await ethers.provider.getBlock(run.blockNumber);
+    // the block's timestamp, or (Hardhat runs eth_call at its own clock) at most a minute later
+    const lag = run.signed.plan.deadline - BigInt(block!.timestamp);
+    expect(lag >= 0n && lag <= 60n, `deadline lag ${lag}`).to.equal(true);
+    expect(run.result.plan.deadline > run.signed.plan.deadline).to.equal(true);
+    // a later block: the signed copy is refused
+    await networkHelpers.time.increase(2);
+    const sim = await simulateRebalance(
+      provider,
+      vault,
+      run.signed,
+      await ctx.relayer!.getAddress(),
+      "pending",
+    );
+    expect(sim.ok).to.equal(false);
+    if (sim.ok) return;
+    expect(sim.error?.name, j(sim)).to.equal("PlanExpired");
+    expect(journal.get(chainId, vault, run.result.plan.nonce)).to.equal(undefined);
+  });
+
   it("plan dry run simulates; submit mines it with NAV/weights as simulated; the journal refuses a resubmission", async function () {
     const run = await runPlan(ctx, { vault, lens });
     expect(run.targets.source).to.equal("equal-weight-fallback");

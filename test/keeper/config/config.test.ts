@@ -14,6 +14,7 @@ import {
   redactedConfig,
 } from "../../../keeper/src/config/index.ts";
 import type { Limits } from "../../../keeper/src/planner/types.ts";
+import { feeTierOf, triggerConfigOf } from "../../../keeper/src/commands/run.ts";
 
 const VAULT = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
 const LENS = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
@@ -84,6 +85,14 @@ describe("keeper config: schema and loader", () => {
     expect(c.metrics).to.deep.equal({ port: 9464, host: "127.0.0.1" });
     expect(c.log.level).to.equal("info");
     expect(c.journal.path).to.equal(path.resolve("/srv/keeper", ".keeper/journal.sqlite"));
+    expect(c.vaults[0].strategy.expectedReturns).to.equal("shrunk-mean");
+    expect(c.vaults[0].strategy.cvarAlpha).to.equal(0.95);
+    expect(c.vaults[0].strategy.minHistory).to.equal(30);
+    expect(c.vaults[0].defaultFeeTier).to.equal(3_000);
+    expect(c.vaults[0].feeTiers).to.equal(undefined);
+    expect(c.vaults[0].triggers).to.deep.equal({});
+    expect(c.vaults[0].planTtlSeconds).to.equal(600);
+    expect(c.networks.local.quoterV2).to.equal(undefined);
     expect(c.signer).to.deep.equal({
       kind: "keystore",
       keystore: path.resolve("/srv/keeper", "keys/k.json"),
@@ -159,6 +168,27 @@ describe("keeper config: schema and loader", () => {
       "signer.passwordEnv",
       /environment variable name/,
     ],
+    ["networks.local.quoterV2", "0x12", "networks.local.quoterV2", /20-byte hex address/],
+    [
+      "vaults.0.strategy.expectedReturns",
+      "capm",
+      "vaults[0].strategy.expectedReturns",
+      /one of zero, shrunk-mean, ewma-momentum/,
+    ],
+    ["vaults.0.strategy.cvarAlpha", 0.4, "vaults[0].strategy.cvarAlpha", /\(0\.5, 1\)/],
+    ["vaults.0.strategy.minHistory", 1, "vaults[0].strategy.minHistory", />= 2/],
+    ["vaults.0.feeTiers", [500, 2_500], "vaults[0].feeTiers[1]", /one of 100, 500, 3000, 10000/],
+    ["vaults.0.defaultFeeTier", 1, "vaults[0].defaultFeeTier", /one of 100, 500/],
+    ["vaults.0.triggers", { drawdownBps: 0 }, "vaults[0].triggers.drawdownBps", />= 1/],
+    [
+      "vaults.0.triggers",
+      { regimeStressedAbove: 1 },
+      "vaults[0].triggers.regimeStressedAbove",
+      /> 1/,
+    ],
+    ["vaults.0.triggers", { refireWorsening: -1 }, "vaults[0].triggers.refireWorsening", />= 0/],
+    ["vaults.0.triggers", { volatilty: 0.1 }, "vaults[0].triggers", /volatilty/],
+    ["vaults.0.planTtlSeconds", 5, "vaults[0].planTtlSeconds", />= 30/],
     ["metrics", { port: 70_000 }, "metrics.port", /<= 65535/],
     ["log", { level: "verbose" }, "log.level", /one of fatal/],
     ["journal", { path: "" }, "journal.path", /must be a path/],
@@ -171,6 +201,37 @@ describe("keeper config: schema and loader", () => {
       expect(hit, JSON.stringify(issues)).to.not.equal(undefined);
     });
   }
+
+  it("the loop reads trigger thresholds, fee tiers and the quoter from the config", () => {
+    const cfg = withField("vaults.0.triggers", {
+      volatilityTolerance: 0.2,
+      netDeltaMarginBps: 50,
+      healthWarnMarginBps: 2_000,
+      drawdownBps: 300,
+      regimeStressedAbove: 1.5,
+      refireWorsening: 0.5,
+    });
+    const vaults = cfg.vaults as Record<string, unknown>[];
+    vaults[0].feeTiers = [500, 3_000];
+    vaults[0].defaultFeeTier = 10_000;
+    (cfg.networks as Record<string, Record<string, unknown>>).local.quoterV2 = LENS.toLowerCase();
+    const c = loadConfig(cfg, {});
+    expect(triggerConfigOf(c.vaults[0])).to.deep.equal({
+      scheduleSeconds: 3600,
+      driftBandBps: 200,
+      targetVolatility: undefined,
+      volatilityTolerance: 0.2,
+      netDeltaMarginBps: 50,
+      healthWarnMarginBps: 2_000,
+      drawdownBps: 300,
+      regime: { stressedAbove: 1.5 },
+      refireWorsening: 0.5,
+    });
+    expect(triggerConfigOf(c.vaults[0], { drawdownBps: 100 }).drawdownBps).to.equal(100);
+    const tier = feeTierOf(c.vaults[0]);
+    expect([tier(0), tier(1), tier(2)]).to.deep.equal([500, 3_000, 10_000]);
+    expect(c.networks.local.quoterV2).to.equal(LENS);
+  });
 
   it("cross-field checks: duplicate vault names, duplicate vaults, duplicate chain ids", () => {
     const cfg = base();

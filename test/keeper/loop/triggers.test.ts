@@ -6,6 +6,8 @@ import {
   drawdownTrigger,
   evaluateTriggers,
   healthTrigger,
+  markAnswered,
+  quietAnswered,
   netDeltaTrigger,
   redemptionTrigger,
   reduceOnlyTargets,
@@ -474,6 +476,64 @@ describe("keeper loop triggers (pure, boundary values)", function () {
     it("counts the seconds left one second before the end", function () {
       expect(cooldownRemaining(vault([0n], { lastRebalanceAt: T - cooldown + 1n }))).to.equal(1);
       expect(cooldownRemaining(vault([0n], { lastRebalanceAt: T }))).to.equal(3_600);
+    });
+  });
+
+  describe("answered triggers stay quiet until they worsen (quietAnswered / markAnswered)", function () {
+    // 3 000 bps in asset 0 against a target of 2 000: drift 1 000 bps; schedule never rebalanced
+    const s = vault([3_000n, 2_000n]);
+    const targets = [2_000n, 2_000n];
+    const ev = () => evaluateTriggers(s, [], targets, CFG);
+
+    it("a plan with nothing to trade answers drift and schedule: both quiet on the next tick", function () {
+      const first = ev();
+      expect(first.fired.map((t) => t.kind)).to.have.members(["schedule", "drift"]);
+      const answered = markAnswered({}, first.fired, T, "no-trade");
+      const q = quietAnswered(ev(), answered, s, CFG);
+      expect(q.evaluation.fired).to.deep.equal([]);
+      expect(q.quieted.map((t) => t.kind)).to.have.members(["schedule", "drift"]);
+      expect(Object.keys(q.answered)).to.have.members(["schedule", "drift"]);
+    });
+
+    it("a mined rebalance answers only the conditions it may leave in place (not drift/schedule)", function () {
+      const answered = markAnswered({}, ev().fired, T, "rebalance");
+      expect(answered).to.deep.equal({});
+      const q = quietAnswered(ev(), answered, s, CFG);
+      expect(q.evaluation.fired.map((t) => t.kind)).to.have.members(["schedule", "drift"]);
+    });
+
+    it("re-fires when the value worsens by more than refireWorsening (exact boundary)", function () {
+      const answered = { drift: { at: T, value: 800 } }; // 1 000 = 800 · 1.25: still quiet
+      const q1 = quietAnswered(ev(), answered, s, CFG);
+      expect(q1.evaluation.fired.map((t) => t.kind)).to.deep.equal(["schedule"]);
+      const q2 = quietAnswered(ev(), { drift: { at: T, value: 799 } }, s, CFG);
+      expect(q2.evaluation.fired.map((t) => t.kind)).to.have.members(["schedule", "drift"]);
+      expect(q2.answered).to.deep.equal({}); // the worse value will be answered afresh
+      const q3 = quietAnswered(ev(), answered, s, { ...CFG, refireWorsening: 0.2 });
+      expect(q3.evaluation.fired.map((t) => t.kind)).to.include("drift");
+    });
+
+    it("re-arms after scheduleSeconds, and when the trigger stops firing", function () {
+      const answered = markAnswered({}, ev().fired, T, "no-trade");
+      const later = { ...s, timestamp: T + BigInt(CFG.scheduleSeconds) };
+      const q = quietAnswered(evaluateTriggers(later, [], targets, CFG), answered, later, CFG);
+      expect(q.evaluation.fired.map((t) => t.kind)).to.include("drift");
+      // drift gone (targets met): its answer is forgotten
+      const met = quietAnswered(evaluateTriggers(s, [], [3_000n, 2_000n], CFG), answered, s, CFG);
+      expect(Object.keys(met.answered)).to.deep.equal(["schedule"]);
+    });
+
+    it("never quiets health factor, redemptions or drawdown", function () {
+      const fired = [
+        { kind: "health-factor" as const, fired: true, value: 1.1, threshold: 1.2, details: {} },
+        { kind: "redemptions" as const, fired: true, value: 5, threshold: 0, details: {} },
+        { kind: "drawdown" as const, fired: true, value: 600, threshold: 500, details: {} },
+      ];
+      const answered = markAnswered({}, fired, T, "no-trade");
+      expect(answered).to.deep.equal({});
+      const forced = { "health-factor": { at: T, value: 1.1 }, drawdown: { at: T, value: 600 } };
+      const q = quietAnswered({ triggers: fired, fired, reduceOnly: false }, forced, s, CFG);
+      expect(q.evaluation.fired).to.have.length(3);
     });
   });
 });
