@@ -1,10 +1,18 @@
 /**
  * Safe submission of a signed plan from the relayer key: journal checks (one plan per nonce,
  * never submitted twice), simulation first (a failing simulation sends nothing), an EIP-1559
- * transaction under a max-fee cap, receipt tracking with a timeout, same-nonce replacement with
- * bumped fees while stuck, and a final status: mined, reverted (decoded error), dropped,
- * superseded (the vault's nonce moved: another keeper won) or timeout (still pending; the
- * journal keeps it for resumption).
+ * transaction under a max-fee cap broadcast through the public RPC or a private relay
+ * (`broadcastProvider`), receipt tracking with a timeout, same-nonce replacement with
+ * bumped fees while stuck, and a final status: mined, reverted (decoded error), dropped (the node
+ * no longer knows any attempt: marked in the journal, whose rules then hold the nonce until the
+ * plan's deadline), superseded (the vault's nonce moved: another keeper won) or timeout (still
+ * pending; the journal keeps it for resumption; `failure` is a typed {@link SubmitError}, code
+ * FEE_CAP_REACHED when the fees had reached the cap, else RECEIPT_TIMEOUT).
+ *
+ * Races: whichever attempt (original or a replacement) is mined is the one recorded; a status
+ * other than mined/reverted is only concluded after a last receipt check of every attempt made
+ * after the chain reads that suggested it, so an attempt mined between two reads is never
+ * mislabelled superseded or dropped.
  */
 import { Contract, Transaction } from "ethers";
 import type { Provider, Signer, TransactionReceipt } from "ethers";
@@ -16,9 +24,18 @@ import { hashPlan, signPlan } from "../planner/eip712.ts";
 import type { Plan, SignedPlan } from "../planner/types.ts";
 import type { Journal } from "../journal/journal.ts";
 
-/** Refused submission (journal or input). */
+/**
+ * Refused submission (journal or input; thrown), or why tracking gave up (RECEIPT_TIMEOUT,
+ * FEE_CAP_REACHED: never thrown, carried by {@link SubmitOutcome.failure}).
+ */
 export class SubmitError extends Error {
-  readonly code: "ALREADY_SUBMITTED" | "NOT_CLAIMED" | "PLAN_MISMATCH" | "BROADCAST";
+  readonly code:
+    | "ALREADY_SUBMITTED"
+    | "NOT_CLAIMED"
+    | "PLAN_MISMATCH"
+    | "BROADCAST"
+    | "RECEIPT_TIMEOUT"
+    | "FEE_CAP_REACHED";
 
   constructor(code: SubmitError["code"], message: string) {
     super(message);
@@ -34,7 +51,7 @@ export interface SubmitOptions {
   maxFeePerGas: bigint;
   /** Priority fee (wei) of the first attempt. */
   priorityFee: bigint;
-  /** Replacement bump, percent (>= 10). */
+  /** Replacement bump, percent (values below 10 are raised to 10: nodes refuse less). */
   feeBumpPercent: number;
   /** Give up tracking after this long (status "timeout"; the journal keeps the row). */
   receiptTimeoutMs: number;
@@ -47,6 +64,12 @@ export interface SubmitOptions {
   /** Maximum replacements (default 5). */
   maxReplacements?: number;
   journal?: Journal;
+  /**
+   * Where signed transactions are broadcast, e.g. a private relay (default: `provider`). Reads,
+   * simulation and receipts always use `provider`; whether an attempt is still known (drop
+   * detection) is asked here, the only place a private transaction is known before it is mined.
+   */
+  broadcastProvider?: Provider;
   /** Log/metrics sink. */
   onEvent?: (e: SubmitEvent) => void;
 }
@@ -55,7 +78,9 @@ export interface SubmitOptions {
 export type SubmitEvent =
   | { kind: "sent"; txHash: string; nonce: number; maxFeePerGas: bigint; priorityFee: bigint }
   | { kind: "replaced"; txHash: string; replaces: string; maxFeePerGas: bigint }
-  | { kind: "fee-cap-reached"; maxFeePerGas: bigint };
+  | { kind: "fee-cap-reached"; maxFeePerGas: bigint }
+  | { kind: "replacement-refused"; txHash: string; error: string }
+  | { kind: "dropped"; txHashes: string[] };
 
 /** Final report of {@link submitPlan}. */
 export interface SubmitOutcome {
@@ -67,6 +92,10 @@ export interface SubmitOutcome {
   error: DecodedRevert | null;
   message: string;
   gasEstimate: bigint | null;
+  /** True once a bump would have exceeded `maxFeePerGas` (no further replacement was sent). */
+  feeCapReached: boolean;
+  /** Why tracking gave up on a still-pending plan (status "timeout"), else null. */
+  failure: SubmitError | null;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -126,6 +155,8 @@ export async function submitPlan(
     error: null,
     message: o.status,
     gasEstimate: null,
+    feeCapReached: false,
+    failure: null,
     ...o,
   });
 
@@ -143,7 +174,9 @@ export async function submitPlan(
   if (maxFee > opts.maxFeePerGas) maxFee = opts.maxFeePerGas;
   const txNonce = await provider.getTransactionCount(from, "pending");
 
+  const sendVia = opts.broadcastProvider ?? provider;
   const hashes: string[] = [];
+  /** Signs and records (before broadcast: crash safety) one attempt, then broadcasts it. */
   const send = async (): Promise<string> => {
     const tx = Transaction.from({
       type: 2,
@@ -161,23 +194,31 @@ export async function submitPlan(
     journal?.recordSubmission(chainId, vault, nonce, hash, raw);
     hashes.push(hash);
     try {
-      await provider.broadcastTransaction(raw);
+      await sendVia.broadcastTransaction(raw);
     } catch (e) {
-      const msg = String((e as Error).message);
-      if (!/already known|known transaction/i.test(msg)) {
-        // the nonce may have been used by an earlier attempt that was mined meanwhile
-        if (!/nonce too low|replacement/i.test(msg) || hashes.length === 1) {
-          throw new SubmitError("BROADCAST", `broadcast of ${hash} failed: ${msg}`);
-        }
-      }
+      if (!isAlreadyKnown(e)) throw e;
     }
     return hash;
   };
 
-  const first = await send();
+  /** The first mined attempt's receipt, or null. */
+  const minedReceipt = async (): Promise<TransactionReceipt | null> => {
+    for (const h of hashes) {
+      const r = await provider.getTransactionReceipt(h);
+      if (r !== null) return r;
+    }
+    return null;
+  };
+
+  try {
+    await send();
+  } catch (e) {
+    const what = hashes.length > 0 ? `broadcast of ${hashes[0]}` : "signing the transaction";
+    throw new SubmitError("BROADCAST", `${what} failed: ${errorText(e)}`);
+  }
   emit({
     kind: "sent",
-    txHash: first,
+    txHash: hashes[0],
     nonce: txNonce,
     maxFeePerGas: maxFee,
     priorityFee: priority,
@@ -185,22 +226,25 @@ export async function submitPlan(
   const poll = opts.pollMs ?? 500;
   const stuckAfter = opts.stuckAfterMs ?? Math.floor(opts.receiptTimeoutMs / 4);
   const maxRepl = opts.maxReplacements ?? 5;
+  const bumpPct = Math.max(opts.feeBumpPercent, 10);
   const started = Date.now();
   let lastSent = started;
   let replacements = 0;
+  let feeCapReached = false;
+  let unknownPolls = 0;
   const v = new Contract(vault, projectAbi("BallastVault"), provider);
+  const common = () => ({ txHashes: [...hashes], replacements, feeCapReached });
 
   for (;;) {
-    for (const h of hashes) {
-      const r = await provider.getTransactionReceipt(h);
-      if (r === null) continue;
+    const r = await minedReceipt();
+    if (r !== null) {
+      const h = r.hash;
       if (r.status === 1) {
         journal?.markMined(chainId, vault, nonce, h);
         return outcome({
+          ...common(),
           status: "mined",
           txHash: h,
-          txHashes: hashes,
-          replacements,
           receipt: r,
           gasEstimate: sim.gasEstimate,
         });
@@ -215,10 +259,9 @@ export async function submitPlan(
       }
       journal?.markReverted(chainId, vault, nonce, h, message);
       return outcome({
+        ...common(),
         status: "reverted",
         txHash: h,
-        txHashes: hashes,
-        replacements,
         receipt: r,
         error,
         message,
@@ -229,72 +272,109 @@ export async function submitPlan(
       provider.getTransactionCount(from, "latest"),
       v.nextNonce() as Promise<bigint>,
     ]);
-    if (mined > txNonce) {
-      // our relayer nonce is used; one last receipt check, else another tx of ours took it
-      const late = await Promise.all(hashes.map((h) => provider.getTransactionReceipt(h)));
-      if (late.every((r) => r === null)) {
-        if (vaultNonce > nonce) {
-          journal?.markSuperseded(
-            chainId,
-            vault,
-            nonce,
-            "relayer nonce used elsewhere; vault nonce moved",
-          );
-          return outcome({
-            status: "superseded",
-            txHashes: hashes,
-            replacements,
-            message: "vault nonce moved",
-          });
-        }
-        journal?.markDropped(chainId, vault, nonce, "relayer nonce used by another transaction");
+    // Any conclusion below is drawn from reads that may straddle a block: an attempt mined
+    // meanwhile must win, so receipts are checked once more (after those reads) first.
+    if (mined > txNonce || vaultNonce > nonce) {
+      if ((await minedReceipt()) !== null) continue;
+      if (vaultNonce > nonce) {
+        // another plan took the vault nonce: ours can only revert now; stop tracking
+        const reason =
+          mined > txNonce
+            ? `relayer nonce used elsewhere; vault nonce is ${vaultNonce}`
+            : `vault nonce is ${vaultNonce}`;
+        journal?.markSuperseded(chainId, vault, nonce, reason);
         return outcome({
-          status: "dropped",
-          txHashes: hashes,
-          replacements,
-          message: "relayer nonce used by another transaction",
+          ...common(),
+          status: "superseded",
+          message: `vault nonce moved to ${vaultNonce}`,
         });
       }
-      continue;
+      const reason = "relayer nonce used by another transaction";
+      journal?.markDropped(chainId, vault, nonce, reason);
+      return outcome({ ...common(), status: "dropped", message: reason });
     }
-    if (vaultNonce > nonce) {
-      // another keeper's plan took the vault nonce: ours can only revert now; stop tracking
-      journal?.markSuperseded(chainId, vault, nonce, `vault nonce is ${vaultNonce}`);
-      return outcome({
-        status: "superseded",
-        txHashes: hashes,
-        replacements,
-        message: `vault nonce moved to ${vaultNonce}`,
-      });
+    // Dropped from the mempool: no attempt is known to the node (twice in a row, so a lagging
+    // read is not enough), none mined, the relayer nonce unused. Nothing is re-sent: the journal
+    // holds the nonce for this plan until its deadline (journal.ts).
+    if (await noAttemptKnown(sendVia, hashes)) unknownPolls++;
+    else unknownPolls = 0;
+    if (unknownPolls >= 2) {
+      if ((await minedReceipt()) !== null) continue;
+      const reason = "dropped from the mempool: the node knows none of its transactions";
+      emit({ kind: "dropped", txHashes: [...hashes] });
+      journal?.markDropped(chainId, vault, nonce, reason);
+      return outcome({ ...common(), status: "dropped", message: reason });
     }
     const now = Date.now();
     if (now - started >= opts.receiptTimeoutMs) {
+      if ((await minedReceipt()) !== null) continue;
+      const message = feeCapReached
+        ? `no receipt after ${opts.receiptTimeoutMs} ms with fees at the cap (maxFeePerGas ${maxFee})`
+        : `no receipt after ${opts.receiptTimeoutMs} ms`;
       return outcome({
+        ...common(),
         status: "timeout",
         txHash: hashes[hashes.length - 1],
-        txHashes: hashes,
-        replacements,
-        message: `no receipt after ${opts.receiptTimeoutMs} ms`,
+        message,
+        failure: new SubmitError(feeCapReached ? "FEE_CAP_REACHED" : "RECEIPT_TIMEOUT", message),
       });
     }
-    if (now - lastSent >= stuckAfter && replacements < maxRepl) {
-      const nextMax = bump(maxFee, opts.feeBumpPercent);
+    if (now - lastSent >= stuckAfter && replacements < maxRepl && !feeCapReached) {
+      const nextMax = bump(maxFee, bumpPct);
       const capped = nextMax > opts.maxFeePerGas ? opts.maxFeePerGas : nextMax;
       // nodes want >= +10 % on both fees for a replacement
       if (capped >= bump(maxFee, 10) && capped > maxFee) {
         const prev = hashes[hashes.length - 1];
-        priority = bump(priority, opts.feeBumpPercent);
+        priority = bump(priority, bumpPct);
         if (priority > capped) priority = capped;
         maxFee = capped;
-        const h = await send();
-        replacements++;
-        emit({ kind: "replaced", txHash: h, replaces: prev, maxFeePerGas: maxFee });
-      } else if (replacements < maxRepl) {
+        try {
+          const h = await send();
+          replacements++;
+          emit({ kind: "replaced", txHash: h, replaces: prev, maxFeePerGas: maxFee });
+        } catch (e) {
+          // Refused (an earlier attempt was mined meanwhile: "nonce too low"; underpriced) or
+          // a transport failure: keep tracking what was already sent; the receipt check above
+          // records whichever attempt is mined. The refused attempt stays in the journal (it was
+          // recorded before the broadcast) and is simply never mined.
+          // The next bump starts from the refused fees, so it cannot produce the same bytes again.
+          emit({
+            kind: "replacement-refused",
+            txHash: hashes[hashes.length - 1],
+            error: errorText(e),
+          });
+          replacements++;
+        }
+      } else {
         emit({ kind: "fee-cap-reached", maxFeePerGas: maxFee });
-        replacements = maxRepl;
+        feeCapReached = true;
       }
       lastSent = now;
     }
     await sleep(poll);
+  }
+}
+
+/** True when the node answered "already known" for a re-broadcast of identical bytes. */
+function isAlreadyKnown(e: unknown): boolean {
+  return /already known|known transaction/i.test(errorText(e));
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * True when the node knows none of `hashes` (neither pending nor mined). A node that cannot
+ * answer (e.g. a relay without eth_getTransactionByHash) proves nothing: false.
+ */
+async function noAttemptKnown(provider: Provider, hashes: readonly string[]): Promise<boolean> {
+  try {
+    for (let i = hashes.length - 1; i >= 0; i--) {
+      if ((await provider.getTransaction(hashes[i])) !== null) return false;
+    }
+    return true;
+  } catch {
+    return false;
   }
 }

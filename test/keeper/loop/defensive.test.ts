@@ -1,0 +1,288 @@
+import { expect } from "chai";
+import { network } from "hardhat";
+import { HDNodeWallet, getAddress } from "ethers";
+import type { Contract } from "ethers";
+import { deployLocalVault } from "../../../deploy/lib/vaultLocal.ts";
+import { LOCAL_STACK } from "../../../deploy/config/local.ts";
+import { VAULT_ASSET_KEYS } from "../../../deploy/lib/vaultConfig.ts";
+import { makeProvider } from "../../../keeper/src/chain/rpc.ts";
+import type { ResilientProvider } from "../../../keeper/src/chain/rpc.ts";
+import { readSnapshot } from "../../../keeper/src/chain/reader.ts";
+import { vaultInterface } from "../../../keeper/src/chain/simulate.ts";
+import { claimAndSign, submitPlan } from "../../../keeper/src/chain/submit.ts";
+import { quoterV2Quote } from "../../../keeper/src/commands/plan.ts";
+import { silentLogger } from "../../../keeper/src/commands/context.ts";
+import { openJournal } from "../../../keeper/src/journal/journal.ts";
+import type { Journal } from "../../../keeper/src/journal/journal.ts";
+import { createWorker, tickWorker } from "../../../keeper/src/loop/worker.ts";
+import type { Worker } from "../../../keeper/src/loop/worker.ts";
+import { snapshotWeights } from "../../../keeper/src/loop/triggers.ts";
+import { leverageBps, navOf, pxAll } from "../../../keeper/src/planner/checks.ts";
+import { decodeSwapData } from "../../../keeper/src/planner/eip712.ts";
+import { buildPlan } from "../../../keeper/src/planner/planner.ts";
+import type { VaultSnapshot } from "../../../keeper/src/planner/types.ts";
+
+/**
+ * The keeper loop's defensive (reduce-only) path on the real local vault (deployLocalVault on
+ * the in-process network, reached through the keeper's ResilientProvider with an in-process
+ * fetch): after a rebalance, WETH and WBTC fall 25 %, the price per share drops below the circuit
+ * breaker's rolling reference, `performUpkeep` puts the vault in defensive mode; the loop notices
+ * (circuit-breaker trigger, reduce-only) and the only plan it sends sells exposure and is accepted
+ * on-chain. A target set that would need buys yields no transaction at all, and a plan that
+ * raises exposure (built as if the vault were not defensive) is refused by submitPlan's
+ * simulation with ExposureNotReduced: nothing is broadcast.
+ */
+
+const MNEMONIC = "test test test test test test test test test test test junk";
+const USDC = (n: bigint) => n * 10n ** 6n;
+const connection = await network.create();
+const { ethers, networkHelpers } = connection;
+
+function dyn(c: unknown): Contract {
+  return c as Contract;
+}
+
+const js = (x: unknown) =>
+  JSON.stringify(x, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v));
+
+/** fetch() straight into the in-process network (no socket). */
+function inProcessFetch(): typeof fetch {
+  const one = async (p: { id: number; method: string; params?: unknown[] }) => {
+    try {
+      const result = await connection.provider.request({
+        method: p.method,
+        params: p.params ?? [],
+      });
+      return { jsonrpc: "2.0", id: p.id, result };
+    } catch (e) {
+      const err = e as { code?: number; message?: string; data?: unknown };
+      return {
+        jsonrpc: "2.0",
+        id: p.id,
+        error: { code: err.code ?? -32000, message: err.message ?? String(e), data: err.data },
+      };
+    }
+  };
+  return (async (_url: unknown, init?: { body?: unknown }) => {
+    const parsed = JSON.parse(String(init?.body)) as unknown;
+    const out = Array.isArray(parsed)
+      ? await Promise.all(parsed.map(one))
+      : await one(parsed as never);
+    const body = JSON.stringify(out, (_k, v: unknown) =>
+      typeof v === "bigint" ? `0x${v.toString(16)}` : v,
+    );
+    return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
+  }) as typeof fetch;
+}
+
+describe("keeper loop in defensive mode (circuit breaker tripped) on the local vault", function () {
+  this.timeout(180_000);
+  let d: Awaited<ReturnType<typeof deployLocalVault>>;
+  let provider: ResilientProvider;
+  let vault: string;
+  let lens: string;
+  let chainId: bigint;
+  let quoter: string;
+  let usdc: string;
+  const wallet = (i: number) =>
+    HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider);
+  const feeTier = (i: number) => LOCAL_STACK.uniswap.pools[VAULT_ASSET_KEYS[i]].fee;
+
+  function worker(journal: Journal, relayerIndex: number, targets: bigint[]): Worker {
+    return createWorker({
+      name: "main",
+      chainId,
+      vault,
+      lens,
+      provider,
+      signer: wallet(3), // KEEPER_SIGNER_ROLE
+      relayer: wallet(relayerIndex),
+      journal,
+      logger: silentLogger,
+      triggers: { scheduleSeconds: 30 * 86_400, driftBandBps: 50 },
+      submit: {
+        maxFeePerGas: 200n * 10n ** 9n,
+        priorityFee: 10n ** 9n,
+        feeBumpPercent: 15,
+        receiptTimeoutMs: 30_000,
+        stuckAfterMs: 120_000,
+        pollMs: 50,
+      },
+      targets: { kind: "fixed", bps: targets },
+      quoter,
+      feeTier,
+    });
+  }
+
+  const snap = async (): Promise<VaultSnapshot> =>
+    (await readSnapshot(provider, vault, lens, "latest", { accrualLookbackBlocks: 0 })).snapshot;
+
+  /** Gross exposure, NAV and leverage as the vault measures them (RiskChecks / RebalanceLib). */
+  const exposure = (s: VaultSnapshot) => {
+    const n = navOf(s.positions, s.reservedAssets, pxAll(s));
+    return { gross: n.gross, nav: n.nav, lev: leverageBps(n.gross, n.nav) };
+  };
+
+  /** Asserts the rebalance transaction `hash` only swaps risk assets into the base (sales). */
+  async function expectSalesOnly(hash: string): Promise<number> {
+    const tx = await provider.getTransaction(hash);
+    const parsed = vaultInterface().parseTransaction({ data: tx!.data });
+    const plan = parsed!.args[0] as { actions: { adapterId: bigint; data: string }[] };
+    expect(plan.actions.length).to.be.greaterThan(0);
+    for (const a of plan.actions) {
+      const { path } = decodeSwapData(a.data);
+      expect(getAddress(path.slice(0, 42))).to.not.equal(getAddress(usdc)); // tokenIn
+      expect(getAddress(`0x${path.slice(-40)}`)).to.equal(getAddress(usdc)); // tokenOut
+    }
+    return plan.actions.length;
+  }
+
+  before(async function () {
+    d = await deployLocalVault(connection);
+    chainId = (await ethers.provider.getNetwork()).chainId;
+    provider = makeProvider(["http://in-process"], chainId, {
+      timeoutMs: 20_000,
+      fetch: inProcessFetch(),
+    });
+    vault = await d.vault.getAddress();
+    lens = await d.lens.getAddress();
+    quoter = await d.quoterV2.getAddress();
+    usdc = await d.usdc.getAddress();
+    const alice = (await ethers.getSigners())[4];
+    await dyn(d.usdc).mint(alice.address, USDC(1_000_000n));
+    await dyn(dyn(d.usdc).connect(alice)).approve(vault, USDC(1_000_000n));
+    await dyn(dyn(d.vault).connect(alice)).deposit(USDC(1_000_000n), alice.address);
+  });
+
+  after(async function () {
+    provider.destroy();
+  });
+
+  it("the breaker trips; the loop notices and its only plan sells exposure, accepted on-chain", async function () {
+    const journal = openJournal(":memory:");
+    const w = worker(journal, 15, [3_000n, 3_000n, 1_490n, 1_490n]);
+    const first = await tickWorker(w);
+    expect(first.outcome, js(first)).to.equal("mined");
+    expect(await dyn(d.vault).defensive()).to.equal(false);
+
+    // WETH and WBTC fall 25 %: price per share drops ~15 %, below the 10 % breaker band
+    for (const feed of [d.wethUsd, d.wbtcUsd].map(dyn)) {
+      const [, answer] = (await feed.latestRoundData()) as bigint[];
+      await feed.updateAnswer((answer * 75n) / 100n);
+    }
+    const [needed] = (await dyn(d.vault).checkUpkeep("0x")) as [boolean, string];
+    expect(needed).to.equal(true);
+    await dyn(dyn(d.vault).connect((await ethers.getSigners())[9])).performUpkeep("0x");
+    expect(await dyn(d.vault).defensive()).to.equal(true);
+    await networkHelpers.time.increase(601); // past the rebalance cooldown
+
+    const before = await snap();
+    expect(before.defensive).to.equal(true);
+    const x0 = exposure(before);
+    const r = await tickWorker(w);
+    expect(r.fired.map((t) => t.kind)).to.include("circuit-breaker");
+    expect(r.outcome, js(r)).to.equal("mined");
+    expect(r.nonce).to.equal(1n);
+
+    // the mined plan: swaps only, every one a sale of a risk asset into the base
+    const sent = w.state.outcomes[w.state.outcomes.length - 1];
+    await expectSalesOnly(sent.txHash!);
+
+    // on-chain effect: no asset balance rose, gross exposure and leverage fell
+    const after = await snap();
+    const x1 = exposure(after);
+    after.positions.balances.forEach((b, i) => {
+      expect(b <= before.positions.balances[i], `asset ${i}`).to.equal(true);
+    });
+    expect(x1.gross < x0.gross, `${x1.gross} vs ${x0.gross}`).to.equal(true);
+    expect(x1.lev <= x0.lev, `${x1.lev} vs ${x0.lev}`).to.equal(true);
+    expect(after.nextNonce).to.equal(2n);
+    expect(after.defensive).to.equal(true); // only the admin lifts it
+    expect(journal.get(chainId, vault, 1n)?.status).to.equal("mined");
+    journal.close();
+  });
+
+  it("targets that call for buys of every asset: reduce-only, the loop never sends a buy (at most a sale, accepted on-chain)", async function () {
+    await networkHelpers.time.increase(601);
+    const journal = openJournal(":memory:");
+    const relayer = wallet(16);
+    const sent0 = await provider.getTransactionCount(relayer.address, "latest");
+    const before = await snap();
+    expect(before.defensive).to.equal(true);
+    const x0 = exposure(before);
+    // every target at the asset's max weight, above its current weight
+    const targets = before.assets.map((a) => a.maxWeightBps);
+    const { weightsBps } = snapshotWeights(before);
+    weightsBps.forEach((wt, i) => expect(targets[i] > wt, `asset ${i}`).to.equal(true));
+    const w = worker(journal, 16, targets);
+    const r = await tickWorker(w);
+    expect(r.fired.map((t) => t.kind)).to.include("circuit-breaker");
+    const sent = (await provider.getTransactionCount(relayer.address, "latest")) - sent0;
+    const after = await snap();
+    if (r.outcome === undefined) {
+      // nothing to trade: nothing claimed, signed or sent
+      expect(sent, js(r)).to.equal(0);
+      expect(journal.get(chainId, vault, before.nextNonce)).to.equal(undefined);
+      expect(after.nextNonce).to.equal(before.nextNonce);
+    } else {
+      // the planner's safety margin may still sell a sliver: a sale, never a buy
+      expect(r.outcome, js(r)).to.equal("mined");
+      expect(sent).to.equal(1);
+      await expectSalesOnly(w.state.outcomes[0].txHash!);
+      after.positions.balances.forEach((b, i) => {
+        expect(b <= before.positions.balances[i], `asset ${i}`).to.equal(true);
+      });
+      expect(exposure(after).gross < x0.gross).to.equal(true);
+      expect(exposure(after).lev <= x0.lev).to.equal(true);
+    }
+    journal.close();
+  });
+
+  it("a plan that would raise exposure is refused by the simulation (ExposureNotReduced) and never broadcast; the defensive planner builds no buys", async function () {
+    await networkHelpers.time.increase(601);
+    const journal = openJournal(":memory:");
+    const relayer = wallet(17);
+    const s = await snap();
+    expect(s.defensive).to.equal(true);
+    // today's weights plus a small LINK buy (the LINK pool sits at the oracle price; the WETH and
+    // WBTC pools were not arbitraged after the shock, so buys there would fail the slippage floor)
+    const targets = snapshotWeights(s).weightsBps.map((w, i) => (i === 2 ? w + 100n : w));
+    const block = await provider.getBlockNumber();
+    const opts = { quote: quoterV2Quote(provider, quoter, block), feeTier, ttlSeconds: 600n };
+
+    // the defensive-aware planner: no buy at all
+    const honest = await buildPlan(s, targets, opts);
+    const honestBuys = honest.feasible
+      ? honest.steps.filter((st) => st.kind === "swap" && st.side === "buy")
+      : [];
+    expect(honestBuys).to.deep.equal([]);
+
+    // the same targets planned as if the vault were not defensive: it buys risk assets
+    const rogue = await buildPlan({ ...s, defensive: false }, targets, opts);
+    expect(rogue.feasible, rogue.feasible ? "" : rogue.reason).to.equal(true);
+    if (!rogue.feasible) return;
+    expect(rogue.steps.some((st) => st.kind === "swap" && st.side === "buy")).to.equal(true);
+    const signed = await claimAndSign(rogue.plan, wallet(3), chainId, vault, journal);
+    const sent0 = await provider.getTransactionCount(relayer.address, "latest");
+    const out = await submitPlan(provider, relayer, vault, signed, {
+      chainId,
+      maxFeePerGas: 200n * 10n ** 9n,
+      priorityFee: 10n ** 9n,
+      feeBumpPercent: 15,
+      receiptTimeoutMs: 10_000,
+      pollMs: 50,
+      journal,
+    });
+    expect(out.status, out.message).to.equal("simulation-failed");
+    expect(out.error?.name).to.equal("ExposureNotReduced");
+    const [grossBefore, grossAfter] = (out.error?.args ?? []).map(BigInt);
+    expect(grossAfter > grossBefore).to.equal(true);
+    expect(out.txHashes).to.deep.equal([]);
+    const row = journal.get(chainId, vault, rogue.plan.nonce);
+    expect(row?.status).to.equal("dropped");
+    expect(row?.txHashes).to.deep.equal([]);
+    expect(await provider.getTransactionCount(relayer.address, "pending")).to.equal(sent0);
+    expect(await dyn(d.vault).nextNonce()).to.equal(s.nextNonce);
+    journal.close();
+  });
+});
