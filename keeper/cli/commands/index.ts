@@ -5,6 +5,7 @@
 import type { Command } from "commander";
 import type { CliIo } from "../runtime.ts";
 import { registerConfig } from "./config.ts";
+import { registerData } from "./data.ts";
 import { registerKeys } from "./keys.ts";
 import { registerPlan } from "./plan.ts";
 import { registerRun } from "./run.ts";
@@ -20,4 +21,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerPlan,
   registerKeys,
   registerConfig,
+  registerData,
 ];
