@@ -1,14 +1,18 @@
 /**
- * `npm start`: runs a local Hardhat node with the whole Ballast replica stack on it.
+ * `npm run node`: runs a local Hardhat node with the whole Ballast system on it — the replica
+ * stack (Uniswap V3, Aave V3, Chainlink feeds, test tokens) and the vault with its adapters, lens
+ * and timelock — for the web page, the keeper CLI, or a wallet. (`npm start` is the market
+ * simulation: scripts/simulate.ts.)
  *
  * 1. Starts `hardhat node --hostname 127.0.0.1 --port 8545` as a child process (the real
  *    Hardhat CLI under this Node binary, not through npx, so its pid is the node's pid).
- * 2. Waits until it answers JSON-RPC, compiles if needed, then deploys the LocalStack Ignition
- *    module and seeds the Uniswap pools (`deployLocalStack`). The Ignition journal lives in
+ * 2. Waits until it answers JSON-RPC, compiles if needed, then deploys the Vault Ignition module
+ *    (LocalStack + the vault system) and seeds the Uniswap pools (`deployLocalVault`). The Ignition journal lives in
  *    deploy/deployments/chain-31337 (port 8545) or chain-31337-port-<port>; it is wiped first,
  *    because a new node always starts empty.
- * 3. Prints every contract address, then keeps the node in the foreground until Ctrl-C
- *    (SIGINT/SIGTERM are forwarded to the node).
+ * 3. Prints every contract address, writes a keeper config for this system to
+ *    .keeper/local-<port>.yaml (deploy/lib/keeperConfig.ts), then keeps the node in the
+ *    foreground until Ctrl-C (SIGINT/SIGTERM are forwarded to the node).
  *
  * Options:
  *   --port <n>        listen on port n (default 8545)
@@ -18,12 +22,14 @@
  */
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const HOSTNAME = "127.0.0.1";
+/** Hardhat's default account #3 (the local vault's KEEPER_SIGNER): a public test key. */
+const HARDHAT_ACCOUNT_3_KEY = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const HARDHAT_CLI = path.join(ROOT, "node_modules", "hardhat", "dist", "src", "cli.js");
 
@@ -44,7 +50,7 @@ interface Options {
   readonly build: boolean;
 }
 
-/** Parses argv (after `node scripts/start.ts`). */
+/** Parses argv (after `node scripts/node.ts`). */
 function parseArgs(argv: readonly string[]): Options {
   let port = 8545;
   let keep = true;
@@ -63,7 +69,7 @@ function parseArgs(argv: readonly string[]): Options {
       }
     } else if (arg === "--help" || arg === "-h") {
       console.log(
-        "usage: npm start -- [--port <n>] [--exit|--no-keep] [--quiet-node] [--no-build]",
+        "usage: npm run node -- [--port <n>] [--exit|--no-keep] [--quiet-node] [--no-build]",
       );
       process.exit(0);
     } else throw new StartError("BAD_ARGS", `unknown option ${arg} (try --help)`);
@@ -80,8 +86,8 @@ function assertPortFree(port: number): Promise<void> {
         err.code === "EADDRINUSE"
           ? new StartError(
               "PORT_IN_USE",
-              `port ${port} on ${HOSTNAME} is already in use — is another node (or npm start) ` +
-                `running? Stop it, or pick another port with: npm start -- --port <n>`,
+              `port ${port} on ${HOSTNAME} is already in use — is another node (or npm run node) ` +
+                `running? Stop it, or pick another port with: npm run node -- --port <n>`,
             )
           : err,
       );
@@ -179,17 +185,41 @@ async function main(): Promise<void> {
       console.log(`Contracts built after ${elapsed()}.`);
     }
     const connection = await hre.network.connect({ network: "localhost", override: { url } });
-    const { deployLocalStack, stackAddresses } = await import("../deploy/lib/localStack.ts");
+    const { stackAddresses } = await import("../deploy/lib/localStack.ts");
+    const { deployLocalVault } = await import("../deploy/lib/vaultLocal.ts");
     const { formatStackTable, stackRows } = await import("../deploy/lib/stackTable.ts");
-    console.log(`Deploying the local stack (Ignition deployment ${deploymentId})…`);
-    const stack = await deployLocalStack(connection, { deploymentId });
-    const addresses = await stackAddresses(stack);
+    const { LOCAL_KEY_ENV, localKeeperConfigYaml } = await import("../deploy/lib/keeperConfig.ts");
+    console.log(`Deploying the local system (Ignition deployment ${deploymentId})…`);
+    const system = await deployLocalVault(connection, { deploymentId });
+    const addresses = await stackAddresses(system);
 
-    console.log(`\nBallast local stack on ${url} (chain 31337), ready in ${elapsed()}\n`);
+    console.log(`\nBallast local system on ${url} (chain 31337), ready in ${elapsed()}\n`);
     console.log(formatStackTable(stackRows(addresses)));
+    const keeperDir = path.join(ROOT, ".keeper");
+    mkdirSync(keeperDir, { recursive: true });
+    const configFile = path.join(keeperDir, `local-${options.port}.yaml`);
+    const journal = `journal-local-${options.port}.sqlite`;
+    rmSync(path.join(keeperDir, journal), { force: true }); // a new chain: no plans in flight
+    writeFileSync(
+      configFile,
+      localKeeperConfigYaml(
+        {
+          rpcUrl: url,
+          vault: addresses.vault,
+          lens: addresses.lens,
+          quoterV2: addresses.quoterV2,
+        },
+        journal,
+      ),
+    );
+    const rel = path.relative(process.cwd(), configFile);
     console.log(
       `\nAccounts: Hardhat's default mnemonic ("test test … junk"); #0 deployed everything, ` +
-        `#8 provides the Uniswap liquidity. Addresses also in deploy/deployments/${deploymentId}/.`,
+        `#1 curator, #2 guardian, #3 keeper signer, #8 provides the Uniswap liquidity, #9 the ` +
+        `Aave liquidity. Addresses also in deploy/deployments/${deploymentId}/.` +
+        `\nKeeper config for this system: ${rel}\n` +
+        `  ${LOCAL_KEY_ENV}=${HARDHAT_ACCOUNT_3_KEY} npm run keeper -- status --config ${rel}\n` +
+        `  ${LOCAL_KEY_ENV}=${HARDHAT_ACCOUNT_3_KEY} npm run keeper -- run --config ${rel}`,
     );
     if (!options.keep) {
       await stopChild(child);
@@ -217,7 +247,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   const message = err instanceof Error ? err.message : String(err);
-  console.error(`npm start failed: ${message}`);
+  console.error(`npm run node failed: ${message}`);
   if (!(err instanceof StartError)) console.error(err);
   process.exit(1);
 });

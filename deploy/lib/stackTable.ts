@@ -1,5 +1,5 @@
 /**
- * The human-readable address table `npm start` prints for the local stack. Pure formatting:
+ * The human-readable address table `npm run node` prints for the local system. Pure formatting:
  * rows come from the deployed contracts' addresses, grouped by protocol.
  */
 
@@ -39,9 +39,18 @@ export const STACK_LABELS: Readonly<Record<string, readonly [string, string]>> =
   poolDataProvider: ["Aave V3", "PoolDataProvider"],
   poolImpl: ["Aave V3", "Pool implementation"],
   poolConfiguratorImpl: ["Aave V3", "PoolConfigurator implementation"],
+  vault: ["Ballast", "BallastVault (bUSDC)"],
+  lens: ["Ballast", "BallastLens"],
+  timelock: ["Ballast", "TimelockController (admin)"],
+  swapAdapter: ["Ballast", "UniswapV3SwapAdapter (id 1)"],
+  aaveAdapter: ["Ballast", "AaveV3Adapter (id 2)"],
+  configLib: ["Ballast", "ConfigLib (library)"],
+  rebalanceLib: ["Ballast", "RebalanceLib (library)"],
+  priceLib: ["Ballast", "PriceLib (library)"],
+  planHashing: ["Ballast", "PlanHashing (library)"],
 };
 
-const GROUP_ORDER = ["Tokens", "Chainlink", "Uniswap V3", "Aave V3", "Other"];
+const GROUP_ORDER = ["Ballast", "Tokens", "Chainlink", "Uniswap V3", "Aave V3", "Other"];
 
 /** Rows for every `key → address` entry, grouped and ordered for display. */
 export function stackRows(addresses: Readonly<Record<string, string>>): StackRow[] {

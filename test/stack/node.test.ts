@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -16,7 +16,8 @@ const ERC20_ABI = [
   "function approve(address spender, uint256 amount) returns (bool)",
   "function balanceOf(address owner) view returns (uint256)",
 ];
-const START = path.resolve(process.cwd(), "scripts/start.ts");
+const START = path.resolve(process.cwd(), "scripts/node.ts");
+const BALLAST = path.resolve(process.cwd(), "keeper/cli/ballast.ts");
 
 /** A port that was free a moment ago. */
 function freePort(): Promise<number> {
@@ -67,7 +68,7 @@ function runStart(args: string[]): Run {
 async function waitFor(run: Run, marker: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!run.output.includes(marker)) {
-    if (run.child.exitCode !== null) throw new Error(`start.ts exited early:\n${run.output}`);
+    if (run.child.exitCode !== null) throw new Error(`node.ts exited early:\n${run.output}`);
     if (Date.now() > deadline) throw new Error(`timed out waiting for "${marker}":\n${run.output}`);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -81,7 +82,7 @@ function addressOf(output: string, name: string): string {
   return match[0];
 }
 
-describe("npm start (scripts/start.ts)", function () {
+describe("npm run node (scripts/node.ts)", function () {
   this.timeout(300_000);
   let port: number;
   let run: Run | undefined;
@@ -91,9 +92,11 @@ describe("npm start (scripts/start.ts)", function () {
   });
 
   after(function () {
-    // The Ignition journal of the test's port (npm start wipes it anyway on the next start).
+    // The Ignition journal and keeper files of the test's port (wiped anyway on the next start).
     const journal = path.resolve(process.cwd(), `deploy/deployments/chain-31337-port-${port}`);
     rmSync(journal, { recursive: true, force: true });
+    rmSync(path.resolve(process.cwd(), `.keeper/local-${port}.yaml`), { force: true });
+    rmSync(path.resolve(process.cwd(), `.keeper/journal-local-${port}.sqlite`), { force: true });
   });
 
   afterEach(async function () {
@@ -113,6 +116,22 @@ describe("npm start (scripts/start.ts)", function () {
     }
     expect(run.output).to.include("Pool WETH/USDC");
     expect(run.output).to.include("Pool (proxy)"); // Aave V3
+    const vault = addressOf(run.output, "BallastVault (bUSDC)");
+    expect(addressOf(run.output, "BallastLens")).to.match(/^0x/);
+
+    // the printed keeper config drives the keeper CLI against this node, as account #3
+    const config = path.resolve(process.cwd(), `.keeper/local-${port}.yaml`);
+    const key = /BALLAST_DEV_PRIVATE_KEY=(0x[0-9a-f]{64})/.exec(run.output)?.[1];
+    expect(key, run.output).to.not.equal(undefined);
+    const status = spawnSync(process.execPath, [BALLAST, "--config", config, "status", "--json"], {
+      encoding: "utf8",
+      env: { ...process.env, BALLAST_DEV_PRIVATE_KEY: key },
+    });
+    expect(status.status, status.stderr).to.equal(0);
+    const st = (JSON.parse(status.stdout) as { status: Record<string, unknown> }).status;
+    expect(String(st.vault).toLowerCase()).to.equal(vault.toLowerCase());
+    expect(st.nav).to.equal("0");
+    expect((st.keeper as { signerHasRole: boolean }).signerHasRole).to.equal(true);
 
     const provider = new JsonRpcProvider(`http://127.0.0.1:${port}`);
     const trader = await provider.getSigner(1);

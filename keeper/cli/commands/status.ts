@@ -40,7 +40,9 @@ export function registerStatus(program: Command, io: CliIo): void {
         const built = await buildContext(cfg, io, {
           vaultName,
           logger: commandLogger(g, cfg),
-          needSigner: false,
+          // keeper health names the signer and checks its role when its secret is in the
+          // environment; status never fails for want of it
+          needSigner: signerSecretPresent(cfg.signer, io.env),
           openJournal: false,
         });
         try {
@@ -63,3 +65,13 @@ export function parseIntArg(v: string): number {
   if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got "${v}"`);
   return n;
 }
+
+/** True when the env var holding the signer's password (keystore) or raw key is set. */
+function signerSecretPresent(
+  signer: { kind: "keystore"; passwordEnv: string } | { kind: "raw"; privateKeyEnv: string },
+  env: Record<string, string | undefined>,
+): boolean {
+  const name = signer.kind === "keystore" ? signer.passwordEnv : signer.privateKeyEnv;
+  return (env[name] ?? "") !== "";
+}
+

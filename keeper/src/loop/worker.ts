@@ -395,7 +395,12 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
     return done({ ...base, action: "nonce-blocked", fired: ev.fired });
   }
 
-  // 3. plan
+  // 3. plan (an empty vault has nothing to trade: its triggers are answered, quietly)
+  if (snapshotWeights(s).nav === 0n) {
+    w.state.answered = markAnswered(w.state.answered, ev.fired, s.timestamp, "no-trade");
+    logger.debug(decision, "vault is empty (NAV 0): nothing to plan");
+    return done({ ...base, action: "no-trade", fired: ev.fired, detail: "NAV is zero" });
+  }
   const targets = ev.reduceOnly ? reduceOnlyTargets(s, targets0) : targets0;
   const quote =
     opts.quoter === undefined
