@@ -88,9 +88,13 @@ export function feeTierOf(v: VaultConfig): (assetIndex: number) => number {
   return (i) => v.feeTiers?.[i] ?? v.defaultFeeTier;
 }
 
-/** Submission settings of a network. */
-export function submitSettingsOf(n: NetworkConfig) {
+/**
+ * Submission settings of a network. With `privateRpcUrl`, signed transactions go only to that
+ * endpoint (`relay`: a provider for it); reads and receipts still use `rpcUrls`.
+ */
+export function submitSettingsOf(n: NetworkConfig, relay?: Provider) {
   return {
+    broadcastProvider: relay,
     maxFeePerGas: gweiToWei(n.maxFeePerGasGwei),
     priorityFee: gweiToWei(n.priorityFeeGwei),
     feeBumpPercent: n.feeBumpPercent,
@@ -136,6 +140,18 @@ export async function runLoop(ctx: CommandContext, opts: RunLoopOptions = {}): P
     }
     return p;
   };
+  const relays = new Map<string, Provider>();
+  const relayOf = (net: string): Provider | undefined => {
+    const url = cfg.networks[net].privateRpcUrl;
+    if (url === undefined) return undefined;
+    let p = relays.get(net);
+    if (p === undefined) {
+      p = makeProvider([url], cfg.networks[net].chainId);
+      relays.set(net, p);
+      owned.push(p);
+    }
+    return p;
+  };
   const workers = vaults.map((v) => {
     const n = cfg.networks[v.network];
     const provider = providerOf(v.network);
@@ -151,7 +167,7 @@ export async function runLoop(ctx: CommandContext, opts: RunLoopOptions = {}): P
       journal: ctx.journal as NonNullable<CommandContext["journal"]>,
       logger: ctx.logger,
       triggers: triggerConfigOf(v, opts.triggers),
-      submit: submitSettingsOf(n),
+      submit: submitSettingsOf(n, relayOf(v.network)),
       targets: opts.targets ?? { kind: "strategy", minHistory: v.strategy.minHistory },
       strategy: v.strategy,
       lookbackDays: v.strategy.lookbackDays,

@@ -242,7 +242,8 @@ export async function trackRecord(
       return false;
     }
     try {
-      await provider.broadcastTransaction(last.rawTx);
+      // through the private relay when one is configured (never leak it to the public mempool)
+      await (w.opts.submit.broadcastProvider ?? provider).broadcastTransaction(last.rawTx);
       logger.warn({ ...log, txHash: last.txHash }, "re-broadcast identical signed transaction");
     } catch (e) {
       logger.warn({ ...log, error: describeRevert(e) }, "re-broadcast refused");

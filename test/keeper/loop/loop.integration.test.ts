@@ -319,6 +319,7 @@ describe("keeper loop on the local vault", function () {
         dead: {
           chainId: 999_999,
           rpcUrls: ["http://127.0.0.1:1"],
+          privateRpcUrl: "http://127.0.0.1:2",
           maxFeePerGasGwei: 200,
           pollIntervalMs: 200,
         },
@@ -387,6 +388,9 @@ describe("keeper loop on the local vault", function () {
     });
     try {
       const [live, deadW] = handle.workers;
+      // a network's privateRpcUrl becomes its workers' broadcast provider; none: the read provider
+      expect(deadW.opts.submit.broadcastProvider).to.not.equal(undefined);
+      expect(live.opts.submit.broadcastProvider).to.equal(undefined);
       await until(
         () => live.state.outcomes.some((o) => o.status === "mined"),
         60_000,
