@@ -171,6 +171,7 @@ export async function runLoop(ctx: CommandContext, opts: RunLoopOptions = {}): P
       targets: opts.targets ?? { kind: "strategy", minHistory: v.strategy.minHistory },
       strategy: v.strategy,
       lookbackDays: v.strategy.lookbackDays,
+      hedge: v.strategy.deltaNeutral ? "neutral" : undefined,
       quoter: ctx.quoter ?? n.quoterV2,
       feeTier: ctx.feeTier ?? feeTierOf(v),
       planTtlSeconds: BigInt(v.planTtlSeconds),

@@ -98,13 +98,18 @@ export function scheduleTrigger(s: VaultSnapshot, cfg: TriggerConfig): Trigger {
   };
 }
 
-/** Drift: max |weight − target| > driftBandBps (not fired without targets or NAV). */
+/**
+ * Drift: max |weight − target| > driftBandBps (not fired without targets or NAV). With hedge
+ * targets (`netDeltaTargetsBps[i]` non-null: the asset is hedged through the lending adapter),
+ * a hedged asset's |net delta − its target| counts as drift too.
+ */
 export function driftTrigger(
   s: VaultSnapshot,
   targetsBps: readonly bigint[] | null,
   cfg: TriggerConfig,
+  netDeltaTargetsBps: readonly (bigint | null | undefined)[] = [],
 ): Trigger {
-  const { nav, weightsBps } = snapshotWeights(s);
+  const { nav, weightsBps, netDeltaBps: deltas } = snapshotWeights(s);
   if (targetsBps === null || nav === 0n)
     return {
       kind: "drift",
@@ -115,11 +120,22 @@ export function driftTrigger(
     };
   let worst = 0n;
   let asset = -1;
+  let hedgeDrift = false;
   weightsBps.forEach((w, i) => {
     const d = w > targetsBps[i] ? w - targetsBps[i] : targetsBps[i] - w;
     if (d > worst) {
       worst = d;
       asset = i;
+      hedgeDrift = false;
+    }
+    const nd = netDeltaTargetsBps[i];
+    if (nd !== null && nd !== undefined && s.lending.adapter !== null) {
+      const h = deltas[i] > nd ? deltas[i] - nd : nd - deltas[i];
+      if (h > worst) {
+        worst = h;
+        asset = i;
+        hedgeDrift = true;
+      }
     }
   });
   return {
@@ -129,8 +145,10 @@ export function driftTrigger(
     threshold: cfg.driftBandBps,
     details: {
       asset,
+      hedge: hedgeDrift,
       weightsBps: weightsBps.map(String),
       targetsBps: targetsBps.map(String),
+      netDeltaBps: deltas.map(String),
     },
   };
 }
@@ -334,10 +352,11 @@ export function evaluateTriggers(
   history: readonly Observation[],
   targetsBps: readonly bigint[] | null,
   cfg: TriggerConfig,
+  netDeltaTargetsBps: readonly (bigint | null | undefined)[] = [],
 ): TriggerEvaluation {
   const triggers = [
     scheduleTrigger(s, cfg),
-    driftTrigger(s, targetsBps, cfg),
+    driftTrigger(s, targetsBps, cfg, netDeltaTargetsBps),
     volatilityTrigger(s, history, cfg),
     netDeltaTrigger(s, cfg),
     healthTrigger(s, cfg),

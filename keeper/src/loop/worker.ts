@@ -66,6 +66,11 @@ export interface WorkerOptions {
   strategy?: StrategySpec;
   /** Lookback of the quant targets' Chainlink history (default 30 days). */
   lookbackDays?: number;
+  /**
+   * Target net delta per asset (bps of NAV; null = no hedge), or "neutral" for 0 on every asset
+   * (the config's `strategy.deltaNeutral`): plans then borrow/repay through the lending adapter.
+   */
+  hedge?: readonly (bigint | null)[] | "neutral";
   /** Recompute strategy targets after this long (default scheduleSeconds). */
   targetsRefreshSeconds?: number;
   quoter?: string;
@@ -348,8 +353,13 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
   // 2. triggers
   const targets0 = s.paused ? null : await targetsFor(w, s, blockNumber);
   // the drift trigger measures against what the planner would trade toward (clipped targets)
-  const effective = targets0 === null ? null : effectiveTargets(s, targets0).targetsBps;
-  const raw = evaluateTriggers(s, w.state.history, effective, opts.triggers);
+  const hedge =
+    opts.hedge === "neutral" ? s.assets.map(() => 0n) : opts.hedge === undefined ? [] : opts.hedge;
+  const effective =
+    targets0 === null
+      ? null
+      : effectiveTargets(s, targets0, { targetNetDeltaBps: hedge }).targetsBps;
+  const raw = evaluateTriggers(s, w.state.history, effective, opts.triggers, hedge);
   exportSnapshot(w, s, raw.triggers);
   const quiet = quietAnswered(raw, w.state.answered, s, opts.triggers);
   w.state.answered = quiet.answered;
@@ -408,6 +418,7 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
       ? oracleQuote(s)
       : quoterV2Quote(opts.provider, opts.quoter, blockNumber);
   const result = await buildPlan(s, targets, {
+    targetNetDeltaBps: hedge,
     quote,
     feeTier: opts.feeTier,
     ttlSeconds: opts.planTtlSeconds ?? 600n,

@@ -479,6 +479,43 @@ describe("keeper loop triggers (pure, boundary values)", function () {
     });
   });
 
+  describe("drift of a hedged asset's net delta (delta-neutral mode)", function () {
+    // asset 0: 3 000 bps held, 1 000 bps borrowed against 1 000 USDC collateral: net delta 2 000
+    const hedged = (debtUsd: bigint) => {
+      const s0 = vault([3_000n, 0n]);
+      return {
+        ...s0,
+        lending: { ...s0.lending, adapter: "0x00000000000000000000000000000000000000Ad" },
+        positions: {
+          ...s0.positions,
+          collateral: debtUsd * USDC,
+          debts: [debtUsd * WEI, 0n],
+        },
+      };
+    };
+    it("counts |net delta − its target| for hedged assets only, at the band's boundary", function () {
+      const s1 = hedged(1_000n);
+      expect(snapshotWeights(s1).netDeltaBps[0]).to.equal(2_000n);
+      const t = driftTrigger(s1, [3_000n, 0n], CFG, [0n, null]);
+      expect(t).to.include({ fired: true, value: 2_000 });
+      expect(t.details).to.include({ asset: 0, hedge: true });
+      expect(driftTrigger(s1, [3_000n, 0n], CFG)).to.include({ fired: false, value: 0 });
+      // net delta exactly on target ± band: 1 900 target → 100 bps = the band, not over it
+      expect(driftTrigger(s1, [3_000n, 0n], CFG, [1_900n, null])).to.include({
+        fired: false,
+        value: 100,
+      });
+      expect(driftTrigger(s1, [3_000n, 0n], CFG, [1_899n, null])).to.include({
+        fired: true,
+        value: 101,
+      });
+    });
+    it("without a lending adapter a hedge target is ignored", function () {
+      const s1 = { ...hedged(1_000n), lending: vault([0n]).lending };
+      expect(driftTrigger(s1, [3_000n, 0n], CFG, [0n, null])).to.include({ fired: false });
+    });
+  });
+
   describe("answered triggers stay quiet until they worsen (quietAnswered / markAnswered)", function () {
     // 3 000 bps in asset 0 against a target of 2 000: drift 1 000 bps; schedule never rebalanced
     const s = vault([3_000n, 2_000n]);
