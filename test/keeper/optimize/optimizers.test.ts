@@ -12,6 +12,7 @@ import {
   certaintyEquivalent,
   createHighs,
   empiricalCvar,
+  ercCcd,
   ercDispersion,
   kktMax,
   maxSharpe,
@@ -23,7 +24,6 @@ import {
   riskParity,
   scenarioLosses,
   sharpeRatio,
-  spinuCcd,
   spinuNewton,
 } from "../../../keeper/src/optimize/index.ts";
 import type {
@@ -305,7 +305,7 @@ describe("keeper/optimize", function () {
       const b = new Array(25).fill(1 / 25);
       const { x } = spinuNewton(cov, b);
       expect(ercDispersion(x, cov)).to.be.at.most(1e-8);
-      const ccd = spinuCcd(cov, b, 1e-14, 3);
+      const ccd = ercCcd(cov, b, 1e-14, 3);
       expect(ccd.converged).to.equal(false);
       const polished = spinuNewton(cov, b, 1e-14, 100, ccd.x);
       expect(ercDispersion(polished.x, cov)).to.be.at.most(1e-8);
