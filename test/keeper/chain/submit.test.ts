@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { HDNodeWallet, Transaction } from "ethers";
-import type { Contract } from "ethers";
+import { Transaction } from "ethers";
+import type { HDNodeWallet } from "ethers";
 import { deployLocalVault } from "../../../deploy/lib/vaultLocal.ts";
 import { LOCAL_STACK } from "../../../deploy/config/local.ts";
 import { VAULT_ASSET_KEYS } from "../../../deploy/lib/vaultConfig.ts";
@@ -16,6 +16,8 @@ import { JournalError, openJournal } from "../../../keeper/src/journal/journal.t
 import type { Journal } from "../../../keeper/src/journal/journal.ts";
 import { hashPlan, signPlan } from "../../../keeper/src/planner/eip712.ts";
 import type { Plan } from "../../../keeper/src/planner/types.ts";
+import { dyn, hookedNode, inProcessFetch, walletAt } from "../../helpers/rpc.ts";
+import type { RpcHook as Hook } from "../../helpers/rpc.ts";
 
 /**
  * submitPlan's tracking paths on the real local vault (deployLocalVault on the in-process
@@ -26,53 +28,9 @@ import type { Plan } from "../../../keeper/src/planner/types.ts";
  * with the fees at the max-fee cap (typed failure, nothing sent twice).
  */
 
-const MNEMONIC = "test test test test test test test test test test test junk";
 const USDC = (n: bigint) => n * 10n ** 6n;
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
-
-function dyn(c: unknown): Contract {
-  return c as Contract;
-}
-
-const toJson = (x: unknown) =>
-  JSON.stringify(x, (_k, v: unknown) => (typeof v === "bigint" ? `0x${v.toString(16)}` : v));
-
-/** Runs before a JSON-RPC call reaches the node; may return a callback run once it answered. */
-type Hook = (method: string, params: unknown[]) => Promise<(() => void) | void>;
-
-/** fetch() straight into the in-process network (no socket), through `hook`. */
-function inProcessFetch(hook: Hook): typeof fetch {
-  const one = async (p: { id: number; method: string; params?: unknown[] }) => {
-    const answered = await hook(p.method, p.params ?? []);
-    try {
-      const result = await connection.provider.request({
-        method: p.method,
-        params: p.params ?? [],
-      });
-      return { jsonrpc: "2.0", id: p.id, result };
-    } catch (e) {
-      const err = e as { code?: number; message?: string; data?: unknown };
-      return {
-        jsonrpc: "2.0",
-        id: p.id,
-        error: { code: err.code ?? -32000, message: err.message ?? String(e), data: err.data },
-      };
-    } finally {
-      answered?.();
-    }
-  };
-  return (async (_url: unknown, init?: { body?: unknown }) => {
-    const parsed = JSON.parse(String(init?.body)) as unknown;
-    const out = Array.isArray(parsed)
-      ? await Promise.all(parsed.map(one))
-      : await one(parsed as never);
-    return new Response(toJson(out), {
-      status: 200,
-      headers: { "content-type": "application/json" },
-    });
-  }) as typeof fetch;
-}
 
 describe("submitPlan on the local vault (automine off)", function () {
   this.timeout(180_000);
@@ -85,8 +43,7 @@ describe("submitPlan on the local vault (automine off)", function () {
   let signer: HDNodeWallet;
   const feeTier = (i: number) => LOCAL_STACK.uniswap.pools[VAULT_ASSET_KEYS[i]].fee;
   let hook: Hook = async () => undefined;
-  const wallet = (i: number) =>
-    HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider);
+  const wallet = (i: number) => walletAt(i, provider);
   const rpc = (method: string, params: unknown[] = []) =>
     connection.provider.request({ method, params });
   const GWEI = 10n ** 9n;
@@ -144,7 +101,7 @@ describe("submitPlan on the local vault (automine off)", function () {
     chainId = (await ethers.provider.getNetwork()).chainId;
     provider = makeProvider(["http://in-process"], chainId, {
       timeoutMs: 20_000,
-      fetch: inProcessFetch((m, p) => hook(m, p)),
+      fetch: inProcessFetch(hookedNode(connection.provider, (m, p) => hook(m, p))),
     });
     vault = await d.vault.getAddress();
     lens = await d.lens.getAddress();
@@ -453,9 +410,11 @@ describe("submitPlan on the local vault (automine off)", function () {
       if (method === "eth_sendRawTransaction") seen.public++;
     };
     const relay = makeProvider(["http://relay.in-process"], chainId, {
-      fetch: inProcessFetch(async (method) => {
-        if (method === "eth_sendRawTransaction") seen.relay++;
-      }),
+      fetch: inProcessFetch(
+        hookedNode(connection.provider, async (method) => {
+          if (method === "eth_sendRawTransaction") seen.relay++;
+        }),
+      ),
     });
     try {
       await rpc("evm_setAutomine", [false]);

@@ -1,9 +1,5 @@
 import { expect } from "chai";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { network } from "hardhat";
-import { HDNodeWallet } from "ethers";
-import type { Contract } from "ethers";
 import { deployLocalVault } from "../../../deploy/lib/vaultLocal.ts";
 import { LOCAL_STACK } from "../../../deploy/config/local.ts";
 import { VAULT_ASSET_KEYS } from "../../../deploy/lib/vaultConfig.ts";
@@ -19,6 +15,7 @@ import type { CommandContext } from "../../../keeper/src/commands/context.ts";
 import { openJournal } from "../../../keeper/src/journal/journal.ts";
 import { encodeSwapData, encodeV3Path, signPlan } from "../../../keeper/src/planner/eip712.ts";
 import { navOf, pxAll } from "../../../keeper/src/planner/checks.ts";
+import { dyn, js as j, startRpcProxy, walletAt as wallet } from "../../helpers/rpc.ts";
 
 /**
  * The keeper's chain edge on the real local system (deployLocalVault on the in-process network,
@@ -27,71 +24,13 @@ import { navOf, pxAll } from "../../../keeper/src/planner/checks.ts";
  * planner plans accepted by the contract across seeded random targets and price moves.
  */
 
-const MNEMONIC = "test test test test test test test test test test test junk";
 const USDC = (n: bigint) => n * 10n ** 6n;
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
 
-const j = (x: unknown) =>
-  JSON.stringify(x, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v));
-
-function dyn(c: unknown): Contract {
-  return c as Contract;
-}
-
-/** Pass-through JSON-RPC proxy to the in-process network (closed in `after`). */
-async function startProxy(): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString()));
-    req.on("end", () => {
-      const one = async (p: { id: number; method: string; params?: unknown[] }) => {
-        try {
-          const result = await connection.provider.request({
-            method: p.method,
-            params: p.params ?? [],
-          });
-          return { jsonrpc: "2.0", id: p.id, result };
-        } catch (e) {
-          const err = e as { code?: number; message?: string; data?: unknown };
-          return {
-            jsonrpc: "2.0",
-            id: p.id,
-            error: { code: err.code ?? -32000, message: err.message ?? String(e), data: err.data },
-          };
-        }
-      };
-      const parsed = JSON.parse(body) as unknown;
-      const work = Array.isArray(parsed) ? Promise.all(parsed.map(one)) : one(parsed as never);
-      void work.then((out) => {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(
-          JSON.stringify(out, (_k, v: unknown) =>
-            typeof v === "bigint" ? `0x${v.toString(16)}` : v,
-          ),
-        );
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
-function wallet(i: number, provider: ResilientProvider) {
-  return HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider);
-}
-
 describe("keeper chain edge on the local vault", function () {
   this.timeout(300_000);
-  let proxy: Awaited<ReturnType<typeof startProxy>>;
+  let proxy: Awaited<ReturnType<typeof startRpcProxy>>;
   let d: Awaited<ReturnType<typeof deployLocalVault>>;
   let provider: ResilientProvider;
   let ctx: CommandContext;
@@ -111,7 +50,7 @@ describe("keeper chain edge on the local vault", function () {
 
   before(async function () {
     d = await deployLocalVault(connection);
-    proxy = await startProxy();
+    proxy = await startRpcProxy(connection.provider);
     chainId = (await ethers.provider.getNetwork()).chainId;
     provider = makeProvider([proxy.url], chainId, { timeoutMs: 20_000 });
     vault = await d.vault.getAddress();

@@ -1,7 +1,6 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { HDNodeWallet, getAddress } from "ethers";
-import type { Contract } from "ethers";
+import { getAddress } from "ethers";
 import { deployLocalVault } from "../../../deploy/lib/vaultLocal.ts";
 import { LOCAL_STACK } from "../../../deploy/config/local.ts";
 import { VAULT_ASSET_KEYS } from "../../../deploy/lib/vaultConfig.ts";
@@ -21,6 +20,7 @@ import { leverageBps, navOf, pxAll } from "../../../keeper/src/planner/checks.ts
 import { decodeSwapData } from "../../../keeper/src/planner/eip712.ts";
 import { buildPlan } from "../../../keeper/src/planner/planner.ts";
 import type { VaultSnapshot } from "../../../keeper/src/planner/types.ts";
+import { dyn, inProcessFetch, js, walletAt } from "../../helpers/rpc.ts";
 
 /**
  * The keeper loop's defensive (reduce-only) path on the real local vault (deployLocalVault on
@@ -33,47 +33,9 @@ import type { VaultSnapshot } from "../../../keeper/src/planner/types.ts";
  * simulation with ExposureNotReduced: nothing is broadcast.
  */
 
-const MNEMONIC = "test test test test test test test test test test test junk";
 const USDC = (n: bigint) => n * 10n ** 6n;
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
-
-function dyn(c: unknown): Contract {
-  return c as Contract;
-}
-
-const js = (x: unknown) =>
-  JSON.stringify(x, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v));
-
-/** fetch() straight into the in-process network (no socket). */
-function inProcessFetch(): typeof fetch {
-  const one = async (p: { id: number; method: string; params?: unknown[] }) => {
-    try {
-      const result = await connection.provider.request({
-        method: p.method,
-        params: p.params ?? [],
-      });
-      return { jsonrpc: "2.0", id: p.id, result };
-    } catch (e) {
-      const err = e as { code?: number; message?: string; data?: unknown };
-      return {
-        jsonrpc: "2.0",
-        id: p.id,
-        error: { code: err.code ?? -32000, message: err.message ?? String(e), data: err.data },
-      };
-    }
-  };
-  return (async (_url: unknown, init?: { body?: unknown }) => {
-    const parsed = JSON.parse(String(init?.body)) as unknown;
-    const out = Array.isArray(parsed)
-      ? await Promise.all(parsed.map(one))
-      : await one(parsed as never);
-    const body = JSON.stringify(out, (_k, v: unknown) =>
-      typeof v === "bigint" ? `0x${v.toString(16)}` : v,
-    );
-    return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
-  }) as typeof fetch;
-}
 
 describe("keeper loop in defensive mode (circuit breaker tripped) on the local vault", function () {
   this.timeout(180_000);
@@ -84,8 +46,7 @@ describe("keeper loop in defensive mode (circuit breaker tripped) on the local v
   let chainId: bigint;
   let quoter: string;
   let usdc: string;
-  const wallet = (i: number) =>
-    HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider);
+  const wallet = (i: number) => walletAt(i, provider);
   const feeTier = (i: number) => LOCAL_STACK.uniswap.pools[VAULT_ASSET_KEYS[i]].fee;
 
   function worker(journal: Journal, relayerIndex: number, targets: bigint[]): Worker {
@@ -142,7 +103,7 @@ describe("keeper loop in defensive mode (circuit breaker tripped) on the local v
     chainId = (await ethers.provider.getNetwork()).chainId;
     provider = makeProvider(["http://in-process"], chainId, {
       timeoutMs: 20_000,
-      fetch: inProcessFetch(),
+      fetch: inProcessFetch(connection.provider),
     });
     vault = await d.vault.getAddress();
     lens = await d.lens.getAddress();

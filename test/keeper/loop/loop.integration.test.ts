@@ -1,12 +1,8 @@
 import { expect } from "chai";
-import http from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { AddressInfo } from "node:net";
 import { network } from "hardhat";
-import { HDNodeWallet } from "ethers";
-import type { Contract } from "ethers";
 import { deployLocalVault } from "../../../deploy/lib/vaultLocal.ts";
 import { LOCAL_STACK } from "../../../deploy/config/local.ts";
 import { VAULT_ASSET_KEYS } from "../../../deploy/lib/vaultConfig.ts";
@@ -20,6 +16,7 @@ import { openJournal } from "../../../keeper/src/journal/journal.ts";
 import type { Journal } from "../../../keeper/src/journal/journal.ts";
 import { createWorker } from "../../../keeper/src/loop/worker.ts";
 import type { Worker } from "../../../keeper/src/loop/worker.ts";
+import { dyn, js, startRpcProxy, until, walletAt } from "../../helpers/rpc.ts";
 
 /**
  * The keeper loop on the real local system (deployLocalVault, reached over HTTP through a
@@ -28,79 +25,18 @@ import type { Worker } from "../../../keeper/src/loop/worker.ts";
  * /healthz over HTTP.
  */
 
-const MNEMONIC = "test test test test test test test test test test test junk";
 const USDC = (n: bigint) => n * 10n ** 6n;
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
-
-const js = (x: unknown) =>
-  JSON.stringify(x, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v));
-
-function dyn(c: unknown): Contract {
-  return c as Contract;
-}
-
-async function startProxy(): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = http.createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString()));
-    req.on("end", () => {
-      const one = async (p: { id: number; method: string; params?: unknown[] }) => {
-        try {
-          const result = await connection.provider.request({
-            method: p.method,
-            params: p.params ?? [],
-          });
-          return { jsonrpc: "2.0", id: p.id, result };
-        } catch (e) {
-          const err = e as { code?: number; message?: string; data?: unknown };
-          return {
-            jsonrpc: "2.0",
-            id: p.id,
-            error: { code: err.code ?? -32000, message: err.message ?? String(e), data: err.data },
-          };
-        }
-      };
-      const parsed = JSON.parse(body) as unknown;
-      const work = Array.isArray(parsed) ? Promise.all(parsed.map(one)) : one(parsed as never);
-      void work.then((out) => {
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(
-          JSON.stringify(out, (_k, v: unknown) =>
-            typeof v === "bigint" ? `0x${v.toString(16)}` : v,
-          ),
-        );
-      });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 async function get(url: string): Promise<{ status: number; body: string }> {
   const r = await fetch(url);
   return { status: r.status, body: await r.text() };
 }
 
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe("keeper loop on the local vault", function () {
   this.timeout(180_000);
-  let proxy: Awaited<ReturnType<typeof startProxy>>;
+  let proxy: Awaited<ReturnType<typeof startRpcProxy>>;
   let d: Awaited<ReturnType<typeof deployLocalVault>>;
   let provider: ResilientProvider;
   let vault: string;
@@ -108,8 +44,7 @@ describe("keeper loop on the local vault", function () {
   let chainId: bigint;
   let quoter: string;
   const dir = mkdtempSync(path.join(tmpdir(), "ballast-loop-"));
-  const wallet = (i: number) =>
-    HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider);
+  const wallet = (i: number) => walletAt(i, provider);
   const feeTier = (i: number) => LOCAL_STACK.uniswap.pools[VAULT_ASSET_KEYS[i]].fee;
 
   function worker(
@@ -182,7 +117,7 @@ describe("keeper loop on the local vault", function () {
 
   before(async function () {
     d = await deployLocalVault(connection);
-    proxy = await startProxy();
+    proxy = await startRpcProxy(connection.provider);
     chainId = (await ethers.provider.getNetwork()).chainId;
     provider = makeProvider([proxy.url], chainId, { timeoutMs: 20_000 });
     vault = await d.vault.getAddress();
