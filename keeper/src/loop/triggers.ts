@@ -47,7 +47,11 @@ export interface TriggerConfig {
   volatilityTolerance?: number;
   /** The net-delta band is the vault's per-asset band shrunk by this margin (default 0 bps). */
   netDeltaMarginBps?: number;
-  /** Warning level = on-chain minHealthFactor · (1 + margin) (default 1 000 bps = +10 %). */
+  /**
+   * Warning level = on-chain minHealthFactor · (1 + margin) (default 500 bps = +5 %). Kept below
+   * the planner's own headroom (healthFactorMarginBps, +10 %), so a freshly hedged position —
+   * planned at +10 % and eroded by a few seconds of interest — does not warn at once.
+   */
   healthWarnMarginBps?: number;
   /** Fire when price per share is this far below its peak in the history (default 500 bps). */
   drawdownBps?: number;
@@ -224,7 +228,7 @@ export function netDeltaTrigger(s: VaultSnapshot, cfg: TriggerConfig): Trigger {
 /** Health factor below the warning level minHealthFactor · (1 + margin) (only with debt). */
 export function healthTrigger(s: VaultSnapshot, cfg: TriggerConfig): Trigger {
   const warn =
-    (s.limits.minHealthFactor * BigInt(10_000 + (cfg.healthWarnMarginBps ?? 1_000))) / 10_000n;
+    (s.limits.minHealthFactor * BigInt(10_000 + (cfg.healthWarnMarginBps ?? 500))) / 10_000n;
   const hf = s.lending.healthFactor;
   const hasDebt = s.lending.adapter !== null && s.positions.debts.some((d) => d > 0n);
   const value = hasDebt ? Number(hf) / 1e18 : Infinity;

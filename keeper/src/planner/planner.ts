@@ -492,6 +492,27 @@ export async function buildPlan(
   return full;
 }
 
+/**
+ * Quotes one swap; a quote that fails (e.g. QuoterV2 reverting on a pool without liquidity in
+ * range) skips that trade with the reason instead of failing the whole plan.
+ */
+async function quoteOrSkip(
+  ctx: Ctx,
+  i: number,
+  side: "sell" | "buy",
+  amountIn: bigint,
+  valueBase: bigint,
+  skipped: SkippedTrade[],
+): Promise<PlannedSwap | null> {
+  try {
+    return await quoteSwap(ctx, i, side, amountIn);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    skipped.push({ assetIndex: i, valueBase, reason: `quote failed: ${msg.slice(0, 200)}` });
+    return null;
+  }
+}
+
 async function quoteSwap(
   ctx: Ctx,
   i: number,
@@ -572,7 +593,8 @@ async function buildCandidate(ctx: Ctx, ppm: bigint): Promise<Candidate | Candid
       });
       continue;
     }
-    const sw = await quoteSwap(ctx, i, "sell", sellAmt[i]);
+    const sw = await quoteOrSkip(ctx, i, "sell", sellAmt[i], v, skipped);
+    if (sw === null) continue;
     const floor = slippageFloor(ctx, sw, ctx.slipCap);
     if (sw.quotedOut < floor) {
       skipped.push({
@@ -586,11 +608,13 @@ async function buildCandidate(ctx: Ctx, ppm: bigint): Promise<Candidate | Candid
     (borrow[i] > 0n ? sellsB : sellsA).push(sw);
   }
 
-  // 2) collateral for the post-plan debt
+  // 2) collateral for the post-plan debt: topped up whenever it falls short of the health-factor
+  // floor (with margin) — after a borrow, and also when a rally of a borrowed asset raised the
+  // debt's value (a plan that only repays must still leave the position healthy)
   const debtAfter = s.positions.debts.map((D, i) => D + borrow[i] - minBig(repay[i], D));
   const debtValueAfter = debtAfter.reduce((x, d, i) => x + debtValue(d, pxs[i]), 0n);
   let supply = 0n;
-  if (debtValueAfter > 0n && borrow.some((b) => b > 0n)) {
+  if (debtValueAfter > 0n) {
     const lt = s.lending.liquidationThresholdBps;
     if (lt === 0n)
       return { fail: "hedge needs collateral but liquidationThresholdBps is 0", skipped };
@@ -636,7 +660,8 @@ async function buildCandidate(ctx: Ctx, ppm: bigint): Promise<Candidate | Candid
       });
       continue;
     }
-    const sw = await quoteSwap(ctx, i, "buy", buyIn[i]);
+    const sw = await quoteOrSkip(ctx, i, "buy", buyIn[i], buyIn[i], skipped);
+    if (sw === null) continue;
     const floor = slippageFloor(ctx, sw, ctx.slipCap);
     if (sw.quotedOut < floor) {
       skipped.push({

@@ -236,7 +236,7 @@ describe("keeper loop triggers (pure, boundary values)", function () {
 
   describe("health factor below the warning level", function () {
     const WAD = 10n ** 18n;
-    const warn = (15n * WAD * 11_000n) / 10n / 10_000n; // 1.5 · (1 + 10 %) = 1.65
+    const warn = (15n * WAD * 10_500n) / 10n / 10_000n; // 1.5 · (1 + 5 %) = 1.575 (default margin)
     const borrowed = (hf: bigint) => {
       const s = vault([5_000n]);
       return {
@@ -252,7 +252,12 @@ describe("keeper loop triggers (pure, boundary values)", function () {
 
     it("fires one wei below minHealthFactor · (1 + margin), not at it", function () {
       const at = healthTrigger(borrowed(warn), CFG);
-      expect(at).to.include({ kind: "health-factor", fired: false, value: 1.65, threshold: 1.65 });
+      expect(at).to.include({
+        kind: "health-factor",
+        fired: false,
+        value: 1.575,
+        threshold: 1.575,
+      });
       const below = healthTrigger(borrowed(warn - 1n), CFG);
       expect(below.fired).to.equal(true);
       expect(below.details).to.deep.equal({

@@ -312,6 +312,50 @@ describe("planner/buildPlan: deterministic examples", () => {
     ).to.equal(true);
   });
 
+  it("a failing quote skips that trade with the reason; the other trades still go", async () => {
+    const s = threeAssets();
+    const base = oracleQuote(s);
+    const quote: QuoteFn = (req) => {
+      if (req.assetIndex === 1) throw new Error("Unexpected error (no liquidity in range)");
+      return base(req);
+    };
+    const r = feasible(await buildPlan(s, [0.3, 0.3, 0.2], { quote }));
+    const swapped = r.steps.map((x) => (x.kind === "swap" ? x.assetIndex : -1));
+    expect(swapped).to.deep.equal([0, 2]);
+    const skip = r.skipped.find((k) => k.assetIndex === 1);
+    expect(skip?.reason).to.match(/^quote failed: Unexpected error \(no liquidity in range\)/);
+  });
+
+  it("a borrowed asset rallied: a repay-only re-hedge tops the collateral up to the health-factor floor", async () => {
+    const s0 = threeAssets();
+    const pxs = pxAll(s0);
+    // 100k USDC of WETH debt against 110k USDC collateral: HF = 110k · 0.8 / 100k = 0.88 < 1.5
+    const debt = tokensForValueDown(100_000n * E6, pxs[0]);
+    const s = threeAssets({
+      lending: {
+        adapter: LENDER,
+        healthFactor: (88n * E18) / 100n,
+        liquidationThresholdBps: 8000n,
+      },
+      limits: { ...s0.limits, maxLeverageBps: 20_000n, maxLossPerRebalanceBps: 200n },
+      positions: {
+        baseBalance: 800_000n * E6,
+        collateral: 110_000n * E6,
+        balances: [debt, 0n, 0n],
+        debts: [debt, 0n, 0n],
+      },
+    });
+    // keep the 10 % long leg, hedge to net delta 2 %: debt 100k → ~73k (a partial repay), which
+    // alone leaves HF = 110k · 0.8 / 73k ≈ 1.2 < 1.5 · 1.1: collateral must be topped up
+    const r = feasible(await buildPlan(s, [0.1, 0, 0], { targetNetDeltaBps: [200n, null, null] }));
+    const ops = r.steps.map((x) => (x.kind === "swap" ? `${x.side}${x.assetIndex}` : `op${x.op}`));
+    expect(ops).to.include(`op${LENDING_OP.SUPPLY}`);
+    expect(ops).to.include(`op${LENDING_OP.REPAY}`);
+    expect(ops).to.not.include(`op${LENDING_OP.BORROW}`);
+    expect(r.worst.healthFactor >= (s.limits.minHealthFactor * 11n) / 10n).to.equal(true);
+    expect(r.worst.report.ok).to.equal(true);
+  });
+
   it("hedge unwind: repay the whole debt and withdraw the collateral", async () => {
     const s0 = threeAssets();
     const pxs = pxAll(s0);
