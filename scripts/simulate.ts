@@ -613,6 +613,7 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
       pollMs: 20,
     },
     targets: { kind: "strategy", minHistory: opts.minHistory },
+    gas: { nativeAssetIndex: VAULT_ASSET_KEYS.indexOf("weth") },
     strategy: {
       model: opts.model,
       estimator: opts.estimator,

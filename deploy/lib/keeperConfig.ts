@@ -49,6 +49,7 @@ export function localKeeperConfigYaml(a: LocalKeeperAddresses, journal: string):
     "      scheduleSeconds: 86400",
     "      minHistory: 20",
     `    feeTiers: [${tiers.join(", ")}]`,
+    `    nativeAssetIndex: ${VAULT_ASSET_KEYS.indexOf("weth")} # WETH: prices gas in the cost–benefit gate`,
     "    limits:",
     `      maxTurnoverBps: ${pct(l.maxTurnoverBps)}`,
     `      maxSlippageBps: ${pct(l.maxSlippageBps)}`,

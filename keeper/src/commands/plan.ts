@@ -50,6 +50,8 @@ export interface TargetChoice {
   /** The model that produced quant targets (null otherwise). */
   model: string | null;
   note: string;
+  /** The quant targets' estimates (per bucket), for the loop's cost–benefit gate. */
+  estimates?: { cov: number[][]; mu: number[]; periodsPerYear: number };
 }
 
 /**
@@ -126,7 +128,10 @@ async function quantTargets(
   lookbackDays: number,
   minHistory: number,
   strategy: StrategySpec,
-): Promise<{ bps: bigint[]; note: string; model: string } | { reason: string }> {
+): Promise<
+  | { bps: bigint[]; note: string; model: string; estimates: TargetChoice["estimates"] }
+  | { reason: string }
+> {
   const series: Record<string, PricePoint[]> = {};
   const since = Number(s.timestamp) - lookbackDays * 86_400;
   for (const [i, a] of s.assets.entries()) {
@@ -186,6 +191,7 @@ async function quantTargets(
     bps: res.weights.map((w) => BigInt(Math.max(0, Math.floor(w * 10_000)))),
     note: `${res.note}; ${lookbackDays}-day lookback at ${bucket} s buckets, caps less 10 % headroom`,
     model: res.model,
+    estimates: res.inputs,
   };
 }
 
@@ -225,7 +231,13 @@ export async function chooseTargets(
       q = { reason: `quant engine failed: ${String((e as Error).message)}` };
     }
     if ("bps" in q) {
-      targets = { bps: q.bps, source: "quant", model: q.model, note: q.note };
+      targets = {
+        bps: q.bps,
+        source: "quant",
+        model: q.model,
+        note: q.note,
+        estimates: q.estimates,
+      };
     } else {
       targets = {
         bps: equalWeightTargets(snapshot),

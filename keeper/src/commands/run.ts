@@ -172,6 +172,8 @@ export async function runLoop(ctx: CommandContext, opts: RunLoopOptions = {}): P
       strategy: v.strategy,
       lookbackDays: v.strategy.lookbackDays,
       hedge: v.strategy.deltaNeutral ? "neutral" : undefined,
+      gas: { nativeAssetIndex: v.nativeAssetIndex, perAction: BigInt(v.gasPerAction) },
+      noCostGate: !v.costGate,
       quoter: ctx.quoter ?? n.quoterV2,
       feeTier: ctx.feeTier ?? feeTierOf(v),
       planTtlSeconds: BigInt(v.planTtlSeconds),

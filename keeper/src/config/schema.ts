@@ -257,6 +257,15 @@ export const vaultSchema = z.strictObject({
   triggers: triggersSchema.default({}),
   /** Validity of a signed plan (seconds after the block it was planned on). */
   planTtlSeconds: int(30, 86_400).default(600),
+  /**
+   * Cost–benefit gate (keeper/src/loop/costGate.ts): a rebalance answering only schedule, drift,
+   * volatility or regime triggers is sent only when its certainty-equivalent gain beats its cost.
+   */
+  costGate: z.boolean({ error: "must be true or false" }).default(true),
+  /** Registry index of the chain's native asset (WETH): its price turns gas into base units. */
+  nativeAssetIndex: int(0, 15).optional(),
+  /** Gas charged per plan action in the gate. */
+  gasPerAction: int(21_000, 10_000_000).default(200_000),
 });
 
 const envName = z

@@ -25,6 +25,8 @@ import type { KeeperMetrics } from "../metrics/registry.ts";
 import { appendObservation } from "./history.ts";
 import type { Observation } from "./history.ts";
 import type { StrategySpec } from "../strategy/targets.ts";
+import { costGate, DEFAULT_GATE_GAMMA } from "./costGate.ts";
+import { pxAll, value as tokenValueOf } from "../planner/checks.ts";
 import { createHighs } from "../optimize/highs.ts";
 import type { HighsLike } from "../optimize/types.ts";
 import {
@@ -71,6 +73,14 @@ export interface WorkerOptions {
    * (the config's `strategy.deltaNeutral`): plans then borrow/repay through the lending adapter.
    */
   hedge?: readonly (bigint | null)[] | "neutral";
+  /**
+   * Gas in the cost–benefit gate: the registry index of the chain's native asset (WETH) whose
+   * oracle price converts gas to base units, and the gas charged per plan action (default
+   * 200 000). Without `nativeAssetIndex` the gate counts no gas.
+   */
+  gas?: { nativeAssetIndex?: number; perAction?: bigint };
+  /** Skip the cost–benefit gate (always send a feasible plan). */
+  noCostGate?: boolean;
   /** Recompute strategy targets after this long (default scheduleSeconds). */
   targetsRefreshSeconds?: number;
   quoter?: string;
@@ -94,6 +104,8 @@ export interface WorkerState {
   history: Observation[];
   /** Triggers answered recently (kept quiet until they worsen; see quietAnswered). */
   answered: AnsweredTriggers;
+  /** Estimates behind the current quant targets (null for fixed or fallback targets). */
+  estimates: { cov: number[][]; mu: number[]; periodsPerYear: number } | null;
   /** HiGHS runtime, loaded at the first min-cvar target computation. */
   highs: HighsLike | null;
   /** Outcomes of this worker's own submissions, in order. */
@@ -139,6 +151,7 @@ export function createWorker(opts: WorkerOptions): Worker {
       targetsAt: null,
       history: [],
       answered: {},
+      estimates: null,
       highs: null,
       outcomes: [],
     },
@@ -312,6 +325,7 @@ async function targetsFor(w: Worker, s: VaultSnapshot, blockNumber: number): Pro
   });
   w.state.targets = choice.bps;
   w.state.targetsAt = s.timestamp;
+  w.state.estimates = choice.estimates ?? null;
   w.opts.logger.info(
     {
       vault: w.opts.name,
@@ -323,6 +337,16 @@ async function targetsFor(w: Worker, s: VaultSnapshot, blockNumber: number): Pro
     "targets updated",
   );
   return choice.bps;
+}
+
+/** Gas of a plan with `actions` actions in base units (0 without a native asset configured). */
+async function gasCostBase(w: Worker, s: VaultSnapshot, actions: number): Promise<bigint> {
+  const i = w.opts.gas?.nativeAssetIndex;
+  if (i === undefined || i < 0 || i >= s.assets.length) return 0n;
+  const fee = await w.opts.provider.getFeeData();
+  const price = fee.maxFeePerGas ?? fee.gasPrice ?? 0n;
+  const gas = (w.opts.gas?.perAction ?? 200_000n) * BigInt(actions);
+  return tokenValueOf(gas * price, pxAll(s)[i]);
 }
 
 /** One tick of a worker (see the module comment). Throws on RPC failure; the supervisor backs off. */
@@ -445,6 +469,29 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
     return done({ ...base, action: "infeasible", fired: ev.fired, detail: reason });
   }
   const plan = result.plan;
+  if (w.state.estimates !== null && opts.noCostGate !== true) {
+    const gate = costGate({
+      fired: ev.fired.map((t) => t.kind),
+      current: snapshotWeights(s).weightsBps.map((x) => Number(x) / 10_000),
+      expected: result.expected.report.weightsBps.map((x) => Number(x) / 10_000),
+      navBefore: result.expected.report.navBefore,
+      navAfterExpected: result.expected.report.navAfter,
+      gasCostBase: await gasCostBase(w, s, plan.actions.length),
+      estimates: w.state.estimates,
+      gamma: opts.strategy?.riskAversion ?? DEFAULT_GATE_GAMMA,
+      horizonSeconds: opts.triggers.scheduleSeconds,
+    });
+    const numbers = { gain: gate.gain, cost: gate.cost, horizonBuckets: gate.horizonBuckets };
+    if (!gate.send) {
+      w.state.answered = markAnswered(w.state.answered, ev.fired, s.timestamp, "no-trade");
+      logger.info(
+        { ...decision, ...numbers, fired: ev.fired.map((t) => t.kind) },
+        "no trade: the gain does not beat the cost",
+      );
+      return done({ ...base, action: "no-trade", fired: ev.fired, detail: "gain below cost" });
+    }
+    logger.debug({ ...decision, ...numbers, reason: gate.reason }, "cost–benefit gate passed");
+  }
   const relayer = opts.relayer ?? opts.signer;
   const from = await relayer.getAddress();
 

@@ -89,6 +89,12 @@ export interface StrategyWeights {
   readonly fallback: string | null;
   /** One line for logs. */
   readonly note: string;
+  /** The estimates the weights came from (per bucket), for the loop's cost–benefit gate. */
+  readonly inputs: {
+    readonly cov: number[][];
+    readonly mu: number[];
+    readonly periodsPerYear: number;
+  };
 }
 
 /** The covariance config of a strategy. */
@@ -150,6 +156,7 @@ export async function strategyWeights(
   const usesMu = spec.model === "mean-variance" || spec.model === "max-sharpe";
   const muMethod = spec.expectedReturns ?? "shrunk-mean";
   const mu = usesMu ? expectedReturns(returns, { method: muMethod }).mu : null;
+  // the gate's certainty equivalent uses the model's own view: its μ, or 0 for the risk-only models
 
   let res: OptimizerResult;
   let model = spec.model;
@@ -212,6 +219,11 @@ export async function strategyWeights(
     status: res.status,
     fallback,
     note,
+    inputs: {
+      cov,
+      mu: mu !== null && model === spec.model ? mu : new Array<number>(N).fill(0),
+      periodsPerYear: opts.periodsPerYear,
+    },
   };
 }
 
