@@ -74,4 +74,3 @@ function signerSecretPresent(
   const name = signer.kind === "keystore" ? signer.passwordEnv : signer.privateKeyEnv;
   return (env[name] ?? "") !== "";
 }
-
