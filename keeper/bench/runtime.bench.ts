@@ -307,6 +307,17 @@ async function memory(env: Env, w: Worker): Promise<MemoryRun> {
       await env.conn.networkHelpers.time.increase(601);
       await shock(env, 600n);
     } else if (b % 250 === 0) await refreshFeeds(env);
+    // hardhat_mine's interval only separates the blocks it mines: the first one would come 1 s
+    // after the previous block. Pin it 12 s later, so every block is 12 s apart.
+    const last = await env.conn.provider.request({
+      method: "eth_getBlockByNumber",
+      params: ["latest", false],
+    });
+    const prevTs = BigInt((last as { timestamp: string }).timestamp);
+    await env.conn.provider.request({
+      method: "evm_setNextBlockTimestamp",
+      params: ["0x" + (prevTs + 12n).toString(16)],
+    });
     await env.conn.provider.request({
       method: "hardhat_mine",
       params: ["0x" + step.toString(16), "0xc"],
