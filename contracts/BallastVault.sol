@@ -5,26 +5,19 @@ pragma solidity 0.8.28;
 // (gas style hints: strict inequalities would change the documented bounds, memory/struct
 // parameters are shared with internal callers, and the EIP-712 type strings must stay verbatim.)
 
-import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
-import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
-import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
-import {PriceLib} from "./libraries/PriceLib.sol";
-import {ConfigLib} from "./libraries/ConfigLib.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
-
 import {IBallastVault} from "./interfaces/IBallastVault.sol";
-import {ILendingAdapter} from "./interfaces/IAdapter.sol";
-import {VaultConfig} from "./VaultConfig.sol";
-import {RebalanceLib} from "./libraries/RebalanceLib.sol";
+import {VaultCore} from "./VaultCore.sol";
+import {BallastRebalancer} from "./BallastRebalancer.sol";
+import {ConfigLib} from "./libraries/ConfigLib.sol";
 import {OracleLib} from "./libraries/OracleLib.sol";
 import {NavMath} from "./libraries/NavMath.sol";
 import {LossBudget} from "./libraries/LossBudget.sol";
-import {RiskChecks} from "./libraries/RiskChecks.sol";
+import {RebalanceLib} from "./libraries/RebalanceLib.sol";
 import {PlanHashing} from "./libraries/PlanHashing.sol";
 
 /// @title BallastVault
@@ -40,15 +33,8 @@ import {PlanHashing} from "./libraries/PlanHashing.sol";
 ///      entryFeeBps + exitFeeBps ≥ Σ_i maxWeight_i × deviationThreshold_i makes a deposit-then-
 ///      redeem round trip around a stale price unprofitable. Fees stay in the vault, so they
 ///      accrue to the remaining holders.
-// solhint-disable-next-line max-states-count
-contract BallastVault is ERC4626, VaultConfig, ReentrancyGuardTransient, EIP712, IBallastVault {
+contract BallastVault is VaultCore, IBallastVault {
     using SafeERC20 for IERC20;
-
-    uint8 internal constant DECIMALS_OFFSET = 6;
-    uint256 internal constant VIRTUAL_SHARES = 10 ** DECIMALS_OFFSET;
-    uint256 internal constant BPS = 10_000;
-    uint256 internal constant WAD = 1e18;
-    uint256 internal constant YEAR = 365 days;
 
     /// @notice Constructor parameters.
     struct Init {
@@ -63,41 +49,6 @@ contract BallastVault is ERC4626, VaultConfig, ReentrancyGuardTransient, EIP712,
         OracleLib.Sequencer sequencer;
     }
 
-    struct Request {
-        uint64 epoch;
-        uint192 shares;
-    }
-
-    struct Claim {
-        uint128 shares;
-        uint128 assets;
-    }
-
-    struct Ctx {
-        NavMath.Px[] pxs;
-        uint256 navBefore;
-        uint256 navAfter;
-        uint256 traded;
-        uint256 slip;
-        uint256 grossBefore;
-        uint256 levBefore;
-        uint256 turnoverBps;
-        uint256 lossBps;
-        bool derisk;
-    }
-
-    /// @notice The plan's deadline has passed.
-    error PlanExpired(uint256 deadline, uint256 nowTs);
-    /// @notice The plan's nonce is not the next one.
-    error InvalidNonce(uint256 nonce, uint256 expected);
-    /// @notice The cooldown since the last rebalance has not elapsed.
-    error RebalanceCooldown(uint256 readyAt, uint256 nowTs);
-    /// @notice `expectedWeightsBps` must have one entry per registered asset.
-    error WeightsLengthMismatch(uint256 length, uint256 assetCount);
-    /// @notice The plan's signer does not hold KEEPER_SIGNER_ROLE.
-    error InvalidSigner(address signer);
-    /// @notice A plan spent base assets reserved for fulfilled redemptions.
-    error ReservedAssetsSpent(uint256 balance, uint256 reserved);
     /// @notice The vault is shut down.
     error VaultShutDown();
     /// @notice Only possible after shutdown.
@@ -109,54 +60,14 @@ contract BallastVault is ERC4626, VaultConfig, ReentrancyGuardTransient, EIP712,
     /// @notice Nothing pending for `controller` in the current epoch.
     error NoPendingRequest(address controller);
 
-    IERC20 internal immutable _BASE;
-
-    /// @notice Nonce the next plan must carry.
-    uint256 public nextNonce;
-    /// @notice Timestamp of the last successful rebalance.
-    uint256 public lastRebalanceAt;
-    LossBudget.State internal _budget;
-
-    /// @notice Shares escrowed in the current (unfulfilled) epoch.
-    uint256 public pendingShares;
-    /// @notice Current redemption epoch.
-    uint256 public currentEpoch;
-    mapping(uint256 epoch => Claim) internal _epochs;
-    mapping(address controller => Request) internal _requests;
-    mapping(address controller => Claim) internal _claims;
-
-    // Gas: the state every deposit/withdraw reads is packed into two slots (flags, accrual time and
-    // reserved assets; high-water mark and last good price per share).
-    /// @notice Permanently shut down by the guardian.
-    bool public shutdown;
-    /// @notice Circuit breaker tripped.
-    bool public defensive;
-    bool internal _paused;
-    uint64 internal _lastAccrual;
-    uint128 internal _reserved;
-
-    uint128 internal _hwm;
-    uint128 internal _lastGoodPps;
-
-    uint64 internal _cbRefAt;
-    uint128 internal _cbRef;
-
-    /// @notice The vault is paused (deposits and rebalances).
-    event Paused(address account);
-    /// @notice The pause was lifted.
-    event Unpaused(address account);
-
-    /// @notice The vault is paused.
-    error EnforcedPause();
+    /// @notice The rebalance module (runs by DELEGATECALL on this vault's storage).
+    address public immutable REBALANCER;
 
     /// @param p Constructor parameters (see {Init}).
-    constructor(
-        Init memory p
-    )
-        ERC20(p.name, p.symbol)
-        ERC4626(p.base)
-        VaultConfig(
-            p.admin,
+    constructor(Init memory p) VaultCore(p.base, p.name, p.symbol) {
+        _grantRole(DEFAULT_ADMIN_ROLE, p.admin);
+        ConfigLib.init(
+            _cfg,
             p.curatorTimelock,
             p.limits,
             p.fees,
@@ -166,11 +77,9 @@ contract BallastVault is ERC4626, VaultConfig, ReentrancyGuardTransient, EIP712,
                 p.base.decimals(),
                 AggregatorV3Interface(p.baseFeed.feed).decimals()
             )
-        )
-        EIP712("Ballast Vault", "1")
-    {
-        _BASE = p.base;
+        );
         _lastAccrual = uint64(block.timestamp);
+        REBALANCER = address(new BallastRebalancer(p.base));
     }
 
     // ================================================================ ERC-4626 views
@@ -409,6 +318,39 @@ contract BallastVault is ERC4626, VaultConfig, ReentrancyGuardTransient, EIP712,
         return _claimView(controller).assets;
     }
 
+    /// @inheritdoc IBallastVault
+    function nextNonce() external view returns (uint256) {
+        return _nextNonce;
+    }
+
+    function _claimView(address controller) internal view returns (Claim memory c) {
+        c = _claims[controller];
+        Request memory r = _requests[controller];
+        if (r.shares != 0 && r.epoch < currentEpoch) {
+            Claim memory e = _epochs[r.epoch];
+            c.assets += uint128(Math.mulDiv(r.shares, e.assets, e.shares));
+            c.shares += uint128(r.shares);
+        }
+    }
+
+    function _settle(address controller) internal {
+        Request memory r = _requests[controller];
+        if (r.shares != 0 && r.epoch < currentEpoch) {
+            _claims[controller] = _claimView(controller);
+            delete _requests[controller];
+        }
+    }
+
+    function _payClaim(address controller, address receiver, uint256 shares, uint256 assets_) internal {
+        if (_msgSender() != controller) revert NotController(_msgSender(), controller);
+        Claim storage c = _claims[controller];
+        c.shares -= uint128(shares);
+        c.assets -= uint128(assets_);
+        _reserved -= uint128(assets_);
+        _BASE.safeTransfer(receiver, assets_);
+        emit RedemptionClaimed(controller, receiver, assets_, shares);
+    }
+
     // ================================================================ shutdown and exit
 
     /// @inheritdoc IBallastVault
@@ -487,16 +429,20 @@ contract BallastVault is ERC4626, VaultConfig, ReentrancyGuardTransient, EIP712,
     // ================================================================ rebalance
 
     /// @inheritdoc IBallastVault
-    function rebalance(Plan calldata plan, bytes calldata signature) external nonReentrant {
-        if (_paused) revert EnforcedPause();
-        _checkHeader(plan);
-        bytes32 planHash = PlanHashing.hash(plan);
-        _checkSigner(_hashTypedDataV4(planHash), signature);
-        Ctx memory c = _runActions(plan);
-        _finish(plan, c);
-        nextNonce = plan.nonce + 1;
-        lastRebalanceAt = block.timestamp;
-        emit Rebalanced(plan.nonce, planHash, c.navBefore, c.navAfter, c.turnoverBps, c.lossBps);
+    function rebalance(Plan calldata, bytes calldata) external {
+        // The rebalancer checks that it runs by DELEGATECALL from this vault and takes the
+        // re-entrancy lock itself (transient storage of this vault).
+        address r = REBALANCER;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), r, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) {
+                revert(0, returndatasize())
+            }
+            return(0, returndatasize())
+        }
     }
 
     /// @inheritdoc IBallastVault
@@ -548,302 +494,5 @@ contract BallastVault is ERC4626, VaultConfig, ReentrancyGuardTransient, EIP712,
     /// @inheritdoc IBallastVault
     function adapter(uint8 id) external view returns (AdapterConfig memory) {
         return _cfg.adapters[id];
-    }
-
-    // ================================================================ internal: pricing
-
-    function _decimalsOffset() internal pure override returns (uint8) {
-        return DECIMALS_OFFSET;
-    }
-
-    function _baseToken() internal view override returns (address) {
-        return address(_BASE);
-    }
-
-    /// @dev NAV with given conversion factors (docs/plan-format.md §5).
-    function _navWith(NavMath.Px[] memory pxs) internal view returns (uint256) {
-        return PriceLib.navWith(_cfg, address(_BASE), _reserved, pxs);
-    }
-
-    /// @dev NAV; reverts naming a failed feed.
-    function _navStrict() internal view returns (uint256 nav) {
-        (, nav, ) = PriceLib.nav(_cfg, address(_BASE), _reserved, true);
-    }
-
-    /// @dev NAV, or ok = false when the sequencer or a feed fails.
-    function _tryNav() internal view returns (bool ok, uint256 nav) {
-        (ok, nav, ) = PriceLib.nav(_cfg, address(_BASE), _reserved, false);
-    }
-
-    function _idle() internal view returns (uint256) {
-        uint256 bal = _BASE.balanceOf(address(this));
-        uint256 r = _reserved;
-        return bal > r ? bal - r : 0;
-    }
-
-    function _debtOf(address token) internal view returns (uint256) {
-        address la = _cfg.lendingAdapter;
-        return la == address(0) ? 0 : ILendingAdapter(la).debtOf(token);
-    }
-
-    function _ppsNow() internal view returns (uint256) {
-        (uint256 nav, uint256 supply) = _strictBasis();
-        return NavMath.ppsWad(nav, supply, VIRTUAL_SHARES);
-    }
-
-    // ================================================================ internal: conversions & fees
-
-    function _toShares(
-        uint256 a,
-        uint256 nav,
-        uint256 supply,
-        Math.Rounding r
-    ) internal pure returns (uint256) {
-        return Math.mulDiv(a, supply + VIRTUAL_SHARES, nav + 1, r);
-    }
-
-    function _toAssets(
-        uint256 s,
-        uint256 nav,
-        uint256 supply,
-        Math.Rounding r
-    ) internal pure returns (uint256) {
-        return Math.mulDiv(s, nav + 1, supply + VIRTUAL_SHARES, r);
-    }
-
-    /// @dev ERC-4626 conversions use {_basis}.
-    function _convertToShares(uint256 a, Math.Rounding r) internal view override returns (uint256) {
-        (uint256 nav, uint256 supply) = _basis();
-        return _toShares(a, nav, supply, r);
-    }
-
-    function _convertToAssets(uint256 s, Math.Rounding r) internal view override returns (uint256) {
-        (uint256 nav, uint256 supply) = _basis();
-        return _toAssets(s, nav, supply, r);
-    }
-
-    /// @dev Live NAV and the supply after pending fee shares; reverts if a feed fails.
-    function _strictBasis() internal view returns (uint256 nav, uint256 supply) {
-        nav = _navStrict();
-        (uint256 m, uint256 p, ) = _feeShares(nav, totalSupply());
-        supply = totalSupply() + m + p;
-    }
-
-    /// @dev Like {_strictBasis} when every feed is good; otherwise the conservative fallback
-    ///      (docs/vault.md "Oracle outage"): assets = min(idle, lastGoodPps × (supply + virtual)).
-    function _basis() internal view returns (uint256 nav, uint256 supply) {
-        (bool ok, uint256 live) = _tryNav();
-        supply = totalSupply();
-        if (ok) {
-            (uint256 m, uint256 p, ) = _feeShares(live, supply);
-            return (live, supply + m + p);
-        }
-        nav = Math.min(_idle(), Math.mulDiv(_lastGoodPps, supply + VIRTUAL_SHARES, WAD));
-    }
-
-    /// @dev {_basis} after accruing fees when the NAV is live.
-    function _basisAccrued() internal returns (uint256 nav, uint256 supply) {
-        (bool ok, uint256 live) = _tryNav();
-        if (ok) {
-            _accrueFees(live);
-            return (live, totalSupply());
-        }
-        return _basis();
-    }
-
-    function _maxDepositAt(uint256 nav) internal view returns (uint256) {
-        if (_paused || shutdown || defensive) return 0;
-        uint256 cap = _cfg.limits.depositCap;
-        return cap > nav ? cap - nav : 0;
-    }
-
-    /// @dev Fee shares due now (docs/plan-format.md §8) and the new high-water mark.
-    function _feeShares(
-        uint256 nav,
-        uint256 supply
-    ) internal view returns (uint256 mgmt, uint256 perf, uint256 hwm) {
-        FeeConfig memory f = _cfg.fees;
-        hwm = _hwm;
-        // No recipient: nothing is charged, but the high-water mark keeps rising, so that setting a
-        // recipient later never charges a performance fee on gains made while fees were off.
-        if (f.recipient == address(0)) (f.managementFeeBps, f.performanceFeeBps) = (0, 0);
-        mgmt = Math.mulDiv(
-            supply,
-            uint256(f.managementFeeBps) * (block.timestamp - _lastAccrual),
-            BPS * YEAR
-        );
-        uint256 s1 = supply + mgmt;
-        uint256 pps = NavMath.ppsWad(nav, s1, VIRTUAL_SHARES);
-        if (hwm != 0 && pps > hwm && f.performanceFeeBps != 0) {
-            uint256 profit = Math.mulDiv(pps - hwm, s1 + VIRTUAL_SHARES, WAD);
-            uint256 feeAssets = (profit * f.performanceFeeBps) / BPS;
-            if (feeAssets < nav + 1) perf = Math.mulDiv(feeAssets, s1 + VIRTUAL_SHARES, nav + 1 - feeAssets);
-            pps = NavMath.ppsWad(nav, s1 + perf, VIRTUAL_SHARES);
-        }
-        if (pps > hwm) hwm = pps;
-    }
-
-    function _accrueFees(uint256 nav) internal {
-        _accrue(nav, false);
-    }
-
-    /// @dev Mints the fee shares due and stores the high-water mark, the accrual time and the last
-    ///      good price per share — each only when it changes (gas). While no management fee is in
-    ///      force (fee 0 or no recipient) `dt` does not matter, so the accrual clock is not written;
-    ///      `restartClock` (before every fee change) always restarts it, so a fee switched on later
-    ///      never charges for the time it was off.
-    function _accrue(uint256 nav, bool restartClock) internal {
-        uint256 supply = totalSupply();
-        (uint256 m, uint256 p, uint256 hwm) = _feeShares(nav, supply);
-        FeeConfig memory f = _cfg.fees;
-        if (m + p != 0) {
-            _mint(f.recipient, m + p);
-            supply += m + p;
-            emit FeesAccrued(m, p, hwm);
-        }
-        if (hwm != _hwm) _hwm = uint128(hwm); // pps < 2^128 (≈1e12 per base unit per share unit)
-        uint64 nowTs = uint64(block.timestamp);
-        bool clock = restartClock || (f.managementFeeBps != 0 && f.recipient != address(0));
-        uint128 pps = uint128(NavMath.ppsWad(nav, supply, VIRTUAL_SHARES));
-        if (clock && _lastAccrual != nowTs) _lastAccrual = nowTs;
-        if (pps != _lastGoodPps) _lastGoodPps = pps;
-    }
-
-    function _beforeFeeChange() internal override {
-        (bool ok, uint256 nav) = _tryNav();
-        if (ok) _accrue(nav, true);
-        else _lastAccrual = uint64(block.timestamp);
-    }
-
-    // ================================================================ internal: redemptions
-
-    function _claimView(address controller) internal view returns (Claim memory c) {
-        c = _claims[controller];
-        Request memory r = _requests[controller];
-        if (r.shares != 0 && r.epoch < currentEpoch) {
-            Claim memory e = _epochs[r.epoch];
-            c.assets += uint128(Math.mulDiv(r.shares, e.assets, e.shares));
-            c.shares += uint128(r.shares);
-        }
-    }
-
-    function _settle(address controller) internal {
-        Request memory r = _requests[controller];
-        if (r.shares != 0 && r.epoch < currentEpoch) {
-            _claims[controller] = _claimView(controller);
-            delete _requests[controller];
-        }
-    }
-
-    function _payClaim(address controller, address receiver, uint256 shares, uint256 assets_) internal {
-        if (_msgSender() != controller) revert NotController(_msgSender(), controller);
-        Claim storage c = _claims[controller];
-        c.shares -= uint128(shares);
-        c.assets -= uint128(assets_);
-        _reserved -= uint128(assets_);
-        _BASE.safeTransfer(receiver, assets_);
-        emit RedemptionClaimed(controller, receiver, assets_, shares);
-    }
-
-    /// @dev Fulfils the current epoch if idle funds cover it; returns the assets set aside.
-    function _fulfil(uint256 nav) internal returns (uint256 assets_) {
-        uint256 shares = pendingShares;
-        if (shares == 0) return 0;
-        uint256 x = _toAssets(shares, nav, totalSupply(), Math.Rounding.Floor);
-        assets_ = x - NavMath.feeOnTotal(x, _cfg.fees.exitFeeBps);
-        if (assets_ > _idle()) return 0;
-        _burn(address(this), shares);
-        _reserved += uint128(assets_); // assets_ ≤ idle (a token balance); the sum is checked
-        uint256 e = currentEpoch;
-        _epochs[e] = Claim(uint128(shares), uint128(assets_));
-        currentEpoch = e + 1;
-        pendingShares = 0;
-        emit RedemptionsFulfilled(e, shares, assets_);
-    }
-
-    // ================================================================ internal: rebalance
-
-    function _checkHeader(Plan calldata plan) internal view {
-        if (block.timestamp > plan.deadline) revert PlanExpired(plan.deadline, block.timestamp);
-        if (plan.nonce != nextNonce) revert InvalidNonce(plan.nonce, nextNonce);
-        uint256 last = lastRebalanceAt;
-        if (last != 0 && block.timestamp < last + _cfg.limits.rebalanceCooldown) {
-            revert RebalanceCooldown(last + _cfg.limits.rebalanceCooldown, block.timestamp);
-        }
-        if (plan.expectedWeightsBps.length != _cfg.assets.length) {
-            revert WeightsLengthMismatch(plan.expectedWeightsBps.length, _cfg.assets.length);
-        }
-    }
-
-    function _checkSigner(bytes32 digest, bytes calldata sig) internal view {
-        address signer = PlanHashing.signerOf(digest, sig);
-        if (!hasRole(KEEPER_SIGNER_ROLE, signer)) revert InvalidSigner(signer);
-    }
-
-    /// @dev Registry index of `token` (type(uint256).max for the base); reverts if unknown.
-
-    function _runActions(Plan calldata plan) internal returns (Ctx memory c) {
-        // one NAV call yields both the conversion factors and navBefore (reverts naming a failed feed)
-        (, c.navBefore, c.pxs) = PriceLib.nav(_cfg, address(_BASE), _reserved, true);
-        _accrueFees(c.navBefore);
-        c.derisk = defensive || shutdown;
-        if (c.derisk) {
-            c.grossBefore = RebalanceLib.gross(_cfg, c.pxs);
-            c.levBefore = RiskChecks.leverageBps(c.grossBefore, c.navBefore);
-        }
-        c.slip = Math.min(plan.slippageBps, _cfg.limits.maxSlippageBps);
-        uint256 n = plan.actions.length;
-        for (uint256 k; k < n; ++k) {
-            c.traded += RebalanceLib.executeAction(_cfg, address(_BASE), k, plan.actions[k], c.pxs, c.slip);
-        }
-        uint256 bal = _BASE.balanceOf(address(this));
-        if (bal < _reserved) revert ReservedAssetsSpent(bal, _reserved);
-        c.navAfter = _navWith(c.pxs);
-    }
-
-    function _finish(Plan calldata plan, Ctx memory c) internal {
-        (c.turnoverBps, c.lossBps) = RebalanceLib.checkLossAndTurnover(
-            _budget,
-            _cfg.limits,
-            c.navBefore,
-            c.navAfter,
-            c.traded
-        );
-        uint256 navFinal = c.navAfter - _fulfil(c.navAfter);
-        (uint256 grossAfter, ) = RebalanceLib.checkPositions(
-            _cfg,
-            plan.expectedWeightsBps,
-            plan.weightToleranceBps,
-            c.pxs,
-            navFinal
-        );
-        // Defensive/shutdown: compare the plan's own effect. Leverage after is taken on navAfter
-        // (before the fulfilment above): redemptions shrink the NAV and must not block de-risking.
-        if (c.derisk) {
-            RiskChecks.reducesExposure(
-                c.grossBefore,
-                grossAfter,
-                c.levBefore,
-                RiskChecks.leverageBps(grossAfter, c.navAfter)
-            );
-        }
-        _observe(NavMath.ppsWad(navFinal, totalSupply(), VIRTUAL_SHARES));
-    }
-
-    function _observe(uint256 pps) internal {
-        Limits memory lim = _cfg.limits;
-        uint256 ref = _cbRef;
-        if (!defensive && ref != 0 && pps * BPS < ref * (BPS - lim.circuitBreakerDropBps)) {
-            defensive = true;
-            emit DefensiveModeEntered(pps, ref);
-            return;
-        }
-        if (ref == 0 || block.timestamp >= uint256(_cbRefAt) + lim.circuitBreakerWindow) {
-            _cbRef = uint128(pps);
-            _cbRefAt = uint64(block.timestamp);
-            emit ReferencePriceRolled(pps);
-        } else if (pps > ref) {
-            _cbRef = uint128(pps);
-        }
     }
 }

@@ -21,17 +21,6 @@ abstract contract VaultConfig is AccessControl {
 
     ConfigLib.Layout internal _cfg;
 
-    constructor(
-        address admin,
-        uint256 timelock_,
-        IBallastVault.Limits memory limits_,
-        IBallastVault.FeeConfig memory fees_,
-        ConfigLib.Oracles memory oracles_
-    ) {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        ConfigLib.init(_cfg, timelock_, limits_, fees_, oracles_);
-    }
-
     /// @notice Sets the curator timelock (admin only; the admin is itself a TimelockController).
     /// @param timelock_ New delay, seconds.
     function setCuratorTimelock(uint256 timelock_) external onlyRole(DEFAULT_ADMIN_ROLE) {
