@@ -38,6 +38,7 @@ contract BallastRebalancer is VaultCore {
         uint256 turnoverBps;
         uint256 lossBps;
         bool derisk;
+        uint256 fees;
     }
 
     /// @param base_ The vault's base asset (immutable, read from code under DELEGATECALL).
@@ -92,7 +93,8 @@ contract BallastRebalancer is VaultCore {
     function _runActions(IBallastVault.Plan calldata plan) internal returns (Ctx memory c) {
         // one NAV call yields both the conversion factors and navBefore (reverts naming a failed feed)
         (, c.navBefore, c.pxs) = PriceLib.nav(_cfg, address(_BASE), _reserved, true);
-        _accrueFees(c.navBefore);
+        (c.fees, ) = PriceLib.feesAndCap(PriceLib.load(_cfg));
+        _accrue(c.navBefore, false, c.fees);
         c.derisk = defensive || shutdown;
         if (c.derisk) {
             c.grossBefore = RebalanceLib.gross(_cfg, c.pxs);
@@ -116,7 +118,7 @@ contract BallastRebalancer is VaultCore {
             c.navAfter,
             c.traded
         );
-        uint256 navFinal = c.navAfter - _fulfil(c.navAfter);
+        uint256 navFinal = c.navAfter - _fulfil(c.navAfter, c.fees);
         (uint256 grossAfter, ) = RebalanceLib.checkPositions(
             _cfg,
             plan.expectedWeightsBps,

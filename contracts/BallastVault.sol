@@ -86,16 +86,16 @@ contract BallastVault is VaultCore, IBallastVault {
 
     /// @notice NAV in base units (docs/plan-format.md §5). Reverts naming the feed if a check fails.
     function totalAssets() public view override nonReentrantView returns (uint256) {
-        return _navStrict();
+        (uint256 nav, ) = _navStrict();
+        return nav;
     }
 
     /// @notice Deposits are open unless paused, shut down, defensive or the NAV cannot be priced.
     /// @return The deposit cap minus the NAV.
     function maxDeposit(address) public view override returns (uint256) {
         if (_paused || shutdown || defensive) return 0;
-        (bool ok, uint256 nav) = _tryNav();
+        (bool ok, uint256 nav, , uint256 cap) = _navFull(false);
         if (!ok) return 0;
-        uint256 cap = _cfg.limits.depositCap;
         return cap > nav ? cap - nav : 0;
     }
 
@@ -103,103 +103,81 @@ contract BallastVault is VaultCore, IBallastVault {
     function maxMint(address receiver) public view override returns (uint256) {
         uint256 a = maxDeposit(receiver);
         if (a == 0) return 0;
-        (uint256 nav, uint256 supply) = _basis();
-        return _toShares(a - NavMath.feeOnTotal(a, _cfg.fees.entryFeeBps), nav, supply, Math.Rounding.Floor);
+        (uint256 nav, uint256 supply, uint256 f) = _basis();
+        return _toShares(a - NavMath.feeOnTotal(a, _entryFee(f)), nav, supply, Math.Rounding.Floor);
     }
 
     /// @notice Claimable assets if `owner` has a fulfilled request; else what idle funds pay now.
     function maxWithdraw(address owner) public view override returns (uint256) {
         Claim memory c = _claimView(owner);
         if (c.shares != 0) return c.assets;
-        (uint256 nav, uint256 supply) = _basis();
+        (uint256 nav, uint256 supply, uint256 f) = _basis();
         uint256 x = _toAssets(balanceOf(owner), nav, supply, Math.Rounding.Floor);
-        return Math.min(x - NavMath.feeOnTotal(x, _cfg.fees.exitFeeBps), _idle());
+        return Math.min(x - NavMath.feeOnTotal(x, _exitFee(f)), _idle());
     }
 
     /// @notice Claimable shares if `owner` has a fulfilled request; else shares idle funds redeem now.
     function maxRedeem(address owner) public view override returns (uint256) {
         Claim memory c = _claimView(owner);
         if (c.shares != 0) return c.shares;
-        (uint256 nav, uint256 supply) = _basis();
+        (uint256 nav, uint256 supply, uint256 f) = _basis();
         uint256 idle = _idle();
-        uint256 s = _toShares(
-            idle + NavMath.feeOnRaw(idle, _cfg.fees.exitFeeBps),
-            nav,
-            supply,
-            Math.Rounding.Floor
-        );
+        uint256 s = _toShares(idle + NavMath.feeOnRaw(idle, _exitFee(f)), nav, supply, Math.Rounding.Floor);
         return Math.min(balanceOf(owner), s);
     }
 
     /// @notice Shares a deposit of `assets` mints now (entry fee deducted; rounded down).
     function previewDeposit(uint256 assets) public view override returns (uint256) {
-        (uint256 nav, uint256 supply) = _strictBasis();
-        return
-            _toShares(
-                assets - NavMath.feeOnTotal(assets, _cfg.fees.entryFeeBps),
-                nav,
-                supply,
-                Math.Rounding.Floor
-            );
+        (uint256 nav, uint256 supply, uint256 f) = _strictBasis();
+        return _toShares(assets - NavMath.feeOnTotal(assets, _entryFee(f)), nav, supply, Math.Rounding.Floor);
     }
 
     /// @notice Assets minting `shares` costs now (entry fee added; rounded up).
     function previewMint(uint256 shares) public view override returns (uint256) {
-        (uint256 nav, uint256 supply) = _strictBasis();
+        (uint256 nav, uint256 supply, uint256 f) = _strictBasis();
         uint256 x = _toAssets(shares, nav, supply, Math.Rounding.Ceil);
-        return x + NavMath.feeOnRaw(x, _cfg.fees.entryFeeBps);
+        return x + NavMath.feeOnRaw(x, _entryFee(f));
     }
 
     /// @notice Shares withdrawing `assets` burns now (exit fee added; rounded up).
     function previewWithdraw(uint256 assets) public view override returns (uint256) {
-        (uint256 nav, uint256 supply) = _basis();
-        return
-            _toShares(
-                assets + NavMath.feeOnRaw(assets, _cfg.fees.exitFeeBps),
-                nav,
-                supply,
-                Math.Rounding.Ceil
-            );
+        (uint256 nav, uint256 supply, uint256 f) = _basis();
+        return _toShares(assets + NavMath.feeOnRaw(assets, _exitFee(f)), nav, supply, Math.Rounding.Ceil);
     }
 
     /// @notice Assets redeeming `shares` pays now (exit fee deducted; rounded down).
     function previewRedeem(uint256 shares) public view override returns (uint256) {
-        (uint256 nav, uint256 supply) = _basis();
+        (uint256 nav, uint256 supply, uint256 f) = _basis();
         uint256 x = _toAssets(shares, nav, supply, Math.Rounding.Floor);
-        return x - NavMath.feeOnTotal(x, _cfg.fees.exitFeeBps);
+        return x - NavMath.feeOnTotal(x, _exitFee(f));
     }
 
     // ================================================================ ERC-4626 actions
 
     /// @notice Deposits `assets`, minting shares to `receiver`.
     function deposit(uint256 assets, address receiver) public override nonReentrant returns (uint256 shares) {
-        uint256 nav = _navStrict();
-        _accrueFees(nav);
-        uint256 maxA = _maxDepositAt(nav);
+        (, uint256 nav, uint256 f, uint256 cap) = _navFull(true);
+        _accrue(nav, false, f);
+        uint256 maxA = _maxDepositAt(nav, cap);
         if (assets > maxA) revert ERC4626ExceededMaxDeposit(receiver, assets, maxA);
-        uint256 net = assets - NavMath.feeOnTotal(assets, _cfg.fees.entryFeeBps);
+        uint256 net = assets - NavMath.feeOnTotal(assets, _entryFee(f));
         shares = _toShares(net, nav, totalSupply(), Math.Rounding.Floor);
         _deposit(_msgSender(), receiver, assets, shares);
     }
 
     /// @notice Mints exactly `shares` to `receiver`.
     function mint(uint256 shares, address receiver) public override nonReentrant returns (uint256 assets) {
-        uint256 nav = _navStrict();
-        _accrueFees(nav);
+        (, uint256 nav, uint256 f, uint256 cap) = _navFull(true);
+        _accrue(nav, false, f);
         uint256 supply = totalSupply();
-        uint256 maxA = _maxDepositAt(nav);
+        uint256 maxA = _maxDepositAt(nav, cap);
         uint256 maxS =
             maxA == 0
                 ? 0
-                : _toShares(
-                    maxA - NavMath.feeOnTotal(maxA, _cfg.fees.entryFeeBps),
-                    nav,
-                    supply,
-                    Math.Rounding.Floor
-                );
+                : _toShares(maxA - NavMath.feeOnTotal(maxA, _entryFee(f)), nav, supply, Math.Rounding.Floor);
         if (shares > maxS) revert ERC4626ExceededMaxMint(receiver, shares, maxS);
         uint256 x = _toAssets(shares, nav, supply, Math.Rounding.Ceil);
-        assets = x + NavMath.feeOnRaw(x, _cfg.fees.entryFeeBps);
+        assets = x + NavMath.feeOnRaw(x, _entryFee(f));
         _deposit(_msgSender(), receiver, assets, shares);
     }
 
@@ -220,16 +198,11 @@ contract BallastVault is VaultCore, IBallastVault {
             _payClaim(owner, receiver, shares, assets);
             return shares;
         }
-        (uint256 nav, uint256 supply) = _basisAccrued();
+        (uint256 nav, uint256 supply, uint256 f) = _basisAccrued();
         uint256 x = _toAssets(balanceOf(owner), nav, supply, Math.Rounding.Floor);
-        uint256 maxA = Math.min(x - NavMath.feeOnTotal(x, _cfg.fees.exitFeeBps), _idle());
+        uint256 maxA = Math.min(x - NavMath.feeOnTotal(x, _exitFee(f)), _idle());
         if (assets > maxA) revert ERC4626ExceededMaxWithdraw(owner, assets, maxA);
-        shares = _toShares(
-            assets + NavMath.feeOnRaw(assets, _cfg.fees.exitFeeBps),
-            nav,
-            supply,
-            Math.Rounding.Ceil
-        );
+        shares = _toShares(assets + NavMath.feeOnRaw(assets, _exitFee(f)), nav, supply, Math.Rounding.Ceil);
         _withdraw(_msgSender(), receiver, owner, assets, shares);
     }
 
@@ -248,15 +221,15 @@ contract BallastVault is VaultCore, IBallastVault {
             _payClaim(owner, receiver, shares, assets);
             return assets;
         }
-        (uint256 nav, uint256 supply) = _basisAccrued();
+        (uint256 nav, uint256 supply, uint256 f) = _basisAccrued();
         uint256 idle = _idle();
         uint256 maxS = Math.min(
             balanceOf(owner),
-            _toShares(idle + NavMath.feeOnRaw(idle, _cfg.fees.exitFeeBps), nav, supply, Math.Rounding.Floor)
+            _toShares(idle + NavMath.feeOnRaw(idle, _exitFee(f)), nav, supply, Math.Rounding.Floor)
         );
         if (shares > maxS) revert ERC4626ExceededMaxRedeem(owner, shares, maxS);
         uint256 x = _toAssets(shares, nav, supply, Math.Rounding.Floor);
-        assets = x - NavMath.feeOnTotal(x, _cfg.fees.exitFeeBps);
+        assets = x - NavMath.feeOnTotal(x, _exitFee(f));
         _withdraw(_msgSender(), receiver, owner, assets, shares);
     }
 
@@ -296,9 +269,9 @@ contract BallastVault is VaultCore, IBallastVault {
 
     /// @inheritdoc IBallastVault
     function fulfilRedemptions() external nonReentrant returns (bool) {
-        uint256 nav = _navStrict();
-        _accrueFees(nav);
-        return _fulfil(nav) != 0 || pendingShares == 0;
+        (uint256 nav, uint256 f) = _navStrict();
+        _accrue(nav, false, f);
+        return _fulfil(nav, f) != 0 || pendingShares == 0;
     }
 
     /// @inheritdoc IBallastVault
@@ -413,9 +386,9 @@ contract BallastVault is VaultCore, IBallastVault {
     /// @return upkeepNeeded Whether `performUpkeep` would enter defensive mode.
     /// @return performData Empty.
     function checkUpkeep(bytes calldata) external view returns (bool upkeepNeeded, bytes memory performData) {
-        (bool ok, ) = _tryNav();
+        (bool ok, , ) = _tryNav();
         if (!ok || defensive || _cbRef == 0) return (false, "");
-        (uint256 nav, uint256 s) = _basis();
+        (uint256 nav, uint256 s, ) = _basis();
         uint256 pps = NavMath.ppsWad(nav, s, VIRTUAL_SHARES);
         upkeepNeeded = pps * BPS < uint256(_cbRef) * (BPS - _cfg.limits.circuitBreakerDropBps);
         performData = "";

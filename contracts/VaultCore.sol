@@ -14,7 +14,6 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IBallastVault} from "./interfaces/IBallastVault.sol";
-import {ILendingAdapter} from "./interfaces/IAdapter.sol";
 import {VaultConfig} from "./VaultConfig.sol";
 import {PriceLib} from "./libraries/PriceLib.sol";
 import {NavMath} from "./libraries/NavMath.sol";
@@ -123,14 +122,36 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
         return PriceLib.navWith(_cfg, address(_BASE), _reserved, pxs);
     }
 
-    /// @dev NAV; reverts naming a failed feed.
-    function _navStrict() internal view returns (uint256 nav) {
-        (, nav, ) = PriceLib.nav(_cfg, address(_BASE), _reserved, true);
+    /// @dev NAV (docs/plan-format.md §5) and, from the same NAV snapshot, the packed fees
+    ///      ({PriceLib.feesAndCap}) and the deposit cap. Hot path: {PriceLib.quickNav}, inlined
+    ///      here (no library call); anything off its happy path goes through the checked
+    ///      {PriceLib.nav}, which reverts naming the failed feed (`strict`) or returns ok = false.
+    function _navFull(bool strict) internal view returns (bool ok, uint256 nav, uint256 f, uint256 cap) {
+        uint256[] memory w = PriceLib.load(_cfg);
+        uint256 r = _reserved;
+        (ok, nav) = PriceLib.quickNav(w, address(_BASE), r);
+        if (!ok) (ok, nav, ) = PriceLib.nav(_cfg, address(_BASE), r, strict);
+        (f, cap) = PriceLib.feesAndCap(w);
     }
 
-    /// @dev NAV, or ok = false when the sequencer or a feed fails.
-    function _tryNav() internal view returns (bool ok, uint256 nav) {
-        (ok, nav, ) = PriceLib.nav(_cfg, address(_BASE), _reserved, false);
+    /// @dev NAV and packed fees; reverts naming a failed feed.
+    function _navStrict() internal view returns (uint256 nav, uint256 f) {
+        (, nav, f, ) = _navFull(true);
+    }
+
+    /// @dev NAV (ok = false when the sequencer or a feed fails) and packed fees.
+    function _tryNav() internal view returns (bool ok, uint256 nav, uint256 f) {
+        (ok, nav, f, ) = _navFull(false);
+    }
+
+    /// @dev Entry fee (bps) of the packed fees `f`.
+    function _entryFee(uint256 f) internal pure returns (uint256) {
+        return uint16(f);
+    }
+
+    /// @dev Exit fee (bps) of the packed fees `f`.
+    function _exitFee(uint256 f) internal pure returns (uint256) {
+        return uint16(f >> 16);
     }
 
     function _idle() internal view returns (uint256) {
@@ -139,13 +160,8 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
         return bal > r ? bal - r : 0;
     }
 
-    function _debtOf(address token) internal view returns (uint256) {
-        address la = _cfg.lendingAdapter;
-        return la == address(0) ? 0 : ILendingAdapter(la).debtOf(token);
-    }
-
     function _ppsNow() internal view returns (uint256) {
-        (uint256 nav, uint256 supply) = _strictBasis();
+        (uint256 nav, uint256 supply, ) = _strictBasis();
         return NavMath.ppsWad(nav, supply, VIRTUAL_SHARES);
     }
 
@@ -171,78 +187,74 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
 
     /// @dev ERC-4626 conversions use {_basis}.
     function _convertToShares(uint256 a, Math.Rounding r) internal view override returns (uint256) {
-        (uint256 nav, uint256 supply) = _basis();
+        (uint256 nav, uint256 supply, ) = _basis();
         return _toShares(a, nav, supply, r);
     }
 
     function _convertToAssets(uint256 s, Math.Rounding r) internal view override returns (uint256) {
-        (uint256 nav, uint256 supply) = _basis();
+        (uint256 nav, uint256 supply, ) = _basis();
         return _toAssets(s, nav, supply, r);
     }
 
-    /// @dev Live NAV and the supply after pending fee shares; reverts if a feed fails.
-    function _strictBasis() internal view returns (uint256 nav, uint256 supply) {
-        nav = _navStrict();
-        (uint256 m, uint256 p, ) = _feeShares(nav, totalSupply());
-        supply = totalSupply() + m + p;
+    /// @dev Live NAV, the supply after pending fee shares and the packed fees; reverts if a feed fails.
+    function _strictBasis() internal view returns (uint256 nav, uint256 supply, uint256 f) {
+        (nav, f) = _navStrict();
+        supply = totalSupply();
+        (uint256 m, uint256 p, ) = _feeShares(nav, supply, f);
+        supply += m + p;
     }
 
     /// @dev Like {_strictBasis} when every feed is good; otherwise the conservative fallback
     ///      (docs/vault.md "Oracle outage"): assets = min(idle, lastGoodPps × (supply + virtual)).
-    function _basis() internal view returns (uint256 nav, uint256 supply) {
-        (bool ok, uint256 live) = _tryNav();
+    function _basis() internal view returns (uint256 nav, uint256 supply, uint256 f) {
+        bool ok;
+        (ok, nav, f) = _tryNav();
         supply = totalSupply();
         if (ok) {
-            (uint256 m, uint256 p, ) = _feeShares(live, supply);
-            return (live, supply + m + p);
+            (uint256 m, uint256 p, ) = _feeShares(nav, supply, f);
+            return (nav, supply + m + p, f);
         }
         nav = Math.min(_idle(), Math.mulDiv(_lastGoodPps, supply + VIRTUAL_SHARES, WAD));
     }
 
     /// @dev {_basis} after accruing fees when the NAV is live.
-    function _basisAccrued() internal returns (uint256 nav, uint256 supply) {
-        (bool ok, uint256 live) = _tryNav();
+    function _basisAccrued() internal returns (uint256 nav, uint256 supply, uint256 f) {
+        bool ok;
+        (ok, nav, f) = _tryNav();
         if (ok) {
-            _accrueFees(live);
-            return (live, totalSupply());
+            _accrue(nav, false, f);
+            return (nav, totalSupply(), f);
         }
         return _basis();
     }
 
-    function _maxDepositAt(uint256 nav) internal view returns (uint256) {
+    function _maxDepositAt(uint256 nav, uint256 cap) internal view returns (uint256) {
         if (_paused || shutdown || defensive) return 0;
-        uint256 cap = _cfg.limits.depositCap;
         return cap > nav ? cap - nav : 0;
     }
 
-    /// @dev Fee shares due now (docs/plan-format.md §8) and the new high-water mark.
+    /// @dev Fee shares due now (docs/plan-format.md §8) and the new high-water mark. `f`: packed
+    ///      fees from the NAV snapshot, whose management and performance fees are already 0 while
+    ///      there is no recipient (nothing is charged, but the high-water mark keeps rising, so that
+    ///      setting a recipient later never charges a performance fee on gains made while fees were off).
     function _feeShares(
         uint256 nav,
-        uint256 supply
+        uint256 supply,
+        uint256 f
     ) internal view returns (uint256 mgmt, uint256 perf, uint256 hwm) {
-        IBallastVault.FeeConfig memory f = _cfg.fees;
         hwm = _hwm;
-        // No recipient: nothing is charged, but the high-water mark keeps rising, so that setting a
-        // recipient later never charges a performance fee on gains made while fees were off.
-        if (f.recipient == address(0)) (f.managementFeeBps, f.performanceFeeBps) = (0, 0);
-        mgmt = Math.mulDiv(
-            supply,
-            uint256(f.managementFeeBps) * (block.timestamp - _lastAccrual),
-            BPS * YEAR
-        );
+        uint256 mgmtBps = uint16(f >> 32);
+        uint256 perfBps = uint16(f >> 48);
+        if (mgmtBps != 0) mgmt = Math.mulDiv(supply, mgmtBps * (block.timestamp - _lastAccrual), BPS * YEAR);
         uint256 s1 = supply + mgmt;
         uint256 pps = NavMath.ppsWad(nav, s1, VIRTUAL_SHARES);
-        if (hwm != 0 && pps > hwm && f.performanceFeeBps != 0) {
+        if (hwm != 0 && pps > hwm && perfBps != 0) {
             uint256 profit = Math.mulDiv(pps - hwm, s1 + VIRTUAL_SHARES, WAD);
-            uint256 feeAssets = (profit * f.performanceFeeBps) / BPS;
+            uint256 feeAssets = (profit * perfBps) / BPS;
             if (feeAssets < nav + 1) perf = Math.mulDiv(feeAssets, s1 + VIRTUAL_SHARES, nav + 1 - feeAssets);
             pps = NavMath.ppsWad(nav, s1 + perf, VIRTUAL_SHARES);
         }
         if (pps > hwm) hwm = pps;
-    }
-
-    function _accrueFees(uint256 nav) internal {
-        _accrue(nav, false);
     }
 
     /// @dev Mints the fee shares due and stores the high-water mark, the accrual time and the last
@@ -250,37 +262,36 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
     ///      force (fee 0 or no recipient) `dt` does not matter, so the accrual clock is not written;
     ///      `restartClock` (before every fee change) always restarts it, so a fee switched on later
     ///      never charges for the time it was off.
-    function _accrue(uint256 nav, bool restartClock) internal {
+    function _accrue(uint256 nav, bool restartClock, uint256 f) internal {
         uint256 supply = totalSupply();
-        (uint256 m, uint256 p, uint256 hwm) = _feeShares(nav, supply);
-        IBallastVault.FeeConfig memory f = _cfg.fees;
+        (uint256 m, uint256 p, uint256 hwm) = _feeShares(nav, supply, f);
         if (m + p != 0) {
-            _mint(f.recipient, m + p);
+            _mint(_cfg.fees.recipient, m + p); // m + p != 0 implies a recipient
             supply += m + p;
             emit IBallastVault.FeesAccrued(m, p, hwm);
         }
         if (hwm != _hwm) _hwm = uint128(hwm); // pps < 2^128 (≈1e12 per base unit per share unit)
         uint64 nowTs = uint64(block.timestamp);
-        bool clock = restartClock || (f.managementFeeBps != 0 && f.recipient != address(0));
+        bool clock = restartClock || uint16(f >> 32) != 0;
         uint128 pps = uint128(NavMath.ppsWad(nav, supply, VIRTUAL_SHARES));
         if (clock && _lastAccrual != nowTs) _lastAccrual = nowTs;
         if (pps != _lastGoodPps) _lastGoodPps = pps;
     }
 
     function _beforeFeeChange() internal override {
-        (bool ok, uint256 nav) = _tryNav();
-        if (ok) _accrue(nav, true);
+        (bool ok, uint256 nav, uint256 f) = _tryNav();
+        if (ok) _accrue(nav, true, f);
         else _lastAccrual = uint64(block.timestamp);
     }
 
     // ================================================================ internal: redemptions
 
     /// @dev Fulfils the current epoch if idle funds cover it; returns the assets set aside.
-    function _fulfil(uint256 nav) internal returns (uint256 assets_) {
+    function _fulfil(uint256 nav, uint256 f) internal returns (uint256 assets_) {
         uint256 shares = pendingShares;
         if (shares == 0) return 0;
         uint256 x = _toAssets(shares, nav, totalSupply(), Math.Rounding.Floor);
-        assets_ = x - NavMath.feeOnTotal(x, _cfg.fees.exitFeeBps);
+        assets_ = x - NavMath.feeOnTotal(x, _exitFee(f));
         if (assets_ > _idle()) return 0;
         _burn(address(this), shares);
         _reserved += uint128(assets_); // assets_ ≤ idle (a token balance); the sum is checked

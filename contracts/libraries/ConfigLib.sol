@@ -122,19 +122,32 @@ library ConfigLib {
     ///      it cannot be called meaningfully) holding, in 32-byte words,
     ///      w0 = lendingAdapter | (baseDecimals + baseFeedDecimals) << 160,
     ///      w1 = baseFeed | heartbeat << 160, w2 = minPrice << 128 | maxPrice,
-    ///      w3 = sequencerFeed | gracePeriod << 160, then per asset i three words:
+    ///      w3 = sequencerFeed | gracePeriod << 160 | entryFeeBps << 192 | exitFeeBps << 208 |
+    ///      managementFeeBps << 224 | performanceFeeBps << 240 (the last two 0 while there is no
+    ///      fee recipient), then per asset i three words:
     ///      token; feed | heartbeat << 160 | (tokenDecimals + feedDecimals) << 192 | enabled << 200 |
     ///      maxWeightBps << 208 | uint16(minNetDeltaBps) << 224 | uint16(maxNetDeltaBps) << 240;
-    ///      minPrice << 128 | maxPrice. Rewritten on every change of a field it holds (assets,
-    ///      lending adapter); the storage copy stays the source of truth for the views.
+    ///      minPrice << 128 | maxPrice; last word: limits.depositCap. Rewritten on every change of a
+    ///      field it holds (assets, lending adapter, fees, limits); the storage copy stays the source
+    ///      of truth for the views.
     function snapshot(Layout storage s) internal {
         uint256 n = s.assets.length;
-        uint256[] memory w = new uint256[](4 + 3 * n);
+        uint256[] memory w = new uint256[](5 + 3 * n);
         Oracles memory o = s.oracles;
+        IBallastVault.FeeConfig memory f = s.fees;
+        // No recipient: no management or performance fee is charged (docs/plan-format.md §8).
+        uint256 chargeable = f.recipient == address(0) ? 0 : 1;
         w[0] = uint256(uint160(s.lendingAdapter)) | ((uint256(o.baseDecimals) + o.baseFeedDecimals) << 160);
         w[1] = uint256(uint160(o.baseFeed.feed)) | (uint256(o.baseFeed.heartbeat) << 160);
         w[2] = (uint256(o.baseFeed.minPrice) << 128) | o.baseFeed.maxPrice;
-        w[3] = uint256(uint160(o.sequencer.feed)) | (uint256(o.sequencer.gracePeriod) << 160);
+        w[3] =
+            uint256(uint160(o.sequencer.feed)) |
+            (uint256(o.sequencer.gracePeriod) << 160) |
+            (uint256(f.entryFeeBps) << 192) |
+            (uint256(f.exitFeeBps) << 208) |
+            ((chargeable * f.managementFeeBps) << 224) |
+            ((chargeable * f.performanceFeeBps) << 240);
+        w[4 + 3 * n] = s.limits.depositCap;
         if (uint256(o.baseDecimals) + o.baseFeedDecimals > 77) revert InvalidConfig(15);
         for (uint256 i; i < n; ++i) {
             IBallastVault.AssetConfig memory a = s.assets[i];
@@ -169,6 +182,7 @@ library ConfigLib {
         validateLimits(n);
         if (Tightening.limits(s.limits, n) && (c.curator || c.guardian)) {
             s.limits = n;
+            snapshot(s);
             emit IBallastVault.LimitsSet(n);
             return;
         }
@@ -184,6 +198,7 @@ library ConfigLib {
         _checkValidAt(p.validAt, 1, 0);
         delete s.pendingLimits;
         s.limits = p.value;
+        snapshot(s);
         emit IBallastVault.LimitsSet(p.value);
     }
 
@@ -202,6 +217,7 @@ library ConfigLib {
         _checkValidAt(p.validAt, 2, 0);
         delete s.pendingFees;
         s.fees = p.value;
+        snapshot(s);
         emit IBallastVault.FeesSet(p.value);
     }
 

@@ -17,6 +17,10 @@ import {NavMath} from "./NavMath.sol";
 ///         DELEGATECALL, to keep the vault under 24 KiB. The configuration comes from the NAV
 ///         snapshot ({ConfigLib.snapshot}): one EXTCODECOPY instead of a cold SLOAD per field.
 library PriceLib {
+    bytes4 private constant BALANCE_OF = 0x70a08231; // balanceOf(address)
+    bytes4 private constant COLLATERAL_OF = ILendingAdapter.collateralOf.selector;
+    bytes4 private constant DEBT_OF = ILendingAdapter.debtOf.selector;
+
     /// @notice NAV and conversion factors. `strict` reverts naming a failed feed; otherwise
     ///         ok = false (and nav = 0, pxs empty) when the sequencer or any feed fails.
     function nav(
@@ -49,6 +53,118 @@ library PriceLib {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             extcodecopy(d, add(w, 32), 1, mul(n, 32))
+        }
+    }
+
+    /// @dev The NAV of {nav} on its lean path, as an internal function so that it is inlined into
+    ///      the vault (no DELEGATECALL, no ABI round trip): the same checks (docs/plan-format.md §4,
+    ///      sequencer included) and the same formulas and rounding (§5) in the same order. ok = false
+    ///      as soon as anything leaves the happy path (a check fails, a call fails or returns short
+    ///      data); the caller then runs {nav}, which re-reads everything and reverts naming the
+    ///      failure (strict) or reports ok = false.
+    function quickNav(
+        uint256[] memory w,
+        address base,
+        uint256 reserved
+    ) internal view returns (bool ok, uint256 nav_) {
+        NavMath.Px[] memory pxs;
+        (ok, pxs) = _quickPxs(w);
+        if (ok) (ok, nav_) = _quickValue(w, base, reserved, pxs);
+    }
+
+    /// @dev Conversion factors of {_pxs} on its happy path only (ok = false on any failed check).
+    function _quickPxs(uint256[] memory w) private view returns (bool ok, NavMath.Px[] memory pxs) {
+        uint256 w3 = w[3];
+        if (uint160(w3) != 0 && !_quickSequencer(w3)) return (false, pxs);
+        uint256 pBase = _quick(w[1], w[2]);
+        if (pBase == 0) return (false, pxs);
+        uint256 numScale = _pow10(w[0] >> 160);
+        uint256 n = (w.length - 4) / 3;
+        pxs = new NavMath.Px[](n);
+        for (uint256 i; i < n; ++i) {
+            uint256 a = w[5 + 3 * i];
+            uint256 p = _quick(a, w[6 + 3 * i]);
+            if (p == 0) return (false, pxs);
+            pxs[i] = NavMath.Px(p * numScale, pBase * _pow10(a >> 192));
+        }
+        return (true, pxs);
+    }
+
+    /// @dev {_navWith} without fallbacks: ok = false when a balance or position read fails.
+    function _quickValue(
+        uint256[] memory w,
+        address base,
+        uint256 reserved,
+        NavMath.Px[] memory pxs
+    ) private view returns (bool ok, uint256 nav_) {
+        address la = address(uint160(w[0]));
+        uint256 pos;
+        (ok, pos) = _tryRead(base, BALANCE_OF, address(this));
+        if (!ok) return (false, 0);
+        pos = pos > reserved ? pos - reserved : 0;
+        uint256 x;
+        if (la != address(0)) {
+            (ok, x) = _tryRead(la, COLLATERAL_OF, base);
+            if (!ok) return (false, 0);
+            pos += x;
+        }
+        uint256 neg;
+        uint256 n = pxs.length;
+        for (uint256 i; i < n; ++i) {
+            address token = address(uint160(w[4 + 3 * i]));
+            (ok, x) = _tryRead(token, BALANCE_OF, address(this));
+            if (!ok) return (false, 0);
+            pos += NavMath.value(x, pxs[i]);
+            if (la != address(0)) {
+                (ok, x) = _tryRead(la, DEBT_OF, token);
+                if (!ok) return (false, 0);
+                neg += NavMath.debtValue(x, pxs[i]);
+            }
+        }
+        return (true, pos > neg ? pos - neg : 0);
+    }
+
+    /// @dev The snapshot's fee word (entryFeeBps | exitFeeBps << 16 | managementFeeBps << 32 |
+    ///      performanceFeeBps << 48; management and performance 0 while there is no recipient)
+    ///      and the deposit cap (layout in {ConfigLib.snapshot}).
+    function feesAndCap(uint256[] memory w) internal pure returns (uint256 fees, uint256 cap) {
+        return (w[3] >> 192, w[w.length - 1]);
+    }
+
+    /// @dev `target.<selector>(arg)` returning one word; ok = false if the call fails or returns
+    ///      less than 32 bytes (also when `target` has no code).
+    function _tryRead(
+        address target,
+        bytes4 selector,
+        address arg
+    ) private view returns (bool ok, uint256 v) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, selector)
+            mstore(add(m, 4), arg)
+            ok := staticcall(gas(), target, m, 0x24, m, 0x20)
+            ok := and(ok, iszero(lt(returndatasize(), 0x20)))
+            v := mload(m)
+        }
+    }
+
+    /// @dev Sequencer feed in snapshot word `w3` (feed | gracePeriod << 160) is up and out of its
+    ///      grace period (the condition of {OracleLib.trySequencer}); false also on a failed call.
+    function _quickSequencer(uint256 w3) private view returns (bool ok) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, shl(224, 0xfeaf968c)) // latestRoundData()
+            ok := staticcall(gas(), and(w3, 0xffffffffffffffffffffffffffffffffffffffff), m, 4, m, 0xa0)
+            ok := and(ok, iszero(lt(returndatasize(), 0xa0)))
+            let grace := and(shr(160, w3), 0xffffffff)
+            // answer == 0 && block.timestamp > startedAt + gracePeriod (no overflow: both < 2^64 in practice;
+            // an overflowing startedAt fails the check)
+            let deadline := add(mload(add(m, 0x40)), grace)
+            ok := and(ok, iszero(mload(add(m, 0x20))))
+            ok := and(ok, lt(mload(add(m, 0x40)), deadline))
+            ok := and(ok, gt(timestamp(), deadline))
         }
     }
 

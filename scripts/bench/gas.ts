@@ -324,6 +324,16 @@ async function profile(env: Env, title: string, hash: string): Promise<void> {
     [...env.labels.entries()].map(([a, n]) => [a.toLowerCase(), n]),
   );
   console.error(`\n## ${title}: ${trace.gas} gas; storage ops`, storageOps(trace.structLogs));
+  if (process.env.GAS_BENCH_PROFILE === "ops") {
+    // gas per opcode of the top-level (vault) frame; calls counted by their own frames instead
+    const ops = new Map<string, number>();
+    for (const l of trace.structLogs) {
+      if (l.depth !== 1 || l.op.endsWith("CALL")) continue;
+      ops.set(l.op, (ops.get(l.op) ?? 0) + l.gasCost);
+    }
+    const top = [...ops.entries()].sort((x, y) => y[1] - x[1]).slice(0, 16);
+    console.error(`  vault frame by opcode: ${top.map(([o, g]) => `${o} ${g}`).join(", ")}`);
+  }
   for (const f of callFrames(trace.structLogs)) {
     if (f.depth > 3) continue;
     const name = f.depth === 0 ? "(top-level vault code)" : (names.get(f.target) ?? f.target);
