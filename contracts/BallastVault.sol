@@ -60,6 +60,12 @@ contract BallastVault is VaultCore, IBallastVault {
     /// @notice Nothing pending for `controller` in the current epoch.
     error NoPendingRequest(address controller);
 
+    /// @notice `setOperator(msg.sender, …)`: an account cannot be its own operator.
+    error InvalidOperator(address operator);
+
+    /// @dev ERC-165 id of ERC-7540's operator methods: setOperator ^ isOperator.
+    bytes4 internal constant ERC7540_OPERATOR_INTERFACE_ID = 0xe3bc4e65;
+
     /// @notice The rebalance module (runs by DELEGATECALL on this vault's storage).
     address public immutable REBALANCER;
 
@@ -182,14 +188,13 @@ contract BallastVault is VaultCore, IBallastVault {
     }
 
     /// @notice Withdraws `assets` to `receiver`: claims a fulfilled request of `owner` if it has
-    ///         one (caller must be `owner`), else pays from idle funds.
+    ///         one (caller must be `owner` or its ERC-7540 operator), else pays from idle funds.
     function withdraw(
         uint256 assets,
         address receiver,
         address owner
     ) public override nonReentrant returns (uint256 shares) {
-        _settle(owner);
-        Claim memory c = _claims[owner];
+        Claim memory c = _settledClaim(owner);
         if (c.shares != 0) {
             if (assets > c.assets) revert ERC4626ExceededMaxWithdraw(owner, assets, c.assets);
             // A claim worth 0 assets (dust shares fulfilled at a 0 price) pays 0 for 0 shares here;
@@ -207,14 +212,13 @@ contract BallastVault is VaultCore, IBallastVault {
     }
 
     /// @notice Redeems `shares`: claims a fulfilled request of `owner` if it has one (caller must
-    ///         be `owner`), else pays from idle funds.
+    ///         be `owner` or its ERC-7540 operator), else pays from idle funds.
     function redeem(
         uint256 shares,
         address receiver,
         address owner
     ) public override nonReentrant returns (uint256 assets) {
-        _settle(owner);
-        Claim memory c = _claims[owner];
+        Claim memory c = _settledClaim(owner);
         if (c.shares != 0) {
             if (shares > c.shares) revert ERC4626ExceededMaxRedeem(owner, shares, c.shares);
             assets = Math.mulDiv(shares, c.assets, c.shares);
@@ -242,13 +246,15 @@ contract BallastVault is VaultCore, IBallastVault {
         address owner
     ) external nonReentrant returns (uint256 requestId) {
         if (shares == 0) revert ZeroShares();
-        if (_msgSender() != owner) _spendAllowance(owner, _msgSender(), shares);
+        // ERC-7540: an operator of `owner` needs no share allowance
+        if (_msgSender() != owner && !_operators[owner][_msgSender()])
+            _spendAllowance(owner, _msgSender(), shares);
         _settle(controller);
         _transfer(owner, address(this), shares);
         Request storage r = _requests[controller];
         requestId = currentEpoch;
         r.epoch = uint64(requestId);
-        r.shares += uint192(shares);
+        r.shares += uint184(shares); // shares ≤ totalSupply
         pendingShares += shares;
         emit RedeemRequested(controller, owner, requestId, _msgSender(), shares);
     }
@@ -261,10 +267,29 @@ contract BallastVault is VaultCore, IBallastVault {
         Request memory r = _requests[_msgSender()];
         if (r.shares == 0) revert NoPendingRequest(_msgSender());
         shares = r.shares;
-        delete _requests[_msgSender()];
+        _requests[_msgSender()] = Request(0, 0, r.hasClaim);
         pendingShares -= shares;
         _transfer(address(this), receiver, shares);
         emit RedeemRequestCanceled(_msgSender(), receiver, r.epoch, shares);
+    }
+
+    /// @inheritdoc IBallastVault
+    function setOperator(address operator, bool approved) external returns (bool) {
+        if (operator == _msgSender()) revert InvalidOperator(operator);
+        _operators[_msgSender()][operator] = approved;
+        emit OperatorSet(_msgSender(), operator, approved);
+        return true;
+    }
+
+    /// @inheritdoc IBallastVault
+    function isOperator(address controller, address operator) external view returns (bool) {
+        return _operators[controller][operator];
+    }
+
+    /// @notice ERC-165: AccessControl's interfaces and ERC-7540's operator methods (0xe3bc4e65).
+    /// @param interfaceId The interface id.
+    function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
+        return interfaceId == ERC7540_OPERATOR_INTERFACE_ID || super.supportsInterface(interfaceId);
     }
 
     /// @inheritdoc IBallastVault
@@ -306,19 +331,34 @@ contract BallastVault is VaultCore, IBallastVault {
         }
     }
 
+    /// @dev Moves a fulfilled request of `controller` into its claim.
     function _settle(address controller) internal {
         Request memory r = _requests[controller];
         if (r.shares != 0 && r.epoch < currentEpoch) {
             _claims[controller] = _claimView(controller);
-            delete _requests[controller];
+            _requests[controller] = Request(0, 0, true);
         }
     }
 
+    /// @dev {_settle}, then `controller`'s claim; reads nothing more than the request's slot when
+    ///      there is neither a claim nor a fulfilled request (the synchronous path).
+    function _settledClaim(address controller) internal returns (Claim memory c) {
+        Request memory r = _requests[controller];
+        if (r.hasClaim || (r.shares != 0 && r.epoch < currentEpoch)) {
+            _settle(controller);
+            c = _claims[controller];
+        }
+    }
+
+    /// @dev Pays a claim; the caller must be `controller` or one of its ERC-7540 operators.
     function _payClaim(address controller, address receiver, uint256 shares, uint256 assets_) internal {
-        if (_msgSender() != controller) revert NotController(_msgSender(), controller);
+        if (_msgSender() != controller && !_operators[controller][_msgSender()]) {
+            revert NotController(_msgSender(), controller);
+        }
         Claim storage c = _claims[controller];
         c.shares -= uint128(shares);
         c.assets -= uint128(assets_);
+        if (c.shares == 0) _requests[controller].hasClaim = false;
         _reserved -= uint128(assets_);
         _BASE.safeTransfer(receiver, assets_);
         emit RedemptionClaimed(controller, receiver, assets_, shares);

@@ -34,9 +34,12 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
     uint256 internal constant WAD = 1e18;
     uint256 internal constant YEAR = 365 days;
 
+    /// @dev `hasClaim`: `_claims[controller].shares != 0` (kept in the request's slot so that the
+    ///      synchronous withdraw/redeem path reads one cold slot per owner, not two).
     struct Request {
         uint64 epoch;
-        uint192 shares;
+        uint184 shares;
+        bool hasClaim;
     }
 
     struct Claim {
@@ -71,6 +74,8 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
     mapping(uint256 epoch => Claim) internal _epochs;
     mapping(address controller => Request) internal _requests;
     mapping(address controller => Claim) internal _claims;
+    /// @dev ERC-7540 operators: `_operators[controller][operator]`.
+    mapping(address controller => mapping(address operator => bool)) internal _operators;
 
     // Gas: the state every deposit/withdraw reads is packed into two slots (flags, accrual time and
     // reserved assets; high-water mark and last good price per share).
