@@ -51,7 +51,7 @@ contract BallastRebalancer is VaultCore {
     /// @param signature The KEEPER_SIGNER's EIP-712 signature.
     function rebalance(IBallastVault.Plan calldata plan, bytes calldata signature) external nonReentrant {
         if (address(this) != VAULT) revert NotDelegated(address(this));
-        if (_paused) revert EnforcedPause();
+        if (_cfg.paused) revert EnforcedPause();
         _checkHeader(plan);
         bytes32 planHash = PlanHashing.hash(plan);
         _checkSigner(_hashTypedDataV4(planHash), signature);
@@ -92,10 +92,10 @@ contract BallastRebalancer is VaultCore {
 
     function _runActions(IBallastVault.Plan calldata plan) internal returns (Ctx memory c) {
         // one NAV call yields both the conversion factors and navBefore (reverts naming a failed feed)
-        (, c.navBefore, c.pxs) = PriceLib.nav(_cfg, address(_BASE), _reserved, true);
+        (, c.navBefore, c.pxs) = PriceLib.nav(_cfg, address(_BASE), _reservedNow(), true);
         (c.fees, ) = PriceLib.feesAndCap(PriceLib.load(_cfg));
         _accrue(c.navBefore, false, c.fees);
-        c.derisk = defensive || shutdown;
+        c.derisk = _cfg.defensive || _cfg.shutdown;
         if (c.derisk) {
             c.grossBefore = RebalanceLib.gross(_cfg, c.pxs);
             c.levBefore = RiskChecks.leverageBps(c.grossBefore, c.navBefore);
@@ -106,7 +106,8 @@ contract BallastRebalancer is VaultCore {
             c.traded += RebalanceLib.executeAction(_cfg, address(_BASE), k, plan.actions[k], c.pxs, c.slip);
         }
         uint256 bal = _BASE.balanceOf(address(this));
-        if (bal < _reserved) revert ReservedAssetsSpent(bal, _reserved);
+        uint256 reserved = _reservedNow();
+        if (bal < reserved) revert ReservedAssetsSpent(bal, reserved);
         c.navAfter = _navWith(c.pxs);
     }
 

@@ -84,7 +84,7 @@ contract BallastVault is VaultCore, IBallastVault {
                 AggregatorV3Interface(p.baseFeed.feed).decimals()
             )
         );
-        _lastAccrual = uint64(block.timestamp);
+        _cfg.lastAccrual = uint40(block.timestamp);
         REBALANCER = address(new BallastRebalancer(p.base));
     }
 
@@ -99,7 +99,7 @@ contract BallastVault is VaultCore, IBallastVault {
     /// @notice Deposits are open unless paused, shut down, defensive or the NAV cannot be priced.
     /// @return The deposit cap minus the NAV.
     function maxDeposit(address) public view override returns (uint256) {
-        if (_paused || shutdown || defensive) return 0;
+        if (_cfg.paused || _cfg.shutdown || _cfg.defensive) return 0;
         (bool ok, uint256 nav, , uint256 cap) = _navFull(false);
         if (!ok) return 0;
         return cap > nav ? cap - nav : 0;
@@ -203,9 +203,9 @@ contract BallastVault is VaultCore, IBallastVault {
             _payClaim(owner, receiver, shares, assets);
             return shares;
         }
-        (uint256 nav, uint256 supply, uint256 f) = _basisAccrued();
+        (uint256 nav, uint256 supply, uint256 f, uint256 idle) = _basisAccrued();
         uint256 x = _toAssets(balanceOf(owner), nav, supply, Math.Rounding.Floor);
-        uint256 maxA = Math.min(x - NavMath.feeOnTotal(x, _exitFee(f)), _idle());
+        uint256 maxA = Math.min(x - NavMath.feeOnTotal(x, _exitFee(f)), idle);
         if (assets > maxA) revert ERC4626ExceededMaxWithdraw(owner, assets, maxA);
         shares = _toShares(assets + NavMath.feeOnRaw(assets, _exitFee(f)), nav, supply, Math.Rounding.Ceil);
         _withdraw(_msgSender(), receiver, owner, assets, shares);
@@ -225,8 +225,7 @@ contract BallastVault is VaultCore, IBallastVault {
             _payClaim(owner, receiver, shares, assets);
             return assets;
         }
-        (uint256 nav, uint256 supply, uint256 f) = _basisAccrued();
-        uint256 idle = _idle();
+        (uint256 nav, uint256 supply, uint256 f, uint256 idle) = _basisAccrued();
         uint256 maxS = Math.min(
             balanceOf(owner),
             _toShares(idle + NavMath.feeOnRaw(idle, _exitFee(f)), nav, supply, Math.Rounding.Floor)
@@ -359,7 +358,7 @@ contract BallastVault is VaultCore, IBallastVault {
         c.shares -= uint128(shares);
         c.assets -= uint128(assets_);
         if (c.shares == 0) _requests[controller].hasClaim = false;
-        _reserved -= uint128(assets_);
+        _setReserved(_reserved - assets_);
         _BASE.safeTransfer(receiver, assets_);
         emit RedemptionClaimed(controller, receiver, assets_, shares);
     }
@@ -368,7 +367,7 @@ contract BallastVault is VaultCore, IBallastVault {
 
     /// @inheritdoc IBallastVault
     function exitInKind(uint256 shares, address receiver, address owner) external nonReentrant {
-        if (!shutdown) revert NotShutDown();
+        if (!_cfg.shutdown) revert NotShutDown();
         if (shares == 0) revert ZeroShares();
         if (_msgSender() != owner) _spendAllowance(owner, _msgSender(), shares);
         uint256 supply = totalSupply();
@@ -380,19 +379,29 @@ contract BallastVault is VaultCore, IBallastVault {
 
     /// @notice Pauses deposits and rebalances (withdrawals stay open). GUARDIAN only.
     function pause() external onlyRole(GUARDIAN_ROLE) {
-        _paused = true;
+        _cfg.paused = true;
         emit Paused(_msgSender());
     }
 
     /// @notice Lifts the pause. GUARDIAN only.
     function unpause() external onlyRole(GUARDIAN_ROLE) {
-        _paused = false;
+        _cfg.paused = false;
         emit Unpaused(_msgSender());
     }
 
     /// @notice Whether deposits and rebalances are paused.
     function paused() public view returns (bool) {
-        return _paused;
+        return _cfg.paused;
+    }
+
+    /// @notice Permanently shut down by the guardian.
+    function shutdown() external view returns (bool) {
+        return _cfg.shutdown;
+    }
+
+    /// @notice Circuit breaker tripped (defensive mode).
+    function defensive() external view returns (bool) {
+        return _cfg.defensive;
     }
 
     /// @notice Base assets set aside for fulfilled, unclaimed redemptions (excluded from the NAV).
@@ -407,14 +416,14 @@ contract BallastVault is VaultCore, IBallastVault {
 
     /// @notice Shuts the vault down for good: deposits stop, plans may only de-risk, in-kind exit opens.
     function shutDown() external onlyRole(GUARDIAN_ROLE) {
-        shutdown = true;
+        _cfg.shutdown = true;
         emit ShutDown(_msgSender());
     }
 
     /// @notice Lifts defensive mode and resets the circuit breaker's reference. Admin (timelock) only.
     function exitDefensiveMode() external onlyRole(DEFAULT_ADMIN_ROLE) {
         uint256 pps = _ppsNow();
-        defensive = false;
+        _cfg.defensive = false;
         _cbRef = uint128(pps);
         _cbRefAt = uint64(block.timestamp);
         emit DefensiveModeExited(pps);
@@ -427,7 +436,7 @@ contract BallastVault is VaultCore, IBallastVault {
     /// @return performData Empty.
     function checkUpkeep(bytes calldata) external view returns (bool upkeepNeeded, bytes memory performData) {
         (bool ok, , ) = _tryNav();
-        if (!ok || defensive || _cbRef == 0) return (false, "");
+        if (!ok || _cfg.defensive || _cbRef == 0) return (false, "");
         (uint256 nav, uint256 s, ) = _basis();
         uint256 pps = NavMath.ppsWad(nav, s, VIRTUAL_SHARES);
         upkeepNeeded = pps * BPS < uint256(_cbRef) * (BPS - _cfg.limits.circuitBreakerDropBps);

@@ -77,21 +77,16 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
     /// @dev ERC-7540 operators: `_operators[controller][operator]`.
     mapping(address controller => mapping(address operator => bool)) internal _operators;
 
-    // Gas: the state every deposit/withdraw reads is packed into two slots (flags, accrual time and
-    // reserved assets; high-water mark and last good price per share).
-    /// @notice Permanently shut down by the guardian.
-    bool public shutdown;
-    /// @notice Circuit breaker tripped.
-    bool public defensive;
-    bool internal _paused;
-    uint64 internal _lastAccrual;
-    uint128 internal _reserved;
-
+    // Gas: the flags and the accrual time every deposit/withdraw reads live in the NAV snapshot
+    // pointer's slot (ConfigLib.Layout); the high-water mark and the last good price per share
+    // share one slot; the reserve has its own, read only while it is non-zero (`_cfg.hasReserved`).
     uint128 internal _hwm;
     uint128 internal _lastGoodPps;
 
     uint64 internal _cbRefAt;
     uint128 internal _cbRef;
+
+    uint256 internal _reserved;
 
     /// @notice The vault is paused (deposits and rebalances).
     event Paused(address account);
@@ -124,7 +119,7 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
 
     /// @dev NAV with given conversion factors (docs/plan-format.md §5).
     function _navWith(NavMath.Px[] memory pxs) internal view returns (uint256) {
-        return PriceLib.navWith(_cfg, address(_BASE), _reserved, pxs);
+        return PriceLib.navWith(_cfg, address(_BASE), _reservedNow(), pxs);
     }
 
     /// @dev NAV (docs/plan-format.md §5) and, from the same NAV snapshot, the packed fees
@@ -132,10 +127,20 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
     ///      here (no library call); anything off its happy path goes through the checked
     ///      {PriceLib.nav}, which reverts naming the failed feed (`strict`) or returns ok = false.
     function _navFull(bool strict) internal view returns (bool ok, uint256 nav, uint256 f, uint256 cap) {
+        (ok, nav, f, cap, ) = _navIdle(strict);
+    }
+
+    /// @dev {_navFull} and the idle base assets (valid when ok).
+    function _navIdle(
+        bool strict
+    ) internal view returns (bool ok, uint256 nav, uint256 f, uint256 cap, uint256 idle) {
         uint256[] memory w = PriceLib.load(_cfg);
-        uint256 r = _reserved;
-        (ok, nav) = PriceLib.quickNav(w, address(_BASE), r);
-        if (!ok) (ok, nav, ) = PriceLib.nav(_cfg, address(_BASE), r, strict);
+        uint256 r = _reservedNow();
+        (ok, nav, idle) = PriceLib.quickNav(w, address(_BASE), r);
+        if (!ok) {
+            (ok, nav, ) = PriceLib.nav(_cfg, address(_BASE), r, strict);
+            if (ok) idle = _idle();
+        }
         (f, cap) = PriceLib.feesAndCap(w);
     }
 
@@ -159,9 +164,20 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
         return uint16(f >> 16);
     }
 
+    /// @dev Base assets reserved for claims; the reserve's slot is read only when it is non-zero.
+    function _reservedNow() internal view returns (uint256) {
+        return _cfg.hasReserved ? _reserved : 0;
+    }
+
+    /// @dev Sets the reserve and its flag in the hot slot.
+    function _setReserved(uint256 r) internal {
+        _reserved = r;
+        _cfg.hasReserved = r != 0;
+    }
+
     function _idle() internal view returns (uint256) {
         uint256 bal = _BASE.balanceOf(address(this));
-        uint256 r = _reserved;
+        uint256 r = _reservedNow();
         return bal > r ? bal - r : 0;
     }
 
@@ -205,7 +221,7 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
     function _strictBasis() internal view returns (uint256 nav, uint256 supply, uint256 f) {
         (nav, f) = _navStrict();
         supply = totalSupply();
-        (uint256 m, uint256 p, ) = _feeShares(nav, supply, f);
+        (uint256 m, uint256 p, , ) = _feeShares(nav, supply, f);
         supply += m + p;
     }
 
@@ -216,25 +232,26 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
         (ok, nav, f) = _tryNav();
         supply = totalSupply();
         if (ok) {
-            (uint256 m, uint256 p, ) = _feeShares(nav, supply, f);
+            (uint256 m, uint256 p, , ) = _feeShares(nav, supply, f);
             return (nav, supply + m + p, f);
         }
         nav = Math.min(_idle(), Math.mulDiv(_lastGoodPps, supply + VIRTUAL_SHARES, WAD));
     }
 
-    /// @dev {_basis} after accruing fees when the NAV is live.
-    function _basisAccrued() internal returns (uint256 nav, uint256 supply, uint256 f) {
+    /// @dev {_basis} after accruing fees when the NAV is live, and the idle base assets.
+    function _basisAccrued() internal returns (uint256 nav, uint256 supply, uint256 f, uint256 idle) {
         bool ok;
-        (ok, nav, f) = _tryNav();
+        (ok, nav, f, , idle) = _navIdle(false);
         if (ok) {
             _accrue(nav, false, f);
-            return (nav, totalSupply(), f);
+            return (nav, totalSupply(), f, idle);
         }
-        return _basis();
+        (nav, supply, f) = _basis();
+        idle = _idle();
     }
 
     function _maxDepositAt(uint256 nav, uint256 cap) internal view returns (uint256) {
-        if (_paused || shutdown || defensive) return 0;
+        if (_cfg.paused || _cfg.shutdown || _cfg.defensive) return 0;
         return cap > nav ? cap - nav : 0;
     }
 
@@ -246,13 +263,14 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
         uint256 nav,
         uint256 supply,
         uint256 f
-    ) internal view returns (uint256 mgmt, uint256 perf, uint256 hwm) {
+    ) internal view returns (uint256 mgmt, uint256 perf, uint256 hwm, uint256 pps) {
         hwm = _hwm;
         uint256 mgmtBps = uint16(f >> 32);
         uint256 perfBps = uint16(f >> 48);
-        if (mgmtBps != 0) mgmt = Math.mulDiv(supply, mgmtBps * (block.timestamp - _lastAccrual), BPS * YEAR);
+        if (mgmtBps != 0)
+            mgmt = Math.mulDiv(supply, mgmtBps * (block.timestamp - _cfg.lastAccrual), BPS * YEAR);
         uint256 s1 = supply + mgmt;
-        uint256 pps = NavMath.ppsWad(nav, s1, VIRTUAL_SHARES);
+        pps = NavMath.ppsWad(nav, s1, VIRTUAL_SHARES);
         if (hwm != 0 && pps > hwm && perfBps != 0) {
             uint256 profit = Math.mulDiv(pps - hwm, s1 + VIRTUAL_SHARES, WAD);
             uint256 feeAssets = (profit * perfBps) / BPS;
@@ -269,24 +287,25 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
     ///      never charges for the time it was off.
     function _accrue(uint256 nav, bool restartClock, uint256 f) internal {
         uint256 supply = totalSupply();
-        (uint256 m, uint256 p, uint256 hwm) = _feeShares(nav, supply, f);
+        (uint256 m, uint256 p, uint256 hwm, uint256 pps) = _feeShares(nav, supply, f);
         if (m + p != 0) {
             _mint(_cfg.fees.recipient, m + p); // m + p != 0 implies a recipient
             supply += m + p;
             emit IBallastVault.FeesAccrued(m, p, hwm);
+            pps = NavMath.ppsWad(nav, supply, VIRTUAL_SHARES);
         }
-        if (hwm != _hwm) _hwm = uint128(hwm); // pps < 2^128 (≈1e12 per base unit per share unit)
-        uint64 nowTs = uint64(block.timestamp);
+        // (with nothing minted, `pps` is already ppsWad(nav, supply))
+        // pps < 2^128 (≈1e12 per base unit per share unit)
+        if (hwm != _hwm || pps != _lastGoodPps) (_hwm, _lastGoodPps) = (uint128(hwm), uint128(pps));
+        uint40 nowTs = uint40(block.timestamp);
         bool clock = restartClock || uint16(f >> 32) != 0;
-        uint128 pps = uint128(NavMath.ppsWad(nav, supply, VIRTUAL_SHARES));
-        if (clock && _lastAccrual != nowTs) _lastAccrual = nowTs;
-        if (pps != _lastGoodPps) _lastGoodPps = pps;
+        if (clock && _cfg.lastAccrual != nowTs) _cfg.lastAccrual = nowTs;
     }
 
     function _beforeFeeChange() internal override {
         (bool ok, uint256 nav, uint256 f) = _tryNav();
         if (ok) _accrue(nav, true, f);
-        else _lastAccrual = uint64(block.timestamp);
+        else _cfg.lastAccrual = uint40(block.timestamp);
     }
 
     // ================================================================ internal: redemptions
@@ -299,7 +318,7 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
         assets_ = x - NavMath.feeOnTotal(x, _exitFee(f));
         if (assets_ > _idle()) return 0;
         _burn(address(this), shares);
-        _reserved += uint128(assets_); // assets_ ≤ idle (a token balance); the sum is checked
+        _setReserved(_reserved + assets_); // assets_ ≤ idle (a token balance)
         uint256 e = currentEpoch;
         _epochs[e] = Claim(uint128(shares), uint128(assets_));
         currentEpoch = e + 1;
@@ -310,8 +329,8 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
     function _observe(uint256 pps) internal {
         IBallastVault.Limits memory lim = _cfg.limits;
         uint256 ref = _cbRef;
-        if (!defensive && ref != 0 && pps * BPS < ref * (BPS - lim.circuitBreakerDropBps)) {
-            defensive = true;
+        if (!_cfg.defensive && ref != 0 && pps * BPS < ref * (BPS - lim.circuitBreakerDropBps)) {
+            _cfg.defensive = true;
             emit IBallastVault.DefensiveModeEntered(pps, ref);
             return;
         }

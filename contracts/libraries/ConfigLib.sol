@@ -92,6 +92,14 @@ library ConfigLib {
         ///      EXTCODECOPY instead of ~4 cold SLOADs per asset.
         address navData;
         uint16 navWords;
+        /// @dev The vault's hot state, packed into the snapshot pointer's slot so that a deposit
+        ///      or redeem reads pointer, flags and accrual time with one cold SLOAD. `hasReserved`
+        ///      is `reservedAssets != 0` (the reserve's own slot is read only then).
+        bool shutdown;
+        bool defensive;
+        bool paused;
+        bool hasReserved;
+        uint40 lastAccrual;
     }
 
     /// @notice Roles of the caller, as the vault sees them.

@@ -61,15 +61,15 @@ library PriceLib {
     ///      sequencer included) and the same formulas and rounding (§5) in the same order. ok = false
     ///      as soon as anything leaves the happy path (a check fails, a call fails or returns short
     ///      data); the caller then runs {nav}, which re-reads everything and reverts naming the
-    ///      failure (strict) or reports ok = false.
+    ///      failure (strict) or reports ok = false. Also returns the idle base (balance − reserved).
     function quickNav(
         uint256[] memory w,
         address base,
         uint256 reserved
-    ) internal view returns (bool ok, uint256 nav_) {
+    ) internal view returns (bool ok, uint256 nav_, uint256 idle) {
         NavMath.Px[] memory pxs;
         (ok, pxs) = _quickPxs(w);
-        if (ok) (ok, nav_) = _quickValue(w, base, reserved, pxs);
+        if (ok) (ok, nav_, idle) = _quickValue(w, base, reserved, pxs);
     }
 
     /// @dev Conversion factors of {_pxs} on its happy path only (ok = false on any failed check).
@@ -90,22 +90,24 @@ library PriceLib {
         return (true, pxs);
     }
 
-    /// @dev {_navWith} without fallbacks: ok = false when a balance or position read fails.
+    /// @dev {_navWith} without fallbacks: ok = false when a balance or position read fails. Also
+    ///      returns the idle base (balance − reserved, floored at 0).
     function _quickValue(
         uint256[] memory w,
         address base,
         uint256 reserved,
         NavMath.Px[] memory pxs
-    ) private view returns (bool ok, uint256 nav_) {
+    ) private view returns (bool ok, uint256 nav_, uint256 idle) {
         address la = address(uint160(w[0]));
         uint256 pos;
         (ok, pos) = _tryRead(base, BALANCE_OF, address(this));
-        if (!ok) return (false, 0);
+        if (!ok) return (false, 0, 0);
         pos = pos > reserved ? pos - reserved : 0;
+        idle = pos;
         uint256 x;
         if (la != address(0)) {
             (ok, x) = _tryRead(la, COLLATERAL_OF, base);
-            if (!ok) return (false, 0);
+            if (!ok) return (false, 0, 0);
             pos += x;
         }
         uint256 neg;
@@ -113,15 +115,15 @@ library PriceLib {
         for (uint256 i; i < n; ++i) {
             address token = address(uint160(w[4 + 3 * i]));
             (ok, x) = _tryRead(token, BALANCE_OF, address(this));
-            if (!ok) return (false, 0);
+            if (!ok) return (false, 0, 0);
             pos += NavMath.value(x, pxs[i]);
             if (la != address(0)) {
                 (ok, x) = _tryRead(la, DEBT_OF, token);
-                if (!ok) return (false, 0);
+                if (!ok) return (false, 0, 0);
                 neg += NavMath.debtValue(x, pxs[i]);
             }
         }
-        return (true, pos > neg ? pos - neg : 0);
+        return (true, pos > neg ? pos - neg : 0, idle);
     }
 
     /// @dev The snapshot's fee word (entryFeeBps | exitFeeBps << 16 | managementFeeBps << 32 |

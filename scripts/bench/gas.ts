@@ -318,7 +318,14 @@ async function profile(env: Env, title: string, hash: string): Promise<void> {
   if (!process.env.GAS_BENCH_PROFILE) return;
   const trace = (await env.conn.provider.request({
     method: "debug_traceTransaction",
-    params: [hash, { disableMemory: true, disableStorage: true }],
+    params: [
+      hash,
+      {
+        disableMemory: true,
+        disableStorage: true,
+        disableStack: process.env.GAS_BENCH_PROFILE !== "ops",
+      },
+    ],
   })) as { gas: number; structLogs: StructLog[] };
   const names = new Map<string, string>(
     [...env.labels.entries()].map(([a, n]) => [a.toLowerCase(), n]),
@@ -331,6 +338,10 @@ async function profile(env: Env, title: string, hash: string): Promise<void> {
       if (l.depth !== 1 || l.op.endsWith("CALL")) continue;
       ops.set(l.op, (ops.get(l.op) ?? 0) + l.gasCost);
     }
+    const slots = trace.structLogs
+      .filter((l) => l.depth === 1 && l.op === "SLOAD" && l.gasCost > 100)
+      .map((l) => `${(l.stack?.at(-1) ?? "?").replace(/^0x0*/, "0x").slice(0, 12)}`);
+    console.error(`  vault frame cold SLOAD slots: ${slots.join(" ")}`);
     const top = [...ops.entries()].sort((x, y) => y[1] - x[1]).slice(0, 16);
     console.error(`  vault frame by opcode: ${top.map(([o, g]) => `${o} ${g}`).join(", ")}`);
   }
