@@ -12,7 +12,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {IBallastVault} from "./interfaces/IBallastVault.sol";
 import {VaultCore} from "./VaultCore.sol";
-import {BallastRebalancer} from "./BallastRebalancer.sol";
+import {VaultModule} from "./VaultModule.sol";
 import {ConfigLib} from "./libraries/ConfigLib.sol";
 import {OracleLib} from "./libraries/OracleLib.sol";
 import {NavMath} from "./libraries/NavMath.sol";
@@ -66,8 +66,9 @@ contract BallastVault is VaultCore, IBallastVault {
     /// @dev ERC-165 id of ERC-7540's operator methods: setOperator ^ isOperator.
     bytes4 internal constant ERC7540_OPERATOR_INTERFACE_ID = 0xe3bc4e65;
 
-    /// @notice The rebalance module (runs by DELEGATECALL on this vault's storage).
-    address public immutable REBALANCER;
+    /// @notice The module holding the cold entry points ({VaultModule}); runs by DELEGATECALL on
+    ///         this vault's storage.
+    address public immutable MODULE;
 
     /// @param p Constructor parameters (see {Init}).
     constructor(Init memory p) VaultCore(p.base, p.name, p.symbol) {
@@ -85,7 +86,7 @@ contract BallastVault is VaultCore, IBallastVault {
             )
         );
         _cfg.lastAccrual = uint40(block.timestamp);
-        REBALANCER = address(new BallastRebalancer(p.base));
+        MODULE = address(new VaultModule(p.base));
     }
 
     // ================================================================ ERC-4626 views
@@ -339,9 +340,11 @@ contract BallastVault is VaultCore, IBallastVault {
         }
     }
 
-    /// @dev {_settle}, then `controller`'s claim; reads nothing more than the request's slot when
-    ///      there is neither a claim nor a fulfilled request (the synchronous path).
+    /// @dev {_settle}, then `controller`'s claim. The synchronous path reads no redemption slot
+    ///      while no claim is open anywhere, and only the request's slot while `controller` has
+    ///      neither a claim nor a fulfilled request.
     function _settledClaim(address controller) internal returns (Claim memory c) {
+        if (!_cfg.hasClaims) return c; // nobody has a claim or a fulfilled request
         Request memory r = _requests[controller];
         if (r.hasClaim || (r.shares != 0 && r.epoch < currentEpoch)) {
             _settle(controller);
@@ -359,6 +362,9 @@ contract BallastVault is VaultCore, IBallastVault {
         c.assets -= uint128(assets_);
         if (c.shares == 0) _requests[controller].hasClaim = false;
         _setReserved(_reserved - assets_);
+        uint128 left = _unclaimedShares - uint128(shares); // shares ≤ the claim's shares (checked above)
+        _unclaimedShares = left;
+        if (left == 0) _cfg.hasClaims = false;
         _BASE.safeTransfer(receiver, assets_);
         emit RedemptionClaimed(controller, receiver, assets_, shares);
     }
@@ -366,27 +372,18 @@ contract BallastVault is VaultCore, IBallastVault {
     // ================================================================ shutdown and exit
 
     /// @inheritdoc IBallastVault
-    function exitInKind(uint256 shares, address receiver, address owner) external nonReentrant {
-        if (!_cfg.shutdown) revert NotShutDown();
-        if (shares == 0) revert ZeroShares();
-        if (_msgSender() != owner) _spendAllowance(owner, _msgSender(), shares);
-        uint256 supply = totalSupply();
-        uint256 idle = _idle();
-        _burn(owner, shares);
-        RebalanceLib.payInKind(_cfg, address(_BASE), idle, shares, supply, receiver);
-        emit ExitedInKind(owner, receiver, shares);
+    function exitInKind(uint256, address, address) external {
+        _forward();
     }
 
     /// @notice Pauses deposits and rebalances (withdrawals stay open). GUARDIAN only.
-    function pause() external onlyRole(GUARDIAN_ROLE) {
-        _cfg.paused = true;
-        emit Paused(_msgSender());
+    function pause() external {
+        _forward();
     }
 
     /// @notice Lifts the pause. GUARDIAN only.
-    function unpause() external onlyRole(GUARDIAN_ROLE) {
-        _cfg.paused = false;
-        emit Unpaused(_msgSender());
+    function unpause() external {
+        _forward();
     }
 
     /// @notice Whether deposits and rebalances are paused.
@@ -415,18 +412,14 @@ contract BallastVault is VaultCore, IBallastVault {
     }
 
     /// @notice Shuts the vault down for good: deposits stop, plans may only de-risk, in-kind exit opens.
-    function shutDown() external onlyRole(GUARDIAN_ROLE) {
-        _cfg.shutdown = true;
-        emit ShutDown(_msgSender());
+    ///         GUARDIAN only.
+    function shutDown() external {
+        _forward();
     }
 
     /// @notice Lifts defensive mode and resets the circuit breaker's reference. Admin (timelock) only.
-    function exitDefensiveMode() external onlyRole(DEFAULT_ADMIN_ROLE) {
-        uint256 pps = _ppsNow();
-        _cfg.defensive = false;
-        _cbRef = uint128(pps);
-        _cbRefAt = uint64(block.timestamp);
-        emit DefensiveModeExited(pps);
+    function exitDefensiveMode() external {
+        _forward();
     }
 
     // ================================================================ circuit breaker
@@ -444,27 +437,15 @@ contract BallastVault is VaultCore, IBallastVault {
     }
 
     /// @notice Observes the price per share: trips the breaker or rolls its reference. Anyone may call.
-    function performUpkeep(bytes calldata) external nonReentrant {
-        _observe(_ppsNow());
+    function performUpkeep(bytes calldata) external {
+        _forward();
     }
 
     // ================================================================ rebalance
 
     /// @inheritdoc IBallastVault
     function rebalance(Plan calldata, bytes calldata) external {
-        // The rebalancer checks that it runs by DELEGATECALL from this vault and takes the
-        // re-entrancy lock itself (transient storage of this vault).
-        address r = REBALANCER;
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            calldatacopy(0, 0, calldatasize())
-            let ok := delegatecall(gas(), r, 0, calldatasize(), 0, 0)
-            returndatacopy(0, 0, returndatasize())
-            if iszero(ok) {
-                revert(0, returndatasize())
-            }
-            return(0, returndatasize())
-        }
+        _forward();
     }
 
     /// @inheritdoc IBallastVault
@@ -477,7 +458,94 @@ contract BallastVault is VaultCore, IBallastVault {
         return _hashTypedDataV4(PlanHashing.hash(plan));
     }
 
+    // ================================================================ configuration (in VaultModule)
+
+    /// @notice Sets the curator timelock (admin only; the admin is itself a TimelockController).
+    function setCuratorTimelock(uint256) external {
+        _forward();
+    }
+
+    /// @notice Tightening applies at once (CURATOR or GUARDIAN); a loosening by the CURATOR is queued.
+    function submitLimits(Limits calldata) external {
+        _forward();
+    }
+
+    /// @notice Applies the queued limits once their timelock has elapsed. Anyone may call.
+    function acceptLimits() external {
+        _forward();
+    }
+
+    /// @notice Queues a fee change (CURATOR; every fee change waits the timelock).
+    function submitFees(FeeConfig calldata) external {
+        _forward();
+    }
+
+    /// @notice Applies the queued fees once their timelock has elapsed (fees accrue first). Anyone may call.
+    function acceptFees() external {
+        _forward();
+    }
+
+    /// @notice Configures asset `index` (index == count adds one). Tightening an existing asset
+    ///         is instant (CURATOR or GUARDIAN); anything else is queued (CURATOR).
+    function submitAsset(uint256, AssetConfig calldata) external {
+        _forward();
+    }
+
+    /// @notice Applies the queued change of asset `index` once its timelock has elapsed. Anyone may call.
+    function acceptAsset(uint256) external {
+        _forward();
+    }
+
+    /// @notice Queues adapter `id` (CURATOR). Removing (adapter = 0) is instant for CURATOR or
+    ///         GUARDIAN; a lending adapter can only be removed without an open position.
+    function submitAdapter(uint8, address, uint8) external {
+        _forward();
+    }
+
+    /// @notice Applies queued adapter `id` once its timelock has elapsed. Anyone may call.
+    function acceptAdapter(uint8) external {
+        _forward();
+    }
+
+    /// @notice Revokes a queued change (GUARDIAN or CURATOR). `what`: 1 limits, 2 fees, 3 asset, 4 adapter.
+    function revokePending(uint8, uint256) external {
+        _forward();
+    }
+
+    /// @dev Runs the current call in {VaultModule} by DELEGATECALL and returns or reverts with its
+    ///      result. The module re-checks roles and takes the re-entrancy lock where needed.
+    function _forward() private {
+        address m = MODULE;
+        // solhint-disable-next-line no-inline-assembly
+        assembly {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), m, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) {
+                revert(0, returndatasize())
+            }
+            return(0, returndatasize())
+        }
+    }
+
     // ================================================================ views
+
+    /// @notice Delay of every loosening, seconds.
+    function curatorTimelock() external view returns (uint256) {
+        return _cfg.curatorTimelock;
+    }
+
+    /// @notice The active lending adapter (0 = none); its position is part of the NAV.
+    function lendingAdapter() public view returns (address) {
+        return _cfg.lendingAdapter;
+    }
+
+    /// @notice Timestamp from which a queued change may be accepted (0 = nothing queued).
+    /// @param what 1 limits, 2 fees, 3 asset, 4 adapter.
+    /// @param key Asset index or adapter id.
+    function pendingValidAt(uint8 what, uint256 key) external view returns (uint256) {
+        return ConfigLib.pendingValidAt(_cfg, what, key);
+    }
 
     /// @notice The base/USD feed and the L2 sequencer configuration.
     /// @return baseFeed The base/USD feed.

@@ -11,10 +11,12 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IBallastVault} from "./interfaces/IBallastVault.sol";
-import {VaultConfig} from "./VaultConfig.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ConfigLib} from "./libraries/ConfigLib.sol";
 import {PriceLib} from "./libraries/PriceLib.sol";
 import {NavMath} from "./libraries/NavMath.sol";
 import {LossBudget} from "./libraries/LossBudget.sol";
@@ -25,8 +27,15 @@ import {LossBudget} from "./libraries/LossBudget.sol";
 ///         DELEGATECALL on the vault's storage; both inherit this contract, so their storage
 ///         layouts are identical by construction.
 // solhint-disable-next-line max-states-count
-abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, EIP712 {
+abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient, EIP712 {
     using SafeERC20 for IERC20;
+
+    bytes32 public constant CURATOR_ROLE = keccak256("CURATOR_ROLE");
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    bytes32 public constant KEEPER_SIGNER_ROLE = keccak256("KEEPER_SIGNER_ROLE");
+
+    /// @dev Configuration, NAV snapshot pointer and hot flags ({ConfigLib.Layout}).
+    ConfigLib.Layout internal _cfg;
 
     uint8 internal constant DECIMALS_OFFSET = 6;
     uint256 internal constant VIRTUAL_SHARES = 10 ** DECIMALS_OFFSET;
@@ -86,7 +95,9 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
     uint64 internal _cbRefAt;
     uint128 internal _cbRef;
 
-    uint256 internal _reserved;
+    uint128 internal _reserved;
+    /// @dev Fulfilled redemption shares not yet claimed (Σ epochs' shares − Σ claimed shares).
+    uint128 internal _unclaimedShares;
 
     /// @notice The vault is paused (deposits and rebalances).
     event Paused(address account);
@@ -113,7 +124,7 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
         return DECIMALS_OFFSET;
     }
 
-    function _baseToken() internal view override returns (address) {
+    function _baseToken() internal view returns (address) {
         return address(_BASE);
     }
 
@@ -171,7 +182,7 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
 
     /// @dev Sets the reserve and its flag in the hot slot.
     function _setReserved(uint256 r) internal {
-        _reserved = r;
+        _reserved = SafeCast.toUint128(r);
         _cfg.hasReserved = r != 0;
     }
 
@@ -302,7 +313,8 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
         if (clock && _cfg.lastAccrual != nowTs) _cfg.lastAccrual = nowTs;
     }
 
-    function _beforeFeeChange() internal override {
+    /// @dev Accrues fees at the old rates and restarts the accrual clock before a fee change.
+    function _beforeFeeChange() internal {
         (bool ok, uint256 nav, uint256 f) = _tryNav();
         if (ok) _accrue(nav, true, f);
         else _cfg.lastAccrual = uint40(block.timestamp);
@@ -319,6 +331,8 @@ abstract contract VaultCore is ERC4626, VaultConfig, ReentrancyGuardTransient, E
         if (assets_ > _idle()) return 0;
         _burn(address(this), shares);
         _setReserved(_reserved + assets_); // assets_ ≤ idle (a token balance)
+        _unclaimedShares += SafeCast.toUint128(shares);
+        _cfg.hasClaims = true;
         uint256 e = currentEpoch;
         _epochs[e] = Claim(uint128(shares), uint128(assets_));
         currentEpoch = e + 1;

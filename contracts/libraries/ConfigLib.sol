@@ -94,11 +94,14 @@ library ConfigLib {
         uint16 navWords;
         /// @dev The vault's hot state, packed into the snapshot pointer's slot so that a deposit
         ///      or redeem reads pointer, flags and accrual time with one cold SLOAD. `hasReserved`
-        ///      is `reservedAssets != 0` (the reserve's own slot is read only then).
+        ///      is `reservedAssets != 0` (the reserve's own slot is read only then); `hasClaims`:
+        ///      some fulfilled redemption shares are still unclaimed (else a synchronous
+        ///      withdraw/redeem skips the owner's redemption slots).
         bool shutdown;
         bool defensive;
         bool paused;
         bool hasReserved;
+        bool hasClaims;
         uint40 lastAccrual;
     }
 

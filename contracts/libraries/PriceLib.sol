@@ -67,9 +67,74 @@ library PriceLib {
         address base,
         uint256 reserved
     ) internal view returns (bool ok, uint256 nav_, uint256 idle) {
+        if (uint160(w[0]) == 0) return _quickNoLending(w, base, reserved);
         NavMath.Px[] memory pxs;
         (ok, pxs) = _quickPxs(w);
         if (ok) (ok, nav_, idle) = _quickValue(w, base, reserved, pxs);
+    }
+
+    /// @dev {quickNav} without a lending adapter, in one pass and without reverting: a failed check
+    ///      or call, or any overflow, returns ok = false and leaves the verdict to {nav} (which checks
+    ///      every feed before reading balances, so its error is the canonical one).
+    function _quickNoLending(
+        uint256[] memory w,
+        address base,
+        uint256 reserved
+    ) private view returns (bool, uint256, uint256) {
+        uint256 w3 = _at(w, 3);
+        if (uint160(w3) != 0 && !_quickSequencer(w3)) return (false, 0, 0);
+        uint256 pBase = _quick(_at(w, 1), _at(w, 2));
+        if (pBase == 0) return (false, 0, 0);
+        (bool ok, uint256 idle) = _tryRead(base, BALANCE_OF, address(this));
+        if (!ok) return (false, 0, 0);
+        unchecked {
+            idle = idle > reserved ? idle - reserved : 0;
+            uint256 numScale = _pow10(_at(w, 0) >> 160);
+            uint256 pos = idle;
+            uint256 end = w.length - 1; // the last word is the deposit cap
+            for (uint256 j = 4; j < end; j += 3) {
+                uint256 v;
+                (ok, v) = _quickValueAt(w, j, pBase, numScale);
+                uint256 sum = pos + v;
+                if (!ok || sum < pos) return (false, 0, 0);
+                pos = sum;
+            }
+            return (true, pos, idle);
+        }
+    }
+
+    /// @dev Value in base units of the asset whose snapshot words start at `j`: floor(bal × num /
+    ///      den), num = p × 10^(baseDec + baseFeedDec), den = pBase × 10^(dec + feedDec) (§4); ok =
+    ///      false on a failed feed check or call, or an overflow. p, pBase > 0, so den > 0.
+    function _quickValueAt(
+        uint256[] memory w,
+        uint256 j,
+        uint256 pBase,
+        uint256 numScale
+    ) private view returns (bool ok, uint256 v) {
+        uint256 a = _at(w, j + 1);
+        uint256 p = _quick(a, _at(w, j + 2));
+        if (p == 0) return (false, 0);
+        uint256 bal;
+        (ok, bal) = _tryRead(address(uint160(_at(w, j))), BALANCE_OF, address(this));
+        if (!ok) return (false, 0);
+        unchecked {
+            uint256 scale = _pow10(a >> 192);
+            uint256 num = p * numScale;
+            uint256 den = pBase * scale;
+            if (num / p != numScale || den / pBase != scale) return (false, 0);
+            uint256 prod = bal * num;
+            if (bal != 0 && prod / bal != num) return (false, 0);
+            return (true, prod / den);
+        }
+    }
+
+    /// @dev `w[i]` without the bounds check (callers stay within `w.length`).
+    function _at(uint256[] memory w, uint256 i) private pure returns (uint256 v) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            v := mload(add(w, shl(5, add(i, 1))))
+        }
     }
 
     /// @dev Conversion factors of {_pxs} on its happy path only (ok = false on any failed check).

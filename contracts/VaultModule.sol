@@ -9,19 +9,25 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IBallastVault} from "./interfaces/IBallastVault.sol";
 import {VaultCore} from "./VaultCore.sol";
+import {VaultConfig} from "./VaultConfig.sol";
 import {PriceLib} from "./libraries/PriceLib.sol";
 import {RebalanceLib} from "./libraries/RebalanceLib.sol";
 import {NavMath} from "./libraries/NavMath.sol";
 import {RiskChecks} from "./libraries/RiskChecks.sol";
 import {PlanHashing} from "./libraries/PlanHashing.sol";
 
-/// @title BallastRebalancer
-/// @notice The `rebalance` entry point of one {BallastVault}, split out of the vault to keep it
-///         under the EIP-170 code-size limit. The vault deploys it in its constructor and forwards
-///         `rebalance(plan, signature)` to it by DELEGATECALL, so it runs on the vault's storage,
-///         balances and roles exactly like code of the vault itself; called directly it reverts.
-contract BallastRebalancer is VaultCore {
-    /// @notice The vault this rebalancer serves (its deployer).
+/// @title VaultModule
+/// @notice The cold entry points of one {BallastVault}, split out of the vault to keep it under
+///         the EIP-170 code-size limit: `rebalance`, the configuration entry points
+///         ({VaultConfig}), pause/unpause, shutdown, the in-kind exit and the circuit breaker's
+///         `performUpkeep`/`exitDefensiveMode`. The vault deploys it in its constructor and
+///         forwards these calls to it by DELEGATECALL, so it runs on the vault's storage, balances,
+///         roles and transient re-entrancy lock exactly like code of the vault itself (both
+///         inherit {VaultCore}, so the storage layouts are identical). `rebalance` called directly
+///         reverts; the other entry points called directly only touch the module's own, empty
+///         storage (no roles are ever granted there).
+contract VaultModule is VaultConfig {
+    /// @notice The vault this module serves (its deployer).
     address public immutable VAULT;
 
     /// @notice Called other than by DELEGATECALL from {VAULT}.
@@ -44,6 +50,58 @@ contract BallastRebalancer is VaultCore {
     /// @param base_ The vault's base asset (immutable, read from code under DELEGATECALL).
     constructor(IERC20Metadata base_) VaultCore(base_, "", "") {
         VAULT = msg.sender;
+    }
+
+    /// @notice Only possible after shutdown (same selector as {BallastVault.NotShutDown}).
+    error NotShutDown();
+    /// @notice Zero shares (same selector as {BallastVault.ZeroShares}).
+    error ZeroShares();
+
+    /// @notice During shutdown: burns `shares` of `owner` and pays `receiver` a pro-rata share of every token.
+    /// @param shares Shares to burn.
+    /// @param receiver Who receives the tokens.
+    /// @param owner Whose shares (allowance needed if not the caller).
+    function exitInKind(uint256 shares, address receiver, address owner) external nonReentrant {
+        if (!_cfg.shutdown) revert NotShutDown();
+        if (shares == 0) revert ZeroShares();
+        if (_msgSender() != owner) _spendAllowance(owner, _msgSender(), shares);
+        uint256 supply = totalSupply();
+        uint256 idle = _idle();
+        _burn(owner, shares);
+        RebalanceLib.payInKind(_cfg, address(_BASE), idle, shares, supply, receiver);
+        emit IBallastVault.ExitedInKind(owner, receiver, shares);
+    }
+
+    /// @notice Pauses deposits and rebalances (withdrawals stay open). GUARDIAN only.
+    function pause() external onlyRole(GUARDIAN_ROLE) {
+        _cfg.paused = true;
+        emit Paused(_msgSender());
+    }
+
+    /// @notice Lifts the pause. GUARDIAN only.
+    function unpause() external onlyRole(GUARDIAN_ROLE) {
+        _cfg.paused = false;
+        emit Unpaused(_msgSender());
+    }
+
+    /// @notice Shuts the vault down for good: deposits stop, plans may only de-risk, in-kind exit opens.
+    function shutDown() external onlyRole(GUARDIAN_ROLE) {
+        _cfg.shutdown = true;
+        emit IBallastVault.ShutDown(_msgSender());
+    }
+
+    /// @notice Lifts defensive mode and resets the circuit breaker's reference. Admin (timelock) only.
+    function exitDefensiveMode() external onlyRole(DEFAULT_ADMIN_ROLE) {
+        uint256 pps = _ppsNow();
+        _cfg.defensive = false;
+        _cbRef = uint128(pps);
+        _cbRefAt = uint64(block.timestamp);
+        emit IBallastVault.DefensiveModeExited(pps);
+    }
+
+    /// @notice Observes the price per share: trips the breaker or rolls its reference. Anyone may call.
+    function performUpkeep(bytes calldata) external nonReentrant {
+        _observe(_ppsNow());
     }
 
     /// @notice Executes a signed rebalance plan (docs/plan-format.md §6). Only through the vault.
