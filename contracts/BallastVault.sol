@@ -17,7 +17,6 @@ import {ConfigLib} from "./libraries/ConfigLib.sol";
 import {OracleLib} from "./libraries/OracleLib.sol";
 import {NavMath} from "./libraries/NavMath.sol";
 import {LossBudget} from "./libraries/LossBudget.sol";
-import {RebalanceLib} from "./libraries/RebalanceLib.sol";
 import {PlanHashing} from "./libraries/PlanHashing.sol";
 
 /// @title BallastVault
