@@ -84,7 +84,7 @@ contract BallastVault is VaultCore, IBallastVault {
                 AggregatorV3Interface(p.baseFeed.feed).decimals()
             )
         );
-        _cfg.lastAccrual = uint40(block.timestamp);
+        _cfg.hot.lastAccrual = uint40(block.timestamp);
         MODULE = address(new VaultModule(p.base));
     }
 
@@ -99,7 +99,7 @@ contract BallastVault is VaultCore, IBallastVault {
     /// @notice Deposits are open unless paused, shut down, defensive or the NAV cannot be priced.
     /// @return The deposit cap minus the NAV.
     function maxDeposit(address) public view override returns (uint256) {
-        if (_cfg.paused || _cfg.shutdown || _cfg.defensive) return 0;
+        if (_cfg.hot.paused || _cfg.hot.shutdown || _cfg.hot.defensive) return 0;
         (bool ok, uint256 nav, , uint256 cap) = _navFull(false);
         if (!ok) return 0;
         return cap > nav ? cap - nav : 0;
@@ -343,7 +343,7 @@ contract BallastVault is VaultCore, IBallastVault {
     ///      while no claim is open anywhere, and only the request's slot while `controller` has
     ///      neither a claim nor a fulfilled request.
     function _settledClaim(address controller) internal returns (Claim memory c) {
-        if (!_cfg.hasClaims) return c; // nobody has a claim or a fulfilled request
+        if (!_cfg.hot.hasClaims) return c; // nobody has a claim or a fulfilled request
         Request memory r = _requests[controller];
         if (r.hasClaim || (r.shares != 0 && r.epoch < currentEpoch)) {
             _settle(controller);
@@ -363,7 +363,7 @@ contract BallastVault is VaultCore, IBallastVault {
         _setReserved(_reserved - assets_);
         uint128 left = _unclaimedShares - uint128(shares); // shares ≤ the claim's shares (checked above)
         _unclaimedShares = left;
-        if (left == 0) _cfg.hasClaims = false;
+        if (left == 0) _cfg.hot.hasClaims = false;
         _BASE.safeTransfer(receiver, assets_);
         emit RedemptionClaimed(controller, receiver, assets_, shares);
     }
@@ -387,17 +387,17 @@ contract BallastVault is VaultCore, IBallastVault {
 
     /// @notice Whether deposits and rebalances are paused.
     function paused() public view returns (bool) {
-        return _cfg.paused;
+        return _cfg.hot.paused;
     }
 
     /// @notice Permanently shut down by the guardian.
     function shutdown() external view returns (bool) {
-        return _cfg.shutdown;
+        return _cfg.hot.shutdown;
     }
 
     /// @notice Circuit breaker tripped (defensive mode).
     function defensive() external view returns (bool) {
-        return _cfg.defensive;
+        return _cfg.hot.defensive;
     }
 
     /// @notice Base assets set aside for fulfilled, unclaimed redemptions (excluded from the NAV).
@@ -428,7 +428,7 @@ contract BallastVault is VaultCore, IBallastVault {
     /// @return performData Empty.
     function checkUpkeep(bytes calldata) external view returns (bool upkeepNeeded, bytes memory performData) {
         (bool ok, , ) = _tryNav();
-        if (!ok || _cfg.defensive || _cbRef == 0) return (false, "");
+        if (!ok || _cfg.hot.defensive || _cbRef == 0) return (false, "");
         (uint256 nav, uint256 s, ) = _basis();
         uint256 pps = NavMath.ppsWad(nav, s, VIRTUAL_SHARES);
         upkeepNeeded = pps * BPS < uint256(_cbRef) * (BPS - _cfg.limits.circuitBreakerDropBps);

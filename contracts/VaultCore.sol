@@ -88,7 +88,7 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
 
     // Gas: the flags and the accrual time every deposit/withdraw reads live in the NAV snapshot
     // pointer's slot (ConfigLib.Layout); the high-water mark and the last good price per share
-    // share one slot; the reserve has its own, read only while it is non-zero (`_cfg.hasReserved`).
+    // share one slot; the reserve has its own, read only while it is non-zero (`_cfg.hot.hasReserved`).
     uint128 internal _hwm;
     uint128 internal _lastGoodPps;
 
@@ -145,8 +145,9 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     function _navIdle(
         bool strict
     ) internal view returns (bool ok, uint256 nav, uint256 f, uint256 cap, uint256 idle) {
-        uint256[] memory w = PriceLib.load(_cfg);
-        uint256 r = _reservedNow();
+        uint256 h = _hotWord();
+        uint256[] memory w = PriceLib.loadFrom(address(uint160(h)), uint16(h >> 160));
+        uint256 r = uint8(h >> 200) != 0 ? _reserved : 0; // {_reservedNow}
         (ok, nav, idle) = PriceLib.quickNav(w, address(_BASE), r);
         if (!ok) {
             (ok, nav, ) = PriceLib.nav(_cfg, address(_BASE), r, strict);
@@ -175,15 +176,24 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         return uint16(f >> 16);
     }
 
+    /// @dev The hot slot ({ConfigLib.Hot}) as one word: one SLOAD instead of one per field.
+    function _hotWord() internal view returns (uint256 h) {
+        ConfigLib.Hot storage hs = _cfg.hot;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            h := sload(hs.slot)
+        }
+    }
+
     /// @dev Base assets reserved for claims; the reserve's slot is read only when it is non-zero.
     function _reservedNow() internal view returns (uint256) {
-        return _cfg.hasReserved ? _reserved : 0;
+        return _cfg.hot.hasReserved ? _reserved : 0;
     }
 
     /// @dev Sets the reserve and its flag in the hot slot.
     function _setReserved(uint256 r) internal {
         _reserved = SafeCast.toUint128(r);
-        _cfg.hasReserved = r != 0;
+        _cfg.hot.hasReserved = r != 0;
     }
 
     function _idle() internal view returns (uint256) {
@@ -262,7 +272,7 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     }
 
     function _maxDepositAt(uint256 nav, uint256 cap) internal view returns (uint256) {
-        if (_cfg.paused || _cfg.shutdown || _cfg.defensive) return 0;
+        if (uint24(_hotWord() >> 176) != 0) return 0; // shutdown, defensive or paused
         return cap > nav ? cap - nav : 0;
     }
 
@@ -279,7 +289,7 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         uint256 mgmtBps = uint16(f >> 32);
         uint256 perfBps = uint16(f >> 48);
         if (mgmtBps != 0)
-            mgmt = Math.mulDiv(supply, mgmtBps * (block.timestamp - _cfg.lastAccrual), BPS * YEAR);
+            mgmt = Math.mulDiv(supply, mgmtBps * (block.timestamp - _cfg.hot.lastAccrual), BPS * YEAR);
         uint256 s1 = supply + mgmt;
         pps = NavMath.ppsWad(nav, s1, VIRTUAL_SHARES);
         if (hwm != 0 && pps > hwm && perfBps != 0) {
@@ -310,14 +320,14 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         if (hwm != _hwm || pps != _lastGoodPps) (_hwm, _lastGoodPps) = (uint128(hwm), uint128(pps));
         uint40 nowTs = uint40(block.timestamp);
         bool clock = restartClock || uint16(f >> 32) != 0;
-        if (clock && _cfg.lastAccrual != nowTs) _cfg.lastAccrual = nowTs;
+        if (clock && _cfg.hot.lastAccrual != nowTs) _cfg.hot.lastAccrual = nowTs;
     }
 
     /// @dev Accrues fees at the old rates and restarts the accrual clock before a fee change.
     function _beforeFeeChange() internal {
         (bool ok, uint256 nav, uint256 f) = _tryNav();
         if (ok) _accrue(nav, true, f);
-        else _cfg.lastAccrual = uint40(block.timestamp);
+        else _cfg.hot.lastAccrual = uint40(block.timestamp);
     }
 
     // ================================================================ internal: redemptions
@@ -332,7 +342,7 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         _burn(address(this), shares);
         _setReserved(_reserved + assets_); // assets_ ≤ idle (a token balance)
         _unclaimedShares += SafeCast.toUint128(shares);
-        _cfg.hasClaims = true;
+        _cfg.hot.hasClaims = true;
         uint256 e = currentEpoch;
         _epochs[e] = Claim(uint128(shares), uint128(assets_));
         currentEpoch = e + 1;
@@ -343,8 +353,8 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     function _observe(uint256 pps) internal {
         IBallastVault.Limits memory lim = _cfg.limits;
         uint256 ref = _cbRef;
-        if (!_cfg.defensive && ref != 0 && pps * BPS < ref * (BPS - lim.circuitBreakerDropBps)) {
-            _cfg.defensive = true;
+        if (!_cfg.hot.defensive && ref != 0 && pps * BPS < ref * (BPS - lim.circuitBreakerDropBps)) {
+            _cfg.hot.defensive = true;
             emit IBallastVault.DefensiveModeEntered(pps, ref);
             return;
         }

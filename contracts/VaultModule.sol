@@ -62,7 +62,7 @@ contract VaultModule is VaultConfig {
     /// @param receiver Who receives the tokens.
     /// @param owner Whose shares (allowance needed if not the caller).
     function exitInKind(uint256 shares, address receiver, address owner) external nonReentrant {
-        if (!_cfg.shutdown) revert NotShutDown();
+        if (!_cfg.hot.shutdown) revert NotShutDown();
         if (shares == 0) revert ZeroShares();
         if (_msgSender() != owner) _spendAllowance(owner, _msgSender(), shares);
         uint256 supply = totalSupply();
@@ -74,26 +74,26 @@ contract VaultModule is VaultConfig {
 
     /// @notice Pauses deposits and rebalances (withdrawals stay open). GUARDIAN only.
     function pause() external onlyRole(GUARDIAN_ROLE) {
-        _cfg.paused = true;
+        _cfg.hot.paused = true;
         emit Paused(_msgSender());
     }
 
     /// @notice Lifts the pause. GUARDIAN only.
     function unpause() external onlyRole(GUARDIAN_ROLE) {
-        _cfg.paused = false;
+        _cfg.hot.paused = false;
         emit Unpaused(_msgSender());
     }
 
     /// @notice Shuts the vault down for good: deposits stop, plans may only de-risk, in-kind exit opens.
     function shutDown() external onlyRole(GUARDIAN_ROLE) {
-        _cfg.shutdown = true;
+        _cfg.hot.shutdown = true;
         emit IBallastVault.ShutDown(_msgSender());
     }
 
     /// @notice Lifts defensive mode and resets the circuit breaker's reference. Admin (timelock) only.
     function exitDefensiveMode() external onlyRole(DEFAULT_ADMIN_ROLE) {
         uint256 pps = _ppsNow();
-        _cfg.defensive = false;
+        _cfg.hot.defensive = false;
         _cbRef = uint128(pps);
         _cbRefAt = uint64(block.timestamp);
         emit IBallastVault.DefensiveModeExited(pps);
@@ -109,7 +109,7 @@ contract VaultModule is VaultConfig {
     /// @param signature The KEEPER_SIGNER's EIP-712 signature.
     function rebalance(IBallastVault.Plan calldata plan, bytes calldata signature) external nonReentrant {
         if (address(this) != VAULT) revert NotDelegated(address(this));
-        if (_cfg.paused) revert EnforcedPause();
+        if (_cfg.hot.paused) revert EnforcedPause();
         _checkHeader(plan);
         bytes32 planHash = PlanHashing.hash(plan);
         _checkSigner(_hashTypedDataV4(planHash), signature);
@@ -153,7 +153,7 @@ contract VaultModule is VaultConfig {
         (, c.navBefore, c.pxs) = PriceLib.nav(_cfg, address(_BASE), _reservedNow(), true);
         (c.fees, ) = PriceLib.feesAndCap(PriceLib.load(_cfg));
         _accrue(c.navBefore, false, c.fees);
-        c.derisk = _cfg.defensive || _cfg.shutdown;
+        c.derisk = _cfg.hot.defensive || _cfg.hot.shutdown;
         if (c.derisk) {
             c.grossBefore = RebalanceLib.gross(_cfg, c.pxs);
             c.levBefore = RiskChecks.leverageBps(c.grossBefore, c.navBefore);

@@ -88,15 +88,20 @@ library ConfigLib {
         mapping(uint256 index => PendingAsset) pendingAsset;
         mapping(uint8 id => PendingAdapter) pendingAdapter;
         Oracles oracles;
-        /// @dev Read-only copy of everything the NAV needs (see {snapshot}), one cold
-        ///      EXTCODECOPY instead of ~4 cold SLOADs per asset.
+        /// @dev NAV snapshot pointer and the vault's hot state, in one slot (see {Hot}).
+        Hot hot;
+    }
+
+    /// @notice One storage slot read by every deposit and withdrawal: the NAV snapshot (see
+    ///         {snapshot}: one cold EXTCODECOPY instead of ~4 cold SLOADs per asset), the vault's
+    ///         flags and the fee accrual time. `hasReserved`: `reservedAssets != 0` (the reserve's
+    ///         own slot is read only then); `hasClaims`: some fulfilled redemption shares are still
+    ///         unclaimed (else a synchronous withdraw/redeem skips the owner's redemption slots).
+    ///         Bits: navData 0–159, navWords 160–175, shutdown 176, defensive 184, paused 192,
+    ///         hasReserved 200, hasClaims 208, lastAccrual 216–255.
+    struct Hot {
         address navData;
         uint16 navWords;
-        /// @dev The vault's hot state, packed into the snapshot pointer's slot so that a deposit
-        ///      or redeem reads pointer, flags and accrual time with one cold SLOAD. `hasReserved`
-        ///      is `reservedAssets != 0` (the reserve's own slot is read only then); `hasClaims`:
-        ///      some fulfilled redemption shares are still unclaimed (else a synchronous
-        ///      withdraw/redeem skips the owner's redemption slots).
         bool shutdown;
         bool defensive;
         bool paused;
@@ -184,8 +189,8 @@ library ConfigLib {
             ptr := create(0, add(code, 32), mload(code))
         }
         if (ptr == address(0)) revert SnapshotFailed(w.length);
-        s.navData = ptr;
-        s.navWords = uint16(w.length);
+        s.hot.navData = ptr;
+        s.hot.navWords = uint16(w.length);
     }
 
     /// @notice Tightening applies at once (CURATOR or GUARDIAN); a loosening by the CURATOR is queued.

@@ -47,8 +47,11 @@ library PriceLib {
 
     /// @dev The NAV snapshot's words (layout in {ConfigLib.snapshot}).
     function load(ConfigLib.Layout storage cfg) internal view returns (uint256[] memory w) {
-        address d = cfg.navData;
-        uint256 n = cfg.navWords;
+        return loadFrom(cfg.hot.navData, cfg.hot.navWords);
+    }
+
+    /// @dev The `n` words of the NAV snapshot at `d`.
+    function loadFrom(address d, uint256 n) internal view returns (uint256[] memory w) {
         w = new uint256[](n);
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
