@@ -316,8 +316,15 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
             pps = NavMath.ppsWad(nav, supply, VIRTUAL_SHARES);
         }
         // (with nothing minted, `pps` is already ppsWad(nav, supply))
-        // pps < 2^128 (≈1e12 per base unit per share unit)
-        if (hwm != _hwm || pps != _lastGoodPps) (_hwm, _lastGoodPps) = (uint128(hwm), uint128(pps));
+        // pps < 2^128 (≈1e12 per base unit per share unit). `_hwm` and `_lastGoodPps` share a slot:
+        // read it once, write it only when either changes.
+        uint256 packed = (uint256(uint128(pps)) << 128) | uint128(hwm);
+        uint256 stored;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            stored := sload(_hwm.slot)
+        }
+        if (stored != packed) (_hwm, _lastGoodPps) = (uint128(hwm), uint128(pps));
         uint40 nowTs = uint40(block.timestamp);
         bool clock = restartClock || uint16(f >> 32) != 0;
         if (clock && _cfg.hot.lastAccrual != nowTs) _cfg.hot.lastAccrual = nowTs;
