@@ -166,4 +166,26 @@ contract OperatorsTest is VaultFixture {
         assertEq(vault.redeem(q, alice, alice), owed);
         assertEq(vault.claimableRedeemRequest(0, alice), 0);
     }
+
+    function test_anotherControllersOpenClaimIsStillAddressed() public {
+        // both request, both fulfilled; alice claims everything, bob's claim stays claimable
+        uint256 bobShares = vault.balanceOf(bob);
+        vm.prank(alice);
+        vault.requestRedeem(aliceShares, alice, alice);
+        vm.prank(bob);
+        vault.requestRedeem(bobShares, bob, bob);
+        vault.fulfilRedemptions();
+        vm.prank(alice);
+        vault.redeem(aliceShares, alice, alice);
+        assertEq(vault.maxRedeem(bob), bobShares, "bob's max addresses his claim");
+        uint256 owed = vault.claimableAssets(bob);
+        vm.prank(bob);
+        assertEq(vault.redeem(bobShares, bob, bob), owed, "claim path, not the synchronous one");
+        assertEq(vault.claimableRedeemRequest(0, bob), 0);
+        // everything claimed: a new depositor redeems synchronously again
+        uint256 s = _deposit(alice, 1_000e6);
+        uint256 expected = vault.previewRedeem(s);
+        vm.prank(alice);
+        assertEq(vault.redeem(s, alice, alice), expected);
+    }
 }
