@@ -129,10 +129,10 @@ contract NavSnapshotTest is VaultFixture {
 
     function test_depositCapTighteningReachesTheSnapshotAtOnce() public {
         uint256 nav = vault.totalAssets();
-        IBallastVault.Limits memory l = _limits();
-        l.depositCap = uint128(nav + 5e6);
+        IBallastVault.Limits memory lim = _limits();
+        lim.depositCap = uint128(nav + 5e6);
         vm.prank(guardian);
-        vault.submitLimits(l); // tightening: instant, and re-snapshotted
+        vault.submitLimits(lim); // tightening: instant, and re-snapshotted
         assertEq(vault.limits().depositCap, nav + 5e6);
         assertEq(vault.maxDeposit(alice), 5e6, "maxDeposit reads the new cap");
         usdc.mint(alice, 6e6);
@@ -149,14 +149,14 @@ contract NavSnapshotTest is VaultFixture {
 
     function test_queuedCapLooseningReachesTheSnapshotOnAccept() public {
         uint256 nav = vault.totalAssets();
-        IBallastVault.Limits memory l = _limits();
-        l.depositCap = uint128(nav);
+        IBallastVault.Limits memory lim = _limits();
+        lim.depositCap = uint128(nav);
         vm.prank(guardian);
-        vault.submitLimits(l);
+        vault.submitLimits(lim);
         assertEq(vault.maxDeposit(alice), 0);
-        l.depositCap = uint128(nav + 7e6);
+        lim.depositCap = uint128(nav + 7e6);
         vm.prank(curator);
-        vault.submitLimits(l); // loosening: queued
+        vault.submitLimits(lim); // loosening: queued
         assertEq(vault.maxDeposit(alice), 0, "not before accept");
         vm.warp(block.timestamp + TIMELOCK);
         _refreshFeeds();
