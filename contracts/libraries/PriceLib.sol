@@ -61,19 +61,30 @@ library PriceLib {
 
     /// @dev The NAV of {nav} on its lean path, as an internal function so that it is inlined into
     ///      the vault (no DELEGATECALL, no ABI round trip): the same checks (docs/plan-format.md §4,
-    ///      sequencer included) and the same formulas and rounding (§5) in the same order. ok = false
-    ///      as soon as anything leaves the happy path (a check fails, a call fails or returns short
-    ///      data); the caller then runs {nav}, which re-reads everything and reverts naming the
-    ///      failure (strict) or reports ok = false. Also returns the idle base (balance − reserved).
+    ///      sequencer included) and the same formulas and rounding (§5), in one pass over the assets
+    ///      and without ever reverting: ok = false as soon as anything leaves the happy path (a check
+    ///      fails, a call fails or returns short data, an intermediate product overflows); the caller
+    ///      then runs {nav}, which checks every feed before reading any balance and reverts naming
+    ///      the failure (strict) or reports ok = false, so its verdict is the canonical one. Also
+    ///      returns the idle base (balance − reserved).
     function quickNav(
         uint256[] memory w,
         address base,
         uint256 reserved
-    ) internal view returns (bool ok, uint256 nav_, uint256 idle) {
-        if (uint160(w[0]) == 0) return _quickNoLending(w, base, reserved);
-        NavMath.Px[] memory pxs;
-        (ok, pxs) = _quickPxs(w);
-        if (ok) (ok, nav_, idle) = _quickValue(w, base, reserved, pxs);
+    ) internal view returns (bool, uint256, uint256) {
+        if (uint160(_at(w, 0)) == 0) return _quickNoLending(w, base, reserved);
+        uint256 w3 = _at(w, 3);
+        if (uint160(w3) != 0 && !_quickSequencer(w3)) return (false, 0, 0);
+        uint256 pBase = _quick(_at(w, 1), _at(w, 2));
+        if (pBase == 0) return (false, 0, 0);
+        (bool ok, uint256 idle) = _tryRead(base, BALANCE_OF, address(this));
+        if (!ok) return (false, 0, 0);
+        unchecked {
+            idle = idle > reserved ? idle - reserved : 0;
+        }
+        uint256 nav_;
+        (ok, nav_) = _quickSum(w, base, pBase, idle);
+        return (ok, nav_, idle);
     }
 
     /// @dev {quickNav} without a lending adapter, in one pass and without reverting: a failed check
@@ -132,66 +143,94 @@ library PriceLib {
         }
     }
 
+    /// @dev idle + lending collateral + Σ holdings values − Σ debt values (§5) on the lean path.
+    function _quickSum(
+        uint256[] memory w,
+        address base,
+        uint256 pBase,
+        uint256 pos
+    ) private view returns (bool, uint256) {
+        uint256 w0 = _at(w, 0);
+        address la = address(uint160(w0));
+        if (la != address(0)) {
+            (bool good, uint256 c) = _tryRead(la, COLLATERAL_OF, base);
+            unchecked {
+                if (!good || pos + c < pos) return (false, 0);
+                pos += c;
+            }
+        }
+        uint256 neg;
+        uint256 numScale = _pow10(w0 >> 160);
+        uint256 end = w.length - 1; // the last word is the deposit cap
+        for (uint256 j = 4; j < end; j += 3) {
+            (bool ok, uint256 v, uint256 d) = _quickAsset(w, j, pBase, numScale, la);
+            unchecked {
+                if (!ok || pos + v < pos || neg + d < neg) return (false, 0);
+                pos += v;
+                neg += d;
+            }
+        }
+        return (true, pos > neg ? pos - neg : 0);
+    }
+
+    /// @dev Holdings value (down) and debt value (up, 0 without a lending adapter `la`) in base units
+    ///      of the asset whose snapshot words start at `j`: amount × num / den, num = p ×
+    ///      10^(baseDec + baseFeedDec), den = pBase × 10^(dec + feedDec) (§4, §5); ok = false on a
+    ///      failed feed check or call, or an overflow. p, pBase > 0, so den > 0.
+    function _quickAsset(
+        uint256[] memory w,
+        uint256 j,
+        uint256 pBase,
+        uint256 numScale,
+        address la
+    ) private view returns (bool ok, uint256 v, uint256 d) {
+        uint256 num;
+        uint256 den;
+        (ok, num, den) = _quickFactors(_at(w, j + 1), _at(w, j + 2), pBase, numScale);
+        if (!ok) return (false, 0, 0);
+        address token = address(uint160(_at(w, j)));
+        uint256 x;
+        (ok, x) = _tryRead(token, BALANCE_OF, address(this));
+        if (ok) (ok, v) = _mulDivQuick(x, num, den, false);
+        if (!ok || la == address(0)) return (ok, v, 0);
+        (ok, x) = _tryRead(la, DEBT_OF, token);
+        if (ok) (ok, d) = _mulDivQuick(x, num, den, true);
+    }
+
+    /// @dev Conversion factors of the asset with snapshot words `a`, `b` (feed check of {_quick}).
+    function _quickFactors(
+        uint256 a,
+        uint256 b,
+        uint256 pBase,
+        uint256 numScale
+    ) private view returns (bool, uint256 num, uint256 den) {
+        uint256 p = _quick(a, b);
+        if (p == 0) return (false, 0, 0);
+        uint256 scale = _pow10(a >> 192);
+        unchecked {
+            num = p * numScale;
+            den = pBase * scale;
+            return (num / p == numScale && den / pBase == scale, num, den);
+        }
+    }
+
+    /// @dev x × y / d rounded down (or up), ok = false if x × y overflows (d > 0).
+    function _mulDivQuick(uint256 x, uint256 y, uint256 d, bool up) private pure returns (bool, uint256 r) {
+        unchecked {
+            uint256 prod = x * y;
+            if (x != 0 && prod / x != y) return (false, 0);
+            r = prod / d;
+            if (up && prod % d != 0) ++r;
+            return (true, r);
+        }
+    }
+
     /// @dev `w[i]` without the bounds check (callers stay within `w.length`).
     function _at(uint256[] memory w, uint256 i) private pure returns (uint256 v) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             v := mload(add(w, shl(5, add(i, 1))))
         }
-    }
-
-    /// @dev Conversion factors of {_pxs} on its happy path only (ok = false on any failed check).
-    function _quickPxs(uint256[] memory w) private view returns (bool ok, NavMath.Px[] memory pxs) {
-        uint256 w3 = w[3];
-        if (uint160(w3) != 0 && !_quickSequencer(w3)) return (false, pxs);
-        uint256 pBase = _quick(w[1], w[2]);
-        if (pBase == 0) return (false, pxs);
-        uint256 numScale = _pow10(w[0] >> 160);
-        uint256 n = (w.length - 4) / 3;
-        pxs = new NavMath.Px[](n);
-        for (uint256 i; i < n; ++i) {
-            uint256 a = w[5 + 3 * i];
-            uint256 p = _quick(a, w[6 + 3 * i]);
-            if (p == 0) return (false, pxs);
-            pxs[i] = NavMath.Px(p * numScale, pBase * _pow10(a >> 192));
-        }
-        return (true, pxs);
-    }
-
-    /// @dev {_navWith} without fallbacks: ok = false when a balance or position read fails. Also
-    ///      returns the idle base (balance − reserved, floored at 0).
-    function _quickValue(
-        uint256[] memory w,
-        address base,
-        uint256 reserved,
-        NavMath.Px[] memory pxs
-    ) private view returns (bool ok, uint256 nav_, uint256 idle) {
-        address la = address(uint160(w[0]));
-        uint256 pos;
-        (ok, pos) = _tryRead(base, BALANCE_OF, address(this));
-        if (!ok) return (false, 0, 0);
-        pos = pos > reserved ? pos - reserved : 0;
-        idle = pos;
-        uint256 x;
-        if (la != address(0)) {
-            (ok, x) = _tryRead(la, COLLATERAL_OF, base);
-            if (!ok) return (false, 0, 0);
-            pos += x;
-        }
-        uint256 neg;
-        uint256 n = pxs.length;
-        for (uint256 i; i < n; ++i) {
-            address token = address(uint160(w[4 + 3 * i]));
-            (ok, x) = _tryRead(token, BALANCE_OF, address(this));
-            if (!ok) return (false, 0, 0);
-            pos += NavMath.value(x, pxs[i]);
-            if (la != address(0)) {
-                (ok, x) = _tryRead(la, DEBT_OF, token);
-                if (!ok) return (false, 0, 0);
-                neg += NavMath.debtValue(x, pxs[i]);
-            }
-        }
-        return (true, pos > neg ? pos - neg : 0, idle);
     }
 
     /// @dev The snapshot's fee word (entryFeeBps | exitFeeBps << 16 | managementFeeBps << 32 |
