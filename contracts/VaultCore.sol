@@ -322,6 +322,10 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         uint256 stored;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
+            // layout guard (compile-time constants): `_hwm` low half, `_lastGoodPps` high half
+            if iszero(and(eq(_hwm.slot, _lastGoodPps.slot), eq(_lastGoodPps.offset, 16))) {
+                invalid()
+            }
             stored := sload(_hwm.slot)
         }
         if (stored != packed) (_hwm, _lastGoodPps) = (uint128(hwm), uint128(pps));

@@ -72,6 +72,7 @@ library PriceLib {
         address base,
         uint256 reserved
     ) internal view returns (bool, uint256, uint256) {
+        if (w.length < 5) return (false, 0, 0); // no snapshot (never for a constructed vault)
         if (uint160(_at(w, 0)) == 0) return _quickNoLending(w, base, reserved);
         uint256 w3 = _at(w, 3);
         if (uint160(w3) != 0 && !_quickSequencer(w3)) return (false, 0, 0);
