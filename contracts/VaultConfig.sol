@@ -5,47 +5,21 @@ pragma solidity 0.8.28;
 // (gas style hints: strict inequalities would change the documented bounds, memory/struct
 // parameters are shared with internal callers, and the EIP-712 type strings must stay verbatim.)
 
-import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IBallastVault} from "./interfaces/IBallastVault.sol";
+import {VaultCore} from "./VaultCore.sol";
 import {ConfigLib} from "./libraries/ConfigLib.sol";
 
 /// @title VaultConfig
-/// @notice Roles and configuration entry points of the Ballast vault (MetaMorpho-style):
+/// @notice Configuration entry points of the Ballast vault (MetaMorpho-style):
 ///         CURATOR tightens instantly and queues any loosening behind `curatorTimelock`;
 ///         GUARDIAN tightens instantly and revokes queued loosenings; DEFAULT_ADMIN (a
-///         TimelockController) grants roles and sets the timelock. The logic is in {ConfigLib}.
-abstract contract VaultConfig is AccessControl {
-    bytes32 public constant CURATOR_ROLE = keccak256("CURATOR_ROLE");
-    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
-    bytes32 public constant KEEPER_SIGNER_ROLE = keccak256("KEEPER_SIGNER_ROLE");
-
-    ConfigLib.Layout internal _cfg;
-
-    constructor(
-        address admin,
-        uint256 timelock_,
-        IBallastVault.Limits memory limits_,
-        IBallastVault.FeeConfig memory fees_,
-        ConfigLib.Oracles memory oracles_
-    ) {
-        _grantRole(DEFAULT_ADMIN_ROLE, admin);
-        ConfigLib.init(_cfg, timelock_, limits_, fees_, oracles_);
-    }
-
+///         TimelockController) grants roles and sets the timelock. The logic is in {ConfigLib}. Part of
+///         {VaultModule}: the vault forwards these calls to it by DELEGATECALL.
+abstract contract VaultConfig is VaultCore {
     /// @notice Sets the curator timelock (admin only; the admin is itself a TimelockController).
     /// @param timelock_ New delay, seconds.
     function setCuratorTimelock(uint256 timelock_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         _cfg.curatorTimelock = timelock_;
-    }
-
-    /// @notice Delay of every loosening, seconds.
-    function curatorTimelock() external view returns (uint256) {
-        return _cfg.curatorTimelock;
-    }
-
-    /// @notice The active lending adapter (0 = none); its position is part of the NAV.
-    function lendingAdapter() public view returns (address) {
-        return _cfg.lendingAdapter;
     }
 
     /// @notice Tightening applies at once (CURATOR or GUARDIAN); a loosening by the CURATOR is queued.
@@ -107,13 +81,6 @@ abstract contract VaultConfig is AccessControl {
         ConfigLib.revokePending(_cfg, what, key, _caller());
     }
 
-    /// @notice Timestamp from which a queued change may be accepted (0 = nothing queued).
-    /// @param what 1 limits, 2 fees, 3 asset, 4 adapter.
-    /// @param key Asset index or adapter id.
-    function pendingValidAt(uint8 what, uint256 key) external view returns (uint256) {
-        return ConfigLib.pendingValidAt(_cfg, what, key);
-    }
-
     function _caller() internal view returns (ConfigLib.Caller memory) {
         return
             ConfigLib.Caller(
@@ -122,8 +89,4 @@ abstract contract VaultConfig is AccessControl {
                 hasRole(GUARDIAN_ROLE, msg.sender)
             );
     }
-
-    function _baseToken() internal view virtual returns (address);
-
-    function _beforeFeeChange() internal virtual;
 }

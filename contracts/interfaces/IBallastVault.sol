@@ -166,6 +166,9 @@ interface IBallastVault {
     event AdapterSet(uint8 indexed id, address adapter, uint8 kind);
     /// @notice An adapter was queued.
     event AdapterSubmitted(uint8 indexed id, address adapter, uint8 kind, uint256 validAt);
+    /// @notice ERC-7540: `controller` approved (or revoked) `operator` to request redemptions of
+    ///         its shares and claim them on its behalf.
+    event OperatorSet(address indexed controller, address indexed operator, bool approved);
     /// @notice A pending change was revoked. `what`: 1 limits, 2 fees, 3 asset, 4 adapter.
     event PendingRevoked(uint8 indexed what, uint256 key);
 
@@ -192,6 +195,15 @@ interface IBallastVault {
         address controller,
         address owner
     ) external returns (uint256 requestId);
+
+    /// @notice ERC-7540: approves or revokes `operator` for the caller's requests and claims
+    ///         (`requestRedeem` without a share allowance; `redeem`/`withdraw` of a claim). Reverts
+    ///         with `InvalidOperator` when `operator` is the caller.
+    /// @return Always true.
+    function setOperator(address operator, bool approved) external returns (bool);
+
+    /// @notice ERC-7540: whether `operator` may act on `controller`'s requests and claims.
+    function isOperator(address controller, address operator) external view returns (bool);
 
     /// @notice Shares of `controller` waiting for fulfilment.
     function pendingRedeemRequest(

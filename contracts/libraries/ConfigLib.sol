@@ -88,10 +88,26 @@ library ConfigLib {
         mapping(uint256 index => PendingAsset) pendingAsset;
         mapping(uint8 id => PendingAdapter) pendingAdapter;
         Oracles oracles;
-        /// @dev Read-only copy of everything the NAV needs (see {snapshot}), one cold
-        ///      EXTCODECOPY instead of ~4 cold SLOADs per asset.
+        /// @dev NAV snapshot pointer and the vault's hot state, in one slot (see {Hot}).
+        Hot hot;
+    }
+
+    /// @notice One storage slot read by every deposit and withdrawal: the NAV snapshot (see
+    ///         {snapshot}: one cold EXTCODECOPY instead of ~4 cold SLOADs per asset), the vault's
+    ///         flags and the fee accrual time. `hasReserved`: `reservedAssets != 0` (the reserve's
+    ///         own slot is read only then); `hasClaims`: some fulfilled redemption shares are still
+    ///         unclaimed (else a synchronous withdraw/redeem skips the owner's redemption slots).
+    ///         Bits: navData 0–159, navWords 160–175, shutdown 176, defensive 184, paused 192,
+    ///         hasReserved 200, hasClaims 208, lastAccrual 216–255.
+    struct Hot {
         address navData;
         uint16 navWords;
+        bool shutdown;
+        bool defensive;
+        bool paused;
+        bool hasReserved;
+        bool hasClaims;
+        uint40 lastAccrual;
     }
 
     /// @notice Roles of the caller, as the vault sees them.
@@ -122,19 +138,32 @@ library ConfigLib {
     ///      it cannot be called meaningfully) holding, in 32-byte words,
     ///      w0 = lendingAdapter | (baseDecimals + baseFeedDecimals) << 160,
     ///      w1 = baseFeed | heartbeat << 160, w2 = minPrice << 128 | maxPrice,
-    ///      w3 = sequencerFeed | gracePeriod << 160, then per asset i three words:
+    ///      w3 = sequencerFeed | gracePeriod << 160 | entryFeeBps << 192 | exitFeeBps << 208 |
+    ///      managementFeeBps << 224 | performanceFeeBps << 240 (the last two 0 while there is no
+    ///      fee recipient), then per asset i three words:
     ///      token; feed | heartbeat << 160 | (tokenDecimals + feedDecimals) << 192 | enabled << 200 |
     ///      maxWeightBps << 208 | uint16(minNetDeltaBps) << 224 | uint16(maxNetDeltaBps) << 240;
-    ///      minPrice << 128 | maxPrice. Rewritten on every change of a field it holds (assets,
-    ///      lending adapter); the storage copy stays the source of truth for the views.
+    ///      minPrice << 128 | maxPrice; last word: limits.depositCap. Rewritten on every change of a
+    ///      field it holds (assets, lending adapter, fees, limits); the storage copy stays the source
+    ///      of truth for the views.
     function snapshot(Layout storage s) internal {
         uint256 n = s.assets.length;
-        uint256[] memory w = new uint256[](4 + 3 * n);
+        uint256[] memory w = new uint256[](5 + 3 * n);
         Oracles memory o = s.oracles;
+        IBallastVault.FeeConfig memory f = s.fees;
+        // No recipient: no management or performance fee is charged (docs/plan-format.md §8).
+        uint256 chargeable = f.recipient == address(0) ? 0 : 1;
         w[0] = uint256(uint160(s.lendingAdapter)) | ((uint256(o.baseDecimals) + o.baseFeedDecimals) << 160);
         w[1] = uint256(uint160(o.baseFeed.feed)) | (uint256(o.baseFeed.heartbeat) << 160);
         w[2] = (uint256(o.baseFeed.minPrice) << 128) | o.baseFeed.maxPrice;
-        w[3] = uint256(uint160(o.sequencer.feed)) | (uint256(o.sequencer.gracePeriod) << 160);
+        w[3] =
+            uint256(uint160(o.sequencer.feed)) |
+            (uint256(o.sequencer.gracePeriod) << 160) |
+            (uint256(f.entryFeeBps) << 192) |
+            (uint256(f.exitFeeBps) << 208) |
+            ((chargeable * f.managementFeeBps) << 224) |
+            ((chargeable * f.performanceFeeBps) << 240);
+        w[4 + 3 * n] = s.limits.depositCap;
         if (uint256(o.baseDecimals) + o.baseFeedDecimals > 77) revert InvalidConfig(15);
         for (uint256 i; i < n; ++i) {
             IBallastVault.AssetConfig memory a = s.assets[i];
@@ -160,8 +189,8 @@ library ConfigLib {
             ptr := create(0, add(code, 32), mload(code))
         }
         if (ptr == address(0)) revert SnapshotFailed(w.length);
-        s.navData = ptr;
-        s.navWords = uint16(w.length);
+        s.hot.navData = ptr;
+        s.hot.navWords = uint16(w.length);
     }
 
     /// @notice Tightening applies at once (CURATOR or GUARDIAN); a loosening by the CURATOR is queued.
@@ -169,6 +198,7 @@ library ConfigLib {
         validateLimits(n);
         if (Tightening.limits(s.limits, n) && (c.curator || c.guardian)) {
             s.limits = n;
+            snapshot(s);
             emit IBallastVault.LimitsSet(n);
             return;
         }
@@ -184,6 +214,7 @@ library ConfigLib {
         _checkValidAt(p.validAt, 1, 0);
         delete s.pendingLimits;
         s.limits = p.value;
+        snapshot(s);
         emit IBallastVault.LimitsSet(p.value);
     }
 
@@ -202,6 +233,7 @@ library ConfigLib {
         _checkValidAt(p.validAt, 2, 0);
         delete s.pendingFees;
         s.fees = p.value;
+        snapshot(s);
         emit IBallastVault.FeesSet(p.value);
     }
 

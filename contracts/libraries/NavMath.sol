@@ -49,11 +49,13 @@ library NavMath {
 
     /// @dev Fee to add to an amount that does not include it, rounded up.
     function feeOnRaw(uint256 amount, uint256 feeBps) internal pure returns (uint256) {
+        if (feeBps == 0) return 0; // gas; the formula gives 0 too
         return Math.mulDiv(amount, feeBps, BPS, Math.Rounding.Ceil);
     }
 
     /// @dev Fee part of an amount that already includes it, rounded up.
     function feeOnTotal(uint256 amount, uint256 feeBps) internal pure returns (uint256) {
+        if (feeBps == 0) return 0; // gas; the formula gives 0 too
         return Math.mulDiv(amount, feeBps, feeBps + BPS, Math.Rounding.Ceil);
     }
 

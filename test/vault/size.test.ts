@@ -6,6 +6,7 @@ import path from "node:path";
 const LIMIT = 24_576;
 const CONTRACTS = [
   "BallastVault.sol/BallastVault",
+  "VaultModule.sol/VaultModule",
   "BallastLens.sol/BallastLens",
   "adapters/UniswapV3SwapAdapter.sol/UniswapV3SwapAdapter",
   "adapters/AaveV3Adapter.sol/AaveV3Adapter",

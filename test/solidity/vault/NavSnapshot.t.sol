@@ -126,4 +126,77 @@ contract NavSnapshotTest is VaultFixture {
         _deposit(bob, 1e6);
         assertEq(vault.balanceOf(feeRecipient), Math.mulDiv(supply, 500 * 10 days, 10_000 * 365 days));
     }
+
+    function test_depositCapTighteningReachesTheSnapshotAtOnce() public {
+        uint256 nav = vault.totalAssets();
+        IBallastVault.Limits memory lim = _limits();
+        lim.depositCap = uint128(nav + 5e6);
+        vm.prank(guardian);
+        vault.submitLimits(lim); // tightening: instant, and re-snapshotted
+        assertEq(vault.limits().depositCap, nav + 5e6);
+        assertEq(vault.maxDeposit(alice), 5e6, "maxDeposit reads the new cap");
+        usdc.mint(alice, 6e6);
+        vm.startPrank(alice);
+        usdc.approve(address(vault), 6e6);
+        vm.expectRevert(
+            abi.encodeWithSignature("ERC4626ExceededMaxDeposit(address,uint256,uint256)", alice, 6e6, 5e6)
+        );
+        vault.deposit(6e6, alice);
+        vault.deposit(5e6, alice);
+        vm.stopPrank();
+        assertEq(vault.maxDeposit(alice), 0);
+    }
+
+    function test_queuedCapLooseningReachesTheSnapshotOnAccept() public {
+        uint256 nav = vault.totalAssets();
+        IBallastVault.Limits memory lim = _limits();
+        lim.depositCap = uint128(nav);
+        vm.prank(guardian);
+        vault.submitLimits(lim);
+        assertEq(vault.maxDeposit(alice), 0);
+        lim.depositCap = uint128(nav + 7e6);
+        vm.prank(curator);
+        vault.submitLimits(lim); // loosening: queued
+        assertEq(vault.maxDeposit(alice), 0, "not before accept");
+        vm.warp(block.timestamp + TIMELOCK);
+        _refreshFeeds();
+        vault.acceptLimits();
+        assertEq(vault.maxDeposit(alice), 7e6);
+    }
+
+    function test_feeChangeReachesTheSnapshotOnAccept() public {
+        vm.prank(curator);
+        vault.submitFees(IBallastVault.FeeConfig(feeRecipient, 50, 70, 0, 0));
+        assertEq(
+            vault.previewDeposit(10_000e6),
+            vault.convertToShares(10_000e6),
+            "old (zero) fee until accept"
+        );
+        vm.warp(block.timestamp + TIMELOCK);
+        _refreshFeeds();
+        vault.acceptFees();
+        // entry 50 bps: feeOnTotal = ceil(a × 50 / 10050); exit 70 bps: feeOnTotal = ceil(x × 70 / 10070)
+        uint256 a = 10_000e6;
+        assertEq(
+            vault.previewDeposit(a),
+            vault.convertToShares(a - Math.mulDiv(a, 50, 10_050, Math.Rounding.Ceil))
+        );
+        uint256 x = vault.convertToAssets(1e12);
+        assertEq(vault.previewRedeem(1e12), x - Math.mulDiv(x, 70, 10_070, Math.Rounding.Ceil));
+    }
+
+    function test_managementAndPerformanceFeesWithoutRecipientAreNotCharged() public {
+        // no recipient: the snapshot carries management/performance 0, so nothing is minted
+        vm.prank(curator);
+        vault.submitFees(IBallastVault.FeeConfig(address(0), 0, 0, 500, 3000));
+        vm.warp(block.timestamp + TIMELOCK);
+        _refreshFeeds();
+        vault.acceptFees();
+        uint256 supply = vault.totalSupply();
+        weth.mint(address(vault), 1e18); // a gain above the high-water mark
+        vm.warp(block.timestamp + 100 days);
+        _refreshFeeds();
+        _deposit(bob, 1e6);
+        assertEq(vault.totalSupply() - supply, vault.balanceOf(bob), "only bob's shares were minted");
+    }
 }

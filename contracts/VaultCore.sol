@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+// solhint-disable gas-strict-inequalities, gas-calldata-parameters, gas-small-strings, gas-indexed-events
+// (gas style hints: strict inequalities would change the documented bounds, memory/struct
+// parameters are shared with internal callers, and the EIP-712 type strings must stay verbatim.)
+
+import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {IBallastVault} from "./interfaces/IBallastVault.sol";
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ConfigLib} from "./libraries/ConfigLib.sol";
+import {PriceLib} from "./libraries/PriceLib.sol";
+import {NavMath} from "./libraries/NavMath.sol";
+import {LossBudget} from "./libraries/LossBudget.sol";
+
+/// @title VaultCore
+/// @notice State, errors and internal logic (NAV, conversions, fees, redemption queue, circuit
+///         breaker) shared by {BallastVault} and {BallastRebalancer}. The rebalancer runs by
+///         DELEGATECALL on the vault's storage; both inherit this contract, so their storage
+///         layouts are identical by construction.
+// solhint-disable-next-line max-states-count
+abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient, EIP712 {
+    using SafeERC20 for IERC20;
+
+    bytes32 public constant CURATOR_ROLE = keccak256("CURATOR_ROLE");
+    bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
+    bytes32 public constant KEEPER_SIGNER_ROLE = keccak256("KEEPER_SIGNER_ROLE");
+
+    /// @dev Configuration, NAV snapshot pointer and hot flags ({ConfigLib.Layout}).
+    ConfigLib.Layout internal _cfg;
+
+    uint8 internal constant DECIMALS_OFFSET = 6;
+    uint256 internal constant VIRTUAL_SHARES = 10 ** DECIMALS_OFFSET;
+    uint256 internal constant BPS = 10_000;
+    uint256 internal constant WAD = 1e18;
+    uint256 internal constant YEAR = 365 days;
+
+    /// @dev `hasClaim`: `_claims[controller].shares != 0` (kept in the request's slot so that the
+    ///      synchronous withdraw/redeem path reads one cold slot per owner, not two).
+    struct Request {
+        uint64 epoch;
+        uint184 shares;
+        bool hasClaim;
+    }
+
+    struct Claim {
+        uint128 shares;
+        uint128 assets;
+    }
+
+    /// @notice The plan's deadline has passed.
+    error PlanExpired(uint256 deadline, uint256 nowTs);
+    /// @notice The plan's nonce is not the next one.
+    error InvalidNonce(uint256 nonce, uint256 expected);
+    /// @notice The cooldown since the last rebalance has not elapsed.
+    error RebalanceCooldown(uint256 readyAt, uint256 nowTs);
+    /// @notice `expectedWeightsBps` must have one entry per registered asset.
+    error WeightsLengthMismatch(uint256 length, uint256 assetCount);
+    /// @notice The plan's signer does not hold KEEPER_SIGNER_ROLE.
+    error InvalidSigner(address signer);
+    /// @notice A plan spent base assets reserved for fulfilled redemptions.
+    error ReservedAssetsSpent(uint256 balance, uint256 reserved);
+
+    IERC20 internal immutable _BASE;
+
+    uint256 internal _nextNonce;
+    /// @notice Timestamp of the last successful rebalance.
+    uint256 public lastRebalanceAt;
+    LossBudget.State internal _budget;
+
+    /// @notice Shares escrowed in the current (unfulfilled) epoch.
+    uint256 public pendingShares;
+    /// @notice Current redemption epoch.
+    uint256 public currentEpoch;
+    mapping(uint256 epoch => Claim) internal _epochs;
+    mapping(address controller => Request) internal _requests;
+    mapping(address controller => Claim) internal _claims;
+    /// @dev ERC-7540 operators: `_operators[controller][operator]`.
+    mapping(address controller => mapping(address operator => bool)) internal _operators;
+
+    // Gas: the flags and the accrual time every deposit/withdraw reads live in the NAV snapshot
+    // pointer's slot (ConfigLib.Layout); the high-water mark and the last good price per share
+    // share one slot; the reserve has its own, read only while it is non-zero (`_cfg.hot.hasReserved`).
+    uint128 internal _hwm;
+    uint128 internal _lastGoodPps;
+
+    uint64 internal _cbRefAt;
+    uint128 internal _cbRef;
+
+    uint128 internal _reserved;
+    /// @dev Fulfilled redemption shares not yet claimed (Σ epochs' shares − Σ claimed shares).
+    uint128 internal _unclaimedShares;
+
+    /// @notice The vault is paused (deposits and rebalances).
+    event Paused(address account);
+    /// @notice The pause was lifted.
+    event Unpaused(address account);
+
+    /// @notice The vault is paused.
+    error EnforcedPause();
+
+    /// @param base_ The base asset.
+    /// @param name_ Share token name.
+    /// @param symbol_ Share token symbol.
+    constructor(
+        IERC20Metadata base_,
+        string memory name_,
+        string memory symbol_
+    ) ERC20(name_, symbol_) ERC4626(base_) EIP712("Ballast Vault", "1") {
+        _BASE = base_;
+    }
+
+    // ================================================================ internal: pricing
+
+    function _decimalsOffset() internal pure override returns (uint8) {
+        return DECIMALS_OFFSET;
+    }
+
+    function _baseToken() internal view returns (address) {
+        return address(_BASE);
+    }
+
+    /// @dev NAV with given conversion factors (docs/plan-format.md §5).
+    function _navWith(NavMath.Px[] memory pxs) internal view returns (uint256) {
+        return PriceLib.navWith(_cfg, address(_BASE), _reservedNow(), pxs);
+    }
+
+    /// @dev NAV (docs/plan-format.md §5) and, from the same NAV snapshot, the packed fees
+    ///      ({PriceLib.feesAndCap}) and the deposit cap. Hot path: {PriceLib.quickNav}, inlined
+    ///      here (no library call); anything off its happy path goes through the checked
+    ///      {PriceLib.nav}, which reverts naming the failed feed (`strict`) or returns ok = false.
+    function _navFull(bool strict) internal view returns (bool ok, uint256 nav, uint256 f, uint256 cap) {
+        (ok, nav, f, cap, ) = _navIdle(strict);
+    }
+
+    /// @dev {_navFull} and the idle base assets (valid when ok).
+    function _navIdle(
+        bool strict
+    ) internal view returns (bool ok, uint256 nav, uint256 f, uint256 cap, uint256 idle) {
+        uint256 h = _hotWord();
+        uint256[] memory w = PriceLib.loadFrom(address(uint160(h)), uint16(h >> 160));
+        uint256 r = uint8(h >> 200) != 0 ? _reserved : 0; // {_reservedNow}
+        (ok, nav, idle) = PriceLib.quickNav(w, address(_BASE), r);
+        if (!ok) {
+            (ok, nav, ) = PriceLib.nav(_cfg, address(_BASE), r, strict);
+            if (ok) idle = _idle();
+        }
+        (f, cap) = PriceLib.feesAndCap(w);
+    }
+
+    /// @dev NAV and packed fees; reverts naming a failed feed.
+    function _navStrict() internal view returns (uint256 nav, uint256 f) {
+        (, nav, f, ) = _navFull(true);
+    }
+
+    /// @dev NAV (ok = false when the sequencer or a feed fails) and packed fees.
+    function _tryNav() internal view returns (bool ok, uint256 nav, uint256 f) {
+        (ok, nav, f, ) = _navFull(false);
+    }
+
+    /// @dev Entry fee (bps) of the packed fees `f`.
+    function _entryFee(uint256 f) internal pure returns (uint256) {
+        return uint16(f);
+    }
+
+    /// @dev Exit fee (bps) of the packed fees `f`.
+    function _exitFee(uint256 f) internal pure returns (uint256) {
+        return uint16(f >> 16);
+    }
+
+    /// @dev The hot slot ({ConfigLib.Hot}) as one word: one SLOAD instead of one per field.
+    function _hotWord() internal view returns (uint256 h) {
+        ConfigLib.Hot storage hs = _cfg.hot;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            h := sload(hs.slot)
+        }
+    }
+
+    /// @dev Base assets reserved for claims; the reserve's slot is read only when it is non-zero.
+    function _reservedNow() internal view returns (uint256) {
+        return _cfg.hot.hasReserved ? _reserved : 0;
+    }
+
+    /// @dev Sets the reserve and its flag in the hot slot.
+    function _setReserved(uint256 r) internal {
+        _reserved = SafeCast.toUint128(r);
+        _cfg.hot.hasReserved = r != 0;
+    }
+
+    function _idle() internal view returns (uint256) {
+        uint256 bal = _BASE.balanceOf(address(this));
+        uint256 r = _reservedNow();
+        return bal > r ? bal - r : 0;
+    }
+
+    function _ppsNow() internal view returns (uint256) {
+        (uint256 nav, uint256 supply, ) = _strictBasis();
+        return NavMath.ppsWad(nav, supply, VIRTUAL_SHARES);
+    }
+
+    // ================================================================ internal: conversions & fees
+
+    function _toShares(
+        uint256 a,
+        uint256 nav,
+        uint256 supply,
+        Math.Rounding r
+    ) internal pure returns (uint256) {
+        return Math.mulDiv(a, supply + VIRTUAL_SHARES, nav + 1, r);
+    }
+
+    function _toAssets(
+        uint256 s,
+        uint256 nav,
+        uint256 supply,
+        Math.Rounding r
+    ) internal pure returns (uint256) {
+        return Math.mulDiv(s, nav + 1, supply + VIRTUAL_SHARES, r);
+    }
+
+    /// @dev ERC-4626 conversions use {_basis}.
+    function _convertToShares(uint256 a, Math.Rounding r) internal view override returns (uint256) {
+        (uint256 nav, uint256 supply, ) = _basis();
+        return _toShares(a, nav, supply, r);
+    }
+
+    function _convertToAssets(uint256 s, Math.Rounding r) internal view override returns (uint256) {
+        (uint256 nav, uint256 supply, ) = _basis();
+        return _toAssets(s, nav, supply, r);
+    }
+
+    /// @dev Live NAV, the supply after pending fee shares and the packed fees; reverts if a feed fails.
+    function _strictBasis() internal view returns (uint256 nav, uint256 supply, uint256 f) {
+        (nav, f) = _navStrict();
+        supply = totalSupply();
+        (uint256 m, uint256 p, , ) = _feeShares(nav, supply, f);
+        supply += m + p;
+    }
+
+    /// @dev Like {_strictBasis} when every feed is good; otherwise the conservative fallback
+    ///      (docs/vault.md "Oracle outage"): assets = min(idle, lastGoodPps × (supply + virtual)).
+    function _basis() internal view returns (uint256 nav, uint256 supply, uint256 f) {
+        bool ok;
+        (ok, nav, f) = _tryNav();
+        supply = totalSupply();
+        if (ok) {
+            (uint256 m, uint256 p, , ) = _feeShares(nav, supply, f);
+            return (nav, supply + m + p, f);
+        }
+        nav = Math.min(_idle(), Math.mulDiv(_lastGoodPps, supply + VIRTUAL_SHARES, WAD));
+    }
+
+    /// @dev {_basis} after accruing fees when the NAV is live, and the idle base assets.
+    function _basisAccrued() internal returns (uint256 nav, uint256 supply, uint256 f, uint256 idle) {
+        bool ok;
+        (ok, nav, f, , idle) = _navIdle(false);
+        if (ok) {
+            _accrue(nav, false, f);
+            return (nav, totalSupply(), f, idle);
+        }
+        (nav, supply, f) = _basis();
+        idle = _idle();
+    }
+
+    function _maxDepositAt(uint256 nav, uint256 cap) internal view returns (uint256) {
+        if (uint24(_hotWord() >> 176) != 0) return 0; // shutdown, defensive or paused
+        return cap > nav ? cap - nav : 0;
+    }
+
+    /// @dev Fee shares due now (docs/plan-format.md §8) and the new high-water mark. `f`: packed
+    ///      fees from the NAV snapshot, whose management and performance fees are already 0 while
+    ///      there is no recipient (nothing is charged, but the high-water mark keeps rising, so that
+    ///      setting a recipient later never charges a performance fee on gains made while fees were off).
+    function _feeShares(
+        uint256 nav,
+        uint256 supply,
+        uint256 f
+    ) internal view returns (uint256 mgmt, uint256 perf, uint256 hwm, uint256 pps) {
+        hwm = _hwm;
+        uint256 mgmtBps = uint16(f >> 32);
+        uint256 perfBps = uint16(f >> 48);
+        if (mgmtBps != 0)
+            mgmt = Math.mulDiv(supply, mgmtBps * (block.timestamp - _cfg.hot.lastAccrual), BPS * YEAR);
+        uint256 s1 = supply + mgmt;
+        pps = NavMath.ppsWad(nav, s1, VIRTUAL_SHARES);
+        if (hwm != 0 && pps > hwm && perfBps != 0) {
+            uint256 profit = Math.mulDiv(pps - hwm, s1 + VIRTUAL_SHARES, WAD);
+            uint256 feeAssets = (profit * perfBps) / BPS;
+            if (feeAssets < nav + 1) perf = Math.mulDiv(feeAssets, s1 + VIRTUAL_SHARES, nav + 1 - feeAssets);
+            pps = NavMath.ppsWad(nav, s1 + perf, VIRTUAL_SHARES);
+        }
+        if (pps > hwm) hwm = pps;
+    }
+
+    /// @dev Mints the fee shares due and stores the high-water mark, the accrual time and the last
+    ///      good price per share — each only when it changes (gas). While no management fee is in
+    ///      force (fee 0 or no recipient) `dt` does not matter, so the accrual clock is not written;
+    ///      `restartClock` (before every fee change) always restarts it, so a fee switched on later
+    ///      never charges for the time it was off.
+    function _accrue(uint256 nav, bool restartClock, uint256 f) internal {
+        uint256 supply = totalSupply();
+        (uint256 m, uint256 p, uint256 hwm, uint256 pps) = _feeShares(nav, supply, f);
+        if (m + p != 0) {
+            _mint(_cfg.fees.recipient, m + p); // m + p != 0 implies a recipient
+            supply += m + p;
+            emit IBallastVault.FeesAccrued(m, p, hwm);
+            pps = NavMath.ppsWad(nav, supply, VIRTUAL_SHARES);
+        }
+        // (with nothing minted, `pps` is already ppsWad(nav, supply))
+        // pps < 2^128 (≈1e12 per base unit per share unit). `_hwm` and `_lastGoodPps` share a slot:
+        // read it once, write it only when either changes.
+        uint256 packed = (uint256(uint128(pps)) << 128) | uint128(hwm);
+        uint256 stored;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // layout guard (compile-time constants): `_hwm` low half, `_lastGoodPps` high half
+            if iszero(and(eq(_hwm.slot, _lastGoodPps.slot), eq(_lastGoodPps.offset, 16))) {
+                invalid()
+            }
+            stored := sload(_hwm.slot)
+        }
+        if (stored != packed) (_hwm, _lastGoodPps) = (uint128(hwm), uint128(pps));
+        uint40 nowTs = uint40(block.timestamp);
+        bool clock = restartClock || uint16(f >> 32) != 0;
+        if (clock && _cfg.hot.lastAccrual != nowTs) _cfg.hot.lastAccrual = nowTs;
+    }
+
+    /// @dev Accrues fees at the old rates and restarts the accrual clock before a fee change.
+    function _beforeFeeChange() internal {
+        (bool ok, uint256 nav, uint256 f) = _tryNav();
+        if (ok) _accrue(nav, true, f);
+        else _cfg.hot.lastAccrual = uint40(block.timestamp);
+    }
+
+    // ================================================================ internal: redemptions
+
+    /// @dev Fulfils the current epoch if idle funds cover it; returns the assets set aside.
+    function _fulfil(uint256 nav, uint256 f) internal returns (uint256 assets_) {
+        uint256 shares = pendingShares;
+        if (shares == 0) return 0;
+        uint256 x = _toAssets(shares, nav, totalSupply(), Math.Rounding.Floor);
+        assets_ = x - NavMath.feeOnTotal(x, _exitFee(f));
+        if (assets_ > _idle()) return 0;
+        _burn(address(this), shares);
+        _setReserved(_reserved + assets_); // assets_ ≤ idle (a token balance)
+        _unclaimedShares += SafeCast.toUint128(shares);
+        _cfg.hot.hasClaims = true;
+        uint256 e = currentEpoch;
+        _epochs[e] = Claim(uint128(shares), uint128(assets_));
+        currentEpoch = e + 1;
+        pendingShares = 0;
+        emit IBallastVault.RedemptionsFulfilled(e, shares, assets_);
+    }
+
+    function _observe(uint256 pps) internal {
+        IBallastVault.Limits memory lim = _cfg.limits;
+        uint256 ref = _cbRef;
+        if (!_cfg.hot.defensive && ref != 0 && pps * BPS < ref * (BPS - lim.circuitBreakerDropBps)) {
+            _cfg.hot.defensive = true;
+            emit IBallastVault.DefensiveModeEntered(pps, ref);
+            return;
+        }
+        if (ref == 0 || block.timestamp >= uint256(_cbRefAt) + lim.circuitBreakerWindow) {
+            _cbRef = uint128(pps);
+            _cbRefAt = uint64(block.timestamp);
+            emit IBallastVault.ReferencePriceRolled(pps);
+        } else if (pps > ref) {
+            _cbRef = uint128(pps);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+// solhint-disable gas-small-strings
+
+import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {VaultFixture} from "./VaultFixture.sol";
+import {VaultModule} from "../../../contracts/VaultModule.sol";
+import {BallastVault} from "../../../contracts/BallastVault.sol";
+import {IBallastVault} from "../../../contracts/interfaces/IBallastVault.sol";
+
+/// @notice The contract split: the vault forwards its cold entry points to its own VaultModule by
+///         DELEGATECALL; the module is bound to the vault, runs on the vault's storage and roles,
+///         and called directly never touches the vault.
+contract VaultModuleTest is VaultFixture {
+    VaultModule internal module;
+
+    function setUp() public {
+        _deploy(_fees(0, 0), address(0));
+        module = VaultModule(vault.MODULE());
+    }
+
+    function test_moduleIsBoundToItsVault() public view {
+        assertEq(module.VAULT(), address(vault));
+        assertGt(address(module).code.length, 0);
+    }
+
+    function test_rebalanceCalledDirectlyReverts() public {
+        IBallastVault.Plan memory p = _emptyPlan();
+        vm.expectRevert(abi.encodeWithSelector(VaultModule.NotDelegated.selector, address(module)));
+        module.rebalance(p, "");
+    }
+
+    function test_forwardedCallsKeepTheVaultsRoles() public {
+        bytes32 role = vault.GUARDIAN_ROLE();
+        // through the vault: the vault's roles apply
+        vm.prank(alice);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, alice, role)
+        );
+        vault.pause();
+        vm.prank(guardian);
+        vault.pause();
+        assertTrue(vault.paused(), "the flag is set in the vault's storage");
+        // directly on the module: no role was ever granted there, and the vault is untouched
+        vm.prank(guardian);
+        vm.expectRevert(
+            abi.encodeWithSelector(IAccessControl.AccessControlUnauthorizedAccount.selector, guardian, role)
+        );
+        module.unpause();
+        assertTrue(vault.paused());
+    }
+
+    function test_forwardedErrorsBubbleWithTheVaultsSelectors() public {
+        vm.expectRevert(BallastVault.NotShutDown.selector);
+        vault.exitInKind(1, alice, alice);
+        vm.prank(guardian);
+        vault.shutDown();
+        vm.expectRevert(BallastVault.ZeroShares.selector);
+        vault.exitInKind(0, alice, alice);
+    }
+}
