@@ -19,14 +19,30 @@ const compiler = {
   },
 };
 
+/**
+ * The wasm compiler runs out of memory ("memory access out of bounds", HHE908) when all Solidity
+ * tests go through one solc run, since the vault embeds VaultModule's creation code and every
+ * test embeds the vault's. Hardhat merges files into one run per compiler-config object, so the
+ * biggest suites get their own (identical) config objects: contracts, then tests in three runs.
+ */
+const ownRun = (...files: string[]) => {
+  const own = { ...compiler };
+  return files.map((f) => [`test/solidity/vault/${f}.t.sol`, own] as const);
+};
+const TEST_RUNS = Object.fromEntries([
+  ...ownRun("VaultInvariants"),
+  ...ownRun("ErrorPathsConfig", "ErrorPathsFixture", "ErrorPathsRebalance", "ErrorPathsVault"),
+]);
+
 export default defineConfig({
   plugins: [hardhatToolboxMochaEthers],
   solidity: {
     profiles: {
-      default: compiler,
+      default: { compilers: [compiler], overrides: TEST_RUNS },
       production: compiler,
     },
     npmFilesToBuild: ["@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol"],
+    splitTestsCompilation: true,
   },
   paths: {
     ignition: "deploy",

@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
 import {ErrorPathsFixture, SeizableToken} from "./ErrorPathsFixture.t.sol";
 import {BallastVault} from "../../../contracts/BallastVault.sol";
+import {VaultCore} from "../../../contracts/VaultCore.sol";
 import {IBallastVault} from "../../../contracts/interfaces/IBallastVault.sol";
 import {RebalanceLib} from "../../../contracts/libraries/RebalanceLib.sol";
 import {RiskChecks} from "../../../contracts/libraries/RiskChecks.sol";
@@ -41,7 +42,7 @@ contract ErrorPathsRebalanceTest is ErrorPathsFixture {
         p.deadline = block.timestamp - 1;
         bytes memory sig = _sign(p);
         vm.expectRevert(
-            abi.encodeWithSelector(BallastVault.PlanExpired.selector, p.deadline, block.timestamp)
+            abi.encodeWithSelector(VaultCore.PlanExpired.selector, p.deadline, block.timestamp)
         );
         vault.rebalance(p, sig);
     }
@@ -57,7 +58,7 @@ contract ErrorPathsRebalanceTest is ErrorPathsFixture {
         IBallastVault.Plan memory p = _emptyPlan();
         bytes memory sig = _sign(p);
         vm.expectRevert(
-            abi.encodeWithSelector(BallastVault.RebalanceCooldown.selector, last + 1 hours, last + 10 minutes)
+            abi.encodeWithSelector(VaultCore.RebalanceCooldown.selector, last + 1 hours, last + 10 minutes)
         );
         vault.rebalance(p, sig);
     }
@@ -66,7 +67,7 @@ contract ErrorPathsRebalanceTest is ErrorPathsFixture {
         IBallastVault.Plan memory p = _emptyPlan();
         p.expectedWeightsBps = new uint16[](3);
         bytes memory sig = _sign(p);
-        vm.expectRevert(abi.encodeWithSelector(BallastVault.WeightsLengthMismatch.selector, 3, 2));
+        vm.expectRevert(abi.encodeWithSelector(VaultCore.WeightsLengthMismatch.selector, 3, 2));
         vault.rebalance(p, sig);
     }
 
@@ -75,7 +76,7 @@ contract ErrorPathsRebalanceTest is ErrorPathsFixture {
         vault.pause();
         IBallastVault.Plan memory p = _emptyPlan();
         bytes memory sig = _sign(p);
-        vm.expectRevert(BallastVault.EnforcedPause.selector);
+        vm.expectRevert(VaultCore.EnforcedPause.selector);
         vault.rebalance(p, sig);
     }
 
@@ -110,7 +111,7 @@ contract ErrorPathsRebalanceTest is ErrorPathsFixture {
         IBallastVault.Plan memory p = _buyWeth(60_000e6, 20e18);
         bytes memory sig = _sign(p);
         vm.expectRevert(
-            abi.encodeWithSelector(BallastVault.ReservedAssetsSpent.selector, NAV0 - 60_000e6, reserved)
+            abi.encodeWithSelector(VaultCore.ReservedAssetsSpent.selector, NAV0 - 60_000e6, reserved)
         );
         vault.rebalance(p, sig);
     }
