@@ -41,9 +41,7 @@ contract ErrorPathsRebalanceTest is ErrorPathsFixture {
         IBallastVault.Plan memory p = _emptyPlan();
         p.deadline = block.timestamp - 1;
         bytes memory sig = _sign(p);
-        vm.expectRevert(
-            abi.encodeWithSelector(VaultCore.PlanExpired.selector, p.deadline, block.timestamp)
-        );
+        vm.expectRevert(abi.encodeWithSelector(VaultCore.PlanExpired.selector, p.deadline, block.timestamp));
         vault.rebalance(p, sig);
     }
 
