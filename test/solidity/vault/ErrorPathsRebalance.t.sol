@@ -3,7 +3,6 @@ pragma solidity 0.8.28;
 
 import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
 import {ErrorPathsFixture, SeizableToken} from "./ErrorPathsFixture.t.sol";
-import {BallastVault} from "../../../contracts/BallastVault.sol";
 import {VaultCore} from "../../../contracts/VaultCore.sol";
 import {IBallastVault} from "../../../contracts/interfaces/IBallastVault.sol";
 import {RebalanceLib} from "../../../contracts/libraries/RebalanceLib.sol";
