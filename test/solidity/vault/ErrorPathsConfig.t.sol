@@ -224,28 +224,6 @@ contract ErrorPathsConfigTest is ErrorPathsFixture {
         vault.acceptAsset(2);
     }
 
-    /// CREATE of the NAV snapshot fails when the call runs out of gas inside it; the 1/64 of the
-    /// gas CREATE leaves behind pays for the named revert. Scans gas limits upward until the call
-    /// either reports SnapshotFailed(4 + 3 × 3 words) or succeeds.
-    function test_snapshotFailed_outOfGasInCreate() public {
-        _curatorAsset(2, _newAsset(18));
-        vm.warp(block.timestamp + TIMELOCK);
-        bytes memory want = abi.encodeWithSelector(ConfigLib.SnapshotFailed.selector, 13);
-        bytes memory call = abi.encodeCall(vault.acceptAsset, (2));
-        bool seen;
-        for (uint256 g = 100_000; g < 2_000_000; g += 2_000) {
-            // solhint-disable-next-line avoid-low-level-calls
-            (bool ok, bytes memory ret) = address(vault).call{gas: g}(call);
-            if (ok) break;
-            if (keccak256(ret) == keccak256(want)) {
-                seen = true;
-                break;
-            }
-        }
-        assertTrue(seen, "SnapshotFailed(13) seen");
-        assertEq(vault.assetConfigs().length, 2, "nothing accepted");
-    }
-
     // ------------------------------------------------------------ adapters
 
     function test_invalidAdapter_secondLendingAdapter() public {
