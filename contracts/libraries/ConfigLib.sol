@@ -350,7 +350,9 @@ library ConfigLib {
         if (what == 1) return s.pendingLimits.validAt;
         if (what == 2) return s.pendingFees.validAt;
         if (what == 3) return s.pendingAsset[key].validAt;
-        return s.pendingAdapter[uint8(key)].validAt;
+        // adapter ids are uint8: a larger key names nothing (it must not alias id key mod 256)
+        if (what == 4 && key <= type(uint8).max) return s.pendingAdapter[uint8(key)].validAt;
+        return 0;
     }
 
     /// @dev Σ debt (token units) of the lending adapter over the registry.

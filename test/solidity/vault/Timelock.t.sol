@@ -72,6 +72,18 @@ contract TimelockTest is VaultFixture {
         assertEq(vault.adapter(7).adapter, address(0));
     }
 
+    function test_revokePendingAdapterKeyAbove255NamesNothing() public {
+        vm.prank(curator);
+        vault.submitAdapter(1, swapAdapter, 1);
+        uint256 validAt = vault.pendingValidAt(4, 1);
+        assertGt(validAt, 0);
+        assertEq(vault.pendingValidAt(4, 257), 0);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.NothingPending.selector, 4, 257));
+        vm.prank(guardian);
+        vault.revokePending(4, 257);
+        assertEq(vault.pendingValidAt(4, 1), validAt); // id 1 is still queued
+    }
+
     function test_onlyCuratorQueuesAdapters() public {
         vm.prank(guardian);
         vm.expectRevert(abi.encodeWithSelector(ConfigLib.NotTightening.selector, guardian));
