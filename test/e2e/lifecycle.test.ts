@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import { HDNodeWallet, getAddress } from "ethers";
-import type { Contract, TransactionReceipt } from "ethers";
+import { getAddress } from "ethers";
+import type { TransactionReceipt } from "ethers";
 import { deployLocalVault } from "../../deploy/lib/vaultLocal.ts";
 import { LOCAL_STACK } from "../../deploy/config/local.ts";
 import { VAULT_ASSET_KEYS } from "../../deploy/lib/vaultConfig.ts";
@@ -20,6 +20,7 @@ import type { Worker } from "../../keeper/src/loop/worker.ts";
 import { LENDING_OP, decodeLendingData, decodeSwapData } from "../../keeper/src/planner/eip712.ts";
 import { leverageBps, navOf, pxAll } from "../../keeper/src/planner/checks.ts";
 import type { VaultSnapshot } from "../../keeper/src/planner/types.ts";
+import { dyn, inProcessFetch, js, walletAt } from "../helpers/rpc.ts";
 
 /**
  * Issue 6, end to end on the local stack (deployLocalVault: Chainlink mocks, Uniswap V3, Aave V3,
@@ -43,7 +44,6 @@ import type { VaultSnapshot } from "../../keeper/src/planner/types.ts";
  * borrowed asset (the planner never tops up collateral without a borrow).
  */
 
-const MNEMONIC = "test test test test test test test test test test test junk";
 const USDC = (n: bigint) => n * 10n ** 6n;
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
@@ -54,43 +54,6 @@ const WETH_NET_DELTA_BPS = 2_000n;
 const HEDGE = [WETH_NET_DELTA_BPS, null, null, null];
 const WETH = 0;
 const DEPOSIT = USDC(1_000_000n);
-
-function dyn(c: unknown): Contract {
-  return c as Contract;
-}
-
-const js = (x: unknown) =>
-  JSON.stringify(x, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v));
-
-/** fetch() straight into the in-process network (no socket). */
-function inProcessFetch(): typeof fetch {
-  const one = async (p: { id: number; method: string; params?: unknown[] }) => {
-    try {
-      const result = await connection.provider.request({
-        method: p.method,
-        params: p.params ?? [],
-      });
-      return { jsonrpc: "2.0", id: p.id, result };
-    } catch (e) {
-      const err = e as { code?: number; message?: string; data?: unknown };
-      return {
-        jsonrpc: "2.0",
-        id: p.id,
-        error: { code: err.code ?? -32000, message: err.message ?? String(e), data: err.data },
-      };
-    }
-  };
-  return (async (_url: unknown, init?: { body?: unknown }) => {
-    const parsed = JSON.parse(String(init?.body)) as unknown;
-    const out = Array.isArray(parsed)
-      ? await Promise.all(parsed.map(one))
-      : await one(parsed as never);
-    const body = JSON.stringify(out, (_k, v: unknown) =>
-      typeof v === "bigint" ? `0x${v.toString(16)}` : v,
-    );
-    return new Response(body, { status: 200, headers: { "content-type": "application/json" } });
-  }) as typeof fetch;
-}
 
 /** The plan struct of a mined `rebalance(plan, signature)` transaction. */
 interface SentPlan {
@@ -111,8 +74,7 @@ describe("e2e lifecycle: deposit → rebalance → shock → risk trigger → he
   let quoter: string;
   let w: Worker;
   let alice: Awaited<ReturnType<typeof ethers.getSigners>>[number];
-  const wallet = (i: number) =>
-    HDNodeWallet.fromPhrase(MNEMONIC, undefined, `m/44'/60'/0'/0/${i}`).connect(provider);
+  const wallet = (i: number) => walletAt(i, provider);
   const feeTier = (i: number) => LOCAL_STACK.uniswap.pools[VAULT_ASSET_KEYS[i]].fee;
 
   const snap = async (): Promise<VaultSnapshot> =>
@@ -336,7 +298,7 @@ describe("e2e lifecycle: deposit → rebalance → shock → risk trigger → he
     chainId = (await ethers.provider.getNetwork()).chainId;
     provider = makeProvider(["http://in-process"], chainId, {
       timeoutMs: 20_000,
-      fetch: inProcessFetch(),
+      fetch: inProcessFetch(connection.provider),
     });
     vault = await d.vault.getAddress();
     lens = await d.lens.getAddress();
