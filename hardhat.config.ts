@@ -23,7 +23,7 @@ const compiler = {
  * The wasm compiler runs out of memory ("memory access out of bounds", HHE908) when all Solidity
  * tests go through one solc run, since the vault embeds VaultModule's creation code and every
  * test embeds the vault's. Hardhat merges files into one run per compiler-config object, so the
- * biggest suites get their own (identical) config objects: contracts, then tests in three runs.
+ * biggest suites get their own (identical) config objects: contracts, then tests in four runs.
  */
 const ownRun = (...files: string[]) => {
   const own = { ...compiler };
@@ -31,6 +31,7 @@ const ownRun = (...files: string[]) => {
 };
 const TEST_RUNS = Object.fromEntries([
   ...ownRun("VaultInvariants"),
+  ...ownRun("Fees", "Redemptions", "Timelock", "Operators"),
   ...ownRun("ErrorPathsConfig", "ErrorPathsFixture", "ErrorPathsRebalance", "ErrorPathsVault"),
 ]);
 

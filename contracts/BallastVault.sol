@@ -48,8 +48,6 @@ contract BallastVault is VaultCore, IBallastVault {
         OracleLib.Sequencer sequencer;
     }
 
-    /// @notice The vault is shut down.
-    error VaultShutDown();
     /// @notice Only possible after shutdown.
     error NotShutDown();
     /// @notice `caller` is not the controller `controller`.
@@ -356,14 +354,29 @@ contract BallastVault is VaultCore, IBallastVault {
         if (_msgSender() != controller && !_operators[controller][_msgSender()]) {
             revert NotController(_msgSender(), controller);
         }
-        Claim storage c = _claims[controller];
-        c.shares -= uint128(shares);
+        Claim memory c = _claims[controller];
+        c.shares -= uint128(shares); // shares ≤ the claim's shares (checked by the callers)
         c.assets -= uint128(assets_);
-        if (c.shares == 0) _requests[controller].hasClaim = false;
-        _setReserved(_reserved - assets_);
-        uint128 left = _unclaimedShares - uint128(shares); // shares ≤ the claim's shares (checked above)
+        uint256 released = assets_;
+        if (c.shares == 0) {
+            // A claim whose shares are all burnt keeps no assets: a withdraw can burn the last
+            // claim share (rounded up) for less than the rest of the claim; that rest goes back
+            // to the NAV (the vault's favour) instead of staying reserved with no owner.
+            released += c.assets;
+            c.assets = 0;
+            _requests[controller].hasClaim = false;
+        }
+        _claims[controller] = c;
+        uint128 left = _unclaimedShares - uint128(shares);
         _unclaimedShares = left;
-        if (left == 0) _cfg.hot.hasClaims = false;
+        if (left == 0) {
+            // Every fulfilled share is claimed: what is still reserved is the epochs' rounding
+            // dust (Σ floor(shares × assets ÷ epoch shares) ≤ epoch assets); it returns to the NAV.
+            _cfg.hot.hasClaims = false;
+            _setReserved(0);
+        } else {
+            _setReserved(_reserved - released);
+        }
         _BASE.safeTransfer(receiver, assets_);
         emit RedemptionClaimed(controller, receiver, assets_, shares);
     }
@@ -408,6 +421,13 @@ contract BallastVault is VaultCore, IBallastVault {
     /// @notice High-water mark of price per share (WAD) for the performance fee.
     function highWaterMarkWad() external view returns (uint256) {
         return _hwm;
+    }
+
+    /// @notice When the management fee's accrual clock last restarted (unix seconds): the fee is
+    ///         next charged for `now − lastFeeAccrual()` once at least one hour has passed
+    ///         (docs/plan-format.md §8).
+    function lastFeeAccrual() external view returns (uint256) {
+        return _cfg.hot.lastAccrual;
     }
 
     /// @notice Shuts the vault down for good: deposits stop, plans may only de-risk, in-kind exit opens.
@@ -464,7 +484,8 @@ contract BallastVault is VaultCore, IBallastVault {
         _forward();
     }
 
-    /// @notice Tightening applies at once (CURATOR or GUARDIAN); a loosening by the CURATOR is queued.
+    /// @notice Tightening applies at once (CURATOR or GUARDIAN) and cancels a queued limits change;
+    ///         a loosening by the CURATOR is queued.
     function submitLimits(Limits calldata) external {
         _forward();
     }
@@ -485,7 +506,8 @@ contract BallastVault is VaultCore, IBallastVault {
     }
 
     /// @notice Configures asset `index` (index == count adds one). Tightening an existing asset
-    ///         is instant (CURATOR or GUARDIAN); anything else is queued (CURATOR).
+    ///         is instant (CURATOR or GUARDIAN) and cancels a queued change of that asset;
+    ///         anything else is queued (CURATOR).
     function submitAsset(uint256, AssetConfig calldata) external {
         _forward();
     }
@@ -496,7 +518,8 @@ contract BallastVault is VaultCore, IBallastVault {
     }
 
     /// @notice Queues adapter `id` (CURATOR). Removing (adapter = 0) is instant for CURATOR or
-    ///         GUARDIAN; a lending adapter can only be removed without an open position.
+    ///         GUARDIAN and cancels an adapter queued for the same id; a lending adapter can only be
+    ///         removed without an open position.
     function submitAdapter(uint8, address, uint8) external {
         _forward();
     }

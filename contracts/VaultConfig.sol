@@ -22,7 +22,8 @@ abstract contract VaultConfig is VaultCore {
         _cfg.curatorTimelock = timelock_;
     }
 
-    /// @notice Tightening applies at once (CURATOR or GUARDIAN); a loosening by the CURATOR is queued.
+    /// @notice Tightening applies at once (CURATOR or GUARDIAN) and cancels a queued limits change
+    ///         (accepting it would undo the tightening); a loosening by the CURATOR is queued.
     /// @param n The complete new limits.
     function submitLimits(IBallastVault.Limits calldata n) external {
         ConfigLib.submitLimits(_cfg, n, _caller());
@@ -46,7 +47,8 @@ abstract contract VaultConfig is VaultCore {
     }
 
     /// @notice Configures asset `index` (index == count adds one). Tightening an existing asset
-    ///         is instant (CURATOR or GUARDIAN); anything else is queued (CURATOR).
+    ///         is instant (CURATOR or GUARDIAN) and cancels a queued change of that asset;
+    ///         anything else is queued (CURATOR).
     /// @param index Registry index.
     /// @param n The complete new configuration.
     function submitAsset(uint256 index, IBallastVault.AssetConfig calldata n) external {
@@ -60,7 +62,8 @@ abstract contract VaultConfig is VaultCore {
     }
 
     /// @notice Queues adapter `id` (CURATOR). Removing (adapter = 0) is instant for CURATOR or
-    ///         GUARDIAN; a lending adapter can only be removed without an open position.
+    ///         GUARDIAN and cancels an adapter queued for the same id; a lending adapter can only be
+    ///         removed without an open position.
     /// @param id Adapter id (1..255).
     /// @param adapter_ Adapter address, 0 to remove.
     /// @param kind 1 = swap, 2 = lending.

@@ -42,6 +42,14 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     uint256 internal constant BPS = 10_000;
     uint256 internal constant WAD = 1e18;
     uint256 internal constant YEAR = 365 days;
+    /// @dev The management fee is charged when at least this long has passed since it was last
+    ///      charged (and always before a fee change), not on every call: a deposit or withdrawal
+    ///      inside the hour skips the fee mint (recipient balance, accrual time, two events; ~20k
+    ///      gas). The fee for the skipped time is not lost: the next charge covers all of `dt`.
+    ///      Cost of the delay to fairness: a holder entering or leaving inside the hour pays or
+    ///      skips at most managementFeeBps × 1 h ÷ 1 year of its position (≤ 0.00057 % at the
+    ///      5 %/yr cap), far below any entry/exit fee sized against oracle deviation.
+    uint256 internal constant MGMT_FEE_INTERVAL = 1 hours;
 
     /// @dev `hasClaim`: `_claims[controller].shares != 0` (kept in the request's slot so that the
     ///      synchronous withdraw/redeem path reads one cold slot per owner, not two).
@@ -242,7 +250,7 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     function _strictBasis() internal view returns (uint256 nav, uint256 supply, uint256 f) {
         (nav, f) = _navStrict();
         supply = totalSupply();
-        (uint256 m, uint256 p, , ) = _feeShares(nav, supply, f);
+        (uint256 m, uint256 p, , ) = _feeShares(nav, supply, f, false);
         supply += m + p;
     }
 
@@ -253,7 +261,7 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         (ok, nav, f) = _tryNav();
         supply = totalSupply();
         if (ok) {
-            (uint256 m, uint256 p, , ) = _feeShares(nav, supply, f);
+            (uint256 m, uint256 p, , ) = _feeShares(nav, supply, f, false);
             return (nav, supply + m + p, f);
         }
         nav = Math.min(_idle(), Math.mulDiv(_lastGoodPps, supply + VIRTUAL_SHARES, WAD));
@@ -280,16 +288,16 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     ///      fees from the NAV snapshot, whose management and performance fees are already 0 while
     ///      there is no recipient (nothing is charged, but the high-water mark keeps rising, so that
     ///      setting a recipient later never charges a performance fee on gains made while fees were off).
+    ///      The management fee counts only when {_mgmtDue}.
     function _feeShares(
         uint256 nav,
         uint256 supply,
-        uint256 f
+        uint256 f,
+        bool full
     ) internal view returns (uint256 mgmt, uint256 perf, uint256 hwm, uint256 pps) {
         hwm = _hwm;
-        uint256 mgmtBps = uint16(f >> 32);
+        mgmt = _mgmtShares(supply, uint16(f >> 32), full);
         uint256 perfBps = uint16(f >> 48);
-        if (mgmtBps != 0)
-            mgmt = Math.mulDiv(supply, mgmtBps * (block.timestamp - _cfg.hot.lastAccrual), BPS * YEAR);
         uint256 s1 = supply + mgmt;
         pps = NavMath.ppsWad(nav, s1, VIRTUAL_SHARES);
         if (hwm != 0 && pps > hwm && perfBps != 0) {
@@ -301,14 +309,28 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         if (pps > hwm) hwm = pps;
     }
 
+    /// @dev Management-fee shares due now on `supply` (0 unless {_mgmtDue}).
+    function _mgmtShares(uint256 supply, uint256 mgmtBps, bool full) internal view returns (uint256) {
+        if (!_mgmtDue(mgmtBps, full)) return 0;
+        return Math.mulDiv(supply, mgmtBps * (block.timestamp - _cfg.hot.lastAccrual), BPS * YEAR);
+    }
+
+    /// @dev Whether the management fee (`mgmtBps`, 0 without a recipient) is charged now: it is in
+    ///      force and either `full` (before a fee change) or {MGMT_FEE_INTERVAL} has passed since
+    ///      the accrual clock last restarted.
+    function _mgmtDue(uint256 mgmtBps, bool full) internal view returns (bool) {
+        return mgmtBps != 0 && (full || block.timestamp >= uint256(_cfg.hot.lastAccrual) + MGMT_FEE_INTERVAL);
+    }
+
     /// @dev Mints the fee shares due and stores the high-water mark, the accrual time and the last
-    ///      good price per share — each only when it changes (gas). While no management fee is in
-    ///      force (fee 0 or no recipient) `dt` does not matter, so the accrual clock is not written;
-    ///      `restartClock` (before every fee change) always restarts it, so a fee switched on later
-    ///      never charges for the time it was off.
+    ///      good price per share — each only when it changes (gas). The accrual clock restarts
+    ///      exactly when the management fee is charged ({_mgmtDue}); while none is in force (fee 0
+    ///      or no recipient) `dt` does not matter, so it is not written. `restartClock` (before
+    ///      every fee change) charges the management fee for any `dt` and always restarts the
+    ///      clock, so a fee switched on later never charges for the time it was off.
     function _accrue(uint256 nav, bool restartClock, uint256 f) internal {
         uint256 supply = totalSupply();
-        (uint256 m, uint256 p, uint256 hwm, uint256 pps) = _feeShares(nav, supply, f);
+        (uint256 m, uint256 p, uint256 hwm, uint256 pps) = _feeShares(nav, supply, f, restartClock);
         if (m + p != 0) {
             _mint(_cfg.fees.recipient, m + p); // m + p != 0 implies a recipient
             supply += m + p;
@@ -330,7 +352,7 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         }
         if (stored != packed) (_hwm, _lastGoodPps) = (uint128(hwm), uint128(pps));
         uint40 nowTs = uint40(block.timestamp);
-        bool clock = restartClock || uint16(f >> 32) != 0;
+        bool clock = restartClock || _mgmtDue(uint16(f >> 32), false);
         if (clock && _cfg.hot.lastAccrual != nowTs) _cfg.hot.lastAccrual = nowTs;
     }
 

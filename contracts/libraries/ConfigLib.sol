@@ -193,10 +193,17 @@ library ConfigLib {
         s.hot.navWords = uint16(w.length);
     }
 
-    /// @notice Tightening applies at once (CURATOR or GUARDIAN); a loosening by the CURATOR is queued.
+    /// @notice Tightening applies at once (CURATOR or GUARDIAN) and cancels a queued limits change;
+    ///         a loosening by the CURATOR is queued.
     function submitLimits(Layout storage s, IBallastVault.Limits calldata n, Caller memory c) external {
         validateLimits(n);
         if (Tightening.limits(s.limits, n) && (c.curator || c.guardian)) {
+            // a queued loosening was computed against the old limits: accepting it later would
+            // undo this tightening, so it is cancelled (MetaMorpho's `_setCap` does the same)
+            if (s.pendingLimits.validAt != 0) {
+                delete s.pendingLimits;
+                emit IBallastVault.PendingRevoked(1, 0);
+            }
             s.limits = n;
             snapshot(s);
             emit IBallastVault.LimitsSet(n);
@@ -237,7 +244,8 @@ library ConfigLib {
         emit IBallastVault.FeesSet(p.value);
     }
 
-    /// @notice Configures asset `index` (index == count adds one); tightening is instant.
+    /// @notice Configures asset `index` (index == count adds one); tightening is instant and cancels
+    ///         a queued change of the same asset.
     function submitAsset(
         Layout storage s,
         address base,
@@ -249,6 +257,11 @@ library ConfigLib {
         if (index > count) revert AssetIndexOutOfRange(index, count);
         _validateAsset(n);
         if (index < count && Tightening.asset(s.assets[index], n) && (c.curator || c.guardian)) {
+            // cancels a queued change of this asset, which would otherwise undo the tightening
+            if (s.pendingAsset[index].validAt != 0) {
+                delete s.pendingAsset[index];
+                emit IBallastVault.PendingRevoked(3, index);
+            }
             s.assets[index] = n;
             snapshot(s);
             emit IBallastVault.AssetSet(index, n);
@@ -288,7 +301,8 @@ library ConfigLib {
         emit IBallastVault.AssetSet(index, p.value);
     }
 
-    /// @notice Queues adapter `id` (CURATOR); removing (adapter 0) is instant for CURATOR or GUARDIAN.
+    /// @notice Queues adapter `id` (CURATOR); removing (adapter 0) is instant for CURATOR or GUARDIAN
+    ///         and cancels an adapter queued for the same id.
     function submitAdapter(
         Layout storage s,
         address base,
@@ -310,6 +324,11 @@ library ConfigLib {
             }
             delete s.adapters[id];
             emit IBallastVault.AdapterSet(id, address(0), 0);
+            // a queued adapter for this id could otherwise be accepted into the freed slot
+            if (s.pendingAdapter[id].validAt != 0) {
+                delete s.pendingAdapter[id];
+                emit IBallastVault.PendingRevoked(4, id);
+            }
             return;
         }
         if (!c.curator) revert NotTightening(c.account);

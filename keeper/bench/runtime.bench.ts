@@ -212,9 +212,7 @@ interface LatencyRun {
 /** Stages of one decision, timed with the functions `tickWorker` calls, on a scratch journal. */
 async function timeStages(env: Env, w: Worker): Promise<LatencyRun["stages"]> {
   const t = [performance.now()];
-  const { snapshot: s, extras } = await readSnapshot(env.provider, env.vault, env.lens, "latest", {
-    accrualLookbackBlocks: 0,
-  });
+  const { snapshot: s, extras } = await readSnapshot(env.provider, env.vault, env.lens, "latest");
   t.push(performance.now());
   const ev = evaluateTriggers(s, w.state.history, TARGETS, TRIGGERS);
   if (!ev.fired.some((x) => x.kind === "drift"))

@@ -78,7 +78,7 @@ describe("e2e lifecycle: deposit → rebalance → shock → risk trigger → he
   const feeTier = (i: number) => LOCAL_STACK.uniswap.pools[VAULT_ASSET_KEYS[i]].fee;
 
   const snap = async (): Promise<VaultSnapshot> =>
-    (await readSnapshot(provider, vault, lens, "latest", { accrualLookbackBlocks: 0 })).snapshot;
+    (await readSnapshot(provider, vault, lens, "latest")).snapshot;
 
   /** The lens's per-asset view (vault oracle rules and rounding). */
   const assetStates = async () =>

@@ -43,8 +43,6 @@ export interface SnapshotExtras {
   /** Adapter ids 1..2 as configured on the vault (address 0 = none). */
   adapters: { id: number; adapter: string; kind: number }[];
   vaultDecimals: number;
-  /** How `fees.lastAccruedAt` was obtained (the vault keeps it internal). */
-  lastAccrualSource: "event" | "assumed-now";
   /** `BallastLens.vaultState` NAV (null without a lens or while a feed fails). */
   lensNav: bigint | null;
 }
@@ -53,12 +51,6 @@ export interface SnapshotExtras {
 export interface SnapshotRead {
   snapshot: VaultSnapshot;
   extras: SnapshotExtras;
-}
-
-/** Options of {@link readSnapshot}. */
-export interface ReadSnapshotOptions {
-  /** Blocks scanned back for the last fee accrual event (default 5 000; 0 = don't scan). */
-  accrualLookbackBlocks?: number;
 }
 
 const ZERO = "0x0000000000000000000000000000000000000000";
@@ -123,7 +115,6 @@ export async function readSnapshot(
   vault: string,
   lens: string | null,
   blockTag: BlockTag = "latest",
-  options: ReadSnapshotOptions = {},
 ): Promise<SnapshotRead> {
   const block = await provider.getBlock(blockTag);
   if (block === null) throw new ReaderError(`block ${String(blockTag)} not found`);
@@ -141,6 +132,7 @@ export async function readSnapshot(
     l,
     f,
     hwm,
+    lastAccrual,
     budget,
     nextNonce,
     lastRebalanceAt,
@@ -164,6 +156,7 @@ export async function readSnapshot(
     v.limits(at),
     v.fees(at),
     v.highWaterMarkWad(at),
+    v.lastFeeAccrual(at),
     v.lossBudget(at),
     v.nextNonce(at),
     v.lastRebalanceAt(at),
@@ -188,6 +181,7 @@ export async function readSnapshot(
     Record<string, unknown>[],
     Record<string, unknown>,
     Record<string, unknown>,
+    bigint,
     bigint,
     [bigint, bigint],
     bigint,
@@ -260,16 +254,7 @@ export async function readSnapshot(
     liquidationThresholdBps = (data >> 16n) & LT_MASK;
   }
   const ts = BigInt(block.timestamp);
-  let lastAccruedAt = ts;
-  let lastAccrualSource: SnapshotExtras["lastAccrualSource"] = "assumed-now";
-  const lookback = options.accrualLookbackBlocks ?? 5_000;
-  if (f.recipient !== ZERO && lookback > 0) {
-    const found = await lastAccrualTime(provider, v, block.number, lookback);
-    if (found !== null) {
-      lastAccruedAt = found;
-      lastAccrualSource = "event";
-    }
-  }
+  const lastAccruedAt = big(lastAccrual);
 
   const feedInfo = (c: Record<string, unknown>, round: bigint[]) => ({
     feed: getAddress(c.feed as string),
@@ -355,42 +340,7 @@ export async function readSnapshot(
         kind: Number(a.kind),
       })),
       vaultDecimals: Number(vaultDecimals),
-      lastAccrualSource,
       lensNav: lensState !== null && Boolean(lensState.navAvailable) ? big(lensState.nav) : null,
     },
   };
-}
-
-/**
- * Timestamp of the last fee accrual the vault could have made (it keeps `_lastAccrual`
- * internal): the newest Deposit/Withdraw/Rebalanced/RedemptionsFulfilled/FeesSet/FeesAccrued log
- * within `lookback` blocks, or null.
- */
-async function lastAccrualTime(
-  provider: Provider,
-  v: Contract,
-  toBlock: number,
-  lookback: number,
-): Promise<bigint | null> {
-  const names = [
-    "Deposit",
-    "Withdraw",
-    "Rebalanced",
-    "RedemptionsFulfilled",
-    "FeesSet",
-    "FeesAccrued",
-  ];
-  const topics = names
-    .map((n) => v.interface.getEvent(n)?.topicHash)
-    .filter((t): t is string => t !== undefined);
-  const logs = await provider.getLogs({
-    address: await v.getAddress(),
-    topics: [topics],
-    fromBlock: Math.max(0, toBlock - lookback),
-    toBlock,
-  });
-  if (logs.length === 0) return null;
-  const last = logs[logs.length - 1];
-  const b = await provider.getBlock(last.blockNumber);
-  return b === null ? null : BigInt(b.timestamp);
 }

@@ -355,9 +355,7 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
   const { logger, journal, chainId, vault } = opts;
   const now = opts.now ?? Date.now;
   const started = now();
-  const { snapshot: s, extras } = await readSnapshot(opts.provider, vault, opts.lens, "latest", {
-    accrualLookbackBlocks: 0,
-  });
+  const { snapshot: s, extras } = await readSnapshot(opts.provider, vault, opts.lens, "latest");
   const blockNumber = extras.blockNumber;
   const base = { blockNumber, nonce: s.nextNonce };
   const done = (r: TickResult): TickResult => {
@@ -567,9 +565,7 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
   }
   let status = out.status;
   if (status === "simulation-failed" || status === "dropped") {
-    const vn = (
-      await readSnapshot(opts.provider, vault, opts.lens, "latest", { accrualLookbackBlocks: 0 })
-    ).snapshot.nextNonce;
+    const vn = (await readSnapshot(opts.provider, vault, opts.lens, "latest")).snapshot.nextNonce;
     if (vn > plan.nonce) {
       journal.markSuperseded(chainId, vault, plan.nonce, `vault nonce is ${vn} (${out.message})`);
       status = "superseded";

@@ -213,11 +213,15 @@ export function ppsWad(nav: bigint, supply: bigint, decimalsOffset: bigint): big
   return mulDivDown(nav + 1n, WAD, supply + 10n ** decimalsOffset);
 }
 
+/** Seconds that must pass since the last management-fee charge before the next one (§8). */
+export const MGMT_FEE_INTERVAL = 3600n;
+
 /**
  * Fee accrual of §8 at `now` on `nav`, as BallastVault._feeShares: without a fee recipient both
- * fees count as 0 (the high-water mark still rises); management shares on the supply; then, only
- * if hwm != 0 and the performance fee is set, the performance fee on the pps (after the
- * management mint) above the high-water mark.
+ * fees count as 0 (the high-water mark still rises); management shares on the supply, only once
+ * `MGMT_FEE_INTERVAL` has passed since `lastAccruedAt` (then for the whole `dt`); then, only if
+ * hwm != 0 and the performance fee is set, the performance fee on the pps (after the management
+ * mint) above the high-water mark.
  */
 export function accrueFees(
   supply: bigint,
@@ -231,7 +235,8 @@ export function accrueFees(
   const managementFeeBps = off ? 0n : fees.managementFeeBps;
   const performanceFeeBps = off ? 0n : fees.performanceFeeBps;
   const dt = now > fees.lastAccruedAt ? now - fees.lastAccruedAt : 0n;
-  const managementShares = mulDivDown(supply, managementFeeBps * dt, BPS * YEAR);
+  const managementShares =
+    dt >= MGMT_FEE_INTERVAL ? mulDivDown(supply, managementFeeBps * dt, BPS * YEAR) : 0n;
   let s = supply + managementShares;
   const virt = 10n ** decimalsOffset;
   let hwm = fees.highWaterMarkWad;

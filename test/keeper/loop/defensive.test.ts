@@ -76,7 +76,7 @@ describe("keeper loop in defensive mode (circuit breaker tripped) on the local v
   }
 
   const snap = async (): Promise<VaultSnapshot> =>
-    (await readSnapshot(provider, vault, lens, "latest", { accrualLookbackBlocks: 0 })).snapshot;
+    (await readSnapshot(provider, vault, lens, "latest")).snapshot;
 
   /** Gross exposure, NAV and leverage as the vault measures them (RiskChecks / RebalanceLib). */
   const exposure = (s: VaultSnapshot) => {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import {
   VaultCheckError,
+  MGMT_FEE_INTERVAL,
   accrueFees,
   checkFeed,
   checkRebalance,
@@ -536,5 +537,22 @@ describe("planner/checks: oracle, fees, redemptions", () => {
     const x = (10n ** 17n * (10n ** 12n + 1n)) / (10n ** 18n + 10n ** 6n);
     const fee = (x * 50n + 10_049n) / 10_050n;
     expect(previewRedeem(10n ** 17n, 10n ** 12n, 10n ** 18n, 50n, 6n)).to.equal(x - fee);
+  });
+
+  it("charges the management fee only once an hour has passed, then for the whole dt", () => {
+    const fees = {
+      recipient: "0x0000000000000000000000000000000000000001",
+      entryFeeBps: 0n,
+      exitFeeBps: 0n,
+      managementFeeBps: 500n,
+      performanceFeeBps: 0n,
+      highWaterMarkWad: 0n,
+      lastAccruedAt: NOW - MGMT_FEE_INTERVAL + 1n,
+    };
+    const supply = 10n ** 24n;
+    expect(accrueFees(supply, 10n ** 12n, fees, NOW, 6n).managementShares).to.equal(0n);
+    const due = accrueFees(supply, 10n ** 12n, fees, NOW + 1n, 6n).managementShares;
+    expect(due).to.equal((supply * 500n * MGMT_FEE_INTERVAL) / (10_000n * 365n * 86_400n));
+    expect(due).to.be.greaterThan(0n);
   });
 });

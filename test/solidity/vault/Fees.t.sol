@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-// solhint-disable gas-small-strings
+// solhint-disable gas-small-strings, gas-strict-inequalities
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {VaultFixture} from "./VaultFixture.sol";
@@ -29,7 +29,8 @@ contract FeesTest is VaultFixture {
         uint256 dt,
         uint256 hwm
     ) internal pure returns (Accrual memory a) {
-        a.mgmt = Math.mulDiv(supply, mgmtBps * dt, 10_000 * 365 days);
+        // charged only once an hour has passed since the last charge, then for the whole dt
+        if (dt >= 1 hours) a.mgmt = Math.mulDiv(supply, mgmtBps * dt, 10_000 * 365 days);
         uint256 s1 = supply + a.mgmt;
         uint256 pps = Math.mulDiv(nav + 1, WAD, s1 + V);
         if (hwm != 0 && pps > hwm && perfBps != 0) {
@@ -219,6 +220,43 @@ contract FeesTest is VaultFixture {
         assertEq(vault.fees().managementFeeBps, 500);
         vm.expectRevert(abi.encodeWithSelector(ConfigLib.NothingPending.selector, 2, 0));
         vault.acceptFees();
+    }
+
+    /// @dev Deposits inside the hour after a charge mint no management fee and do not restart the
+    ///      clock; the first call an hour after the last charge mints the fee for the whole time.
+    function test_managementFeeChargedOncePerHour() public {
+        _deploy(IBallastVault.FeeConfig(feeRecipient, 0, 0, 500, 0), address(0));
+        _deposit(alice, 1_000_000e6);
+        uint256 t0 = vault.lastFeeAccrual();
+        vm.warp(t0 + 1 hours - 1);
+        _refreshFeeds();
+        uint256 preview = vault.previewDeposit(1_000e6);
+        assertEq(_deposit(bob, 1_000e6), preview, "previews follow the same rule");
+        assertEq(vault.balanceOf(feeRecipient), 0, "nothing charged inside the hour");
+        assertEq(vault.lastFeeAccrual(), t0, "the clock keeps running");
+
+        vm.warp(t0 + 1 hours);
+        uint256 supply = vault.totalSupply();
+        uint256 due = Math.mulDiv(supply, 500 * 1 hours, 10_000 * 365 days);
+        assertGt(due, 0);
+        _pokeExpecting(due, 0, vault.highWaterMarkWad());
+        assertEq(vault.balanceOf(feeRecipient), due, "the whole hour, on the supply now");
+        assertEq(vault.lastFeeAccrual(), t0 + 1 hours, "clock restarted");
+    }
+
+    /// @dev A fee change charges the old rate for any time since the last charge, even under an hour.
+    function test_feeChangeChargesInsideTheHour() public {
+        _deploy(IBallastVault.FeeConfig(feeRecipient, 0, 0, 500, 0), address(0));
+        vault.setCuratorTimelock(0);
+        _deposit(alice, 1_000_000e6);
+        vm.warp(block.timestamp + 30 minutes);
+        _refreshFeeds();
+        uint256 supply = vault.totalSupply();
+        vm.prank(curator);
+        vault.submitFees(IBallastVault.FeeConfig(feeRecipient, 0, 0, 100, 0));
+        vault.acceptFees();
+        assertEq(vault.balanceOf(feeRecipient), Math.mulDiv(supply, 500 * 30 minutes, 10_000 * 365 days));
+        assertEq(vault.lastFeeAccrual(), block.timestamp);
     }
 
     function test_feeCapsAndRoles() public {

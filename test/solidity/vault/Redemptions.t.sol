@@ -316,6 +316,49 @@ contract RedemptionsTest is VaultFixture {
         assertEq(vault.claimableRedeemRequest(0, alice), 0);
     }
 
+    /// @dev Two claimants at an odd price: their floors leave dust in the reserve until the last
+    ///      claim, which releases it to the NAV.
+    function test_lastClaimReleasesRoundingDust() public {
+        weth.mint(address(vault), 1e15 + 7); // odd price per share
+        _request(alice, aliceShares / 3);
+        _request(bob, bobShares / 7);
+        vault.fulfilRedemptions();
+        uint256 ca = vault.claimableAssets(alice);
+        uint256 cb = vault.claimableAssets(bob);
+        uint256 dust = vault.reservedAssets() - ca - cb;
+        assertGt(dust, 0, "the floors leave dust");
+        vm.prank(alice);
+        vault.redeem(aliceShares / 3, alice, alice);
+        assertEq(vault.reservedAssets(), cb + dust, "dust stays while a claim is open");
+        vm.prank(bob);
+        vault.redeem(bobShares / 7, bob, bob);
+        assertEq(vault.reservedAssets(), 0, "released by the last claim");
+        assertEq(vault.totalAssets(), _navFromParts());
+    }
+
+    /// @dev When the price per share exceeds one base unit per share unit, a withdraw can burn the
+    ///      last claim share (rounded up) for less than the claim's assets: the rest leaves the
+    ///      reserve (back to the NAV) instead of staying reserved with no claim to pay it.
+    function test_withdrawBurningTheLastClaimShareReleasesTheRest() public {
+        weth.mint(address(vault), 7e24); // ~2.1e10 USD: ~10 base units per share unit
+        _request(alice, 1);
+        _request(bob, 1000);
+        vault.fulfilRedemptions();
+        uint256 ca = vault.claimableAssets(alice);
+        assertGt(ca, 1, "one share unit is worth several base units");
+        uint256 reserved = vault.reservedAssets();
+        vm.prank(alice);
+        assertEq(vault.withdraw(1, alice, alice), 1, "the last claim share, rounded up");
+        assertEq(vault.claimableRedeemRequest(0, alice), 0);
+        assertEq(vault.claimableAssets(alice), 0, "no rest left without shares");
+        assertEq(vault.reservedAssets(), reserved - ca, "the rest returns to the NAV");
+        assertEq(vault.totalAssets(), _navFromParts());
+        uint256 cb = vault.claimableAssets(bob);
+        vm.prank(bob);
+        assertEq(vault.redeem(1000, bob, bob), cb);
+        assertEq(vault.reservedAssets(), 0);
+    }
+
     // ------------------------------------------------------------ cancel
 
     function test_cancelBeforeFulfilmentReturnsShares() public {
@@ -397,6 +440,7 @@ contract RedemptionsTest is VaultFixture {
         assertEq(vault.redeem(a, alice, alice), ca);
         vm.prank(bob);
         assertEq(vault.redeem(b, bob, bob), cb);
-        assertLe(vault.reservedAssets(), 1, "at most rounding dust stays reserved");
+        assertEq(vault.reservedAssets(), 0, "the last claim releases the rounding dust");
+        assertEq(vault.totalAssets(), _navFromParts(), "dust back in the NAV");
     }
 }

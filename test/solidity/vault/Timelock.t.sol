@@ -204,6 +204,83 @@ contract TimelockTest is VaultFixture {
         assertEq(vault.limits().maxSlippageBps, 100);
     }
 
+    /// @dev A guardian's instant tightening cancels the curator's queued loosening, which was
+    ///      computed against the old limits: once its delay passed, anyone could otherwise accept
+    ///      it and silently undo the tightening.
+    function test_tighteningLimitsCancelsQueuedLoosening() public {
+        IBallastVault.Limits memory loose = _limits();
+        loose.maxSlippageBps = 500;
+        vm.prank(curator);
+        vault.submitLimits(loose);
+        IBallastVault.Limits memory tight = _limits();
+        tight.depositCap = 1e27;
+        vm.expectEmit(address(vault));
+        emit IBallastVault.PendingRevoked(1, 0);
+        vm.expectEmit(address(vault));
+        emit IBallastVault.LimitsSet(tight);
+        vm.prank(guardian);
+        vault.submitLimits(tight);
+        assertEq(vault.pendingValidAt(1, 0), 0, "queued loosening cancelled");
+        vm.warp(block.timestamp + TIMELOCK);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.NothingPending.selector, 1, 0));
+        vm.prank(stranger);
+        vault.acceptLimits();
+        assertEq(vault.limits().depositCap, 1e27, "tightening kept");
+        assertEq(vault.limits().maxSlippageBps, 100, "loosening not applied");
+    }
+
+    /// @dev Without a queued change, an instant tightening emits no PendingRevoked.
+    function test_tighteningWithNothingQueuedRevokesNothing() public {
+        IBallastVault.Limits memory tight = _limits();
+        tight.maxSlippageBps = 50;
+        vm.recordLogs();
+        vm.prank(guardian);
+        vault.submitLimits(tight);
+        assertEq(vm.getRecordedLogs().length, 1, "only LimitsSet");
+        assertEq(vault.limits().maxSlippageBps, 50);
+    }
+
+    function test_tighteningAssetCancelsQueuedChangeOfThatAssetOnly() public {
+        IBallastVault.AssetConfig memory looseWeth = _assetCfg(address(weth), address(wethFeed), 9000);
+        IBallastVault.AssetConfig memory looseWbtc = _assetCfg(address(wbtc), address(wbtcFeed), 9000);
+        vm.startPrank(curator);
+        vault.submitAsset(0, looseWeth);
+        vault.submitAsset(1, looseWbtc);
+        vm.stopPrank();
+        IBallastVault.AssetConfig memory tightWeth = _assetCfg(address(weth), address(wethFeed), 2000);
+        vm.expectEmit(address(vault));
+        emit IBallastVault.PendingRevoked(3, 0);
+        vm.prank(guardian);
+        vault.submitAsset(0, tightWeth);
+        assertEq(vault.pendingValidAt(3, 0), 0, "weth change cancelled");
+        assertEq(vault.pendingValidAt(3, 1), block.timestamp + TIMELOCK, "wbtc change still queued");
+        vm.warp(block.timestamp + TIMELOCK);
+        _refreshFeeds();
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.NothingPending.selector, 3, 0));
+        vault.acceptAsset(0);
+        vault.acceptAsset(1);
+        assertEq(vault.assetConfigs()[0].maxWeightBps, 2000, "tightening kept");
+        assertEq(vault.assetConfigs()[1].maxWeightBps, 9000, "other asset accepted");
+    }
+
+    function test_removingAdapterCancelsAdapterQueuedForThatId() public {
+        vm.prank(curator);
+        vault.submitAdapter(1, swapAdapter, 1);
+        vm.warp(block.timestamp + TIMELOCK);
+        vault.acceptAdapter(1);
+        address replacement = makeAddr("replacement");
+        vm.prank(curator);
+        vault.submitAdapter(1, replacement, 1);
+        vm.expectEmit(address(vault));
+        emit IBallastVault.PendingRevoked(4, 1);
+        vm.prank(guardian);
+        vault.submitAdapter(1, address(0), 0);
+        vm.warp(block.timestamp + TIMELOCK);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.NothingPending.selector, 4, 1));
+        vault.acceptAdapter(1);
+        assertEq(vault.adapter(1).adapter, address(0), "the freed id stays empty");
+    }
+
     function test_revokeWithNothingQueuedReverts() public {
         vm.recordLogs();
         vm.prank(guardian);
