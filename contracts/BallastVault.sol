@@ -7,6 +7,7 @@ pragma solidity 0.8.28;
 
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
+import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
@@ -63,12 +64,23 @@ contract BallastVault is VaultCore, IBallastVault {
     /// @dev ERC-165 id of ERC-7540's operator methods: setOperator ^ isOperator.
     bytes4 internal constant ERC7540_OPERATOR_INTERFACE_ID = 0xe3bc4e65;
 
+    /// @notice `rebalancer` is not a {VaultRebalancer} over this vault's base asset.
+    error InvalidRebalancer(address rebalancer);
+
     /// @notice The module holding the cold entry points ({VaultModule}); runs by DELEGATECALL on
     ///         this vault's storage.
     address public immutable MODULE;
+    /// @notice The {VaultRebalancer} that runs `rebalance` by DELEGATECALL on this vault's storage
+    ///         (deployed on its own: the vault's creation code has no room for it).
+    address public immutable REBALANCER;
 
     /// @param p Constructor parameters (see {Init}).
-    constructor(Init memory p) VaultCore(p.base, p.name, p.symbol) {
+    /// @param rebalancer_ A {VaultRebalancer} deployed over the same base asset.
+    constructor(Init memory p, address rebalancer_) VaultCore(p.base, p.name, p.symbol) {
+        if (rebalancer_.code.length == 0 || IERC4626(rebalancer_).asset() != address(p.base)) {
+            revert InvalidRebalancer(rebalancer_);
+        }
+        REBALANCER = rebalancer_;
         _grantRole(DEFAULT_ADMIN_ROLE, p.admin);
         ConfigLib.init(
             _cfg,
@@ -253,6 +265,7 @@ contract BallastVault is VaultCore, IBallastVault {
         r.epoch = uint64(requestId);
         r.shares += uint184(shares); // shares ≤ totalSupply
         pendingShares += shares;
+        _cfg.hot.hasPending = true;
         emit RedeemRequested(controller, owner, requestId, _msgSender(), shares);
     }
 
@@ -265,7 +278,9 @@ contract BallastVault is VaultCore, IBallastVault {
         if (r.shares == 0) revert NoPendingRequest(_msgSender());
         shares = r.shares;
         _requests[_msgSender()] = Request(0, 0, r.hasClaim);
-        pendingShares -= shares;
+        uint256 left = pendingShares - shares;
+        pendingShares = left;
+        if (left == 0) _cfg.hot.hasPending = false;
         _transfer(address(this), receiver, shares);
         emit RedeemRequestCanceled(_msgSender(), receiver, r.epoch, shares);
     }
@@ -315,7 +330,12 @@ contract BallastVault is VaultCore, IBallastVault {
 
     /// @inheritdoc IBallastVault
     function nextNonce() external view returns (uint256) {
-        return _nextNonce;
+        return _rb.nextNonce;
+    }
+
+    /// @notice Timestamp of the last successful rebalance (0 before the first).
+    function lastRebalanceAt() external view returns (uint256) {
+        return _rb.lastAt;
     }
 
     function _claimView(address controller) internal view returns (Claim memory c) {
@@ -464,7 +484,7 @@ contract BallastVault is VaultCore, IBallastVault {
 
     /// @inheritdoc IBallastVault
     function rebalance(Plan calldata, bytes calldata) external {
-        _forward();
+        _forward(REBALANCER);
     }
 
     /// @inheritdoc IBallastVault
@@ -537,7 +557,11 @@ contract BallastVault is VaultCore, IBallastVault {
     /// @dev Runs the current call in {VaultModule} by DELEGATECALL and returns or reverts with its
     ///      result. The module re-checks roles and takes the re-entrancy lock where needed.
     function _forward() private {
-        address m = MODULE;
+        _forward(MODULE);
+    }
+
+    /// @dev DELEGATECALLs `m` with this call's data and returns (or reverts with) its result.
+    function _forward(address m) private {
         // solhint-disable-next-line no-inline-assembly
         assembly {
             calldatacopy(0, 0, calldatasize())
@@ -585,7 +609,8 @@ contract BallastVault is VaultCore, IBallastVault {
     /// @return capWad The cap.
     function lossBudget() external view returns (uint256 usedWad, uint256 capWad) {
         capWad = uint256(_cfg.limits.lossBudgetBps) * 1e14;
-        usedWad = LossBudget.used(_budget, capWad, _cfg.limits.lossWindow);
+        RebalanceState memory st = _rb;
+        usedWad = LossBudget.used(st.usedWad, st.lastAt, capWad, _cfg.limits.lossWindow);
     }
 
     /// @inheritdoc IBallastVault

@@ -19,13 +19,12 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ConfigLib} from "./libraries/ConfigLib.sol";
 import {PriceLib} from "./libraries/PriceLib.sol";
 import {NavMath} from "./libraries/NavMath.sol";
-import {LossBudget} from "./libraries/LossBudget.sol";
 
 /// @title VaultCore
 /// @notice State, errors and internal logic (NAV, conversions, fees, redemption queue, circuit
-///         breaker) shared by {BallastVault} and {BallastRebalancer}. The rebalancer runs by
-///         DELEGATECALL on the vault's storage; both inherit this contract, so their storage
-///         layouts are identical by construction.
+///         breaker) shared by {BallastVault}, {VaultModule} and {VaultRebalancer}. The module and the rebalancer
+///         run by DELEGATECALL on the vault's storage; all three inherit this contract, so their
+///         storage layouts are identical by construction.
 // solhint-disable-next-line max-states-count
 abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient, EIP712 {
     using SafeERC20 for IERC20;
@@ -77,12 +76,19 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     /// @notice A plan spent base assets reserved for fulfilled redemptions.
     error ReservedAssetsSpent(uint256 balance, uint256 reserved);
 
+    /// @dev The rebalance state every plan reads and writes, in one slot: the next nonce, the time
+    ///      of the last successful rebalance (also the loss budget's last update: only a rebalance
+    ///      changes the budget) and the loss budget used then (a WAD fraction of the NAV ≤ 1e18,
+    ///      {LossBudget}).
+    struct RebalanceState {
+        uint64 nextNonce;
+        uint40 lastAt;
+        uint64 usedWad;
+    }
+
     IERC20 internal immutable _BASE;
 
-    uint256 internal _nextNonce;
-    /// @notice Timestamp of the last successful rebalance.
-    uint256 public lastRebalanceAt;
-    LossBudget.State internal _budget;
+    RebalanceState internal _rb;
 
     /// @notice Shares escrowed in the current (unfulfilled) epoch.
     uint256 public pendingShares;
@@ -154,8 +160,8 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         bool strict
     ) internal view returns (bool ok, uint256 nav, uint256 f, uint256 cap, uint256 idle) {
         uint256 h = _hotWord();
-        uint256[] memory w = PriceLib.loadFrom(address(uint160(h)), uint16(h >> 160));
-        uint256 r = uint8(h >> 200) != 0 ? _reserved : 0; // {_reservedNow}
+        uint256[] memory w = PriceLib.loadFrom(address(uint160(h)), uint8(h >> 160));
+        uint256 r = uint8(h >> 192) != 0 ? _reserved : 0; // {_reservedNow}
         (ok, nav, idle) = PriceLib.quickNav(w, address(_BASE), r);
         if (!ok) {
             (ok, nav, ) = PriceLib.nav(_cfg, address(_BASE), r, strict);
@@ -280,7 +286,7 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     }
 
     function _maxDepositAt(uint256 nav, uint256 cap) internal view returns (uint256) {
-        if (uint24(_hotWord() >> 176) != 0) return 0; // shutdown, defensive or paused
+        if (uint24(_hotWord() >> 168) != 0) return 0; // shutdown, defensive or paused
         return cap > nav ? cap - nav : 0;
     }
 
@@ -380,18 +386,20 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         _epochs[e] = Claim(uint128(shares), uint128(assets_));
         currentEpoch = e + 1;
         pendingShares = 0;
+        _cfg.hot.hasPending = false;
         emit IBallastVault.RedemptionsFulfilled(e, shares, assets_);
     }
 
-    function _observe(uint256 pps) internal {
-        IBallastVault.Limits memory lim = _cfg.limits;
+    /// @dev Circuit breaker observation of `pps` (docs/plan-format.md §9) with the limits'
+    ///      `dropBps` and `window` (passed in: the rebalance reads them from the NAV snapshot).
+    function _observe(uint256 pps, uint256 dropBps, uint256 window) internal {
         uint256 ref = _cbRef;
-        if (!_cfg.hot.defensive && ref != 0 && pps * BPS < ref * (BPS - lim.circuitBreakerDropBps)) {
+        if (!_cfg.hot.defensive && ref != 0 && pps * BPS < ref * (BPS - dropBps)) {
             _cfg.hot.defensive = true;
             emit IBallastVault.DefensiveModeEntered(pps, ref);
             return;
         }
-        if (ref == 0 || block.timestamp >= uint256(_cbRefAt) + lim.circuitBreakerWindow) {
+        if (ref == 0 || block.timestamp >= uint256(_cbRefAt) + window) {
             _cbRef = uint128(pps);
             _cbRefAt = uint64(block.timestamp);
             emit IBallastVault.ReferencePriceRolled(pps);

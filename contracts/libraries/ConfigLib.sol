@@ -96,17 +96,19 @@ library ConfigLib {
     ///         {snapshot}: one cold EXTCODECOPY instead of ~4 cold SLOADs per asset), the vault's
     ///         flags and the fee accrual time. `hasReserved`: `reservedAssets != 0` (the reserve's
     ///         own slot is read only then); `hasClaims`: some fulfilled redemption shares are still
-    ///         unclaimed (else a synchronous withdraw/redeem skips the owner's redemption slots).
-    ///         Bits: navData 0–159, navWords 160–175, shutdown 176, defensive 184, paused 192,
-    ///         hasReserved 200, hasClaims 208, lastAccrual 216–255.
+    ///         unclaimed (else a synchronous withdraw/redeem skips the owner's redemption slots);
+    ///         `hasPending`: `pendingShares != 0` (else a rebalance skips the redemption queue).
+    ///         Bits: navData 0–159, navWords 160–167, shutdown 168, defensive 176, paused 184,
+    ///         hasReserved 192, hasClaims 200, hasPending 208, lastAccrual 216–255.
     struct Hot {
         address navData;
-        uint16 navWords;
+        uint8 navWords;
         bool shutdown;
         bool defensive;
         bool paused;
         bool hasReserved;
         bool hasClaims;
+        bool hasPending;
         uint40 lastAccrual;
     }
 
@@ -143,12 +145,17 @@ library ConfigLib {
     ///      fee recipient), then per asset i three words:
     ///      token; feed | heartbeat << 160 | (tokenDecimals + feedDecimals) << 192 | enabled << 200 |
     ///      maxWeightBps << 208 | uint16(minNetDeltaBps) << 224 | uint16(maxNetDeltaBps) << 240;
-    ///      minPrice << 128 | maxPrice; last word: limits.depositCap. Rewritten on every change of a
-    ///      field it holds (assets, lending adapter, fees, limits); the storage copy stays the source
-    ///      of truth for the views.
+    ///      minPrice << 128 | maxPrice; then the limits in two words (the rebalance reads them here
+    ///      instead of from storage): depositCap | maxSlippageBps << 128 |
+    ///      maxLossPerRebalanceBps << 144 | lossBudgetBps << 160 | lossWindow << 176 |
+    ///      rebalanceCooldown << 208 | circuitBreakerDropBps << 240, and maxTurnoverBps |
+    ///      maxLeverageBps << 32 | minHealthFactor << 64 | circuitBreakerWindow << 128.
+    ///      5 + 3 × 16 + 2 = 55 words at most (the pointer's slot holds the count in 8 bits).
+    ///      Rewritten on every change of a field it holds (assets, lending adapter, fees, limits);
+    ///      the storage copy stays the source of truth for the views.
     function snapshot(Layout storage s) internal {
         uint256 n = s.assets.length;
-        uint256[] memory w = new uint256[](5 + 3 * n);
+        uint256[] memory w = new uint256[](6 + 3 * n);
         Oracles memory o = s.oracles;
         IBallastVault.FeeConfig memory f = s.fees;
         // No recipient: no management or performance fee is charged (docs/plan-format.md §8).
@@ -163,7 +170,7 @@ library ConfigLib {
             (uint256(f.exitFeeBps) << 208) |
             ((chargeable * f.managementFeeBps) << 224) |
             ((chargeable * f.performanceFeeBps) << 240);
-        w[4 + 3 * n] = s.limits.depositCap;
+        (w[4 + 3 * n], w[5 + 3 * n]) = _limitWords(s.limits);
         if (uint256(o.baseDecimals) + o.baseFeedDecimals > 77) revert InvalidConfig(15);
         for (uint256 i; i < n; ++i) {
             IBallastVault.AssetConfig memory a = s.assets[i];
@@ -190,7 +197,24 @@ library ConfigLib {
         }
         if (ptr == address(0)) revert SnapshotFailed(w.length);
         s.hot.navData = ptr;
-        s.hot.navWords = uint16(w.length);
+        s.hot.navWords = uint8(w.length);
+    }
+
+    /// @dev The two limits words of the NAV snapshot (layout in {snapshot}).
+    function _limitWords(IBallastVault.Limits memory lim) private pure returns (uint256 a, uint256 b) {
+        a =
+            uint256(lim.depositCap) |
+            (uint256(lim.maxSlippageBps) << 128) |
+            (uint256(lim.maxLossPerRebalanceBps) << 144) |
+            (uint256(lim.lossBudgetBps) << 160) |
+            (uint256(lim.lossWindow) << 176) |
+            (uint256(lim.rebalanceCooldown) << 208) |
+            (uint256(lim.circuitBreakerDropBps) << 240);
+        b =
+            uint256(lim.maxTurnoverBps) |
+            (uint256(lim.maxLeverageBps) << 32) |
+            (uint256(lim.minHealthFactor) << 64) |
+            (uint256(lim.circuitBreakerWindow) << 128);
     }
 
     /// @notice Tightening applies at once (CURATOR or GUARDIAN) and cancels a queued limits change;

@@ -19,8 +19,13 @@ library PlanHashing {
         "uint16 weightToleranceBps,uint16 slippageBps)Action(uint8 adapterId,bytes data)"
     );
 
-    /// @dev EIP-712 struct hash of `plan`.
+    /// @dev EIP-712 struct hash of `plan` (linked entry point for the vault's views).
     function hash(IBallastVault.Plan calldata plan) external pure returns (bytes32) {
+        return hashInternal(plan);
+    }
+
+    /// @dev EIP-712 struct hash of `plan`, inlined into the caller (the rebalance).
+    function hashInternal(IBallastVault.Plan calldata plan) internal pure returns (bytes32) {
         uint256 n = plan.actions.length;
         bytes32[] memory actionHashes = new bytes32[](n);
         for (uint256 k; k < n; ++k) {
@@ -51,6 +56,11 @@ library PlanHashing {
     /// @dev Signer of `digest`: 65 bytes = ECDSA; otherwise `signer (20 bytes) ‖ sig` checked with
     ///      SignatureChecker (ERC-1271 or ECDSA).
     function signerOf(bytes32 digest, bytes calldata sig) external view returns (address signer) {
+        return signerOfInternal(digest, sig);
+    }
+
+    /// @dev {signerOf}, inlined into the caller (the rebalance).
+    function signerOfInternal(bytes32 digest, bytes calldata sig) internal view returns (address signer) {
         if (sig.length == 65) {
             ECDSA.RecoverError err;
             (signer, err, ) = ECDSA.tryRecover(digest, sig);

@@ -31,7 +31,7 @@ library PriceLib {
     ) external view returns (bool ok, uint256 nav_, NavMath.Px[] memory pxs) {
         uint256[] memory w = load(cfg);
         pxs = _pxs(w, strict);
-        if (pxs.length != (w.length - 4) / 3) return (false, 0, pxs);
+        if (pxs.length != assetCount(w)) return (false, 0, pxs);
         return (true, _navWith(w, base, reserved, pxs), pxs);
     }
 
@@ -43,6 +43,35 @@ library PriceLib {
         NavMath.Px[] memory pxs
     ) external view returns (uint256) {
         return _navWith(load(cfg), base, reserved, pxs);
+    }
+
+    /// @dev Number of registered assets in the NAV snapshot `w` (layout in {ConfigLib.snapshot}).
+    function assetCount(uint256[] memory w) internal pure returns (uint256) {
+        return (w.length - 6) / 3;
+    }
+
+    /// @dev The first limits word of the snapshot: depositCap | maxSlippageBps << 128 |
+    ///      maxLossPerRebalanceBps << 144 | lossBudgetBps << 160 | lossWindow << 176 |
+    ///      rebalanceCooldown << 208 | circuitBreakerDropBps << 240.
+    function limitsA(uint256[] memory w) internal pure returns (uint256) {
+        return w[w.length - 2];
+    }
+
+    /// @dev The second limits word of the snapshot: maxTurnoverBps | maxLeverageBps << 32 |
+    ///      minHealthFactor << 64 | circuitBreakerWindow << 128.
+    function limitsB(uint256[] memory w) internal pure returns (uint256) {
+        return w[w.length - 1];
+    }
+
+    /// @dev Conversion factors of every registered asset (§4), checked: reverts naming the first
+    ///      feed (or the sequencer) that fails a check. The lean path of {nav}, inlined.
+    function prices(uint256[] memory w) internal view returns (NavMath.Px[] memory) {
+        return _pxs(w, true);
+    }
+
+    /// @dev `token.balanceOf(this)` (see {_balance}).
+    function balanceOfThis(address token) internal view returns (uint256) {
+        return _balance(token);
     }
 
     /// @dev The NAV snapshot's words (layout in {ConfigLib.snapshot}).
@@ -72,7 +101,7 @@ library PriceLib {
         address base,
         uint256 reserved
     ) internal view returns (bool, uint256, uint256) {
-        if (w.length < 5) return (false, 0, 0); // no snapshot (never for a constructed vault)
+        if (w.length < 6) return (false, 0, 0); // no snapshot (never for a constructed vault)
         if (uint160(_at(w, 0)) == 0) return _quickNoLending(w, base, reserved);
         uint256 w3 = _at(w, 3);
         if (uint160(w3) != 0 && !_quickSequencer(w3)) return (false, 0, 0);
@@ -106,7 +135,7 @@ library PriceLib {
             idle = idle > reserved ? idle - reserved : 0;
             uint256 numScale = _pow10(_at(w, 0) >> 160);
             uint256 pos = idle;
-            uint256 end = w.length - 1; // the last word is the deposit cap
+            uint256 end = w.length - 2; // the last two words are the limits
             for (uint256 j = 4; j < end; j += 3) {
                 uint256 v;
                 (ok, v) = _quickValueAt(w, j, pBase, numScale);
@@ -162,7 +191,7 @@ library PriceLib {
         }
         uint256 neg;
         uint256 numScale = _pow10(w0 >> 160);
-        uint256 end = w.length - 1; // the last word is the deposit cap
+        uint256 end = w.length - 2; // the last two words are the limits
         for (uint256 j = 4; j < end; j += 3) {
             (bool ok, uint256 v, uint256 d) = _quickAsset(w, j, pBase, numScale, la);
             unchecked {
@@ -238,7 +267,7 @@ library PriceLib {
     ///      performanceFeeBps << 48; management and performance 0 while there is no recipient)
     ///      and the deposit cap (layout in {ConfigLib.snapshot}).
     function feesAndCap(uint256[] memory w) internal pure returns (uint256 fees, uint256 cap) {
-        return (w[3] >> 192, w[w.length - 1]);
+        return (w[3] >> 192, uint128(w[w.length - 2]));
     }
 
     /// @dev `target.<selector>(arg)` returning one word; ok = false if the call fails or returns
@@ -311,7 +340,7 @@ library PriceLib {
         uint256 pBase = _quick(w[1], w[2]);
         if (pBase == 0) return _pxsChecked(w, strict);
         uint256 numScale = _pow10(w[0] >> 160);
-        uint256 n = (w.length - 4) / 3;
+        uint256 n = assetCount(w);
         NavMath.Px[] memory res = new NavMath.Px[](n);
         for (uint256 i; i < n; ++i) {
             uint256 a = w[4 + 3 * i + 1];
@@ -389,7 +418,7 @@ library PriceLib {
             pBase = uint256(ans);
         }
         uint256 numScale = 10 ** uint8(w[0] >> 160);
-        uint256 n = (w.length - 4) / 3;
+        uint256 n = assetCount(w);
         NavMath.Px[] memory res = new NavMath.Px[](n);
         for (uint256 i; i < n; ++i) {
             uint256 j = 4 + 3 * i;

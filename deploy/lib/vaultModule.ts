@@ -1,7 +1,7 @@
 /**
  * The Ballast vault system as Ignition futures, shared by deploy/modules/Vault.ts (local stack)
  * and deploy/modules/VaultRealNetwork.ts (mainnet / Arbitrum): TimelockController, the four linked
- * libraries, BallastVault, the registry, the Uniswap V3 swap adapter (id 1) and the Aave V3
+ * libraries, VaultRebalancer (run by the vault through DELEGATECALL), BallastVault, the registry, the Uniswap V3 swap adapter (id 1) and the Aave V3
  * adapter (id 2), roles, and BallastLens.
  *
  * Order of the configuration (the deployer must hold the rights while it configures):
@@ -83,6 +83,9 @@ export function buildVaultSystem(m: IgnitionModuleBuilder, x: VaultSystemInputs)
   const rebalanceLib = m.library("RebalanceLib");
   const priceLib = m.library("PriceLib");
   const planHashing = m.library("PlanHashing");
+  const rebalancer = m.contract("VaultRebalancer", [x.base], {
+    libraries: { PriceLib: priceLib },
+  });
   const vault = m.contract(
     "BallastVault",
     [
@@ -97,6 +100,7 @@ export function buildVaultSystem(m: IgnitionModuleBuilder, x: VaultSystemInputs)
         baseFeed: { feed: x.baseFeed, heartbeat: x.baseHeartbeat, minPrice: 0n, maxPrice: 0n },
         sequencer: { feed: x.sequencerFeed, gracePeriod: x.sequencerGracePeriod },
       },
+      rebalancer,
     ],
     {
       libraries: {
@@ -158,6 +162,7 @@ export function buildVaultSystem(m: IgnitionModuleBuilder, x: VaultSystemInputs)
 
   return {
     vault,
+    rebalancer,
     timelock,
     lens,
     swapAdapter,

@@ -25,6 +25,8 @@ import type { Contract, ContractTransactionResponse, Signer } from "ethers";
 import { deployLocalStack, stackAddresses } from "../../deploy/lib/localStack.ts";
 import type { LocalStack } from "../../deploy/lib/localStack.ts";
 import { LOCAL_STACK } from "../../deploy/config/local.ts";
+import { deployVaultDirect, deployVaultLibraries } from "../../deploy/lib/vaultDirect.ts";
+import type { VaultLibraries } from "../../deploy/lib/vaultDirect.ts";
 import {
   encodeV3Path,
   lendingAction,
@@ -121,7 +123,6 @@ async function addressOf(c: unknown): Promise<string> {
 
 const USDC = (n: bigint): bigint => n * 10n ** 6n;
 const FEED_DECIMALS = LOCAL_STACK.oracles.decimals;
-const LIBRARIES = ["ConfigLib", "RebalanceLib", "PriceLib", "PlanHashing"] as const;
 
 /** One registered risk asset of a benchmark vault. */
 interface RiskAsset {
@@ -166,7 +167,7 @@ interface Env {
   usdcFeed: string;
   router: string;
   assets: RiskAsset[];
-  libs: Record<string, string>;
+  libs: VaultLibraries;
   chainId: bigint;
   probe: Contract;
   aaveAdapterAvailable: boolean;
@@ -330,6 +331,11 @@ async function profile(env: Env, title: string, hash: string): Promise<void> {
   const names = new Map<string, string>(
     [...env.labels.entries()].map(([a, n]) => [a.toLowerCase(), n]),
   );
+  if (process.env.GAS_BENCH_DUMP) {
+    const { writeFileSync } = await import("node:fs");
+    const file = path.join(process.env.GAS_BENCH_DUMP, `${title.replace(/[^\w]+/g, "_")}.json`);
+    writeFileSync(file, JSON.stringify({ labels: Object.fromEntries(names), trace }));
+  }
   console.error(`\n## ${title}: ${trace.gas} gas; storage ops`, storageOps(trace.structLogs));
   if (process.env.GAS_BENCH_PROFILE === "ops") {
     // gas per opcode of the top-level (vault) frame; calls counted by their own frames instead
@@ -410,9 +416,11 @@ async function deployBallast(
     baseFeed: { feed: env.usdcFeed, heartbeat: 86_400, minPrice: 0, maxPrice: 0 },
     sequencer: { feed: ethers.ZeroAddress, gracePeriod: 0 },
   };
-  const vault = dyn(await ethers.deployContract("BallastVault", [init], { libraries: env.libs }));
+  const vault = dyn(await deployVaultDirect(ethers, init, env.libs));
   const address = await vault.getAddress();
   env.labels.set(address, `BallastVault(K=${k})`);
+  env.labels.set(await vault.REBALANCER(), "VaultRebalancer");
+  env.labels.set(await vault.MODULE(), "VaultModule");
   const curator = await signers.curator.getAddress();
   await (await vault.grantRole(await vault.CURATOR_ROLE(), curator)).wait();
   await (
@@ -659,6 +667,18 @@ function hedgeActions(env: Env): Action[] {
   ];
 }
 
+/** Opens and closes a small hedge (SUPPLY, BORROW, REPAY, WITHDRAW all): sets the adapter's
+ *  approvals and debt-token lookup, leaves no position. */
+function hedgeWarmUpActions(env: Env): Action[] {
+  const weth = env.assets[0].token;
+  return [
+    lendingAction(2, LENDING_OP.SUPPLY, env.usdc, USDC(1_000n)),
+    lendingAction(2, LENDING_OP.BORROW, weth, 10n ** 16n),
+    lendingAction(2, LENDING_OP.REPAY, weth, 10n ** 16n),
+    lendingAction(2, LENDING_OP.WITHDRAW, env.usdc, MaxUint256),
+  ];
+}
+
 /** The same hedge straight on the Aave pool from the EOA (supply + borrow, one-tx equivalent). */
 async function rawAaveHedge(env: Env): Promise<bigint> {
   const { trader } = env.signers;
@@ -689,8 +709,12 @@ async function measureBallast(
   const tag = `K=${k} fees ${feesOn ? "on" : "off"}${lending ? " +Aave" : ""}`;
   const holder = await holderFlow(env, v.vault, v.address, tag);
   const reads = await navReads(env, v);
-  // warm-up rebalance: first nonce, budget and breaker writes are one-offs, not steady state
-  await rebalance(env, v, swapActions([{ ...planSwaps(env, k, 2)[0], amountIn: USDC(1_000n) }]));
+  // warm-up rebalance: the first nonce, budget and breaker writes, each adapter's one-time max
+  // approval of every token it spends and the Aave adapter's first debt-token lookup are one-offs,
+  // not steady state: a small copy of every swap of the plans (and a hedge opened and closed)
+  const warm = swapActions(planSwaps(env, k, 4).map((s) => ({ ...s, amountIn: s.amountIn / 20n })));
+  if (lending && env.aaveAdapterAvailable) warm.push(...hedgeWarmUpActions(env));
+  await rebalance(env, v, warm);
   const plans: RebalanceGas[] = [];
   if (lending) {
     plans.push(await measurePlan(env, v, "4 swaps + hedge", planSwaps(env, k, 4), true));
@@ -716,8 +740,7 @@ async function setupEnv(): Promise<Env> {
     trader: s[6],
     feeRecipient: s[7],
   };
-  const libs: Record<string, string> = {};
-  for (const name of LIBRARIES) libs[name] = await (await ethers.deployContract(name)).getAddress();
+  const libs = await deployVaultLibraries(ethers);
   const probe = dyn(await ethers.deployContract("NavReadProbe"));
   const assets = await riskAssets(ethers, stack, 4);
   const aaveAdapterAvailable = await hre.artifacts

@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import type { Contract, Signer } from "ethers";
 import { deployLocalStack } from "../../deploy/lib/localStack.ts";
+import { deployVaultDirect, deployVaultLibraries } from "../../deploy/lib/vaultDirect.ts";
 
 /**
  * Circuit breaker on the local Uniswap V3 stack: in defensive mode a plan that raises gross
@@ -46,49 +47,44 @@ const PLAN_TYPES = {
 async function setup() {
   const stack = await deployLocalStack(connection);
   const [admin, curator, guardian, keeper, alice, stranger] = await ethers.getSigners();
-  const libs: Record<string, string> = {};
-  for (const name of ["ConfigLib", "RebalanceLib", "PriceLib", "PlanHashing"]) {
-    libs[name] = await (await ethers.deployContract(name)).getAddress();
-  }
-  const vault = await ethers.deployContract(
-    "BallastVault",
-    [
-      {
-        base: await stack.usdc.getAddress(),
-        name: "Ballast USDC",
-        symbol: "bUSDC",
-        admin: admin.address,
-        curatorTimelock: 0,
-        limits: {
-          depositCap: 10n ** 30n,
-          maxSlippageBps: 100,
-          maxLossPerRebalanceBps: 100,
-          lossBudgetBps: 300,
-          lossWindow: 86_400,
-          maxTurnoverBps: 20_000,
-          maxLeverageBps: 20_000,
-          minHealthFactor: 1_200_000_000_000_000_000n,
-          rebalanceCooldown: 0,
-          circuitBreakerDropBps: 1_000,
-          circuitBreakerWindow: 86_400,
-        },
-        fees: {
-          recipient: ethers.ZeroAddress,
-          entryFeeBps: 0,
-          exitFeeBps: 0,
-          managementFeeBps: 0,
-          performanceFeeBps: 0,
-        },
-        baseFeed: {
-          feed: await stack.usdcUsd.getAddress(),
-          heartbeat: 86_400,
-          minPrice: 0,
-          maxPrice: 0,
-        },
-        sequencer: { feed: ethers.ZeroAddress, gracePeriod: 0 },
+  const libs = await deployVaultLibraries(ethers);
+  const vault = await deployVaultDirect(
+    ethers,
+    {
+      base: await stack.usdc.getAddress(),
+      name: "Ballast USDC",
+      symbol: "bUSDC",
+      admin: admin.address,
+      curatorTimelock: 0,
+      limits: {
+        depositCap: 10n ** 30n,
+        maxSlippageBps: 100,
+        maxLossPerRebalanceBps: 100,
+        lossBudgetBps: 300,
+        lossWindow: 86_400,
+        maxTurnoverBps: 20_000,
+        maxLeverageBps: 20_000,
+        minHealthFactor: 1_200_000_000_000_000_000n,
+        rebalanceCooldown: 0,
+        circuitBreakerDropBps: 1_000,
+        circuitBreakerWindow: 86_400,
       },
-    ],
-    { libraries: libs },
+      fees: {
+        recipient: ethers.ZeroAddress,
+        entryFeeBps: 0,
+        exitFeeBps: 0,
+        managementFeeBps: 0,
+        performanceFeeBps: 0,
+      },
+      baseFeed: {
+        feed: await stack.usdcUsd.getAddress(),
+        heartbeat: 86_400,
+        minPrice: 0,
+        maxPrice: 0,
+      },
+      sequencer: { feed: ethers.ZeroAddress, gracePeriod: 0 },
+    },
+    libs,
   );
   const vaultAddr = await vault.getAddress();
   await vault.grantRole(await vault.CURATOR_ROLE(), curator.address);

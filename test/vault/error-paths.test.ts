@@ -12,6 +12,7 @@ import {
   signPlan,
 } from "../../keeper/src/planner/eip712.ts";
 import type { Action, Plan } from "../../keeper/src/planner/types.ts";
+import { deployVaultDirect, deployVaultLibraries } from "../../deploy/lib/vaultDirect.ts";
 
 /**
  * Adapter error paths on the real local stack (Aave core-v3 1.19.3 pool, SwapRouter02 from the
@@ -36,10 +37,7 @@ function dyn(contract: unknown): Contract {
 async function setup() {
   const stack = await deployLocalStack(connection);
   const [admin, curator, keeper, alice, attacker, trader] = await ethers.getSigners();
-  const libs: Record<string, string> = {};
-  for (const name of ["ConfigLib", "RebalanceLib", "PriceLib", "PlanHashing"]) {
-    libs[name] = await (await ethers.deployContract(name)).getAddress();
-  }
+  const libs = await deployVaultLibraries(ethers);
   const limits = {
     depositCap: 10n ** 30n,
     maxSlippageBps: 100,
@@ -59,33 +57,31 @@ async function setup() {
   const wethAddr = await weth.getAddress();
   const poolAddr = await stack.pool.getAddress();
   const routerAddr = await stack.swapRouter02.getAddress();
-  const vault = await ethers.deployContract(
-    "BallastVault",
-    [
-      {
-        base: usdcAddr,
-        name: "Ballast USDC",
-        symbol: "bUSDC",
-        admin: admin.address,
-        curatorTimelock: 0,
-        limits,
-        fees: {
-          recipient: ethers.ZeroAddress,
-          entryFeeBps: 0,
-          exitFeeBps: 0,
-          managementFeeBps: 0,
-          performanceFeeBps: 0,
-        },
-        baseFeed: {
-          feed: await stack.usdcUsd.getAddress(),
-          heartbeat: 86_400,
-          minPrice: 0,
-          maxPrice: 0,
-        },
-        sequencer: { feed: ethers.ZeroAddress, gracePeriod: 0 },
+  const vault = await deployVaultDirect(
+    ethers,
+    {
+      base: usdcAddr,
+      name: "Ballast USDC",
+      symbol: "bUSDC",
+      admin: admin.address,
+      curatorTimelock: 0,
+      limits,
+      fees: {
+        recipient: ethers.ZeroAddress,
+        entryFeeBps: 0,
+        exitFeeBps: 0,
+        managementFeeBps: 0,
+        performanceFeeBps: 0,
       },
-    ],
-    { libraries: libs },
+      baseFeed: {
+        feed: await stack.usdcUsd.getAddress(),
+        heartbeat: 86_400,
+        minPrice: 0,
+        maxPrice: 0,
+      },
+      sequencer: { feed: ethers.ZeroAddress, gracePeriod: 0 },
+    },
+    libs,
   );
   const vaultAddr = await vault.getAddress();
   await vault.grantRole(await vault.CURATOR_ROLE(), curator.address);

@@ -11,6 +11,7 @@ import {
   signPlan,
 } from "../../keeper/src/planner/eip712.ts";
 import type { Action, Plan } from "../../keeper/src/planner/types.ts";
+import { deployVaultDirect, deployVaultLibraries } from "../../deploy/lib/vaultDirect.ts";
 
 /**
  * The Aave V3 lending adapter (kind 2) on the real local stack (Aave core-v3 1.19.3, Uniswap V3
@@ -41,10 +42,7 @@ const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
 async function setup() {
   const stack = await deployLocalStack(connection);
   const [admin, curator, guardian, keeper, alice, attacker] = await ethers.getSigners();
-  const libs: Record<string, string> = {};
-  for (const name of ["ConfigLib", "RebalanceLib", "PriceLib", "PlanHashing"]) {
-    libs[name] = await (await ethers.deployContract(name)).getAddress();
-  }
+  const libs = await deployVaultLibraries(ethers);
   const limits = {
     depositCap: 10n ** 30n,
     maxSlippageBps: 100,
@@ -62,33 +60,31 @@ async function setup() {
   const weth = dyn(stack.weth);
   const usdcAddr = await usdc.getAddress();
   const wethAddr = await weth.getAddress();
-  const vault = await ethers.deployContract(
-    "BallastVault",
-    [
-      {
-        base: usdcAddr,
-        name: "Ballast USDC",
-        symbol: "bUSDC",
-        admin: admin.address,
-        curatorTimelock: 0,
-        limits,
-        fees: {
-          recipient: ethers.ZeroAddress,
-          entryFeeBps: 0,
-          exitFeeBps: 0,
-          managementFeeBps: 0,
-          performanceFeeBps: 0,
-        },
-        baseFeed: {
-          feed: await stack.usdcUsd.getAddress(),
-          heartbeat: 86_400,
-          minPrice: 0,
-          maxPrice: 0,
-        },
-        sequencer: { feed: ethers.ZeroAddress, gracePeriod: 0 },
+  const vault = await deployVaultDirect(
+    ethers,
+    {
+      base: usdcAddr,
+      name: "Ballast USDC",
+      symbol: "bUSDC",
+      admin: admin.address,
+      curatorTimelock: 0,
+      limits,
+      fees: {
+        recipient: ethers.ZeroAddress,
+        entryFeeBps: 0,
+        exitFeeBps: 0,
+        managementFeeBps: 0,
+        performanceFeeBps: 0,
       },
-    ],
-    { libraries: libs },
+      baseFeed: {
+        feed: await stack.usdcUsd.getAddress(),
+        heartbeat: 86_400,
+        minPrice: 0,
+        maxPrice: 0,
+      },
+      sequencer: { feed: ethers.ZeroAddress, gracePeriod: 0 },
+    },
+    libs,
   );
   const vaultAddr = await vault.getAddress();
   await vault.grantRole(await vault.CURATOR_ROLE(), curator.address);

@@ -3,6 +3,7 @@ import { network } from "hardhat";
 import type { Contract, Signer } from "ethers";
 import { deployLocalStack } from "../../deploy/lib/localStack.ts";
 import type { LocalStack } from "../../deploy/lib/localStack.ts";
+import { deployVaultDirect, deployVaultLibraries } from "../../deploy/lib/vaultDirect.ts";
 
 /**
  * Rebalance through the real Uniswap V3 stack (npm bytecode) with Chainlink mock feeds:
@@ -48,11 +49,7 @@ async function setup() {
   const stack: LocalStack = await deployLocalStack(connection);
   const [admin, curator, guardian, keeper, alice, attacker] = await ethers.getSigners();
 
-  const libs: Record<string, string> = {};
-  for (const name of ["ConfigLib", "RebalanceLib", "PriceLib", "PlanHashing"]) {
-    const lib = await ethers.deployContract(name);
-    libs[name] = await lib.getAddress();
-  }
+  const libs = await deployVaultLibraries(ethers);
   const limits = {
     depositCap: 10n ** 30n,
     maxSlippageBps: 100,
@@ -88,9 +85,7 @@ async function setup() {
     },
     sequencer: { feed: ethers.ZeroAddress, gracePeriod: 0 },
   };
-  const vault = await ethers.deployContract("BallastVault", [init], {
-    libraries: libs,
-  });
+  const vault = await deployVaultDirect(ethers, init, libs);
   const vaultAddr = await vault.getAddress();
   await vault.grantRole(await vault.CURATOR_ROLE(), curator.address);
   await vault.grantRole(await vault.GUARDIAN_ROLE(), guardian.address);

@@ -7,6 +7,7 @@ const LIMIT = 24_576;
 const CONTRACTS = [
   "BallastVault.sol/BallastVault",
   "VaultModule.sol/VaultModule",
+  "VaultRebalancer.sol/VaultRebalancer",
   "BallastLens.sol/BallastLens",
   "adapters/UniswapV3SwapAdapter.sol/UniswapV3SwapAdapter",
   "adapters/AaveV3Adapter.sol/AaveV3Adapter",

@@ -597,11 +597,12 @@ export function checkRebalance(input: RebalanceCheckInput): CheckReport {
     () => new VaultCheckError("TurnoverExceeded", [turnoverBps, L.maxTurnoverBps]),
   );
 
-  // step 7: redemptions (fees accrued at step 2 on navBefore; previewRedeem on navAfter)
+  // step 7: redemptions (fees accrued first, on navAfter, only when something is pending;
+  // previewRedeem on navAfter)
   let assetsSetAside = 0n;
   let redemptionFulfilled = false;
   if (pre.pendingShares > 0n) {
-    const acc = accrueFees(pre.totalSupply, navBefore, pre.fees, now, pre.decimalsOffset);
+    const acc = accrueFees(pre.totalSupply, navAfter, pre.fees, now, pre.decimalsOffset);
     const assets = previewRedeem(
       pre.pendingShares,
       navAfter,

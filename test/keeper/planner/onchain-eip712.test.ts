@@ -10,6 +10,7 @@ import {
   signPlan,
 } from "../../../keeper/src/planner/eip712.ts";
 import type { Plan } from "../../../keeper/src/planner/types.ts";
+import { deployVaultDirect, deployVaultLibraries } from "../../../deploy/lib/vaultDirect.ts";
 
 /**
  * The keeper's EIP-712 encoding (keeper/src/planner/eip712.ts) against the deployed vault's own
@@ -21,10 +22,7 @@ async function deployVault() {
   const [admin] = await ethers.getSigners();
   const usdc = await ethers.deployContract("TestERC20", ["USD Coin", "USDC", 6]);
   const feed = await ethers.deployContract("MockV3Aggregator", [8, 100_000_000n]);
-  const libs: Record<string, string> = {};
-  for (const name of ["ConfigLib", "RebalanceLib", "PriceLib", "PlanHashing"]) {
-    libs[name] = await (await ethers.deployContract(name)).getAddress();
-  }
+  const libs = await deployVaultLibraries(ethers);
   const init = {
     base: await usdc.getAddress(),
     name: "Ballast USDC",
@@ -54,7 +52,7 @@ async function deployVault() {
     baseFeed: { feed: await feed.getAddress(), heartbeat: 86_400, minPrice: 0, maxPrice: 0 },
     sequencer: { feed: ethers.ZeroAddress, gracePeriod: 0 },
   };
-  return ethers.deployContract("BallastVault", [init], { libraries: libs });
+  return deployVaultDirect(ethers, init, libs);
 }
 
 const vault = await deployVault();

@@ -6,6 +6,7 @@ import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggreg
 import {ErrorPathsFixture, ScriptedLendingAdapter} from "./ErrorPathsFixture.t.sol";
 import {TestERC20} from "../../../contracts/mocks/TestERC20.sol";
 import {BallastVault} from "../../../contracts/BallastVault.sol";
+import {VaultRebalancer} from "../../../contracts/VaultRebalancer.sol";
 import {IBallastVault} from "../../../contracts/interfaces/IBallastVault.sol";
 import {ConfigLib} from "../../../contracts/libraries/ConfigLib.sol";
 import {OracleLib} from "../../../contracts/libraries/OracleLib.sol";
@@ -60,22 +61,35 @@ contract ErrorPathsConfigTest is ErrorPathsFixture {
         IBallastVault.Limits memory lim = _limits();
         lim.lossWindow = 0;
         BallastVault.Init memory p = _init(usdc, usdcFeed, lim, _fees(0, 0));
+        address r = address(new VaultRebalancer(usdc));
         vm.expectRevert(abi.encodeWithSelector(ConfigLib.InvalidConfig.selector, 4));
-        new BallastVault(p);
+        new BallastVault(p, r);
     }
 
     function test_constructor_feeAboveCap() public {
         BallastVault.Init memory p = _init(usdc, usdcFeed, _limits(), _fees(0, 101));
+        address r = address(new VaultRebalancer(usdc));
         vm.expectRevert(abi.encodeWithSelector(ConfigLib.FeeAboveCap.selector, 101, 100));
-        new BallastVault(p);
+        new BallastVault(p, r);
     }
 
     /// 10^(base decimals + base feed decimals) must fit the snapshot's EXP: 70 + 8 > 77.
     function test_constructor_baseDecimalsTooLarge() public {
         TestERC20 base = new TestERC20("Huge", "HUGE", 70);
         BallastVault.Init memory p = _init(base, usdcFeed, _limits(), _fees(0, 0));
+        address r = address(new VaultRebalancer(base));
         vm.expectRevert(abi.encodeWithSelector(ConfigLib.InvalidConfig.selector, 15));
-        new BallastVault(p);
+        new BallastVault(p, r);
+    }
+
+    /// The rebalancer must be a contract over the vault's own base asset.
+    function test_constructor_invalidRebalancer() public {
+        BallastVault.Init memory p = _init(usdc, usdcFeed, _limits(), _fees(0, 0));
+        address other = address(new VaultRebalancer(weth));
+        vm.expectRevert(abi.encodeWithSelector(BallastVault.InvalidRebalancer.selector, other));
+        new BallastVault(p, other);
+        vm.expectRevert(abi.encodeWithSelector(BallastVault.InvalidRebalancer.selector, alice));
+        new BallastVault(p, alice);
     }
 
     // ------------------------------------------------------------ limits
@@ -227,11 +241,11 @@ contract ErrorPathsConfigTest is ErrorPathsFixture {
     /// CREATE of the NAV snapshot fails when the call runs out of gas inside it; the 1/64 of the
     /// gas CREATE leaves behind pays for the named revert, which the module's DELEGATECALL and the
     /// vault's forwarder bubble up. Scans gas limits upward until the call either reports
-    /// SnapshotFailed(words) — words = 5 + 3 × 3 assets (layout in ConfigLib.snapshot) — or succeeds.
+    /// SnapshotFailed(words) — words = 6 + 3 × 3 assets (layout in ConfigLib.snapshot) — or succeeds.
     function test_snapshotFailed_outOfGasInCreate() public {
         _curatorAsset(2, _newAsset(18));
         vm.warp(block.timestamp + TIMELOCK);
-        bytes memory want = abi.encodeWithSelector(ConfigLib.SnapshotFailed.selector, 5 + 3 * 3);
+        bytes memory want = abi.encodeWithSelector(ConfigLib.SnapshotFailed.selector, 6 + 3 * 3);
         bytes memory call = abi.encodeCall(vault.acceptAsset, (2));
         bool seen;
         for (uint256 g = 100_000; g < 2_000_000; g += 2_000) {
@@ -243,7 +257,7 @@ contract ErrorPathsConfigTest is ErrorPathsFixture {
                 break;
             }
         }
-        assertTrue(seen, "SnapshotFailed(14) seen");
+        assertTrue(seen, "SnapshotFailed(15) seen");
         assertEq(vault.assetConfigs().length, 2, "nothing accepted");
         assertEq(vault.pendingValidAt(3, 2), block.timestamp, "still queued");
     }

@@ -152,7 +152,9 @@ contract FeesTest is VaultFixture {
         assertEq(vault.balanceOf(feeRecipient), e.mgmt + e.perf);
     }
 
-    function test_feesAccrueOnFulfilmentAndRebalance() public {
+    /// @dev fulfilRedemptions accrues; a rebalance accrues only when it fulfils a pending request
+    ///      (before the fulfilment, so that the redeemers pay the fees up to now).
+    function test_feesAccrueOnFulfilmentAndOnAFulfillingRebalance() public {
         _deploy(IBallastVault.FeeConfig(feeRecipient, 0, 0, 100, 0), address(0));
         uint256 s = _deposit(alice, 1_000e6);
         vm.warp(block.timestamp + 10 days);
@@ -163,10 +165,17 @@ contract FeesTest is VaultFixture {
 
         vm.warp(block.timestamp + 10 days);
         _refreshFeeds();
+        _rebalance(_emptyPlan());
+        assertEq(vault.balanceOf(feeRecipient), m1, "nothing to fulfil: the rebalance does not accrue");
+        assertEq(vault.lastFeeAccrual(), block.timestamp - 10 days, "the clock keeps running");
+
+        vm.prank(alice);
+        vault.requestRedeem(s / 10, alice, alice);
         uint256 m2 = Math.mulDiv(vault.totalSupply(), 100 * 10 days, 10_000 * 365 days);
         _rebalance(_emptyPlan());
-        assertEq(vault.balanceOf(feeRecipient), m1 + m2, "rebalance accrues");
-        assertEq(vault.balanceOf(alice), s);
+        assertEq(vault.balanceOf(feeRecipient), m1 + m2, "a fulfilling rebalance accrues first");
+        assertEq(vault.claimableRedeemRequest(0, alice), s / 10, "and fulfils");
+        assertEq(vault.lastFeeAccrual(), block.timestamp);
     }
 
     function test_noRecipientChargesNothingButTheMarkRises() public {

@@ -5,6 +5,7 @@ import {Test} from "forge-std/Test.sol";
 import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
 import {TestERC20} from "../../../contracts/mocks/TestERC20.sol";
 import {BallastVault} from "../../../contracts/BallastVault.sol";
+import {VaultRebalancer} from "../../../contracts/VaultRebalancer.sol";
 import {IBallastVault} from "../../../contracts/interfaces/IBallastVault.sol";
 import {OracleLib} from "../../../contracts/libraries/OracleLib.sol";
 
@@ -70,7 +71,8 @@ abstract contract VaultFixture is Test {
                 fees: f,
                 baseFeed: OracleLib.Feed(address(usdcFeed), 1 days, 0.9e8, 1.1e8),
                 sequencer: OracleLib.Sequencer(seq, 1 hours)
-            })
+            }),
+            address(new VaultRebalancer(usdc))
         );
         vault.grantRole(vault.CURATOR_ROLE(), curator);
         vault.grantRole(vault.GUARDIAN_ROLE(), guardian);

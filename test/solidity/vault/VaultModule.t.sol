@@ -6,12 +6,13 @@ pragma solidity 0.8.28;
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
 import {VaultFixture} from "./VaultFixture.sol";
 import {VaultModule} from "../../../contracts/VaultModule.sol";
+import {VaultRebalancer} from "../../../contracts/VaultRebalancer.sol";
 import {BallastVault} from "../../../contracts/BallastVault.sol";
 import {IBallastVault} from "../../../contracts/interfaces/IBallastVault.sol";
 
-/// @notice The contract split: the vault forwards its cold entry points to its own VaultModule by
-///         DELEGATECALL; the module is bound to the vault, runs on the vault's storage and roles,
-///         and called directly never touches the vault.
+/// @notice The contract split: the vault forwards its cold entry points to its own VaultModule and
+///         `rebalance` to its VaultRebalancer, both by DELEGATECALL; they run on the vault's
+///         storage and roles, and called directly never touch the vault.
 contract VaultModuleTest is VaultFixture {
     VaultModule internal module;
 
@@ -26,9 +27,16 @@ contract VaultModuleTest is VaultFixture {
     }
 
     function test_rebalanceCalledDirectlyReverts() public {
+        VaultRebalancer r = VaultRebalancer(vault.REBALANCER());
         IBallastVault.Plan memory p = _emptyPlan();
-        vm.expectRevert(abi.encodeWithSelector(VaultModule.NotDelegated.selector, address(module)));
-        module.rebalance(p, "");
+        vm.expectRevert(abi.encodeWithSelector(VaultRebalancer.NotDelegated.selector, address(r)));
+        r.rebalance(p, "");
+    }
+
+    function test_rebalancerServesTheVaultsBaseAsset() public view {
+        VaultRebalancer r = VaultRebalancer(vault.REBALANCER());
+        assertEq(r.asset(), address(usdc));
+        assertEq(r.totalSupply(), 0, "no state of its own");
     }
 
     function test_forwardedCallsKeepTheVaultsRoles() public {

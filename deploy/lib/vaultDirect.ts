@@ -1,0 +1,52 @@
+/**
+ * BallastVault deployed directly with ethers, without Ignition (tests and benchmarks that need
+ * vaults with their own limits, fees or tokens): the four linked libraries, a VaultRebalancer over
+ * the same base asset, then the vault. Deployments that go to a real network use the Ignition
+ * modules (deploy/lib/vaultModule.ts) instead.
+ */
+import type { BallastVault } from "../../types/ethers-contracts/index.ts";
+
+/** The linked libraries of BallastVault (and of VaultRebalancer: PriceLib). */
+export const VAULT_LIBRARIES = ["ConfigLib", "RebalanceLib", "PriceLib", "PlanHashing"] as const;
+
+/** Library name → deployed address. */
+export type VaultLibraries = Record<(typeof VAULT_LIBRARIES)[number], string>;
+
+/** The slice of hardhat-ethers this module uses. */
+export interface EthersDeployer {
+  deployContract(
+    name: string,
+    args?: unknown[],
+    options?: { libraries?: Record<string, string> },
+  ): Promise<unknown>;
+}
+
+async function addressOf(c: unknown): Promise<string> {
+  return (c as { getAddress(): Promise<string> }).getAddress();
+}
+
+/** Deploys the four libraries once; pass the result to every {@link deployVaultDirect}. */
+export async function deployVaultLibraries(ethers: EthersDeployer): Promise<VaultLibraries> {
+  const libs = {} as VaultLibraries;
+  for (const name of VAULT_LIBRARIES)
+    libs[name] = await addressOf(await ethers.deployContract(name));
+  return libs;
+}
+
+/**
+ * Deploys a VaultRebalancer over `init.base` and the vault with `init` (BallastVault.Init).
+ * Libraries are deployed first when `libs` is not given.
+ */
+export async function deployVaultDirect(
+  ethers: EthersDeployer,
+  init: { base: string } & Record<string, unknown>,
+  libs?: VaultLibraries,
+): Promise<BallastVault> {
+  const l = libs ?? (await deployVaultLibraries(ethers));
+  const rebalancer = await ethers.deployContract("VaultRebalancer", [init.base], {
+    libraries: { PriceLib: l.PriceLib },
+  });
+  return (await ethers.deployContract("BallastVault", [init, await addressOf(rebalancer)], {
+    libraries: { ...l },
+  })) as BallastVault;
+}
