@@ -166,10 +166,15 @@ interface Env {
   usdc: string;
   usdcFeed: string;
   router: string;
+  /** The Aave V3 pool. */
+  pool: string;
   assets: RiskAsset[];
   libs: VaultLibraries;
   chainId: bigint;
   probe: Contract;
+  /** RawBatch owned by the trader: the raw baseline, one transaction per plan. */
+  batch: Contract;
+  batchAddr: string;
   aaveAdapterAvailable: boolean;
   /** address → name, for the optional profile. */
   labels: Map<string, string>;
@@ -226,31 +231,36 @@ async function riskAssets(ethers: Ethers, stack: LocalStack, extra: number): Pro
   return out;
 }
 
-/** A raw SwapRouter02 swap from `who` (exactInput with the same 1-hop path, or exactInputSingle). */
-async function rawSwap(env: Env, who: Signer, s: SwapSpec, single: boolean): Promise<bigint> {
-  const router = dyn(dyn(env.stack.swapRouter02).connect(who));
-  const recipient = await who.getAddress();
-  if (single) {
-    return gasOf(
-      router.exactInputSingle({
-        tokenIn: s.tokenIn,
-        tokenOut: s.tokenOut,
-        fee: s.fee,
-        recipient,
-        amountIn: s.amountIn,
-        amountOutMinimum: 0n,
-        sqrtPriceLimitX96: 0n,
-      }),
-    );
-  }
-  return gasOf(
-    router.exactInput({
+/** SwapRouter02 `exactInput` calldata for swap `s` (one hop) paying `recipient`. */
+function exactInputCall(env: Env, s: SwapSpec, recipient: string): string {
+  return dyn(env.stack.swapRouter02).interface.encodeFunctionData("exactInput", [
+    {
       path: encodeV3Path([s.tokenIn, s.tokenOut], [s.fee]),
       recipient,
       amountIn: s.amountIn,
       amountOutMinimum: 0n,
-    }),
+    },
+  ]);
+}
+
+/** A raw call of the baseline: target and calldata. */
+type RawCall = [string, string];
+
+/** Runs `calls` in one transaction from the trader's RawBatch; returns its gas. */
+async function rawBatch(env: Env, calls: RawCall[], title?: string): Promise<bigint> {
+  const batch = dyn(env.batch.connect(env.signers.trader));
+  return gasOf(
+    batch.run(
+      calls.map((c) => c[0]),
+      calls.map((c) => c[1]),
+    ),
+    title ? { env, title } : undefined,
   );
+}
+
+/** The raw counterparts of swaps `swaps`, from (and to) the batch. */
+function rawSwapCalls(env: Env, swaps: SwapSpec[]): RawCall[] {
+  return swaps.map((s) => [env.router, exactInputCall(env, s, env.batchAddr)]);
 }
 
 // ---------------------------------------------------------------- optional call-frame profile
@@ -610,17 +620,13 @@ async function navReads(env: Env, v: VaultUnderTest): Promise<ReadGas> {
 interface RebalanceGas {
   label: string;
   swaps: number;
-  /** exactInput from the EOA, one-tx equivalent. */
+  /** The plan's swaps (and hedge) as raw calls in one transaction from RawBatch. */
   raw: bigint;
-  /** exactInputSingle from the EOA, one-tx equivalent. */
-  rawSingle: bigint;
-  /** The raw hedge (Aave supply + borrow from the EOA); 0 when not measured. */
-  rawHedge: bigint;
   ballast: bigint;
   hedge: "none" | "included" | "pending";
 }
 
-/** Raw swaps (both router entry points) and the rebalance, each from the same snapshot. */
+/** The raw batch and the rebalance of the same plan, each from the same snapshot. */
 async function measurePlan(
   env: Env,
   v: VaultUnderTest,
@@ -628,28 +634,22 @@ async function measurePlan(
   swaps: SwapSpec[],
   withHedge: boolean,
 ): Promise<RebalanceGas> {
-  const { trader } = env.signers;
   const snap = await env.conn.networkHelpers.takeSnapshot();
-  const single: bigint[] = [];
-  for (const s of swaps) single.push(await rawSwap(env, trader, s, true));
-  await snap.restore();
-  const multi: bigint[] = [];
-  for (const s of swaps) multi.push(await rawSwap(env, trader, s, false));
-  let rawHedge = 0n;
   const hedgeOn = withHedge && env.aaveAdapterAvailable;
+  const calls = rawSwapCalls(env, swaps);
   const actions = swapActions(swaps);
   if (hedgeOn) {
-    rawHedge = await rawAaveHedge(env);
+    calls.push(...rawHedgeCalls(env, HEDGE_SUPPLY, HEDGE_BORROW));
     actions.push(...hedgeActions(env));
   }
+  const tag = `K=${v.assets.length} ${label}`;
+  const raw = await rawBatch(env, calls, `${tag} raw`);
   await snap.restore();
-  const ballast = await rebalance(env, v, actions, `K=${v.assets.length} rebalance ${label}`);
+  const ballast = await rebalance(env, v, actions, `${tag} rebalance`);
   return {
     label,
     swaps: swaps.length,
-    raw: oneTxEquivalent(multi),
-    rawSingle: oneTxEquivalent(single),
-    rawHedge,
+    raw,
     ballast,
     hedge: !withHedge ? "none" : hedgeOn ? "included" : "pending",
   };
@@ -679,14 +679,23 @@ function hedgeWarmUpActions(env: Env): Action[] {
   ];
 }
 
-/** The same hedge straight on the Aave pool from the EOA (supply + borrow, one-tx equivalent). */
-async function rawAaveHedge(env: Env): Promise<bigint> {
-  const { trader } = env.signers;
-  const who = await trader.getAddress();
-  const pool = dyn(dyn(env.stack.pool).connect(trader));
-  const supply = await gasOf(pool.supply(env.usdc, HEDGE_SUPPLY, who, 0));
-  const borrow = await gasOf(pool.borrow(env.assets[0].token, HEDGE_BORROW, 2, 0, who));
-  return oneTxEquivalent([supply, borrow]);
+/** The hedge straight on the Aave pool by the batch: `Pool.supply` + `Pool.borrow`. */
+function rawHedgeCalls(env: Env, supply: bigint, borrow: bigint): RawCall[] {
+  const pool = dyn(env.stack.pool);
+  const poolAddr = env.pool;
+  return [
+    [poolAddr, pool.interface.encodeFunctionData("supply", [env.usdc, supply, env.batchAddr, 0])],
+    [
+      poolAddr,
+      pool.interface.encodeFunctionData("borrow", [
+        env.assets[0].token,
+        borrow,
+        2,
+        0,
+        env.batchAddr,
+      ]),
+    ],
+  ];
 }
 
 interface VaultRun {
@@ -746,6 +755,7 @@ async function setupEnv(): Promise<Env> {
   const aaveAdapterAvailable = await hre.artifacts
     .artifactExists("AaveV3Adapter")
     .catch(() => false);
+  const batch = dyn(await ethers.deployContract("RawBatch", [], signers.trader));
   const env: Env = {
     conn,
     ethers,
@@ -754,10 +764,13 @@ async function setupEnv(): Promise<Env> {
     usdc: await addressOf(stack.usdc),
     usdcFeed: await addressOf(stack.usdcUsd),
     router: await addressOf(stack.swapRouter02),
+    pool: await addressOf(stack.pool),
     assets,
     libs,
     chainId: (await ethers.provider.getNetwork()).chainId,
     probe,
+    batch,
+    batchAddr: await batch.getAddress(),
     aaveAdapterAvailable,
     labels: new Map(),
   };
@@ -768,9 +781,11 @@ async function setupEnv(): Promise<Env> {
     env.labels.set(a.token, a.symbol);
     env.labels.set(a.feed, `${a.symbol}/USD feed`);
   }
-  // the trader holds every token, has approved the router and the Aave pool, and has swapped
-  // once each way in every pool (so neither the pools nor its balances are in a first-use state)
-  const pool = await addressOf(stack.pool);
+  env.labels.set(env.batchAddr, "RawBatch");
+  // The batch holds every token and has approved the router and the Aave pool; it has swapped
+  // once each way in every pool and opened and closed a small hedge, so that neither the pools
+  // nor its balances and approvals are in a first-use state (the vault gets the same warm-up).
+  const trader = dyn(batch.connect(signers.trader));
   for (const t of [env.usdc, ...assets.slice(0, 4).map((a) => a.token)]) {
     const usd = 5_000_000n;
     const amount =
@@ -781,19 +796,34 @@ async function setupEnv(): Promise<Env> {
             usd,
           );
     await fund(env, t, signers.trader, amount);
-    await approveMax(env, t, signers.trader, env.router);
-    await approveMax(env, t, signers.trader, pool);
+    const token = await ethers.getContractAt("TestERC20", t);
+    await (await token.connect(signers.trader).transfer(env.batchAddr, amount)).wait();
+    await (await trader.approveMax(t, env.router)).wait();
+    await (await trader.approveMax(t, env.pool)).wait();
   }
+  const warm: RawCall[] = [];
   for (const a of assets.slice(0, 4)) {
     const fee = a.fee ?? 3000;
     const buy = { tokenIn: env.usdc, tokenOut: a.token, fee, amountIn: USDC(100n) };
-    await rawSwap(env, signers.trader, buy, false);
-    await rawSwap(
-      env,
-      signers.trader,
-      { ...buy, tokenIn: a.token, tokenOut: env.usdc, amountIn: unitsOf(a, 100n) },
-      true,
+    warm.push(
+      ...rawSwapCalls(env, [
+        buy,
+        { ...buy, tokenIn: a.token, tokenOut: env.usdc, amountIn: unitsOf(a, 100n) },
+      ]),
     );
+  }
+  await rawBatch(env, warm);
+  if (aaveAdapterAvailable) {
+    const pool = dyn(stack.pool);
+    const weth = assets[0].token;
+    await rawBatch(env, [
+      ...rawHedgeCalls(env, USDC(1_000n), 10n ** 16n),
+      [env.pool, pool.interface.encodeFunctionData("repay", [weth, MaxUint256, 2, env.batchAddr])],
+      [
+        env.pool,
+        pool.interface.encodeFunctionData("withdraw", [env.usdc, MaxUint256, env.batchAddr]),
+      ],
+    ]);
   }
   return env;
 }
@@ -827,17 +857,15 @@ function holderTable(plain: HolderGas, runs: VaultRun[]): string {
 
 function rebalanceTable(runs: VaultRun[]): string {
   const rows = [
-    "| K | vault | plan | raw swaps, exactInput | (exactInputSingle) | raw hedge (Pool.supply + borrow) | unavoidable reads | Ballast rebalance | overhead (gas) | overhead ÷ (raw + reads) | target |",
-    "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    "| K | vault | plan | raw calls, one tx | unavoidable reads | Ballast rebalance | overhead (gas) | overhead ÷ (raw + reads) | target |",
+    "|---|---|---|---:|---:|---:|---:|---:|---|",
   ];
   for (const r of runs) {
     for (const p of r.plans) {
-      const raw = p.raw + (p.rawHedge > 0n ? p.rawHedge - TX_BASE_GAS : 0n);
-      const t = overheadTarget(p.ballast, raw, r.reads.total);
-      const hedge =
-        p.hedge === "none" ? "—" : p.hedge === "pending" ? "pending" : fmtGas(p.rawHedge);
+      const t = overheadTarget(p.ballast, p.raw, r.reads.total);
+      const plan = p.hedge === "pending" ? `${p.label} (hedge pending)` : p.label;
       rows.push(
-        `| ${r.k} | ${config(r)} | ${p.label} | ${fmtGas(p.raw)} | ${fmtGas(p.rawSingle)} | ${hedge} | ${fmtGas(r.reads.total)} | ${fmtGas(p.ballast)} | ${fmtGas(t.overhead)} | ${fmtPct(t.fraction)} | ${t.pass ? "PASS" : "FAIL"} |`,
+        `| ${r.k} | ${config(r)} | ${plan} | ${fmtGas(p.raw)} | ${fmtGas(r.reads.total)} | ${fmtGas(p.ballast)} | ${fmtGas(t.overhead)} | ${fmtPct(t.fraction)} | ${t.pass ? "PASS" : "FAIL"} |`,
       );
     }
   }
@@ -894,10 +922,10 @@ export async function measureGas(): Promise<string> {
   await env.conn.close();
 
   const hedgeNote = env.aaveAdapterAvailable
-    ? "Rows marked “Aave adapter” run on a vault with the Aave V3 lending adapter registered (adapter id 2), so every NAV also values the Aave position (collateral − debts); their unavoidable reads add the aUSDC and variable-debt-token `balanceOf(adapter)` of the listed reserves (USDC, WETH, WBTC). Their plan is 4 swaps + a hedge: SUPPLY 30,000 USDC, BORROW 3 WETH; the raw counterpart of the hedge is `Pool.supply` + `Pool.borrow` from the EOA (its 21,000 intrinsic gas not counted twice)."
+    ? "Rows marked “Aave adapter” run on a vault with the Aave V3 lending adapter registered (adapter id 2), so every NAV also values the Aave position (collateral − debts); their unavoidable reads add the aUSDC and variable-debt-token `balanceOf(adapter)` of the listed reserves (USDC, WETH, WBTC). Their plan is 4 swaps + a hedge: SUPPLY 30,000 USDC, BORROW 3 WETH; its raw counterpart adds `Pool.supply` + `Pool.borrow` by the batch to the same transaction. The rebalance also pays what the raw calls do not: the lending adapter's `collateralOf`/`debtOf` per asset before and after the actions, the vault → adapter transfer of the supplied USDC and Aave's `getUserAccountData` for the health-factor bound (≈26k)."
     : "**Hedge pending**: `contracts/adapters/AaveV3Adapter.sol` was not built when this ran, so the plans are 2 and 4 swaps without the hedge.";
   return [
-    "Gas is `receipt.gasUsed` on Hardhat's in-process network (EDR, default hardfork) with the real local stack (`deployLocalStack`: Uniswap V3 and Aave V3 from their npm bytecode, Chainlink `MockV3Aggregator` feeds), all in one run. Ballast: fees off unless the row says on (on = 10 bps entry, 10 bps exit, 1 %/yr management, 10 % performance, recipient set, so every call mints management-fee shares). The vault holds 1,000,000 USDC plus ~50,000 USD of each risk asset; K = 8 adds four TestERC20s with their own feeds (no pools).",
+    "Gas is `receipt.gasUsed` on Hardhat's in-process network (EDR, default hardfork) with the real local stack (`deployLocalStack`: Uniswap V3 and Aave V3 from their npm bytecode, Chainlink `MockV3Aggregator` feeds), all in one run. Ballast: fees off unless the row says on (on = 10 bps entry, 10 bps exit, 1 %/yr management, 10 % performance, recipient set: the management fee is charged at most once an hour, the performance fee whenever the price per share is above the high-water mark, which the entry fee makes it on every deposit). The vault holds 1,000,000 USDC plus ~50,000 USD of each risk asset; K = 8 adds four TestERC20s with their own feeds (no pools).",
     "",
     "### Deposit / redeem vs OpenZeppelin's plain ERC4626 + the unavoidable NAV reads",
     "",
@@ -913,13 +941,13 @@ export async function measureGas(): Promise<string> {
     "",
     "### Rebalance vs the raw router swaps it wraps",
     "",
-    "Swaps: 2 swaps = buy WETH with 20,000 USDC, sell 20,000 USD of WBTC; 4 swaps add buy LINK with 10,000 USDC and sell 10,000 USD of UNI (K = 2: buy WBTC with 10,000 USDC and sell 10,000 USD of WETH instead, so those pools are touched twice in the rebalance but cold in each raw transaction). Raw swaps: the same swaps as SwapRouter02 `exactInput` (the call the adapter makes) from an EOA that already holds every token with max approvals, after a warm-up swap each way in each pool, replayed from the same EVM snapshot as the rebalance; summed as one transaction (Σ gasUsed − (n − 1) × 21,000). A warm-up rebalance runs first so the nonce, loss budget and breaker slots are not in their first-write state. Overhead = (rebalance − raw − reads) ÷ (raw + reads); target ≤ 15 %.",
+    "Swaps: 2 swaps = buy WETH with 20,000 USDC, sell 20,000 USD of WBTC; 4 swaps add buy LINK with 10,000 USDC and sell 10,000 USD of UNI (K = 2: buy WBTC with 10,000 USDC and sell 10,000 USD of WETH instead). **Raw calls, one tx**: the same calls the adapters make (SwapRouter02 `exactInput` with the same one-hop path, and for the hedge rows `Pool.supply` + `Pool.borrow`), all in ONE transaction from `contracts/mocks/RawBatch.sol`, a minimal contract that holds every token with max approvals to the router and the pool — so the baseline has the same one-transaction warm/cold profile as the rebalance (an earlier version summed separate transactions, which paid every cold access again and flattered the rebalance by up to 80k on 4 swaps and 180k on the hedge). Both sides get the same warm-up — a swap each way in every pool, a small hedge opened and closed (which also sets each adapter's one-time max approval of every token and the Aave adapter's debt-token lookup) — and both are replayed from the same EVM snapshot; a warm-up rebalance also takes the nonce, loss-budget and breaker slots out of their first-write state. Overhead = (rebalance − raw − reads) ÷ (raw + reads); target ≤ 15 %.",
     "",
     hedgeNote,
     "",
     rebalanceTable(runs),
     "",
-    "**Where the targets stand (see docs/vault.md “Gas”).** Deposit/redeem: the vault computes the NAV itself (PriceLib.quickNav, inlined: one non-reverting pass over a read-only snapshot of the configuration, fees and deposit cap fetched with one EXTCODECOPY; no library call; the checked library path runs only when a check fails), reads snapshot pointer, flags and accrual time in one slot and high-water mark plus last good price per share in another, and reads no redemption slot while no claim is open. With fees off every row at K = 4 and 8, and every row with the Aave adapter, is within 1.10; at K = 2 the deposit by a new holder and the partial redeem remain ≈1.2k and ≈1.5k above the bound: what a plain ERC4626 does not pay — two cold slots (hot state, high-water mark: 4.2k), the snapshot's cold EXTCODECOPY (2.6k), the transient re-entrancy lock and the fee/high-water-mark arithmetic — is more than the 10 % allowance when the unavoidable reads are small (≈10.6k at K = 2). With every fee on, the management-fee mint on every call (the recipient's balance, the accrual-time write, a FeesAccrued event) adds ≈20k; the target is not met there. Rebalances were not reworked in this round (the 15 % allowance, ≈42k for 2 swaps at K = 4, is below what the on-chain bounds cost by themselves: the EIP-712 hash and signature check (≈14.5k), a second (warm) NAV after the actions, per-asset weight/net-delta/leverage checks, the loss budget and breaker writes, and per swap the vault → adapter transfer (≈28k: the adapter's balance slot goes 0 → amount → 0) plus the vault's own balance measurements; since the contract split `rebalance` also pays one DELEGATECALL into VaultModule).",
+    "**Where the targets stand (see docs/vault.md “Gas”).** Deposit/redeem with fees off: every row at K = 4 and 8 and every row with the Aave adapter is within 1.10; at K = 2 the three rows are 0.2k–1.8k above the bound: what a plain ERC4626 does not pay — the hot-state slot, the snapshot's cold EXTCODECOPY and the high-water-mark slot (6.8k cold), the transient re-entrancy lock and the NAV and fee arithmetic — is more than the 10 % allowance when the unavoidable reads are small (≈10.6k at K = 2). Fees on: the management fee is minted at most once an hour, but the performance fee is minted on every deposit (the entry fee lifts the price per share above the mark): ≈1.21–1.29, not met. Rebalance: `VaultRebalancer` (deployed on its own, run by DELEGATECALL) executes the plan in one pass without library calls — configuration and limits from the NAV snapshot, nonce, cooldown and loss budget in one slot, balances read once before, once per swap and once after — and is compiled through the IR pipeline; that took the K = 2 two-swap overhead from 179k to 81k, but no row meets 15 %. What a rebalance must pay on top of its raw calls and reads, measured in the K = 2 two-swap trace (`GAS_BENCH_PROFILE=ops`; table in docs/vault.md): six cold slots (hot state, rebalance state, the signer's role, the adapter, total supply, the breaker's reference: 12.6k), the state write (2.9k), the snapshot (2.6k), the DELEGATECALL into the rebalancer (2.6k), ecrecover (3.1k), the `Rebalanced` event (2.4k), the plan's extra calldata (≈3k), the post-trade balance reads (≈2.3k) and per swap the adapter (cold account, its own code and allowance check: ≈6k) and the vault → adapter transfer (≈8k net of the refund) — ≈59k before any arithmetic, more than the 36.5k that 15 % allows at K = 2 with two swaps. The rest (≈22k at K = 2) is the arithmetic of the checks (EIP-712 hashing, oracle values, weights, net deltas, leverage, loss budget); assembly could take part of it, not the floor above. Hedge rows also pay the lending adapter's reads and Aave's health factor (see above).",
     "",
     `Reference points (issue 4, same network): plain deposit new holder 72,335, existing 55,247, partial redeem 55,481 — measured here ${fmtGas(plain.depositNew)}, ${fmtGas(plain.depositExisting)}, ${fmtGas(plain.redeemPartial)}; exactInputSingle steady state 107,743.`,
     "",
