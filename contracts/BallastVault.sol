@@ -468,10 +468,11 @@ contract BallastVault is VaultCore, IBallastVault {
     /// @return performData Empty.
     function checkUpkeep(bytes calldata) external view returns (bool upkeepNeeded, bytes memory performData) {
         (bool ok, , ) = _tryNav();
-        if (!ok || _cfg.hot.defensive || _cbRef == 0) return (false, "");
+        uint256 ref = _rb.cbRef;
+        if (!ok || _cfg.hot.defensive || ref == 0) return (false, "");
         (uint256 nav, uint256 s, ) = _basis();
         uint256 pps = NavMath.ppsWad(nav, s, VIRTUAL_SHARES);
-        upkeepNeeded = pps * BPS < uint256(_cbRef) * (BPS - _cfg.limits.circuitBreakerDropBps);
+        upkeepNeeded = pps * BPS < ref * (BPS - _cfg.limits.circuitBreakerDropBps);
         performData = "";
     }
 

@@ -78,12 +78,17 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
 
     /// @dev The rebalance state every plan reads and writes, in one slot: the next nonce, the time
     ///      of the last successful rebalance (also the loss budget's last update: only a rebalance
-    ///      changes the budget) and the loss budget used then (a WAD fraction of the NAV ≤ 1e18,
-    ///      {LossBudget}).
+    ///      changes the budget), the loss budget used then (a WAD fraction of the NAV ≤ 1e18,
+    ///      {LossBudget}) and the circuit breaker's reference price per share and its start time
+    ///      (docs/plan-format.md §9). The reference is stored saturated at 2^80 − 1 (a WAD price
+    ///      per share unit ~10^12 times its usual ~10^12, unreachable in practice); a saturated
+    ///      reference only makes the breaker less sensitive, never trips it.
     struct RebalanceState {
-        uint64 nextNonce;
+        uint32 nextNonce;
         uint40 lastAt;
         uint64 usedWad;
+        uint40 cbRefAt;
+        uint80 cbRef;
     }
 
     IERC20 internal immutable _BASE;
@@ -105,9 +110,6 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     // share one slot; the reserve has its own, read only while it is non-zero (`_cfg.hot.hasReserved`).
     uint128 internal _hwm;
     uint128 internal _lastGoodPps;
-
-    uint64 internal _cbRefAt;
-    uint128 internal _cbRef;
 
     uint128 internal _reserved;
     /// @dev Fulfilled redemption shares not yet claimed (Σ epochs' shares − Σ claimed shares).
@@ -390,21 +392,29 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         emit IBallastVault.RedemptionsFulfilled(e, shares, assets_);
     }
 
-    /// @dev Circuit breaker observation of `pps` (docs/plan-format.md §9) with the limits'
-    ///      `dropBps` and `window` (passed in: the rebalance reads them from the NAV snapshot).
-    function _observe(uint256 pps, uint256 dropBps, uint256 window) internal {
-        uint256 ref = _cbRef;
+    /// @dev Circuit breaker observation of `pps` (docs/plan-format.md §9) on the rebalance state
+    ///      `st` in memory (the caller stores it), with the limits' `dropBps` and `window` (passed
+    ///      in: the rebalance reads them from the NAV snapshot). Trips defensive mode or rolls or
+    ///      raises the reference.
+    function _observe(RebalanceState memory st, uint256 pps, uint256 dropBps, uint256 window) internal {
+        uint256 ref = st.cbRef;
         if (!_cfg.hot.defensive && ref != 0 && pps * BPS < ref * (BPS - dropBps)) {
             _cfg.hot.defensive = true;
             emit IBallastVault.DefensiveModeEntered(pps, ref);
             return;
         }
-        if (ref == 0 || block.timestamp >= uint256(_cbRefAt) + window) {
-            _cbRef = uint128(pps);
-            _cbRefAt = uint64(block.timestamp);
+        uint80 p = _refOf(pps);
+        if (ref == 0 || block.timestamp >= uint256(st.cbRefAt) + window) {
+            st.cbRef = p;
+            st.cbRefAt = uint40(block.timestamp);
             emit IBallastVault.ReferencePriceRolled(pps);
-        } else if (pps > ref) {
-            _cbRef = uint128(pps);
+        } else if (p > ref) {
+            st.cbRef = p;
         }
+    }
+
+    /// @dev `pps` as a stored breaker reference (saturated, see {RebalanceState}).
+    function _refOf(uint256 pps) internal pure returns (uint80) {
+        return pps > type(uint80).max ? type(uint80).max : uint80(pps);
     }
 }

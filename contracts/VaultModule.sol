@@ -72,14 +72,18 @@ contract VaultModule is VaultConfig {
     function exitDefensiveMode() external onlyRole(DEFAULT_ADMIN_ROLE) {
         uint256 pps = _ppsNow();
         _cfg.hot.defensive = false;
-        _cbRef = uint128(pps);
-        _cbRefAt = uint64(block.timestamp);
+        RebalanceState memory st = _rb;
+        st.cbRef = _refOf(pps);
+        st.cbRefAt = uint40(block.timestamp);
+        _rb = st;
         emit IBallastVault.DefensiveModeExited(pps);
     }
 
     /// @notice Observes the price per share: trips the breaker or rolls its reference. Anyone may call.
     function performUpkeep(bytes calldata) external nonReentrant {
         IBallastVault.Limits storage lim = _cfg.limits;
-        _observe(_ppsNow(), lim.circuitBreakerDropBps, lim.circuitBreakerWindow);
+        RebalanceState memory st = _rb;
+        _observe(st, _ppsNow(), lim.circuitBreakerDropBps, lim.circuitBreakerWindow);
+        _rb = st;
     }
 }

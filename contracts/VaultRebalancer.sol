@@ -151,12 +151,17 @@ contract VaultRebalancer is VaultCore {
             );
         }
         // step 10
+        RebalanceState memory st = r.st;
         _observe(
+            st,
             NavMath.ppsWad(navFinal, totalSupply(), VIRTUAL_SHARES),
             uint16(r.limA >> 240),
             uint32(r.limB >> 128)
         );
-        _rb = RebalanceState(r.st.nextNonce + 1, uint40(block.timestamp), uint64(usedWad));
+        ++st.nextNonce;
+        st.lastAt = uint40(block.timestamp);
+        st.usedWad = uint64(usedWad);
+        _rb = st;
         emit IBallastVault.Rebalanced(plan.nonce, r.planHash, r.navBefore, navAfter, turnoverBps, lossBps);
     }
 

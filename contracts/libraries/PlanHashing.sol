@@ -24,26 +24,53 @@ library PlanHashing {
         return hashInternal(plan);
     }
 
-    /// @dev EIP-712 struct hash of `plan`, inlined into the caller (the rebalance).
+    /// @dev EIP-712 struct hash of `plan`, inlined into the caller (the rebalance). The action
+    ///      and weight arrays are hashed straight from calldata (no ABI decoding, no copies):
+    ///      `Action[]` encodes as keccak256 of the concatenated action struct hashes, `uint16[]` as
+    ///      keccak256 of its 32-byte words. The words are hashed as sent: a plan whose words are not
+    ///      clean uint8/uint16 values hashes differently from the one the keeper signed, and the
+    ///      rebalance reads every field through Solidity's checked calldata accessors anyway.
     function hashInternal(IBallastVault.Plan calldata plan) internal pure returns (bytes32) {
-        uint256 n = plan.actions.length;
-        bytes32[] memory actionHashes = new bytes32[](n);
-        for (uint256 k; k < n; ++k) {
-            actionHashes[k] = keccak256(
-                abi.encode(ACTION_TYPEHASH, plan.actions[k].adapterId, keccak256(plan.actions[k].data))
-            );
+        IBallastVault.Action[] calldata actions = plan.actions;
+        uint16[] calldata weights = plan.expectedWeightsBps;
+        bytes32 actionsHash;
+        bytes32 weightsHash;
+        bytes32 actionTypehash = ACTION_TYPEHASH;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            // scratch beyond the free memory pointer: n action hashes, then one action's data
+            let m := mload(0x40)
+            let n := actions.length
+            let scratch := add(m, shl(5, n))
+            for {
+                let k := 0
+            } lt(k, n) {
+                k := add(k, 1)
+            } {
+                // head k of the array holds the offset of action k from the array's start
+                let a := add(actions.offset, calldataload(add(actions.offset, shl(5, k))))
+                let d := add(a, calldataload(add(a, 0x20))) // `data`: offset from the struct start
+                let len := calldataload(d)
+                calldatacopy(scratch, add(d, 0x20), len)
+                let dataHash := keccak256(scratch, len)
+                mstore(scratch, actionTypehash)
+                mstore(add(scratch, 0x20), calldataload(a)) // adapterId
+                mstore(add(scratch, 0x40), dataHash)
+                mstore(add(m, shl(5, k)), keccak256(scratch, 0x60))
+            }
+            actionsHash := keccak256(m, shl(5, n))
+            let wl := shl(5, weights.length)
+            calldatacopy(m, weights.offset, wl)
+            weightsHash := keccak256(m, wl)
         }
-        uint256 m = plan.expectedWeightsBps.length;
-        uint256[] memory weights = new uint256[](m);
-        for (uint256 i; i < m; ++i) weights[i] = plan.expectedWeightsBps[i];
         return
             keccak256(
                 abi.encode(
                     PLAN_TYPEHASH,
                     plan.nonce,
                     plan.deadline,
-                    keccak256(abi.encodePacked(actionHashes)),
-                    keccak256(abi.encodePacked(weights)),
+                    actionsHash,
+                    weightsHash,
                     plan.weightToleranceBps,
                     plan.slippageBps
                 )
