@@ -1,0 +1,269 @@
+import { expect } from "chai";
+import {
+  deriveActions,
+  deriveBanner,
+  historyRows,
+  holdingRows,
+  nameFeeds,
+  splitRedeem,
+} from "../../app/src/state.ts";
+import type { Position, VaultEvent, VaultSnapshot } from "../../app/src/state.ts";
+
+const USDC = { address: "0xU", symbol: "USDC", decimals: 6 };
+const SHARE = { address: "0xV", symbol: "bUSDC", decimals: 12 };
+const WETH = { address: "0xW", symbol: "WETH", decimals: 18 };
+
+const SNAP: VaultSnapshot = {
+  navAvailable: true,
+  nav: 1_000_000_000n,
+  idle: 1_000_000_000n,
+  reservedAssets: 0n,
+  lendingCollateral: 0n,
+  totalSupply: 999_000_999_000_000n,
+  pricePerShareWad: 10n ** 12n,
+  lastRebalanceAt: 0n,
+  lossBudgetUsedWad: 0n,
+  lossBudgetCapWad: 2n * 10n ** 16n,
+  pendingShares: 0n,
+  currentEpoch: 0n,
+  paused: false,
+  shutdown: false,
+  defensive: false,
+  navError: null,
+};
+
+const POS: Position = {
+  account: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+  shares: 999_000_999_000_000n,
+  value: 999_000_999n,
+  baseBalance: 0n,
+  allowance: 0n,
+  maxDeposit: 9_999_000_000_000n,
+  maxWithdraw: 998_003_000n,
+  maxRedeem: 999_000_999_000_000n,
+  pendingShares: 0n,
+  claimableShares: 0n,
+  claimableAssets: 0n,
+};
+
+describe("app state: banner", function () {
+  it("says open and keeper-independent when nothing is wrong", function () {
+    const b = deriveBanner(SNAP);
+    expect(b.level).to.equal("ok");
+    expect(b.title).to.equal("Open");
+    expect(b.text).to.include("keeper is down");
+  });
+
+  it("names the failing feed and what still works when the NAV cannot be priced", function () {
+    const b = deriveBanner({ ...SNAP, navAvailable: false, navError: "OracleStale(feed=0xF…)" });
+    expect(b.level).to.equal("danger");
+    expect(b.title).to.equal("Price feed down");
+    expect(b.text).to.include("OracleStale(feed=0xF…)");
+    expect(b.text).to.include("Withdrawing idle funds still works");
+    expect(b.text).to.not.include("in-kind exit");
+  });
+
+  it("in shutdown points to the in-kind exit, also with a feed down", function () {
+    const b = deriveBanner({ ...SNAP, shutdown: true, navAvailable: false, navError: "x" });
+    expect(b.title).to.equal("Shut down");
+    expect(b.text).to.include("in-kind exit");
+    expect(b.text).to.include("so does the in-kind exit");
+  });
+
+  it("warns for pause and defensive mode, keeping withdrawals open", function () {
+    const p = deriveBanner({ ...SNAP, paused: true });
+    expect([p.level, p.title]).to.deep.equal(["warn", "Paused"]);
+    expect(p.text).to.include("Withdrawals and redemption requests stay open");
+    const d = deriveBanner({ ...SNAP, defensive: true, paused: true });
+    expect(d.title).to.equal("Defensive mode");
+    expect(d.text).to.include("paused");
+  });
+});
+
+describe("app state: actions", function () {
+  it("closes every action without a wallet or on the wrong chain, with the reason", function () {
+    const none = deriveActions(SNAP, null, false);
+    for (const a of Object.values(none)) {
+      expect(a.enabled).to.equal(false);
+      expect(a.reason).to.equal("Connect a wallet first.");
+    }
+    const wrong = deriveActions(SNAP, POS, false);
+    expect(wrong.deposit.reason).to.include("Switch your wallet");
+  });
+
+  it("opens deposit and withdrawals on a healthy vault; in-kind exit stays closed", function () {
+    const a = deriveActions(SNAP, POS, true);
+    expect(a.deposit.enabled).to.equal(true);
+    expect(a.withdrawNow.enabled).to.equal(true);
+    expect(a.requestRedeem.enabled).to.equal(true);
+    expect(a.claim.enabled).to.equal(false);
+    expect(a.cancelRequest.enabled).to.equal(false);
+    expect(a.fulfil.enabled).to.equal(false);
+    expect(a.exitInKind.reason).to.include("after a shutdown");
+  });
+
+  it("closes deposits for pause, defensive mode, shutdown, a feed down and a full cap", function () {
+    expect(deriveActions({ ...SNAP, paused: true }, POS, true).deposit.reason).to.include("paused");
+    expect(deriveActions({ ...SNAP, defensive: true }, POS, true).deposit.enabled).to.equal(false);
+    expect(deriveActions({ ...SNAP, navAvailable: false }, POS, true).deposit.reason).to.include(
+      "feeds",
+    );
+    expect(deriveActions(SNAP, { ...POS, maxDeposit: 0n }, true).deposit.reason).to.include("cap");
+    const shut = deriveActions({ ...SNAP, shutdown: true }, POS, true);
+    expect(shut.deposit.enabled).to.equal(false);
+    expect(shut.exitInKind.enabled).to.equal(true);
+    expect(shut.withdrawNow.enabled).to.equal(true);
+  });
+
+  it("keeps withdrawals open with a feed down, routes claims first, queues without idle funds", function () {
+    expect(deriveActions({ ...SNAP, navAvailable: false }, POS, true).withdrawNow.enabled).to.equal(
+      true,
+    );
+    const claim = deriveActions(SNAP, { ...POS, claimableShares: 5n, claimableAssets: 5n }, true);
+    expect(claim.claim.enabled).to.equal(true);
+    expect(claim.withdrawNow.reason).to.include("Claim your fulfilled redemption first");
+    const dry = deriveActions(SNAP, { ...POS, maxWithdraw: 0n }, true);
+    expect(dry.withdrawNow.reason).to.include("request a redemption");
+    expect(dry.requestRedeem.enabled).to.equal(true);
+    const pending = deriveActions(
+      { ...SNAP, pendingShares: 9n },
+      { ...POS, pendingShares: 9n },
+      true,
+    );
+    expect(pending.cancelRequest.enabled).to.equal(true);
+    expect(pending.fulfil.enabled).to.equal(true);
+    expect(
+      deriveActions({ ...SNAP, pendingShares: 9n, navAvailable: false }, POS, true).fulfil.enabled,
+    ).to.equal(false);
+    const empty = deriveActions(SNAP, { ...POS, shares: 0n, maxWithdraw: 0n }, true);
+    expect(empty.requestRedeem.enabled).to.equal(false);
+    expect(empty.withdrawNow.reason).to.equal("You hold no shares.");
+  });
+
+  it("splits a redemption between idle funds now and a queued request", function () {
+    expect(splitRedeem(100n, 40n)).to.deep.equal({ now: 40n, queued: 60n });
+    expect(splitRedeem(30n, 40n)).to.deep.equal({ now: 30n, queued: 0n });
+    expect(splitRedeem(30n, 0n)).to.deep.equal({ now: 0n, queued: 30n });
+  });
+});
+
+describe("app state: holdings and history rows", function () {
+  it("formats holdings with value and weight vs max weight, flagging near and over", function () {
+    const rows = holdingRows(
+      [
+        {
+          token: WETH,
+          enabled: true,
+          maxWeightBps: 4000n,
+          balance: 15n * 10n ** 17n,
+          debt: 0n,
+          value: 4_500_000_000n,
+          weightBps: 3900n,
+          netDeltaBps: 3900n,
+        },
+        {
+          token: WETH,
+          enabled: false,
+          maxWeightBps: 1000n,
+          balance: 0n,
+          debt: 10n ** 18n,
+          value: 0n,
+          weightBps: 1200n,
+          netDeltaBps: 0n,
+        },
+        {
+          token: WETH,
+          enabled: true,
+          maxWeightBps: 4000n,
+          balance: 10n ** 18n,
+          debt: 0n,
+          value: null,
+          weightBps: null,
+          netDeltaBps: null,
+        },
+      ],
+      USDC,
+    );
+    expect(rows[0]).to.deep.equal({
+      asset: "WETH",
+      balance: "1.5",
+      value: "4,500 USDC",
+      weight: "39.00 %",
+      maxWeight: "40.00 %",
+      headroom: "near",
+    });
+    expect(rows[1].asset).to.equal("WETH (disabled)");
+    expect(rows[1].balance).to.equal("0 (debt 1)");
+    expect(rows[1].headroom).to.equal("over");
+    expect(rows[2].value).to.equal("feed unavailable");
+    expect(rows[2].headroom).to.equal("unknown");
+  });
+
+  it("lists history newest first with kinds and formatted amounts, capped at the limit", function () {
+    const ev = (
+      name: string,
+      blockNumber: number,
+      logIndex: number,
+      args: Record<string, unknown>,
+    ): VaultEvent => ({
+      name,
+      blockNumber,
+      logIndex,
+      txHash: `0x${blockNumber}`,
+      args,
+    });
+    const events = [
+      ev("Deposit", 10, 0, {
+        owner: POS.account,
+        assets: 1_000_000_000n,
+        shares: 999_000_999_000_000n,
+      }),
+      ev("Withdraw", 11, 1, {
+        owner: POS.account,
+        assets: 400_000_000n,
+        shares: 400_400_401_000_000n,
+      }),
+      ev("RedeemRequested", 12, 0, { controller: POS.account, epoch: 0n, shares: 5n * 10n ** 12n }),
+      ev("RedemptionsFulfilled", 13, 0, { epoch: 0n, shares: 5n * 10n ** 12n, assets: 4_995_000n }),
+      ev("RedemptionClaimed", 14, 0, {
+        controller: POS.account,
+        assets: 4_995_000n,
+        shares: 5n * 10n ** 12n,
+      }),
+      ev("Rebalanced", 11, 0, {
+        nonce: 3n,
+        navBefore: 10n ** 9n,
+        navAfter: 999_000_000n,
+        turnoverBps: 1200n,
+        lossBps: 10n,
+      }),
+      ev("Transfer", 15, 0, {}),
+    ];
+    const rows = historyRows(events, USDC, SHARE);
+    expect(rows.map((r) => r.kind)).to.deep.equal([
+      "Redemption claimed",
+      "Redemptions fulfilled",
+      "Redemption requested",
+      "Withdraw",
+      "Rebalanced",
+      "Deposit",
+    ]);
+    expect(rows[5].detail).to.equal("0x7099…79C8 deposited 1,000 USDC for 999.0009 bUSDC");
+    expect(rows[1].detail).to.equal("epoch 0: 5 bUSDC burnt, 4.99 USDC set aside");
+    expect(rows[4].detail).to.equal(
+      "plan #3: NAV 1,000 USDC → 999 USDC, turnover 12.00 %, loss 0.10 %",
+    );
+    expect(historyRows(events, USDC, SHARE, 2)).to.have.length(2);
+  });
+});
+
+describe("app state: feed names", function () {
+  it("labels the feed addresses of a decoded oracle error, leaving unknown ones", function () {
+    const feed = "0xB7f8BC63BbcaD18155201308C8f3540b07f84F5e";
+    const other = "0x0000000000000000000000000000000000000001";
+    const text = nameFeeds(`OracleStale(feed=${feed}, x=${other})`, {
+      [feed.toLowerCase()]: "WETH/USD feed",
+    });
+    expect(text).to.equal(`OracleStale(feed=${feed} (WETH/USD feed), x=${other})`);
+  });
+});
