@@ -349,6 +349,7 @@ export async function readHoldings(
         balance: num(states[i], "balance"),
         debt: num(states[i], "debt"),
         value: num(states[i], "value"),
+        debtValue: num(states[i], "debtValue"),
         weightBps: num(states[i], "weightBps"),
         netDeltaBps: num(states[i], "netDeltaBps"),
       }));
@@ -366,6 +367,7 @@ export async function readHoldings(
       )) as bigint,
       debt: 0n,
       value: null,
+      debtValue: null,
       weightBps: null,
       netDeltaBps: null,
     })),

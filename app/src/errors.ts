@@ -81,6 +81,12 @@ export interface ErrorContext {
   readonly baseDecimals: number;
   readonly shareSymbol: string;
   readonly shareDecimals: number;
+  /**
+   * Which token the OpenZeppelin ERC-20 errors (balance, allowance) of this call are about:
+   * "base" for an approve or a deposit (the base token's transferFrom), "share" for the vault's
+   * own share token (withdraw, redeem, requestRedeem, in-kind exit). Default "base".
+   */
+  readonly erc20Unit?: "base" | "share";
 }
 
 function argValue(d: DecodedRevert, name: string): bigint {
@@ -113,18 +119,24 @@ export function explainRevert(d: DecodedRevert, ctx: ErrorContext): string {
       return `You can withdraw at most ${base(argValue(d, "max"))} now (your position, net of the exit fee, capped by the idle funds or your claim); you asked for ${base(argValue(d, "assets"))}. Request a redemption for the rest.`;
     case "ERC4626ExceededMaxRedeem":
       return `You can redeem at most ${shares(argValue(d, "max"))} now (your shares, capped by the idle funds or your claim); you asked for ${shares(argValue(d, "shares"))}. Request a redemption for the rest.`;
-    case "ERC20InsufficientBalance":
-      return `Balance too low: ${formatAmount(argValue(d, "balance"), ctx.baseDecimals)} available, ${formatAmount(argValue(d, "needed"), ctx.baseDecimals)} needed.`;
-    case "ERC20InsufficientAllowance":
-      return `Allowance too low: ${formatAmount(argValue(d, "allowance"), ctx.baseDecimals)} approved, ${formatAmount(argValue(d, "needed"), ctx.baseDecimals)} needed.`;
+    case "ERC20InsufficientBalance": {
+      const unit = ctx.erc20Unit === "share" ? shares : base;
+      return `Balance too low: ${unit(argValue(d, "balance"))} available, ${unit(argValue(d, "needed"))} needed.`;
+    }
+    case "ERC20InsufficientAllowance": {
+      const unit = ctx.erc20Unit === "share" ? shares : base;
+      return `Allowance too low: ${unit(argValue(d, "allowance"))} approved, ${unit(argValue(d, "needed"))} needed.`;
+    }
+    case "InvalidOperator":
+      return "You cannot name yourself as your own operator.";
     case "EnforcedPause":
       return "The vault is paused: deposits and rebalances are stopped (withdrawals stay open).";
     case "ZeroShares":
       return "The amount is zero shares.";
     case "NoPendingRequest":
-      return "You have no pending redemption request in the current epoch.";
+      return "You have no pending redemption request to cancel (it may have just been fulfilled: check Claimable).";
     case "NotController":
-      return "Only the request's controller (or an operator it approved) can claim it.";
+      return `Only the request's controller ${String(d.args.find((a) => a.name === "controller")?.value ?? "")} (or an operator it approved) can act on it; this call came from ${String(d.args.find((a) => a.name === "caller")?.value ?? "")}.`;
     case "NotShutDown":
       return "The in-kind exit opens only after the guardian shuts the vault down.";
     case "LendingPositionOpen":

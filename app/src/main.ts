@@ -35,10 +35,12 @@ import {
   deriveBanner,
   historyRows,
   holdingRows,
+  inKindPreview,
   nameFeeds,
+  riskView,
   splitRedeem,
 } from "./state.ts";
-import type { ActionState, Position, VaultSnapshot } from "./state.ts";
+import type { ActionState, HoldingInput, Position, VaultSnapshot } from "./state.ts";
 import { contractCall, simulateAndSend } from "./tx.ts";
 import type { ContractMethod, TxUpdate } from "./tx.ts";
 
@@ -61,6 +63,7 @@ interface App {
   info: VaultInfo | null;
   read: Contracts | null;
   snapshot: VaultSnapshot | null;
+  holdings: readonly HoldingInput[];
   position: Position | null;
   wallet: Wallet | null;
   busy: boolean;
@@ -120,12 +123,13 @@ function note(id: string, text: string, error = false): void {
   p.classList.toggle("error", error);
 }
 
-function errorContext(app: App): ErrorContext {
+function errorContext(app: App, erc20Unit: "base" | "share" = "base"): ErrorContext {
   return {
     baseSymbol: app.info?.base.symbol ?? "base",
     baseDecimals: app.info?.base.decimals ?? 18,
     shareSymbol: app.info?.share.symbol ?? "shares",
     shareDecimals: app.info?.share.decimals ?? 18,
+    erc20Unit,
   };
 }
 
@@ -145,7 +149,7 @@ function shares(app: App, units: bigint, digits = 6): string {
 
 // ------------------------------------------------------------------ rendering
 
-function renderStatic(app: App, info: VaultInfo): void {
+function renderInfo(app: App, info: VaultInfo): void {
   el("vault-name").textContent =
     `${info.share.name} (${info.share.symbol}) · vault ${app.cfg.vault} · chain ${app.cfg.chainId}`;
   document.querySelectorAll(".base-symbol").forEach((e) => (e.textContent = info.base.symbol));
@@ -178,6 +182,44 @@ function renderStatic(app: App, info: VaultInfo): void {
   ]);
 }
 
+function renderRisk(app: App, s: VaultSnapshot, holdings: readonly HoldingInput[]): void {
+  const info = app.info;
+  if (info === null) return;
+  const l = info.limits;
+  const r = riskView(s, holdings, l);
+  const modeText: Record<typeof r.mode, string> = {
+    open: "open: deposits and withdrawals",
+    paused: "paused by the guardian: deposits and rebalances stopped, withdrawals open",
+    defensive:
+      "defensive: the circuit breaker tripped; deposits closed, rebalances may only de-risk",
+    "shut down": "shut down for good: deposits closed, in-kind exit open",
+  };
+  setFacts("risk", [
+    ["Vault", modeText[r.mode]],
+    [
+      "Deposit cap room",
+      r.capRoom === null
+        ? `unknown (feed down) of ${base(app, l.depositCap)}`
+        : `${base(app, r.capRoom)} of ${base(app, l.depositCap)}`,
+    ],
+    [
+      "Loss budget left",
+      `${formatWadPercent(r.lossBudgetLeftWad)} of ${formatWadPercent(s.lossBudgetCapWad)} of NAV (per ${formatDuration(l.lossWindow)})`,
+    ],
+    [
+      "Leverage now",
+      `${r.leverageBps === null ? "unknown (feed down)" : formatBps(r.leverageBps)} (max ${formatBps(l.maxLeverageBps)})`,
+    ],
+    [
+      "Circuit breaker",
+      s.defensive
+        ? `tripped: defensive mode (trips on a ${formatBps(l.circuitBreakerDropBps)} drop within ${formatDuration(l.circuitBreakerWindow)})`
+        : `armed: trips on a ${formatBps(l.circuitBreakerDropBps)} drop of the price per share within ${formatDuration(l.circuitBreakerWindow)}`,
+    ],
+    ["Price feeds", s.navAvailable ? "answering" : "failing: NAV unavailable"],
+  ]);
+}
+
 function renderSnapshot(app: App, s: VaultSnapshot): void {
   const info = app.info;
   if (info === null) return;
@@ -201,10 +243,6 @@ function renderSnapshot(app: App, s: VaultSnapshot): void {
     ["Lending collateral", base(app, s.lendingCollateral)],
     ["Waiting redemptions", `${shares(app, s.pendingShares, 4)} (epoch ${s.currentEpoch})`],
     [
-      "Loss budget used",
-      `${formatWadPercent(s.lossBudgetUsedWad)} of ${formatWadPercent(s.lossBudgetCapWad)}`,
-    ],
-    [
       "Last rebalance",
       s.lastRebalanceAt === 0n
         ? "never"
@@ -220,6 +258,8 @@ function renderSnapshot(app: App, s: VaultSnapshot): void {
 function renderPosition(app: App): void {
   const p = app.position;
   const w = app.wallet;
+  el("wallet-actions").hidden = p === null || w === null;
+  el("exit-form").hidden = app.snapshot?.shutdown !== true;
   if (p === null || w === null) {
     setFacts("position", [["Wallet", "not connected — connect to deposit or withdraw"]]);
   } else {
@@ -252,6 +292,12 @@ function setAction(ids: readonly string[], state: ActionState, busy: boolean): v
   }
 }
 
+/** Shows why the actions of a form are closed (each distinct reason once), or nothing. */
+function why(id: string, ...states: ActionState[]): void {
+  const reasons = [...new Set(states.filter((x) => !x.enabled).map((x) => x.reason))];
+  el(id).textContent = reasons.join(" ");
+}
+
 function renderActions(app: App): void {
   const s = app.snapshot;
   if (s === null) return;
@@ -263,29 +309,35 @@ function renderActions(app: App): void {
   setAction(["claim"], a.claim, app.busy);
   setAction(["fulfil"], a.fulfil, app.busy);
   setAction(["exit-submit", "exit-all"], a.exitInKind, app.busy);
+  why("deposit-why", a.deposit);
+  why("withdraw-why", a.withdrawNow);
+  why("redeem-why", a.withdrawNow, a.requestRedeem);
+  why("exit-why", a.exitInKind);
   if (app.wallet === null) note("requests-note", a.claim.reason);
 }
 
 // ------------------------------------------------------------------ reading
 
+/** Reads everything again and renders it; a call during a read waits for it, then reads anew. */
 async function refresh(app: App): Promise<void> {
-  if (app.refreshing !== null) return app.refreshing;
+  while (app.refreshing !== null) await app.refreshing;
   app.refreshing = (async () => {
     try {
-      if (app.info === null) {
-        app.info = await readVaultInfo(app.cfg, app.abis, app.reader, app.meta);
-        app.read = bindContracts(app.cfg, app.abis, app.info.base.address, app.reader);
-        renderStatic(app, app.info);
-      }
-      const read = app.read as Contracts;
-      const info = app.info;
+      // limits and fees can change (curator, timelock): read them on every refresh
+      const info = await readVaultInfo(app.cfg, app.abis, app.reader, app.meta);
+      app.info = info;
+      app.read ??= bindContracts(app.cfg, app.abis, info.base.address, app.reader);
+      renderInfo(app, info);
+      const read = app.read;
       const [snapshot, holdings, events] = await Promise.all([
         readSnapshot(read, app.decode),
         readHoldings(read, info, app.abis.erc20, app.reader),
         readHistory(read.vault, app.reader).catch(() => null),
       ]);
       app.snapshot = snapshot;
+      app.holdings = holdings;
       renderSnapshot(app, snapshot);
+      renderRisk(app, snapshot, holdings);
       setRows(
         "holdings",
         holdingRows(holdings, info.base).map((r) => [
@@ -325,44 +377,107 @@ async function refresh(app: App): Promise<void> {
 
 // ------------------------------------------------------------------ wallet
 
-async function connect(app: App): Promise<void> {
+function disconnect(app: App, message: string): void {
+  app.wallet = null;
+  app.position = null;
+  el("wallet-status").textContent = message;
+  el("connect").textContent = "Connect wallet";
+  el("switch-chain").hidden = true;
+  renderPosition(app);
+}
+
+/**
+ * Connects the wallet (`eth_requestAccounts`, or `eth_accounts` when `ask` is false: after an
+ * account or chain change) and checks its chain against the vault's; on another chain the page
+ * offers wallet_switchEthereumChain and keeps every action closed.
+ */
+async function connect(app: App, ask = true): Promise<void> {
   const eth = window.ethereum;
   if (eth === undefined) {
     el("wallet-status").textContent =
       "No wallet found: install a browser wallet (EIP-1193). The page stays read-only.";
     return;
   }
+  if (app.info === null) {
+    el("wallet-status").textContent = "Still reading the vault; try again in a moment.";
+    return;
+  }
   try {
-    const accounts = (await eth.request({ method: "eth_requestAccounts" })) as string[];
-    if (accounts.length === 0) throw new Error("the wallet returned no account");
+    const accounts = (await eth.request({
+      method: ask ? "eth_requestAccounts" : "eth_accounts",
+    })) as string[];
+    if (accounts.length === 0) {
+      disconnect(app, "Wallet disconnected: the page is read-only.");
+      return;
+    }
     const chainHex = (await eth.request({ method: "eth_chainId" })) as string;
     const chainId = Number(BigInt(chainHex));
     const chainOk = chainId === app.cfg.chainId;
     const provider = new BrowserProvider(eth, "any", { pollingInterval: 500 });
     const signer = await provider.getSigner(accounts[0]);
     const account = await signer.getAddress();
-    const contracts = bindContracts(
-      app.cfg,
-      app.abis,
-      (app.info as VaultInfo).base.address,
-      signer,
-    );
+    const contracts = bindContracts(app.cfg, app.abis, app.info.base.address, signer);
     app.wallet = { eth, provider, signer, account, chainOk, contracts };
     el("wallet-status").textContent = chainOk
       ? `Connected: ${account} (chain ${chainId})`
-      : `Wrong network: your wallet is on chain ${chainId}, the vault is on chain ${app.cfg.chainId}. Switch networks in your wallet.`;
+      : `Wrong network: your wallet is on chain ${chainId}, the vault is on chain ${app.cfg.chainId}. Switch your wallet to chain ${app.cfg.chainId} to deposit or withdraw.`;
+    el("switch-chain").hidden = chainOk;
     el("connect").textContent = "Reconnect";
   } catch (err) {
     const r = reportError(err, app.decode, errorContext(app));
-    el("wallet-status").textContent = `Could not connect: ${r.message}`;
+    el("wallet-status").textContent = r.rejected
+      ? "You declined the connection in your wallet. The page stays read-only."
+      : `Could not connect: ${r.message}`;
     return;
   }
   await refresh(app);
 }
 
+/** Asks the wallet to switch to the vault's chain (adding it when the wallet does not know it). */
+async function switchChain(app: App): Promise<void> {
+  const eth = window.ethereum;
+  if (eth === undefined) return;
+  const chainId = `0x${app.cfg.chainId.toString(16)}`;
+  try {
+    try {
+      await eth.request({ method: "wallet_switchEthereumChain", params: [{ chainId }] });
+    } catch (err) {
+      // 4902: the wallet does not know the chain (EIP-3085 / MetaMask convention)
+      const code = (err as { code?: unknown } | null)?.code;
+      if (code !== 4902) throw err;
+      await eth.request({
+        method: "wallet_addEthereumChain",
+        params: [
+          {
+            chainId,
+            chainName: `Ballast vault chain ${app.cfg.chainId}`,
+            rpcUrls: [app.cfg.rpcUrl],
+            nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+          },
+        ],
+      });
+    }
+  } catch (err) {
+    const r = reportError(err, app.decode, errorContext(app));
+    el("wallet-status").textContent = r.rejected
+      ? `You declined the network switch; your wallet stays on its network and the page stays read-only until it is on chain ${app.cfg.chainId}.`
+      : `Could not switch networks: ${r.message}`;
+    return;
+  }
+  await connect(app, false);
+}
+
 // ------------------------------------------------------------------ transactions
 
-function logTx(u: TxUpdate, app: App): void {
+/** One transaction of an action; `unit` says which token its ERC-20 errors are about. */
+type Step = () => {
+  label: string;
+  method: ContractMethod;
+  args: unknown[];
+  unit: "base" | "share";
+};
+
+function logTx(u: TxUpdate, app: App, unit: "base" | "share"): void {
   const list = el("tx-log");
   const id = `tx-${u.label.replace(/[^a-z0-9]+/gi, "-")}`;
   let li = list.querySelector<HTMLLIElement>(`li[data-id="${id}"]`);
@@ -384,26 +499,38 @@ function logTx(u: TxUpdate, app: App): void {
   let line = `${u.label}: ${text[u.phase]}`;
   if (u.hash !== undefined) line += ` (${shortAddress(u.hash)})`;
   if (u.error !== undefined) {
-    const r = reportError(u.error, app.decode, errorContext(app));
+    const r = reportError(u.error, app.decode, errorContext(app, unit));
     line += ` — ${r.decoded === null ? "" : `${r.decoded}: `}${r.message}`;
   }
   li.textContent = line;
 }
 
-/** Runs the prepared calls in order, stopping at the first that does not confirm. */
-async function runCalls(
-  app: App,
-  steps: readonly (() => { label: string; method: ContractMethod; args: unknown[] })[],
-): Promise<boolean> {
+/**
+ * Runs the prepared calls in order (each simulated before it is sent), stopping at the first that
+ * does not confirm; its error also goes to the form's note `noteId` (the typed input is kept).
+ */
+async function runCalls(app: App, steps: readonly Step[], noteId: string): Promise<boolean> {
   app.busy = true;
   renderActions(app);
   try {
     for (const step of steps) {
-      const { label, method, args } = step();
+      const { label, method, args, unit } = step();
       // a fresh id per run, so that repeated actions get their own log line
       const tagged = `${label} #${el("tx-log").children.length + 1}`;
-      const res = await simulateAndSend(contractCall(tagged, method, args), (u) => logTx(u, app));
-      if (!res.ok) return false;
+      const res = await simulateAndSend(contractCall(tagged, method, args), (u) =>
+        logTx(u, app, unit),
+      );
+      if (!res.ok) {
+        const r = reportError(res.error, app.decode, errorContext(app, unit));
+        const what =
+          res.phase === "reverted"
+            ? `${label}: not sent, the simulation reverts. `
+            : res.phase === "rejected"
+              ? ""
+              : `${label} failed. `;
+        note(noteId, `${what}${r.message}`, !r.rejected);
+        return false;
+      }
     }
     return true;
   } finally {
@@ -459,7 +586,7 @@ async function onDeposit(app: App): Promise<void> {
     return;
   }
   const { vault, base: token } = r.w.contracts;
-  const steps: (() => { label: string; method: ContractMethod; args: unknown[] })[] = [];
+  const steps: Step[] = [];
   const shown = base(app, amount, 6);
   if (r.p.allowance < amount) {
     // exact approval: never more than this deposit
@@ -467,14 +594,19 @@ async function onDeposit(app: App): Promise<void> {
       label: `Approve ${shown}`,
       method: method(token, "approve"),
       args: [app.cfg.vault, amount],
+      unit: "base",
     }));
   }
   steps.push(() => ({
     label: `Deposit ${shown}`,
     method: method(vault, "deposit"),
     args: [amount, r.w.account],
+    unit: "base",
   }));
-  if (await runCalls(app, steps)) el<HTMLInputElement>("deposit-amount").value = "";
+  if (await runCalls(app, steps, "deposit-note")) {
+    el<HTMLInputElement>("deposit-amount").value = "";
+    note("deposit-note", "");
+  }
 }
 
 async function onWithdraw(app: App): Promise<void> {
@@ -487,14 +619,18 @@ async function onWithdraw(app: App): Promise<void> {
     r.info.base.symbol,
   );
   if (amount === null) return;
-  const ok = await runCalls(app, [
+  const steps: Step[] = [
     () => ({
       label: `Withdraw ${base(app, amount, 6)}`,
       method: method(r.w.contracts.vault, "withdraw"),
       args: [amount, r.w.account, r.w.account],
+      unit: "share",
     }),
-  ]);
-  if (ok) el<HTMLInputElement>("withdraw-amount").value = "";
+  ];
+  if (await runCalls(app, steps, "withdraw-note")) {
+    el<HTMLInputElement>("withdraw-amount").value = "";
+    note("withdraw-note", "");
+  }
 }
 
 async function onRedeem(app: App, queued: boolean): Promise<void> {
@@ -512,12 +648,20 @@ async function onRedeem(app: App, queued: boolean): Promise<void> {
     return;
   }
   const label = `${queued ? "Request redemption of" : "Redeem"} ${shares(app, amount)}`;
-  const args = queued ? [amount, r.w.account, r.w.account] : [amount, r.w.account, r.w.account];
+  // requestRedeem(shares, controller, owner) and redeem(shares, receiver, owner): the depositor
+  // is all three
+  const args = [amount, r.w.account, r.w.account];
   const name = queued ? "requestRedeem" : "redeem";
-  const ok = await runCalls(app, [
-    () => ({ label, method: method(r.w.contracts.vault, name), args }),
-  ]);
-  if (ok) el<HTMLInputElement>("redeem-shares").value = "";
+  const step: Step = () => ({
+    label,
+    method: method(r.w.contracts.vault, name),
+    args,
+    unit: "share",
+  });
+  if (await runCalls(app, [step], "redeem-note")) {
+    el<HTMLInputElement>("redeem-shares").value = "";
+    note("redeem-note", "");
+  }
 }
 
 async function onSimple(
@@ -528,9 +672,39 @@ async function onSimple(
 ): Promise<void> {
   const r = ready(app);
   if (r === null) return;
-  await runCalls(app, [
-    () => ({ label, method: method(r.w.contracts.vault, name), args: args(r.w, r.p) }),
-  ]);
+  const step: Step = () => ({
+    label,
+    method: method(r.w.contracts.vault, name),
+    args: args(r.w, r.p),
+    unit: "share",
+  });
+  await runCalls(app, [step], "requests-note");
+}
+
+/**
+ * Anyone may fulfil the waiting requests; `fulfilRedemptions()` succeeds without doing anything
+ * when idle funds do not cover the whole epoch, so its simulated result is checked first.
+ */
+async function onFulfil(app: App): Promise<void> {
+  const r = ready(app);
+  if (r === null) return;
+  try {
+    const would = (await r.w.contracts.vault
+      .getFunction("fulfilRedemptions")
+      .staticCall()) as boolean;
+    const s = app.snapshot;
+    if (!would && s !== null && s.pendingShares > 0n) {
+      note(
+        "requests-note",
+        `The idle funds (${base(app, s.idle)}) do not cover the waiting requests now (no partial fulfilment): they are fulfilled when the keeper frees funds in a rebalance.`,
+        true,
+      );
+      return;
+    }
+  } catch {
+    // the transaction's own simulation reports the revert
+  }
+  await onSimple(app, "Fulfil redemptions", "fulfilRedemptions", () => []);
 }
 
 async function onExit(app: App): Promise<void> {
@@ -538,99 +712,133 @@ async function onExit(app: App): Promise<void> {
   if (r === null) return;
   const amount = readAmount("exit-shares", "exit-note", r.info.share.decimals, r.info.share.symbol);
   if (amount === null) return;
-  await runCalls(app, [
-    () => ({
-      label: `Exit in kind with ${shares(app, amount)}`,
-      method: method(r.w.contracts.vault, "exitInKind"),
-      args: [amount, r.w.account, r.w.account],
-    }),
-  ]);
+  const step: Step = () => ({
+    label: `Exit in kind with ${shares(app, amount)}`,
+    method: method(r.w.contracts.vault, "exitInKind"),
+    args: [amount, r.w.account, r.w.account],
+    unit: "share",
+  });
+  if (await runCalls(app, [step], "exit-note")) {
+    el<HTMLInputElement>("exit-shares").value = "";
+    note("exit-note", "");
+  }
 }
 
 // ------------------------------------------------------------------ previews
 
-async function previewDeposit(app: App): Promise<void> {
+/**
+ * Runs a preview for what is typed in `inputId`: parses it with `decimals`, awaits `describe`
+ * and writes the sentence (or the reason it failed) to `noteId` — unless the input changed
+ * meanwhile (a later keystroke's preview wins). The input itself is never touched.
+ */
+async function preview(
+  app: App,
+  inputId: string,
+  noteId: string,
+  token: "base" | "share",
+  describe: (amount: bigint, info: VaultInfo, read: Contracts) => Promise<[string, boolean]>,
+): Promise<void> {
   const info = app.info;
-  if (info === null || app.read === null) return;
-  const input = el<HTMLInputElement>("deposit-amount");
-  if (input.value.trim() === "") return note("deposit-note", "");
-  try {
-    const amount = parseAmount(input.value, info.base.decimals, { symbol: info.base.symbol });
+  const read = app.read;
+  if (info === null || read === null) return;
+  const input = el<HTMLInputElement>(inputId);
+  const typed = input.value;
+  if (typed.trim() === "") {
     input.removeAttribute("aria-invalid");
-    const out = (await app.read.vault.getFunction("previewDeposit")(amount)) as bigint;
-    note(
-      "deposit-note",
-      `You would receive about ${shares(app, out)} (entry fee ${formatBps(info.fees.entryFeeBps)} included).`,
-    );
-  } catch (err) {
-    input.setAttribute("aria-invalid", String(err instanceof AmountError));
-    const msg =
-      err instanceof AmountError
-        ? err.message
-        : `No preview: ${reportError(err, app.decode, errorContext(app)).message}`;
-    note("deposit-note", msg, true);
+    return note(noteId, "");
   }
+  const meta = token === "base" ? info.base : info.share;
+  let text: string;
+  let isError: boolean;
+  let invalid = false;
+  try {
+    const amount = parseAmount(typed, meta.decimals, { symbol: meta.symbol });
+    [text, isError] = await describe(amount, info, read);
+  } catch (err) {
+    invalid = err instanceof AmountError;
+    isError = true;
+    text = invalid
+      ? (err as AmountError).message
+      : `No preview: ${reportError(err, app.decode, errorContext(app)).message}`;
+  }
+  if (input.value !== typed) return;
+  if (invalid) input.setAttribute("aria-invalid", "true");
+  else input.removeAttribute("aria-invalid");
+  note(noteId, text, isError);
 }
 
-async function previewWithdraw(app: App): Promise<void> {
-  const info = app.info;
-  if (info === null || app.read === null) return;
-  const input = el<HTMLInputElement>("withdraw-amount");
-  if (input.value.trim() === "") return note("withdraw-note", "");
-  try {
-    const amount = parseAmount(input.value, info.base.decimals, { symbol: info.base.symbol });
-    input.removeAttribute("aria-invalid");
-    const burnt = (await app.read.vault.getFunction("previewWithdraw")(amount)) as bigint;
+function previewDeposit(app: App): Promise<void> {
+  return preview(app, "deposit-amount", "deposit-note", "base", async (amount, info, read) => {
+    const out = (await read.vault.getFunction("previewDeposit")(amount)) as bigint;
+    const p = app.position;
+    const warn =
+      p === null
+        ? ""
+        : amount > p.baseBalance
+          ? ` Your wallet holds only ${base(app, p.baseBalance, 6)}.`
+          : amount > p.maxDeposit
+            ? ` The vault accepts at most ${base(app, p.maxDeposit, 6)} now (deposit cap).`
+            : "";
+    return [
+      `You would receive ${shares(app, out)} at the current price (previewDeposit: entry fee ${formatBps(info.fees.entryFeeBps)} included, rounded down).${warn}`,
+      warn !== "",
+    ];
+  });
+}
+
+function previewWithdraw(app: App): Promise<void> {
+  return preview(app, "withdraw-amount", "withdraw-note", "base", async (amount, info, read) => {
+    const burnt = (await read.vault.getFunction("previewWithdraw")(amount)) as bigint;
     const max = app.position?.maxWithdraw;
     const over =
       max !== undefined && amount > max
-        ? ` More than the ${base(app, max, 6)} available now: request a redemption for the rest.`
+        ? ` More than the ${base(app, max, 6)} you can withdraw now: withdraw less, or request a redemption below.`
         : "";
-    note(
-      "withdraw-note",
-      `Burns about ${shares(app, burnt)} (exit fee ${formatBps(info.fees.exitFeeBps)} included).${over}`,
+    return [
+      `Burns ${shares(app, burnt)} at the current price (previewWithdraw: exit fee ${formatBps(info.fees.exitFeeBps)} included, rounded up).${over}`,
       over !== "",
-    );
-  } catch (err) {
-    input.setAttribute("aria-invalid", String(err instanceof AmountError));
-    note(
-      "withdraw-note",
-      err instanceof AmountError
-        ? err.message
-        : reportError(err, app.decode, errorContext(app)).message,
-      true,
-    );
-  }
+    ];
+  });
 }
 
-async function previewRedeem(app: App): Promise<void> {
-  const info = app.info;
-  if (info === null || app.read === null) return;
-  const input = el<HTMLInputElement>("redeem-shares");
-  if (input.value.trim() === "") return note("redeem-note", "");
-  try {
-    const amount = parseAmount(input.value, info.share.decimals, { symbol: info.share.symbol });
-    input.removeAttribute("aria-invalid");
-    const out = (await app.read.vault.getFunction("previewRedeem")(amount)) as bigint;
-    const split = splitRedeem(amount, app.position?.maxRedeem ?? 0n);
+function previewRedeem(app: App): Promise<void> {
+  return preview(app, "redeem-shares", "redeem-note", "share", async (amount, _info, read) => {
+    const out = (await read.vault.getFunction("previewRedeem")(amount)) as bigint;
+    const p = app.position;
+    if (p !== null && amount > p.shares) {
+      return [`You hold only ${shares(app, p.shares)}.`, true];
+    }
+    const split = splitRedeem(amount, p?.maxRedeem ?? 0n);
     const tail =
       split.queued === 0n
         ? "Redeemable now from idle funds."
-        : `${shares(app, split.now)} redeemable now; ${shares(app, split.queued)} must be requested (paid when a fulfilment finds idle funds, at the NAV of that moment).`;
-    note(
-      "redeem-note",
-      `Worth about ${base(app, out, 6)} at today's NAV (exit fee included). ${tail}`,
-    );
-  } catch (err) {
-    input.setAttribute("aria-invalid", String(err instanceof AmountError));
-    note(
-      "redeem-note",
-      err instanceof AmountError
-        ? err.message
-        : reportError(err, app.decode, errorContext(app)).message,
-      true,
-    );
-  }
+        : split.now === 0n
+          ? "No idle funds for it now: request a redemption (paid when a fulfilment finds idle funds, at the NAV of that moment)."
+          : `${shares(app, split.now)} redeemable now; the rest, ${shares(app, split.queued)}, must be requested (paid when a fulfilment finds idle funds, at the NAV of that moment).`;
+    return [
+      `Worth ${base(app, out, 6)} at the current price (previewRedeem: exit fee included, rounded down). ${tail}`,
+      false,
+    ];
+  });
+}
+
+function previewExit(app: App): Promise<void> {
+  return preview(app, "exit-shares", "exit-note", "share", async (amount, info) => {
+    const s = app.snapshot;
+    const p = app.position;
+    if (s === null) return ["", false];
+    if (p !== null && amount > p.shares) {
+      return [`You hold only ${shares(app, p.shares)}.`, true];
+    }
+    const lines = inKindPreview(amount, s, app.holdings, info.base);
+    const paid = lines
+      .map((l) => `${formatAmount(l.amount, l.token.decimals, 6)} ${l.token.symbol}`)
+      .join(", ");
+    return [
+      `You would receive ${paid === "" ? "nothing" : paid} (your pro-rata share of each token, rounded down, on the state read at ${new Date().toLocaleTimeString()}).`,
+      false,
+    ];
+  });
 }
 
 function fill(inputId: string, units: bigint, decimals: number, after: () => void): void {
@@ -648,6 +856,8 @@ function wire(app: App): void {
       void fn();
     });
   on("connect", "click", () => void connect(app));
+  on("switch-chain", "click", () => void switchChain(app));
+  on("refresh", "click", () => void refresh(app));
   submit("deposit-form", () => onDeposit(app));
   submit("withdraw-form", () => onWithdraw(app));
   submit("exit-form", () => onExit(app));
@@ -669,14 +879,11 @@ function wire(app: App): void {
     "click",
     () => void onSimple(app, "Cancel request", "cancelRedeemRequest", (w) => [w.account]),
   );
-  on(
-    "fulfil",
-    "click",
-    () => void onSimple(app, "Fulfil redemptions", "fulfilRedemptions", () => []),
-  );
+  on("fulfil", "click", () => void onFulfil(app));
   on("deposit-amount", "input", () => void previewDeposit(app));
   on("withdraw-amount", "input", () => void previewWithdraw(app));
   on("redeem-shares", "input", () => void previewRedeem(app));
+  on("exit-shares", "input", () => void previewExit(app));
   on("deposit-max", "click", () => {
     const p = app.position;
     const info = app.info;
@@ -704,14 +911,19 @@ function wire(app: App): void {
   });
   on("exit-all", "click", () => {
     if (app.position !== null && app.info !== null)
-      fill("exit-shares", app.position.shares, app.info.share.decimals, () => undefined);
+      fill(
+        "exit-shares",
+        app.position.shares,
+        app.info.share.decimals,
+        () => void previewExit(app),
+      );
   });
   const eth = window.ethereum;
   eth?.on?.("accountsChanged", () => {
-    if (app.wallet !== null) void connect(app);
+    if (app.wallet !== null) void connect(app, false);
   });
   eth?.on?.("chainChanged", () => {
-    if (app.wallet !== null) void connect(app);
+    if (app.wallet !== null) void connect(app, false);
   });
 }
 
@@ -735,6 +947,7 @@ async function start(): Promise<void> {
       info: null,
       read: null,
       snapshot: null,
+      holdings: [],
       position: null,
       wallet: null,
       busy: false,
@@ -744,7 +957,7 @@ async function start(): Promise<void> {
     renderPosition(app);
     await refresh(app);
     setInterval(() => {
-      if (!app.busy) void refresh(app);
+      if (!app.busy && app.refreshing === null) void refresh(app);
     }, 10_000);
   } catch (err) {
     el("banner").className = "banner danger";

@@ -207,6 +207,8 @@ export interface HoldingInput {
   readonly debt: bigint;
   /** null while a feed fails (BallastLens.assetStates reverts). */
   readonly value: bigint | null;
+  /** Oracle value of the debt in base units (rounded up, as the vault does); null while a feed fails. */
+  readonly debtValue: bigint | null;
   readonly weightBps: bigint | null;
   readonly netDeltaBps: bigint | null;
 }
@@ -357,4 +359,73 @@ export function nameFeeds(text: string, labels: Readonly<Record<string, string>>
     const label = labels[a.toLowerCase()];
     return label === undefined ? a : `${a} (${label})`;
   });
+}
+
+/** The limits the risk section compares the current state against (from `vault.limits()`). */
+export interface RiskLimitsInput {
+  readonly depositCap: bigint;
+  readonly maxLeverageBps: bigint;
+  readonly lossBudgetBps: bigint;
+  readonly lossWindow: bigint;
+  readonly circuitBreakerDropBps: bigint;
+  readonly circuitBreakerWindow: bigint;
+}
+
+/** Current risk figures next to their limits. */
+export interface RiskView {
+  /** floor(Σ (value + debtValue) × 10000 / NAV) as the vault checks it (§6); null when unknown. */
+  readonly leverageBps: bigint | null;
+  /** Room left under the deposit cap: cap − NAV (0 when over); null while the NAV is unknown. */
+  readonly capRoom: bigint | null;
+  /** Loss budget left in the window, WAD fraction of the NAV (cap − used, 0 when spent). */
+  readonly lossBudgetLeftWad: bigint;
+  /** "open", "paused", "defensive", "shut down" — the strictest that applies. */
+  readonly mode: "open" | "paused" | "defensive" | "shut down";
+}
+
+/**
+ * Current leverage, deposit-cap room, loss budget left and operating mode. Leverage uses the
+ * lens's per-asset values (holdings rounded down, debts up, as the vault values them) and the
+ * NAV, with the vault's formula `floor(gross × 10000 / nav)`; a vault with no NAV but gross
+ * exposure has unbounded leverage (the vault uses type(uint256).max), shown as null here.
+ */
+export function riskView(
+  s: VaultSnapshot,
+  holdings: readonly HoldingInput[],
+  l: RiskLimitsInput,
+): RiskView {
+  let leverageBps: bigint | null = null;
+  if (s.navAvailable && holdings.every((h) => h.value !== null && h.debtValue !== null)) {
+    const gross = holdings.reduce((acc, h) => acc + (h.value ?? 0n) + (h.debtValue ?? 0n), 0n);
+    leverageBps = s.nav === 0n ? (gross === 0n ? 0n : null) : (gross * 10_000n) / s.nav;
+  }
+  const capRoom = s.navAvailable ? (l.depositCap > s.nav ? l.depositCap - s.nav : 0n) : null;
+  const left =
+    s.lossBudgetCapWad > s.lossBudgetUsedWad ? s.lossBudgetCapWad - s.lossBudgetUsedWad : 0n;
+  const mode = s.shutdown ? "shut down" : s.defensive ? "defensive" : s.paused ? "paused" : "open";
+  return { leverageBps, capRoom, lossBudgetLeftWad: left, mode };
+}
+
+/** One token an in-kind exit pays. */
+export interface InKindLine {
+  readonly token: TokenMeta;
+  readonly amount: bigint;
+}
+
+/**
+ * What `exitInKind(shares)` pays on the state read (RebalanceLib.payInKind):
+ * floor(idle × shares / supply) of the base token (idle = balance − reserved) and
+ * floor(balance × shares / supply) of every registered token. Zero lines are left out.
+ */
+export function inKindPreview(
+  shares: bigint,
+  s: VaultSnapshot,
+  holdings: readonly HoldingInput[],
+  base: TokenMeta,
+): InKindLine[] {
+  if (s.totalSupply === 0n || shares === 0n) return [];
+  const lines: InKindLine[] = [{ token: base, amount: (s.idle * shares) / s.totalSupply }];
+  for (const h of holdings)
+    lines.push({ token: h.token, amount: (h.balance * shares) / s.totalSupply });
+  return lines.filter((x) => x.amount !== 0n);
 }

@@ -86,7 +86,20 @@ describe("app errors: decoding real vault errors", function () {
     const allowance = decode(
       vault.encodeErrorResult("ERC20InsufficientAllowance", [OWNER, 0n, 1_000_000_000n]),
     );
-    expect(explainRevert(allowance!, CTX)).to.equal("Allowance too low: 0 approved, 1,000 needed.");
+    expect(explainRevert(allowance!, CTX)).to.equal(
+      "Allowance too low: 0 USDC approved, 1,000 USDC needed.",
+    );
+    // the same ERC-20 error about the vault's own share token (redeem, requestRedeem, exit)
+    const shareBalance = decode(
+      vault.encodeErrorResult("ERC20InsufficientBalance", [OWNER, 10n ** 12n, 25n * 10n ** 11n]),
+    );
+    expect(explainRevert(shareBalance!, { ...CTX, erc20Unit: "share" })).to.equal(
+      "Balance too low: 1 bUSDC available, 2.5 bUSDC needed.",
+    );
+    const notController = decode(vault.encodeErrorResult("NotController", [OWNER, FEED]));
+    expect(explainRevert(notController!, CTX)).to.equal(
+      `Only the request's controller ${FEED} (or an operator it approved) can act on it; this call came from ${OWNER}.`,
+    );
   });
 
   it("decodes Error(string) and Panic(uint256); unknown selectors and junk give null", function () {

@@ -4,10 +4,12 @@ import {
   deriveBanner,
   historyRows,
   holdingRows,
+  inKindPreview,
   nameFeeds,
+  riskView,
   splitRedeem,
 } from "../../app/src/state.ts";
-import type { Position, VaultEvent, VaultSnapshot } from "../../app/src/state.ts";
+import type { HoldingInput, Position, VaultEvent, VaultSnapshot } from "../../app/src/state.ts";
 
 const USDC = { address: "0xU", symbol: "USDC", decimals: 6 };
 const SHARE = { address: "0xV", symbol: "bUSDC", decimals: 12 };
@@ -158,6 +160,7 @@ describe("app state: holdings and history rows", function () {
           balance: 15n * 10n ** 17n,
           debt: 0n,
           value: 4_500_000_000n,
+          debtValue: 0n,
           weightBps: 3900n,
           netDeltaBps: 3900n,
         },
@@ -168,6 +171,7 @@ describe("app state: holdings and history rows", function () {
           balance: 0n,
           debt: 10n ** 18n,
           value: 0n,
+          debtValue: 3_000_000_000n,
           weightBps: 1200n,
           netDeltaBps: 0n,
         },
@@ -178,6 +182,7 @@ describe("app state: holdings and history rows", function () {
           balance: 10n ** 18n,
           debt: 0n,
           value: null,
+          debtValue: null,
           weightBps: null,
           netDeltaBps: null,
         },
@@ -265,5 +270,81 @@ describe("app state: feed names", function () {
       [feed.toLowerCase()]: "WETH/USD feed",
     });
     expect(text).to.equal(`OracleStale(feed=${feed} (WETH/USD feed), x=${other})`);
+  });
+});
+
+describe("app state: risk figures and the in-kind exit", function () {
+  const LIMITS = {
+    depositCap: 10_000_000_000n,
+    maxLeverageBps: 15_000n,
+    lossBudgetBps: 200n,
+    lossWindow: 86_400n,
+    circuitBreakerDropBps: 1000n,
+    circuitBreakerWindow: 86_400n,
+  };
+  const hold = (
+    token: typeof WETH,
+    balance: bigint,
+    value: bigint | null,
+    debtValue: bigint | null,
+  ): HoldingInput => ({
+    token,
+    enabled: true,
+    maxWeightBps: 4000n,
+    balance,
+    debt: 0n,
+    value,
+    debtValue,
+    weightBps: value === null ? null : 0n,
+    netDeltaBps: value === null ? null : 0n,
+  });
+
+  it("leverage is floor(Σ(value + debtValue) × 10000 / NAV), like the vault's check", function () {
+    // gross 600 + 100 + 5.000001 on a NAV of 1,000 → 7050.00001 bps → 7050 (rounded down)
+    const r = riskView(
+      SNAP,
+      [hold(WETH, 1n, 600_000_000n, 100_000_000n), hold(WETH, 1n, 5_000_001n, 0n)],
+      LIMITS,
+    );
+    expect(r.leverageBps).to.equal(7050n);
+    expect(r.capRoom).to.equal(9_000_000_000n);
+    expect(r.lossBudgetLeftWad).to.equal(2n * 10n ** 16n);
+    expect(r.mode).to.equal("open");
+    expect(riskView(SNAP, [], LIMITS).leverageBps).to.equal(0n);
+  });
+
+  it("leverage and cap room are unknown while a feed fails; budget left never negative", function () {
+    const down = { ...SNAP, navAvailable: false, nav: 0n };
+    const r = riskView(down, [hold(WETH, 1n, null, null)], LIMITS);
+    expect([r.leverageBps, r.capRoom]).to.deep.equal([null, null]);
+    // NAV 0 with exposure: the vault's type(uint256).max, shown as unknown
+    const empty = { ...SNAP, nav: 0n };
+    expect(riskView(empty, [hold(WETH, 1n, 5n, 0n)], LIMITS).leverageBps).to.equal(null);
+    const spent = { ...SNAP, lossBudgetUsedWad: 3n * 10n ** 16n };
+    expect(riskView(spent, [], LIMITS).lossBudgetLeftWad).to.equal(0n);
+    expect(riskView({ ...SNAP, nav: 11_000_000_000n }, [], LIMITS).capRoom).to.equal(0n);
+  });
+
+  it("mode is the strictest flag: shut down > defensive > paused > open", function () {
+    const m = (o: Partial<VaultSnapshot>) => riskView({ ...SNAP, ...o }, [], LIMITS).mode;
+    expect(m({ paused: true })).to.equal("paused");
+    expect(m({ paused: true, defensive: true })).to.equal("defensive");
+    expect(m({ paused: true, defensive: true, shutdown: true })).to.equal("shut down");
+  });
+
+  it("previews the in-kind exit as floor(balance × shares / supply) per token, idle base first", function () {
+    const s = { ...SNAP, idle: 1_000_000_001n, totalSupply: 3n * 10n ** 12n };
+    const lines = inKindPreview(
+      10n ** 12n,
+      s,
+      [hold(WETH, 10n ** 18n + 2n, null, null), hold({ ...WETH, symbol: "WBTC" }, 2n, null, null)],
+      USDC,
+    );
+    expect(lines.map((l) => [l.token.symbol, l.amount])).to.deep.equal([
+      ["USDC", 333_333_333n],
+      ["WETH", 333_333_333_333_333_334n],
+    ]);
+    expect(inKindPreview(0n, s, [], USDC)).to.deep.equal([]);
+    expect(inKindPreview(5n, { ...s, totalSupply: 0n }, [], USDC)).to.deep.equal([]);
   });
 });
