@@ -12,15 +12,16 @@
  *                        ERC20 (OpenZeppelin's build)
  *   /config.json         { chainId, rpcUrl, vault, lens }
  *
- * Usage:
+ * Usage (`npm run app -- <options>`):
  *   node scripts/app.ts --rpc <url> --vault <addr> [--lens <addr>] [--chain-id <n>] [--port 5173]
  *   node scripts/app.ts --config .keeper/local-8545.yaml [--port 5173]
+ *   node scripts/app.ts             (no option: .keeper/local-8545.yaml, if `npm run node` wrote it)
  *
  * `--config` takes rpc/vault/lens/chainId from a keeper config (the one `npm run node` writes);
  * explicit flags override it. Without `--chain-id` the server asks the RPC for it at start.
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -63,9 +64,23 @@ export interface PageConfig {
   readonly lens: string | null;
 }
 
+/** The keeper config `npm run node` writes for its default port; used when no option is given. */
+export const DEFAULT_CONFIG = ".keeper/local-8545.yaml";
+
 const USAGE =
-  "usage: node scripts/app.ts --rpc <url> --vault <address> [--lens <address>] [--chain-id <n>] [--port <n>]\n" +
-  "       node scripts/app.ts --config .keeper/local-<port>.yaml [--port <n>]";
+  "usage: npm run app -- --rpc <url> --vault <address> [--lens <address>] [--chain-id <n>] [--port <n>]\n" +
+  "       npm run app -- --config .keeper/local-<port>.yaml [--port <n>]\n" +
+  `       npm run app              (uses ${DEFAULT_CONFIG}, written by \`npm run node\`)`;
+
+/**
+ * The arguments to parse: `argv` itself, or `--config DEFAULT_CONFIG` when `argv` is empty and
+ * that file exists under `root` (the local node is running, or was).
+ */
+export function defaultArgs(argv: readonly string[], root: string): readonly string[] {
+  if (argv.length > 0) return argv;
+  const file = path.join(root, DEFAULT_CONFIG);
+  return existsSync(file) ? ["--config", file] : argv;
+}
 
 function checkUrl(field: string, raw: string): string {
   let u: URL;
@@ -387,7 +402,19 @@ export async function listen(server: http.Server, port: number): Promise<string>
 }
 
 async function main(): Promise<void> {
-  const options = parseAppArgs(process.argv.slice(2));
+  // node:module's stripTypeScriptTypes is stable enough for this server; its one-time
+  // ExperimentalWarning would only confuse a depositor starting the page
+  const emit = process.emitWarning.bind(process);
+  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+    if (String(warning).includes("stripTypeScriptTypes")) return;
+    (emit as (w: string | Error, ...r: unknown[]) => void)(warning, ...rest);
+  }) as typeof process.emitWarning;
+  const given = process.argv.slice(2);
+  const argv = defaultArgs(given, process.cwd());
+  if (given.length === 0 && argv.length > 0) {
+    console.log(`No options: using ${DEFAULT_CONFIG} (written by \`npm run node\`).`);
+  }
+  const options = parseAppArgs(argv);
   const chainId = options.chainId ?? (await fetchChainId(options.rpcUrl));
   const config: PageConfig = {
     chainId,

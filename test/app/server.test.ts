@@ -1,12 +1,14 @@
 import { expect } from "chai";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import {
   AppArgError,
+  DEFAULT_CONFIG,
   createAppServer,
+  defaultArgs,
   listen,
   parseAppArgs,
   resolveAppPath,
@@ -147,6 +149,20 @@ describe("app server: arguments", function () {
     expect(argError(["--config", broken]).message).to.include("no vaults[0]");
   });
 
+  it("with no option uses the config `npm run node` writes, when it exists", function () {
+    expect(defaultArgs(["--port", "1"], dir)).to.deep.equal(["--port", "1"]);
+    expect(defaultArgs([], dir)).to.deep.equal([]);
+    const file = path.join(dir, DEFAULT_CONFIG);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, "vaults: []\n");
+    expect(defaultArgs([], dir)).to.deep.equal(["--config", file]);
+    // and without it the CLI says how to start
+    const r = spawnSync(process.execPath, [SCRIPT], { encoding: "utf8", cwd: tmpdir() });
+    expect(r.status).to.equal(2);
+    expect(r.stderr).to.include("app: --rpc: required (or --config)");
+    expect(r.stderr).to.include("written by `npm run node`");
+  });
+
   it("the CLI exits 2 with the field and reason on bad arguments", function () {
     const r = spawnSync(
       process.execPath,
@@ -270,6 +286,10 @@ describe("app server: serving the page", function () {
         lens: null,
       });
       expect(out).to.include("no lens");
+      // serving TypeScript does not print node's ExperimentalWarning at the depositor
+      expect((await raw(url as string, "/src/amounts.ts")).status).to.equal(200);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(out).to.not.include("ExperimentalWarning");
     } finally {
       child.kill("SIGTERM");
     }
