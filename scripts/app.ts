@@ -8,8 +8,9 @@
  *   /src/<file>.ts       app/src/<file>.ts with its types stripped (node:module
  *                        stripTypeScriptTypes), as text/javascript
  *   /vendor/ethers.js    node_modules/ethers/dist/ethers.js (the import map maps "ethers" to it)
- *   /abi/<Name>.json     ABIs from the Hardhat artifacts: BallastVault, BallastLens, ConfigLib,
- *                        ERC20 (OpenZeppelin's build)
+ *   /abi/<Name>.json     ABIs from the Hardhat artifacts: BallastVault, BallastLens, the linked
+ *                        libraries ConfigLib, PriceLib, RebalanceLib, PlanHashing and VaultModule
+ *                        (for their errors), ERC20 (OpenZeppelin's build)
  *   /config.json         { chainId, rpcUrl, vault, lens }
  *
  * Usage (`npm run app -- <options>`):
@@ -227,6 +228,10 @@ export const ABI_FILES: Readonly<Record<string, string>> = {
   BallastVault: "artifacts/contracts/BallastVault.sol/BallastVault.json",
   BallastLens: "artifacts/contracts/BallastLens.sol/BallastLens.json",
   ConfigLib: "artifacts/contracts/libraries/ConfigLib.sol/ConfigLib.json",
+  PriceLib: "artifacts/contracts/libraries/PriceLib.sol/PriceLib.json",
+  RebalanceLib: "artifacts/contracts/libraries/RebalanceLib.sol/RebalanceLib.json",
+  PlanHashing: "artifacts/contracts/libraries/PlanHashing.sol/PlanHashing.json",
+  VaultModule: "artifacts/contracts/VaultModule.sol/VaultModule.json",
   ERC20: "node_modules/@openzeppelin/contracts/build/contracts/ERC20.json",
 };
 

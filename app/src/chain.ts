@@ -66,18 +66,36 @@ export interface Abis {
   readonly vault: InterfaceAbi;
   readonly lens: InterfaceAbi;
   readonly erc20: InterfaceAbi;
-  readonly configLib: InterfaceAbi;
+  /**
+   * Where the rest of the errors a vault call can revert with are declared: the linked libraries
+   * and the module the vault delegates to (docs/plan-format.md §10). Used for decoding only.
+   */
+  readonly errorSources: readonly InterfaceAbi[];
 }
 
-/** Names of the ABIs under /abi/ (see scripts/app.ts). */
-export const ABI_NAMES = ["BallastVault", "BallastLens", "ERC20", "ConfigLib"] as const;
+/** Names of the ABIs under /abi/ (see scripts/app.ts): vault, lens, ERC-20, then error sources. */
+export const ABI_NAMES = [
+  "BallastVault",
+  "BallastLens",
+  "ERC20",
+  "ConfigLib",
+  "PriceLib",
+  "RebalanceLib",
+  "PlanHashing",
+  "VaultModule",
+] as const;
 
 /** Loads the ABIs with `getJson(url)` (the page passes a fetch wrapper). */
 export async function loadAbis(getJson: (url: string) => Promise<unknown>): Promise<Abis> {
-  const [vault, lens, erc20, configLib] = await Promise.all(
+  const [vault, lens, erc20, ...errorSources] = await Promise.all(
     ABI_NAMES.map((n) => getJson(`/abi/${n}.json`) as Promise<InterfaceAbi>),
   );
-  return { vault, lens, erc20, configLib };
+  return { vault, lens, erc20, errorSources };
+}
+
+/** The decoder's ABIs: every custom error a vault call can revert with, vault's first. */
+export function errorAbis(abis: Abis): InterfaceAbi[] {
+  return [abis.vault, abis.lens, ...abis.errorSources, abis.erc20];
 }
 
 /** Contracts bound to a runner (provider for reads, signer for writes). */

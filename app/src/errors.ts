@@ -61,14 +61,16 @@ export function makeDecoder(abis: readonly InterfaceAbi[]): RevertDecoder {
 
 /**
  * Finds revert data (0x-hex, at least a selector) in an error from ethers, a JSON-RPC node or an
- * EIP-1193 wallet: `data`, `info.error.data`, `error.data`, nested `cause`s. Null when none.
+ * EIP-1193 wallet: `data`, `info.error.data`, `error.data`, `data.originalError.data`, nested
+ * `cause`s. Null when none.
  */
 export function extractRevertData(err: unknown, depth = 0): string | null {
   if (err === null || err === undefined || depth > 6) return null;
   if (typeof err === "string") return isHexString(err) && err.length >= 10 ? err : null;
   if (typeof err !== "object") return null;
   const o = err as Record<string, unknown>;
-  for (const k of ["data", "info", "error", "cause", "payload"]) {
+  // MetaMask nests the node's error as data.originalError; ethers as info.error / error
+  for (const k of ["data", "info", "error", "cause", "payload", "originalError"]) {
     const found = extractRevertData(o[k], depth + 1);
     if (found !== null) return found;
   }

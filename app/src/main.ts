@@ -19,6 +19,7 @@ import {
 } from "./amounts.ts";
 import {
   bindContracts,
+  errorAbis,
   loadAbis,
   parseAppConfig,
   readHistory,
@@ -378,6 +379,7 @@ async function refresh(app: App): Promise<void> {
 // ------------------------------------------------------------------ wallet
 
 function disconnect(app: App, message: string): void {
+  app.wallet?.provider.destroy();
   app.wallet = null;
   app.position = null;
   el("wallet-status").textContent = message;
@@ -413,6 +415,7 @@ async function connect(app: App, ask = true): Promise<void> {
     const chainHex = (await eth.request({ method: "eth_chainId" })) as string;
     const chainId = Number(BigInt(chainHex));
     const chainOk = chainId === app.cfg.chainId;
+    app.wallet?.provider.destroy(); // a reconnect replaces the provider
     const provider = new BrowserProvider(eth, "any", { pollingInterval: 500 });
     const signer = await provider.getSigner(accounts[0]);
     const account = await signer.getAddress();
@@ -941,7 +944,7 @@ async function start(): Promise<void> {
     const app: App = {
       cfg,
       abis,
-      decode: makeDecoder([abis.vault, abis.lens, abis.configLib, abis.erc20]),
+      decode: makeDecoder(errorAbis(abis)),
       reader,
       meta: new Map(),
       info: null,

@@ -147,8 +147,7 @@ export function deriveActions(s: VaultSnapshot, p: Position | null, chainOk: boo
         : p.maxWithdraw === 0n
           ? closed("No idle funds to withdraw from now: request a redemption instead.")
           : open;
-  const requestRedeem =
-    p !== null && p.shares === 0n ? closed("You hold no shares to redeem.") : open;
+  const requestRedeem = p !== null && p.shares === 0n ? closed("You hold no shares.") : open;
   const cancelRequest =
     p !== null && p.pendingShares === 0n ? closed("You have no pending request.") : open;
   const claim = p !== null && !hasClaim ? closed("Nothing to claim yet.") : open;
@@ -246,7 +245,11 @@ export function holdingRows(rows: readonly HoldingInput[], base: TokenMeta): Hol
         r.value === null
           ? "feed unavailable"
           : `${formatAmount(r.value, base.decimals, 2)} ${base.symbol}`,
-      weight: r.weightBps === null ? "—" : formatBps(r.weightBps),
+      // the state is in words too, not only in colour
+      weight:
+        r.weightBps === null
+          ? "—"
+          : `${formatBps(r.weightBps)}${headroom === "over" ? " (above max)" : headroom === "near" ? " (near max)" : ""}`,
       maxWeight: formatBps(r.maxWeightBps),
       headroom,
     };

@@ -73,6 +73,7 @@ interface Page {
   getByLabel(text: string, options?: { exact?: boolean }): Locator;
   getByRole(role: string, options: { name: string; exact?: boolean }): Locator;
   evaluate<T>(fn: () => T): Promise<T>;
+  screenshot(options: { path: string; fullPage: boolean }): Promise<unknown>;
   on(event: "pageerror", cb: (err: Error) => void): void;
   on(event: "console", cb: (msg: { type(): string; text(): string }) => void): void;
   on(event: "request", cb: (req: { url(): string }) => void): void;
@@ -135,6 +136,14 @@ async function stop(p: Proc | undefined): Promise<void> {
   const timer = setTimeout(() => p.child.kill("SIGKILL"), 10_000);
   await p.exited;
   clearTimeout(timer);
+}
+
+/** With APP_E2E_SHOTS=<dir>, saves a full-page PNG of `page` as <dir>/<name>.png (to look at). */
+async function shot(page: Page, name: string): Promise<void> {
+  const dir = process.env.APP_E2E_SHOTS;
+  if (dir !== undefined && dir !== "") {
+    await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
+  }
 }
 
 /** Polls the visible text of `loc` until it matches `re`; returns it. */
@@ -470,6 +479,7 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
       const before = await provider.getTransactionCount(DEPOSITOR);
       await page.getByRole("button", { name: "Fulfil waiting requests" }).click();
       await waitText(page.locator("#requests-note"), /do not cover the waiting requests now/);
+      await shot(page, "1-pending");
       expect(await provider.getTransactionCount(DEPOSITOR)).to.equal(before);
 
       // a second deposit (a new exact approval) while the request waits; kept for the shutdown test
@@ -498,6 +508,7 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
       await waitText(position, /Wallet balance\s+1,09\d(\.\d+)? USDC/);
       await waitText(position, /Claimable\s+0 bUSDC = 0 USDC/);
       await waitText(page.locator("#history"), /Redemption claimed/);
+      await shot(page, "1-connected");
 
       // laid out for a 360 px screen: nothing wider than the viewport
       expect(await page.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(360);
@@ -547,7 +558,7 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
     for (const sym of ["WETH", "WBTC", "LINK", "UNI"]) expect(holdings).to.include(sym);
     expect(holdings).to.match(
       new RegExp(
-        `WETH\\s+\\S+\\s+${formatAmount(weth.value, 6, 2)} USDC\\s+${formatBps(weth.weightBps).replace(".", "\\.")}\\s+40\\.00 %`,
+        `WETH\\s+\\S+\\s+${formatAmount(weth.value, 6, 2)} USDC\\s+${formatBps(weth.weightBps).replace(".", "\\.")}( \\((above|near) max\\))?\\s+40\\.00 %`,
       ),
     );
     expect(await page.locator("#fees").innerText()).to.match(/Entry fee\s+0\.10 %/);
@@ -566,6 +577,7 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
     expect(await page.locator("#position").innerText()).to.include("not connected");
     await page.getByRole("button", { name: "Connect wallet" }).click();
     await waitText(page.locator("#wallet-status"), /No wallet found: install a browser wallet/);
+    await shot(page, "2-read-only");
     expect(pageErrors).to.deep.equal([]);
     expect(foreignRequests).to.deep.equal([]);
   });
@@ -586,6 +598,7 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
     await waitText(page.locator("#overview"), /Idle base\s+\d+(\.\d+)? USDC/);
     await waitText(page.locator("#risk"), /Price feeds\s+failing: NAV unavailable/);
     expect(await page.locator("#holdings").innerText()).to.include("feed unavailable");
+    await shot(page, "3-feed-down");
     expect(pageErrors).to.deep.equal([]);
   });
 
@@ -649,6 +662,7 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
         expect(preview, `received ${shown}`).to.include(shown);
       }
       await waitText(page.locator("#history"), /In-kind exit/);
+      await shot(page, "4-shutdown");
       expect(pageErrors).to.deep.equal([]);
       expect(foreignRequests).to.deep.equal([]);
     } finally {

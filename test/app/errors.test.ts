@@ -11,6 +11,7 @@ import {
   reportError,
 } from "../../app/src/errors.ts";
 import type { ErrorContext } from "../../app/src/errors.ts";
+import { errorAbis, loadAbis } from "../../app/src/chain.ts";
 import { ABI_FILES } from "../../scripts/app.ts";
 
 /** The ABIs exactly as the page's server serves them (Hardhat artifacts, OpenZeppelin build). */
@@ -37,6 +38,51 @@ describe("app errors: decoding real vault errors", function () {
     abi("ConfigLib"),
     abi("ERC20"),
   ]);
+
+  it("decodes every custom error of the vault, its module and linked libraries (as the page loads them)", async function () {
+    const page = await loadAbis(async (url) => abi(/^\/abi\/(\w+)\.json$/.exec(url)![1]));
+    const pageDecode = makeDecoder(errorAbis(page));
+    // every artifact whose errors can reach a depositor's or relayer's call (plan-format.md §10)
+    const sources = [
+      "artifacts/contracts/BallastVault.sol/BallastVault.json",
+      "artifacts/contracts/VaultModule.sol/VaultModule.json",
+      ...[
+        "ConfigLib",
+        "RebalanceLib",
+        "PriceLib",
+        "PlanHashing",
+        "OracleLib",
+        "RiskChecks",
+        "LossBudget",
+      ].map((l) => `artifacts/contracts/libraries/${l}.sol/${l}.json`),
+    ];
+    let count = 0;
+    for (const file of sources) {
+      const iface = new Interface(
+        (JSON.parse(readFileSync(path.resolve(file), "utf8")) as { abi: InterfaceAbi }).abi,
+      );
+      iface.forEachError((e) => {
+        const values = e.inputs.map((p) =>
+          p.type === "address"
+            ? OWNER
+            : p.type === "bool"
+              ? true
+              : p.type.startsWith("bytes") && p.type !== "bytes"
+                ? `0x${"11".repeat(Number(p.type.slice(5)))}`
+                : p.type === "bytes"
+                  ? "0x1234"
+                  : p.type === "string"
+                    ? "x"
+                    : 7n,
+        );
+        const d = pageDecode(iface.encodeErrorResult(e, values));
+        expect(d?.name, `${file}: ${e.format()}`).to.equal(e.name);
+        expect(d?.args.map((a) => a.name)).to.deep.equal(e.inputs.map((p) => p.name));
+        count++;
+      });
+    }
+    expect(count).to.be.greaterThan(60);
+  });
 
   it("decodes ERC4626ExceededMaxWithdraw with its values and explains it in base units", function () {
     const data = vault.encodeErrorResult("ERC4626ExceededMaxWithdraw", [
@@ -122,6 +168,10 @@ describe("app errors: decoding real vault errors", function () {
     expect(extractRevertData({ info: { error: { data } } })).to.equal(data);
     expect(extractRevertData({ error: { data: { data } } })).to.equal(data);
     expect(extractRevertData({ cause: { cause: { data } } })).to.equal(data);
+    // MetaMask: { code: -32603, data: { originalError: { code: 3, data } } }
+    expect(
+      extractRevertData({ code: -32603, data: { originalError: { code: 3, data } } }),
+    ).to.equal(data);
     expect(extractRevertData({ data: "0x" })).to.equal(null);
     expect(extractRevertData(new Error("plain"))).to.equal(null);
   });
