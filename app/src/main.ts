@@ -349,6 +349,14 @@ async function refresh(app: App): Promise<void> {
           [r.maxWeight],
         ]),
       );
+      note(
+        "holdings-note",
+        holdings.every((h) => h.value !== null)
+          ? ""
+          : app.cfg.lens === null
+            ? "Oracle values and weights need the lens (start the page with --lens <address>): balances only."
+            : "A price feed fails: balances only, no oracle values or weights.",
+      );
       if (events === null)
         setRows("history", [[["—"], ["History unavailable"], ["the node refused eth_getLogs"]]]);
       else {

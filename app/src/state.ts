@@ -243,7 +243,7 @@ export function holdingRows(rows: readonly HoldingInput[], base: TokenMeta): Hol
       balance: `${formatAmount(r.balance, r.token.decimals, 6)}${debt}`,
       value:
         r.value === null
-          ? "feed unavailable"
+          ? "unavailable"
           : `${formatAmount(r.value, base.decimals, 2)} ${base.symbol}`,
       // the state is in words too, not only in colour
       weight:

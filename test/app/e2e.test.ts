@@ -582,6 +582,33 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
     expect(foreignRequests).to.deep.equal([]);
   });
 
+  it("without a lens (--rpc/--vault only) reads the same state from the vault's own getters", async function () {
+    const cfg = (await (await fetch(`${appUrl}/config.json`)).json()) as { vault: string };
+    const withLens = await openPage({ wallet: false });
+    const nav = /NAV \(total assets\)\s+[\d,.]+ USDC/.exec(
+      await waitText(withLens.locator("#overview"), /NAV \(total assets\)\s+[\d,.]+ USDC/),
+    )![0];
+    const plain = start("scripts/app.ts", ["--rpc", rpcUrl, "--vault", cfg.vault, "--port", "0"]);
+    try {
+      const url = (await waitOut(plain, /http:\/\/127\.0\.0\.1:\d+/, 15_000))[0];
+      const page = await (browser as Browser).newPage({ viewport: { width: 360, height: 800 } });
+      page.on("pageerror", (e) => pageErrors.push(e.message));
+      await page.goto(`${url}/`);
+      const overview = await waitText(page.locator("#overview"), /NAV \(total assets\)/);
+      expect(overview).to.include(nav);
+      // balances only: values and weights need the lens
+      const holdings = await waitText(page.locator("#holdings"), /WETH\s+\d/);
+      expect(holdings).to.match(/WETH\s+[\d.]+\s+unavailable\s+—/);
+      expect(await page.locator("#holdings-note").innerText()).to.equal(
+        "Oracle values and weights need the lens (start the page with --lens <address>): balances only.",
+      );
+      await waitText(page.locator("#history"), /Rebalanced/);
+    } finally {
+      await stop(plain);
+    }
+    expect(pageErrors).to.deep.equal([]);
+  });
+
   it("with a feed stale, says so and keeps showing what still works", async function () {
     const provider = new JsonRpcProvider(rpcUrl, 31337, { staticNetwork: true });
     try {
@@ -597,7 +624,10 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
     await waitText(page.locator("#overview"), /NAV \(total assets\)\s+unavailable \(feed down\)/);
     await waitText(page.locator("#overview"), /Idle base\s+\d+(\.\d+)? USDC/);
     await waitText(page.locator("#risk"), /Price feeds\s+failing: NAV unavailable/);
-    expect(await page.locator("#holdings").innerText()).to.include("feed unavailable");
+    expect(await page.locator("#holdings").innerText()).to.match(/WETH\s+[\d.]+\s+unavailable/);
+    expect(await page.locator("#holdings-note").innerText()).to.match(
+      /^A price feed fails: balances only, no oracle values or weights\.$/,
+    );
     await shot(page, "3-feed-down");
     expect(pageErrors).to.deep.equal([]);
   });

@@ -201,7 +201,7 @@ describe("app state: holdings and history rows", function () {
     expect(rows[1].balance).to.equal("0 (debt 1)");
     expect(rows[1].headroom).to.equal("over");
     expect(rows[1].weight).to.equal("12.00 % (above max)");
-    expect(rows[2].value).to.equal("feed unavailable");
+    expect(rows[2].value).to.equal("unavailable");
     expect(rows[2].headroom).to.equal("unknown");
   });
 
