@@ -8,7 +8,7 @@
 import { Contract, getAddress, isAddress } from "ethers";
 import type { ContractRunner, InterfaceAbi, Provider } from "ethers";
 import type { RevertDecoder } from "./errors.ts";
-import { extractRevertData, formatRevert } from "./errors.ts";
+import { describeFeedFailure, extractRevertData } from "./errors.ts";
 import type { HoldingInput, Position, TokenMeta, VaultEvent, VaultSnapshot } from "./state.ts";
 import { HISTORY_EVENTS } from "./state.ts";
 
@@ -254,14 +254,20 @@ export async function readVaultInfo(
   };
 }
 
-/** Why `totalAssets()` reverts now ("OracleStale(feed=…, …)"), or null when it answers. */
-export async function navFailure(vault: Contract, decode: RevertDecoder): Promise<string | null> {
+/**
+ * Why `totalAssets()` reverts now, in words naming the feed (see describeFeedFailure), or null
+ * when it answers.
+ */
+export async function navFailure(
+  vault: Contract,
+  decode: RevertDecoder,
+  feedLabels: Readonly<Record<string, string>>,
+): Promise<string | null> {
   try {
     await vault.getFunction("totalAssets").staticCall();
     return null;
   } catch (err) {
-    const d = decode(extractRevertData(err));
-    return d === null ? "unknown error" : formatRevert(d);
+    return describeFeedFailure(decode(extractRevertData(err)), feedLabels);
   }
 }
 
@@ -269,7 +275,11 @@ export async function navFailure(vault: Contract, decode: RevertDecoder): Promis
  * The vault's state: BallastLens.vaultState when a lens is configured, else the same fields from
  * the vault's getters. `navAvailable` is false (and `navError` says why) while a feed fails.
  */
-export async function readSnapshot(c: Contracts, decode: RevertDecoder): Promise<VaultSnapshot> {
+export async function readSnapshot(
+  c: Contracts,
+  decode: RevertDecoder,
+  feedLabels: Readonly<Record<string, string>>,
+): Promise<VaultSnapshot> {
   if (c.lens !== null) {
     const s = (await c.lens.getFunction("vaultState")(await c.vault.getAddress())) as Record<
       string,
@@ -292,12 +302,12 @@ export async function readSnapshot(c: Contracts, decode: RevertDecoder): Promise
       paused: Boolean(s.paused),
       shutdown: Boolean(s.shutdown),
       defensive: Boolean(s.defensive),
-      navError: navAvailable ? null : await navFailure(c.vault, decode),
+      navError: navAvailable ? null : await navFailure(c.vault, decode, feedLabels),
     };
   }
   const v = c.vault;
   const call = (name: string, ...args: unknown[]) => v.getFunction(name)(...args);
-  const navError = await navFailure(v, decode);
+  const navError = await navFailure(v, decode, feedLabels);
   const [reserved, supply, last, budget, pending, epoch, paused, shutdown, defensive, bal] =
     (await Promise.all([
       call("reservedAssets"),

@@ -7,7 +7,7 @@
  */
 import { Interface, isHexString } from "ethers";
 import type { ErrorFragment, InterfaceAbi } from "ethers";
-import { formatAmount } from "./amounts.ts";
+import { formatAmount, formatDuration } from "./amounts.ts";
 
 /** One decoded argument. bigints stay bigints. */
 export interface RevertArg {
@@ -164,6 +164,42 @@ export function explainRevert(d: DecodedRevert, ctx: ErrorContext): string {
     default:
       return "The contract rejected the call.";
   }
+}
+
+/**
+ * Why the NAV cannot be priced, in words, from the revert of `totalAssets()`: which feed (by its
+ * label in `labels`, lower-case address → e.g. "WETH/USD feed") and what is wrong with it, then
+ * the decoded error for reference. `d` null: the revert did not decode.
+ */
+export function describeFeedFailure(
+  d: DecodedRevert | null,
+  labels: Readonly<Record<string, string>>,
+): string {
+  if (d === null) return "a price check failed with an unknown error";
+  const addr = (name: string) => String(d.args.find((a) => a.name === name)?.value ?? "");
+  const feed = (name: string) => labels[addr(name).toLowerCase()] ?? `feed ${addr(name)}`;
+  const when = (s: bigint) => new Date(Number(s) * 1000).toISOString().replace(".000Z", "Z");
+  let words: string;
+  switch (d.name) {
+    case "OracleStale":
+      words = `the ${feed("feed")} is stale: its last answer is from ${when(argValue(d, "updatedAt"))}, older than its heartbeat of ${formatDuration(argValue(d, "heartbeat"))}`;
+      break;
+    case "OracleAnswerNotPositive":
+      words = `the ${feed("feed")} answers ${argValue(d, "answer")}, not a positive price`;
+      break;
+    case "OraclePriceOutOfBand":
+      words = `the ${feed("feed")} answers ${argValue(d, "answer")}, outside its accepted band ${argValue(d, "minPrice")}–${argValue(d, "maxPrice")}`;
+      break;
+    case "SequencerDown":
+      words = "the L2 sequencer is down";
+      break;
+    case "SequencerGracePeriodNotOver":
+      words = `the L2 sequencer restarted at ${when(argValue(d, "startedAt"))} and its grace period of ${formatDuration(argValue(d, "gracePeriod"))} is not over`;
+      break;
+    default:
+      words = "a price check failed";
+  }
+  return `${words} [${formatRevert(d)}]`;
 }
 
 /** What the page shows for a failed simulation, signature or transaction. */

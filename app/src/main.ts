@@ -37,7 +37,6 @@ import {
   historyRows,
   holdingRows,
   inKindPreview,
-  nameFeeds,
   riskView,
   splitRedeem,
 } from "./state.ts";
@@ -224,10 +223,7 @@ function renderRisk(app: App, s: VaultSnapshot, holdings: readonly HoldingInput[
 function renderSnapshot(app: App, s: VaultSnapshot): void {
   const info = app.info;
   if (info === null) return;
-  const banner = deriveBanner({
-    ...s,
-    navError: s.navError === null ? null : nameFeeds(s.navError, info.feedLabels),
-  });
+  const banner = deriveBanner(s);
   const b = el("banner");
   b.className = `banner ${banner.level}`;
   el("banner-title").textContent = `Status: ${banner.title}`;
@@ -331,7 +327,7 @@ async function refresh(app: App): Promise<void> {
       renderInfo(app, info);
       const read = app.read;
       const [snapshot, holdings, events] = await Promise.all([
-        readSnapshot(read, app.decode),
+        readSnapshot(read, app.decode, info.feedLabels),
         readHoldings(read, info, app.abis.erc20, app.reader),
         readHistory(read.vault, app.reader).catch(() => null),
       ]);

@@ -22,7 +22,7 @@ export interface VaultSnapshot {
   readonly paused: boolean;
   readonly shutdown: boolean;
   readonly defensive: boolean;
-  /** Why `totalAssets` reverted (decoded), when it did. */
+  /** Why `totalAssets` reverts, in words naming the feed (errors.ts describeFeedFailure). */
   readonly navError: string | null;
 }
 
@@ -351,17 +351,6 @@ export function historyRows(
     if (rows.length >= limit) break;
   }
   return rows;
-}
-
-/**
- * Names the feeds in a decoded error: every address in `text` that `labels` knows (lower-case
- * keys) is followed by its label, e.g. "feed=0xB7f8…F5e (WETH/USD feed)".
- */
-export function nameFeeds(text: string, labels: Readonly<Record<string, string>>): string {
-  return text.replace(/0x[0-9a-fA-F]{40}/g, (a) => {
-    const label = labels[a.toLowerCase()];
-    return label === undefined ? a : `${a} (${label})`;
-  });
 }
 
 /** The limits the risk section compares the current state against (from `vault.limits()`). */

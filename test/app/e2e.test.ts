@@ -619,7 +619,12 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
     }
     const page = await openPage();
     const banner = await waitText(page.locator("#banner"), /Status: Price feed down/);
-    expect(banner).to.match(/OracleStale\(feed=0x[0-9a-fA-F]{40}/);
+    expect(banner).to.match(
+      /the USDC\/USD feed is stale: its last answer is from \d{4}-\d\d-\d\dT/,
+    );
+    expect(banner).to.match(
+      /older than its heartbeat of 1 d \[OracleStale\(feed=0x[0-9a-fA-F]{40}/,
+    );
     expect(banner).to.include("Withdrawing idle funds still works");
     await waitText(page.locator("#overview"), /NAV \(total assets\)\s+unavailable \(feed down\)/);
     await waitText(page.locator("#overview"), /Idle base\s+\d+(\.\d+)? USDC/);
@@ -629,6 +634,8 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
       /^A price feed fails: balances only, no oracle values or weights\.$/,
     );
     await shot(page, "3-feed-down");
+    // the long error wraps inside the 360 px screen
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(360);
     expect(pageErrors).to.deep.equal([]);
   });
 

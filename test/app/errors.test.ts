@@ -4,6 +4,7 @@ import path from "node:path";
 import { Interface } from "ethers";
 import type { InterfaceAbi } from "ethers";
 import {
+  describeFeedFailure,
   explainRevert,
   extractRevertData,
   formatRevert,
@@ -115,6 +116,30 @@ describe("app errors: decoding real vault errors", function () {
     const band = lens.encodeErrorResult("OraclePriceOutOfBand", [FEED, -5n, 1n, 10n]);
     expect(formatRevert(decode(band)!)).to.equal(
       `OraclePriceOutOfBand(feed=${FEED}, answer=-5, minPrice=1, maxPrice=10)`,
+    );
+  });
+
+  it("says which feed fails and how, in words, keeping the decoded error for reference", function () {
+    const labels = { [FEED.toLowerCase()]: "WETH/USD feed" };
+    const stale = decode(
+      lens.encodeErrorResult("OracleStale", [FEED, 1_700_000_000n, 86_400n, 1_700_200_000n]),
+    );
+    expect(describeFeedFailure(stale, labels)).to.equal(
+      "the WETH/USD feed is stale: its last answer is from 2023-11-14T22:13:20Z, older than its " +
+        `heartbeat of 1 d [OracleStale(feed=${FEED}, updatedAt=1700000000, heartbeat=86400, nowTs=1700200000)]`,
+    );
+    const band = decode(lens.encodeErrorResult("OraclePriceOutOfBand", [OWNER, -5n, 1n, 10n]));
+    expect(describeFeedFailure(band, labels)).to.match(
+      new RegExp(`^the feed ${OWNER} answers -5, outside its accepted band 1–10 \\[`),
+    );
+    const seq = decode(
+      lens.encodeErrorResult("SequencerGracePeriodNotOver", [FEED, 1_700_000_000n, 3600n]),
+    );
+    expect(describeFeedFailure(seq, labels)).to.match(
+      /^the L2 sequencer restarted at 2023-11-14T22:13:20Z and its grace period of 1 h is not over \[/,
+    );
+    expect(describeFeedFailure(null, labels)).to.equal(
+      "a price check failed with an unknown error",
     );
   });
 

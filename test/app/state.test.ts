@@ -5,7 +5,6 @@ import {
   historyRows,
   holdingRows,
   inKindPreview,
-  nameFeeds,
   riskView,
   splitRedeem,
 } from "../../app/src/state.ts";
@@ -260,17 +259,6 @@ describe("app state: holdings and history rows", function () {
       "plan #3: NAV 1,000 USDC → 999 USDC, turnover 12.00 %, loss 0.10 %",
     );
     expect(historyRows(events, USDC, SHARE, 2)).to.have.length(2);
-  });
-});
-
-describe("app state: feed names", function () {
-  it("labels the feed addresses of a decoded oracle error, leaving unknown ones", function () {
-    const feed = "0xB7f8BC63BbcaD18155201308C8f3540b07f84F5e";
-    const other = "0x0000000000000000000000000000000000000001";
-    const text = nameFeeds(`OracleStale(feed=${feed}, x=${other})`, {
-      [feed.toLowerCase()]: "WETH/USD feed",
-    });
-    expect(text).to.equal(`OracleStale(feed=${feed} (WETH/USD feed), x=${other})`);
   });
 });
 
