@@ -342,7 +342,6 @@ async function refresh(app: App): Promise<void> {
           [r.balance],
           [r.value],
           [r.weight, r.headroom],
-          [r.maxWeight],
         ]),
       );
       note(

@@ -223,8 +223,8 @@ export interface HoldingRow {
 }
 
 /**
- * Holdings rows: balance, oracle value in base units, weight against its maximum ("near" within
- * 5 % of the maximum, "over" above it).
+ * Holdings rows: balance, oracle value in base units (formatted without the symbol), "weight /
+ * max weight" ("near" within 5 % of the maximum, "over" above it, said in words too).
  */
 export function holdingRows(rows: readonly HoldingInput[], base: TokenMeta): HoldingRow[] {
   return rows.map((r) => {
@@ -241,15 +241,10 @@ export function holdingRows(rows: readonly HoldingInput[], base: TokenMeta): Hol
     return {
       asset: `${r.token.symbol}${r.enabled ? "" : " (disabled)"}`,
       balance: `${formatAmount(r.balance, r.token.decimals, 6)}${debt}`,
-      value:
-        r.value === null
-          ? "unavailable"
-          : `${formatAmount(r.value, base.decimals, 2)} ${base.symbol}`,
-      // the state is in words too, not only in colour
-      weight:
-        r.weightBps === null
-          ? "—"
-          : `${formatBps(r.weightBps)}${headroom === "over" ? " (above max)" : headroom === "near" ? " (near max)" : ""}`,
+      // in base units; the column header names the base token
+      value: r.value === null ? "unavailable" : formatAmount(r.value, base.decimals, 2),
+      // weight / max weight; the state is in words too, not only in colour
+      weight: `${r.weightBps === null ? "—" : formatBps(r.weightBps)} / ${formatBps(r.maxWeightBps)}${headroom === "over" ? " (above max)" : headroom === "near" ? " (near max)" : ""}`,
       maxWeight: formatBps(r.maxWeightBps),
       headroom,
     };

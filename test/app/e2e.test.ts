@@ -412,9 +412,9 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
       await page.getByRole("button", { name: "Refresh now" }).click();
       const invested = await waitText(
         page.locator("#holdings"),
-        /WETH\s+\S+\s+2\d\d(\.\d+)? USDC\s+2[45]\.\d\d %\s+40\.00 %/,
+        /WETH\s+\S+\s+2\d\d(\.\d+)?\s+2[45]\.\d\d % \/ 40\.00 %/,
       );
-      expect(invested).to.match(/WBTC\s+\S+\s+1[12]\d(\.\d+)? USDC\s+1[12]\.\d\d %\s+40\.00 %/);
+      expect(invested).to.match(/WBTC\s+\S+\s+1[12]\d(\.\d+)?\s+1[12]\.\d\d % \/ 40\.00 %/);
       await waitText(page.locator("#risk"), /Leverage now\s+4[67]\.\d\d % \(max 150\.00 %\)/);
       await waitText(overview, /Idle base\s+5\d\d(\.\d+)? USDC/);
       await waitText(
@@ -558,7 +558,7 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
     for (const sym of ["WETH", "WBTC", "LINK", "UNI"]) expect(holdings).to.include(sym);
     expect(holdings).to.match(
       new RegExp(
-        `WETH\\s+\\S+\\s+${formatAmount(weth.value, 6, 2)} USDC\\s+${formatBps(weth.weightBps).replace(".", "\\.")}( \\((above|near) max\\))?\\s+40\\.00 %`,
+        `WETH\\s+\\S+\\s+${formatAmount(weth.value, 6, 2)}\\s+${formatBps(weth.weightBps).replace(".", "\\.")} / 40\\.00 %`,
       ),
     );
     expect(await page.locator("#fees").innerText()).to.match(/Entry fee\s+0\.10 %/);
@@ -598,7 +598,7 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
       expect(overview).to.include(nav);
       // balances only: values and weights need the lens
       const holdings = await waitText(page.locator("#holdings"), /WETH\s+\d/);
-      expect(holdings).to.match(/WETH\s+[\d.]+\s+unavailable\s+—/);
+      expect(holdings).to.match(/WETH\s+[\d.]+\s+unavailable\s+— \/ 40\.00 %/);
       expect(await page.locator("#holdings-note").innerText()).to.equal(
         "Oracle values and weights need the lens (start the page with --lens <address>): balances only.",
       );

@@ -191,17 +191,18 @@ describe("app state: holdings and history rows", function () {
     expect(rows[0]).to.deep.equal({
       asset: "WETH",
       balance: "1.5",
-      value: "4,500 USDC",
-      weight: "39.00 % (near max)",
+      value: "4,500",
+      weight: "39.00 % / 40.00 % (near max)",
       maxWeight: "40.00 %",
       headroom: "near",
     });
     expect(rows[1].asset).to.equal("WETH (disabled)");
     expect(rows[1].balance).to.equal("0 (debt 1)");
     expect(rows[1].headroom).to.equal("over");
-    expect(rows[1].weight).to.equal("12.00 % (above max)");
+    expect(rows[1].weight).to.equal("12.00 % / 10.00 % (above max)");
     expect(rows[2].value).to.equal("unavailable");
     expect(rows[2].headroom).to.equal("unknown");
+    expect(rows[2].weight).to.equal("— / 40.00 %");
   });
 
   it("lists history newest first with kinds and formatted amounts, capped at the limit", function () {
