@@ -263,7 +263,7 @@ function renderPosition(app: App): void {
     setFacts("position", [
       ["Account", shortAddress(p.account)],
       ["Your shares", shares(app, p.shares)],
-      ["Their value", p.value === null ? "unavailable (feed down)" : base(app, p.value)],
+      ["Value at the NAV price", p.value === null ? "unavailable (feed down)" : base(app, p.value)],
       ["Wallet balance", base(app, p.baseBalance)],
       ["Max deposit", base(app, p.maxDeposit)],
       ["Max withdraw now", base(app, p.maxWithdraw)],
