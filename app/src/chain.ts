@@ -1,0 +1,489 @@
+/**
+ * Everything the page reads from the chain, through any ethers provider (a JsonRpcProvider on the
+ * configured RPC URL without a wallet): the vault's configuration (base token, share token,
+ * registry, limits, fees), its state (BallastLens.vaultState, or the vault's own getters when no
+ * lens is configured), holdings (BallastLens.assetStates; balances only while a feed fails), the
+ * connected depositor's position, and the latest vault events. DOM-free.
+ */
+import { Contract, getAddress, isAddress } from "ethers";
+import type { ContractRunner, InterfaceAbi, Provider } from "ethers";
+import type { RevertDecoder } from "./errors.ts";
+import { describeFeedFailure, extractRevertData } from "./errors.ts";
+import type { HoldingInput, Position, TokenMeta, VaultEvent, VaultSnapshot } from "./state.ts";
+import { HISTORY_EVENTS } from "./state.ts";
+
+/** A config.json field that is missing or wrong. */
+export class ConfigError extends Error {
+  readonly code: "BAD_CONFIG";
+  readonly field: string;
+
+  constructor(field: string, reason: string) {
+    super(`config.json ${field}: ${reason}`);
+    this.name = "ConfigError";
+    this.code = "BAD_CONFIG";
+    this.field = field;
+  }
+}
+
+/** What /config.json says. */
+export interface AppConfig {
+  readonly chainId: number;
+  readonly rpcUrl: string;
+  readonly vault: string;
+  readonly lens: string | null;
+}
+
+/** Validates the JSON served at /config.json. Throws {@link ConfigError}. */
+export function parseAppConfig(json: unknown): AppConfig {
+  if (typeof json !== "object" || json === null) throw new ConfigError("(root)", "not an object");
+  const o = json as Record<string, unknown>;
+  if (typeof o.chainId !== "number" || !Number.isSafeInteger(o.chainId) || o.chainId <= 0) {
+    throw new ConfigError("chainId", "must be a positive integer");
+  }
+  if (typeof o.rpcUrl !== "string" || !/^https?:\/\//.test(o.rpcUrl)) {
+    throw new ConfigError("rpcUrl", "must be an http(s) URL");
+  }
+  if (typeof o.vault !== "string" || !isAddress(o.vault)) {
+    throw new ConfigError("vault", "must be an address");
+  }
+  if (
+    o.lens !== null &&
+    o.lens !== undefined &&
+    (typeof o.lens !== "string" || !isAddress(o.lens))
+  ) {
+    throw new ConfigError("lens", "must be an address or null");
+  }
+  return {
+    chainId: o.chainId,
+    rpcUrl: o.rpcUrl,
+    vault: getAddress(o.vault),
+    lens: typeof o.lens === "string" ? getAddress(o.lens) : null,
+  };
+}
+
+/** The ABIs the server hands out under /abi/<Name>.json. */
+export interface Abis {
+  readonly vault: InterfaceAbi;
+  readonly lens: InterfaceAbi;
+  readonly erc20: InterfaceAbi;
+  /**
+   * Where the rest of the errors a vault call can revert with are declared: the linked libraries
+   * and the module the vault delegates to (docs/plan-format.md §10). Used for decoding only.
+   */
+  readonly errorSources: readonly InterfaceAbi[];
+}
+
+/** Names of the ABIs under /abi/ (see scripts/app.ts): vault, lens, ERC-20, then error sources. */
+export const ABI_NAMES = [
+  "BallastVault",
+  "BallastLens",
+  "ERC20",
+  "ConfigLib",
+  "PriceLib",
+  "RebalanceLib",
+  "PlanHashing",
+  "VaultModule",
+] as const;
+
+/** Loads the ABIs with `getJson(url)` (the page passes a fetch wrapper). */
+export async function loadAbis(getJson: (url: string) => Promise<unknown>): Promise<Abis> {
+  const [vault, lens, erc20, ...errorSources] = await Promise.all(
+    ABI_NAMES.map((n) => getJson(`/abi/${n}.json`) as Promise<InterfaceAbi>),
+  );
+  return { vault, lens, erc20, errorSources };
+}
+
+/** The decoder's ABIs: every custom error a vault call can revert with, vault's first. */
+export function errorAbis(abis: Abis): InterfaceAbi[] {
+  return [abis.vault, abis.lens, ...abis.errorSources, abis.erc20];
+}
+
+/** Contracts bound to a runner (provider for reads, signer for writes). */
+export interface Contracts {
+  readonly vault: Contract;
+  readonly lens: Contract | null;
+  readonly base: Contract;
+}
+
+/** Limits of the vault as displayed. */
+export interface LimitsView {
+  readonly depositCap: bigint;
+  readonly maxSlippageBps: bigint;
+  readonly maxLossPerRebalanceBps: bigint;
+  readonly lossBudgetBps: bigint;
+  readonly lossWindow: bigint;
+  readonly maxTurnoverBps: bigint;
+  readonly maxLeverageBps: bigint;
+  readonly minHealthFactor: bigint;
+  readonly rebalanceCooldown: bigint;
+  readonly circuitBreakerDropBps: bigint;
+  readonly circuitBreakerWindow: bigint;
+}
+
+/** Fees of the vault. */
+export interface FeesView {
+  readonly recipient: string;
+  readonly entryFeeBps: bigint;
+  readonly exitFeeBps: bigint;
+  readonly managementFeeBps: bigint;
+  readonly performanceFeeBps: bigint;
+}
+
+/** One registry entry. */
+export interface AssetConfigView {
+  readonly token: TokenMeta;
+  readonly enabled: boolean;
+  readonly maxWeightBps: bigint;
+}
+
+/** Configuration read once per refresh cycle (cheap, rarely changes). */
+export interface VaultInfo {
+  readonly base: TokenMeta;
+  readonly share: TokenMeta & { readonly name: string };
+  readonly assets: readonly AssetConfigView[];
+  readonly limits: LimitsView;
+  readonly fees: FeesView;
+  /** Feed address (lower case) → what it prices, e.g. "WETH/USD feed" (for error messages). */
+  readonly feedLabels: Readonly<Record<string, string>>;
+}
+
+/** Binds the vault, lens and base token to `runner`. */
+export function bindContracts(
+  cfg: AppConfig,
+  abis: Abis,
+  baseAddress: string,
+  runner: ContractRunner,
+): Contracts {
+  return {
+    vault: new Contract(cfg.vault, abis.vault, runner),
+    lens: cfg.lens === null ? null : new Contract(cfg.lens, abis.lens, runner),
+    base: new Contract(baseAddress, abis.erc20, runner),
+  };
+}
+
+/** Token facts by address (the caller owns it; symbol and decimals never change). */
+export type MetaCache = Map<string, TokenMeta>;
+
+/** Symbol and decimals of an ERC-20, memoised in `cache`. */
+export async function tokenMeta(
+  address: string,
+  erc20: InterfaceAbi,
+  runner: ContractRunner,
+  cache: MetaCache,
+): Promise<TokenMeta> {
+  const hit = cache.get(address);
+  if (hit !== undefined) return hit;
+  const t = new Contract(address, erc20, runner);
+  const [symbol, decimals] = await Promise.all([
+    t.getFunction("symbol")() as Promise<string>,
+    t.getFunction("decimals")() as Promise<bigint>,
+  ]);
+  const meta = { address, symbol, decimals: Number(decimals) };
+  cache.set(address, meta);
+  return meta;
+}
+
+function num(r: Record<string, unknown>, k: string): bigint {
+  const v = r[k];
+  return typeof v === "bigint" ? v : BigInt(Number(v));
+}
+
+/** The vault's base token, share token, registry, limits and fees. */
+export async function readVaultInfo(
+  cfg: AppConfig,
+  abis: Abis,
+  provider: Provider,
+  cache: MetaCache,
+): Promise<VaultInfo> {
+  const vault = new Contract(cfg.vault, abis.vault, provider);
+  const [baseAddr, name, symbol, decimals, regRaw, limRaw, feeRaw, oracles] = await Promise.all([
+    vault.getFunction("asset")() as Promise<string>,
+    vault.getFunction("name")() as Promise<string>,
+    vault.getFunction("symbol")() as Promise<string>,
+    vault.getFunction("decimals")() as Promise<bigint>,
+    vault.getFunction("assetConfigs")() as Promise<Record<string, unknown>[]>,
+    vault.getFunction("limits")() as Promise<Record<string, unknown>>,
+    vault.getFunction("fees")() as Promise<Record<string, unknown>>,
+    vault.getFunction("oracleConfig")() as Promise<[{ feed: string }, { feed: string }]>,
+  ]);
+  const base = await tokenMeta(baseAddr, abis.erc20, provider, cache);
+  const assets = await Promise.all(
+    regRaw.map(async (a) => ({
+      token: await tokenMeta(String(a.token), abis.erc20, provider, cache),
+      enabled: Boolean(a.enabled),
+      maxWeightBps: num(a, "maxWeightBps"),
+    })),
+  );
+  const limitKeys = [
+    "depositCap",
+    "maxSlippageBps",
+    "maxLossPerRebalanceBps",
+    "lossBudgetBps",
+    "lossWindow",
+    "maxTurnoverBps",
+    "maxLeverageBps",
+    "minHealthFactor",
+    "rebalanceCooldown",
+    "circuitBreakerDropBps",
+    "circuitBreakerWindow",
+  ] as const;
+  const limits = Object.fromEntries(
+    limitKeys.map((k) => [k, num(limRaw, k)]),
+  ) as unknown as LimitsView;
+  const fees: FeesView = {
+    recipient: String(feeRaw.recipient),
+    entryFeeBps: num(feeRaw, "entryFeeBps"),
+    exitFeeBps: num(feeRaw, "exitFeeBps"),
+    managementFeeBps: num(feeRaw, "managementFeeBps"),
+    performanceFeeBps: num(feeRaw, "performanceFeeBps"),
+  };
+  const feedLabels: Record<string, string> = {
+    [String(oracles[0].feed).toLowerCase()]: `${base.symbol}/USD feed`,
+    [String(oracles[1].feed).toLowerCase()]: "sequencer uptime feed",
+  };
+  regRaw.forEach((a, i) => {
+    feedLabels[String(a.feed).toLowerCase()] = `${assets[i].token.symbol}/USD feed`;
+  });
+  return {
+    base,
+    share: { address: cfg.vault, name, symbol, decimals: Number(decimals) },
+    assets,
+    limits,
+    fees,
+    feedLabels,
+  };
+}
+
+/**
+ * Why `totalAssets()` reverts now, in words naming the feed (see describeFeedFailure), or null
+ * when it answers.
+ */
+export async function navFailure(
+  vault: Contract,
+  decode: RevertDecoder,
+  feedLabels: Readonly<Record<string, string>>,
+): Promise<string | null> {
+  try {
+    await vault.getFunction("totalAssets").staticCall();
+    return null;
+  } catch (err) {
+    return describeFeedFailure(decode(extractRevertData(err)), feedLabels);
+  }
+}
+
+/**
+ * The vault's state: BallastLens.vaultState when a lens is configured, else the same fields from
+ * the vault's getters. `navAvailable` is false (and `navError` says why) while a feed fails.
+ */
+export async function readSnapshot(
+  c: Contracts,
+  decode: RevertDecoder,
+  feedLabels: Readonly<Record<string, string>>,
+): Promise<VaultSnapshot> {
+  if (c.lens !== null) {
+    const s = (await c.lens.getFunction("vaultState")(await c.vault.getAddress())) as Record<
+      string,
+      unknown
+    >;
+    const navAvailable = Boolean(s.navAvailable);
+    return {
+      navAvailable,
+      nav: num(s, "nav"),
+      idle: num(s, "idle"),
+      reservedAssets: num(s, "reservedAssets"),
+      lendingCollateral: num(s, "lendingCollateral"),
+      totalSupply: num(s, "totalSupply"),
+      pricePerShareWad: num(s, "pricePerShareWad"),
+      lastRebalanceAt: num(s, "lastRebalanceAt"),
+      lossBudgetUsedWad: num(s, "lossBudgetUsedWad"),
+      lossBudgetCapWad: num(s, "lossBudgetCapWad"),
+      pendingShares: num(s, "pendingShares"),
+      currentEpoch: num(s, "currentEpoch"),
+      paused: Boolean(s.paused),
+      shutdown: Boolean(s.shutdown),
+      defensive: Boolean(s.defensive),
+      navError: navAvailable ? null : await navFailure(c.vault, decode, feedLabels),
+    };
+  }
+  const v = c.vault;
+  const call = (name: string, ...args: unknown[]) => v.getFunction(name)(...args);
+  const navError = await navFailure(v, decode, feedLabels);
+  const [reserved, supply, last, budget, pending, epoch, paused, shutdown, defensive, bal] =
+    (await Promise.all([
+      call("reservedAssets"),
+      call("totalSupply"),
+      call("lastRebalanceAt"),
+      call("lossBudget"),
+      call("pendingShares"),
+      call("currentEpoch"),
+      call("paused"),
+      call("shutdown"),
+      call("defensive"),
+      c.base.getFunction("balanceOf")(await v.getAddress()),
+    ])) as [
+      bigint,
+      bigint,
+      bigint,
+      [bigint, bigint],
+      bigint,
+      bigint,
+      boolean,
+      boolean,
+      boolean,
+      bigint,
+    ];
+  const nav = navError === null ? ((await call("totalAssets")) as bigint) : 0n;
+  return {
+    navAvailable: navError === null,
+    nav,
+    idle: bal > reserved ? bal - reserved : 0n,
+    reservedAssets: reserved,
+    lendingCollateral: 0n, // not read without the lens (it is part of the NAV)
+    totalSupply: supply,
+    pricePerShareWad: navError === null ? ((nav + 1n) * 10n ** 18n) / (supply + 10n ** 6n) : 0n,
+    lastRebalanceAt: last,
+    lossBudgetUsedWad: budget[0],
+    lossBudgetCapWad: budget[1],
+    pendingShares: pending,
+    currentEpoch: epoch,
+    paused,
+    shutdown,
+    defensive,
+    navError,
+  };
+}
+
+/**
+ * Holdings per registered asset: BallastLens.assetStates (balance, debt, value, weight, net
+ * delta) when the feeds answer; otherwise — or without a lens — the vault's token balances only.
+ */
+export async function readHoldings(
+  c: Contracts,
+  info: VaultInfo,
+  erc20: InterfaceAbi,
+  runner: ContractRunner,
+): Promise<HoldingInput[]> {
+  const vaultAddr = await c.vault.getAddress();
+  if (c.lens !== null) {
+    try {
+      const states = (await c.lens.getFunction("assetStates")(vaultAddr)) as Record<
+        string,
+        unknown
+      >[];
+      return info.assets.map((a, i) => ({
+        token: a.token,
+        enabled: a.enabled,
+        maxWeightBps: a.maxWeightBps,
+        balance: num(states[i], "balance"),
+        debt: num(states[i], "debt"),
+        value: num(states[i], "value"),
+        debtValue: num(states[i], "debtValue"),
+        weightBps: num(states[i], "weightBps"),
+        netDeltaBps: num(states[i], "netDeltaBps"),
+      }));
+    } catch {
+      // a feed fails: fall through to balances only
+    }
+  }
+  return Promise.all(
+    info.assets.map(async (a) => ({
+      token: a.token,
+      enabled: a.enabled,
+      maxWeightBps: a.maxWeightBps,
+      balance: (await new Contract(a.token.address, erc20, runner).getFunction("balanceOf")(
+        vaultAddr,
+      )) as bigint,
+      debt: 0n,
+      value: null,
+      debtValue: null,
+      weightBps: null,
+      netDeltaBps: null,
+    })),
+  );
+}
+
+async function orNull<T>(p: Promise<T>): Promise<T | null> {
+  try {
+    return await p;
+  } catch {
+    return null;
+  }
+}
+
+/** The depositor's position (each view that reverts — NAV down — reads as 0 / null). */
+export async function readPosition(c: Contracts, account: string): Promise<Position> {
+  const v = c.vault;
+  const f = (name: string, ...args: unknown[]) =>
+    orNull(v.getFunction(name)(...args) as Promise<bigint>);
+  const vaultAddr = await v.getAddress();
+  const [
+    shares,
+    baseBalance,
+    allowance,
+    maxDeposit,
+    maxWithdraw,
+    maxRedeem,
+    pending,
+    claimable,
+    claimAssets,
+  ] = await Promise.all([
+    f("balanceOf", account),
+    orNull(c.base.getFunction("balanceOf")(account) as Promise<bigint>),
+    orNull(c.base.getFunction("allowance")(account, vaultAddr) as Promise<bigint>),
+    f("maxDeposit", account),
+    f("maxWithdraw", account),
+    f("maxRedeem", account),
+    f("pendingRedeemRequest", 0n, account),
+    f("claimableRedeemRequest", 0n, account),
+    f("claimableAssets", account),
+  ]);
+  const value = shares === null || shares === 0n ? shares : await f("convertToAssets", shares);
+  return {
+    account,
+    shares: shares ?? 0n,
+    value,
+    baseBalance: baseBalance ?? 0n,
+    allowance: allowance ?? 0n,
+    maxDeposit: maxDeposit ?? 0n,
+    maxWithdraw: maxWithdraw ?? 0n,
+    maxRedeem: maxRedeem ?? 0n,
+    pendingShares: pending ?? 0n,
+    claimableShares: claimable ?? 0n,
+    claimableAssets: claimAssets ?? 0n,
+  };
+}
+
+/** How far back the history looks, in blocks (public RPCs cap eth_getLogs ranges). */
+export const HISTORY_BLOCKS = 50_000;
+
+/** The latest vault events of the kinds in HISTORY_EVENTS (last {@link HISTORY_BLOCKS} blocks). */
+export async function readHistory(vault: Contract, provider: Provider): Promise<VaultEvent[]> {
+  const latest = await provider.getBlockNumber();
+  const fromBlock = Math.max(0, latest - HISTORY_BLOCKS);
+  const topics: string[] = [];
+  for (const name of Object.keys(HISTORY_EVENTS)) {
+    const ev = vault.interface.getEvent(name);
+    if (ev !== null) topics.push(ev.topicHash);
+  }
+  const logs = await provider.getLogs({
+    address: await vault.getAddress(),
+    fromBlock,
+    toBlock: latest,
+    topics: [topics],
+  });
+  const out: VaultEvent[] = [];
+  for (const log of logs) {
+    const parsed = vault.interface.parseLog({ topics: [...log.topics], data: log.data });
+    if (parsed === null) continue;
+    const args: Record<string, unknown> = {};
+    parsed.fragment.inputs.forEach((p, i) => (args[p.name] = parsed.args[i] as unknown));
+    out.push({
+      name: parsed.name,
+      blockNumber: log.blockNumber,
+      logIndex: log.index,
+      txHash: log.transactionHash,
+      args,
+    });
+  }
+  return out;
+}

@@ -1,0 +1,975 @@
+/// <reference lib="dom" />
+/**
+ * The depositor page: wires the DOM to the pure modules. Reads go through a JsonRpcProvider on
+ * the configured RPC URL (no wallet needed); writes go through the EIP-1193 wallet
+ * (`window.ethereum`), each simulated first (tx.ts) and refused when the simulation reverts.
+ * Everything this file renders comes from chain.ts (reads) and state.ts (derivations).
+ */
+import { BrowserProvider, JsonRpcProvider } from "ethers";
+import type { Eip1193Provider, JsonRpcSigner } from "ethers";
+import {
+  AmountError,
+  assetsPerShare,
+  formatAmount,
+  formatBps,
+  formatDuration,
+  formatWadPercent,
+  parseAmount,
+  shortAddress,
+} from "./amounts.ts";
+import {
+  bindContracts,
+  errorAbis,
+  loadAbis,
+  parseAppConfig,
+  readHistory,
+  readHoldings,
+  readPosition,
+  readSnapshot,
+  readVaultInfo,
+} from "./chain.ts";
+import type { Abis, AppConfig, Contracts, MetaCache, VaultInfo } from "./chain.ts";
+import { makeDecoder, reportError } from "./errors.ts";
+import type { ErrorContext, RevertDecoder } from "./errors.ts";
+import {
+  deriveActions,
+  deriveBanner,
+  historyRows,
+  holdingRows,
+  inKindPreview,
+  riskView,
+  splitRedeem,
+} from "./state.ts";
+import type { ActionState, HoldingInput, Position, VaultSnapshot } from "./state.ts";
+import { contractCall, simulateAndSend } from "./tx.ts";
+import type { ContractMethod, TxUpdate } from "./tx.ts";
+
+interface Wallet {
+  readonly eth: Eip1193Provider;
+  readonly provider: BrowserProvider;
+  readonly signer: JsonRpcSigner;
+  readonly account: string;
+  readonly chainOk: boolean;
+  readonly contracts: Contracts;
+}
+
+/** Everything the page knows; one object passed around, no module-level mutable state. */
+interface App {
+  readonly cfg: AppConfig;
+  readonly abis: Abis;
+  readonly decode: RevertDecoder;
+  readonly reader: JsonRpcProvider;
+  readonly meta: MetaCache;
+  info: VaultInfo | null;
+  read: Contracts | null;
+  snapshot: VaultSnapshot | null;
+  holdings: readonly HoldingInput[];
+  position: Position | null;
+  wallet: Wallet | null;
+  busy: boolean;
+  refreshing: Promise<void> | null;
+}
+
+declare global {
+  interface Window {
+    ethereum?: Eip1193Provider & {
+      on?: (event: string, cb: (...args: unknown[]) => void) => void;
+    };
+  }
+}
+
+function el<T extends HTMLElement = HTMLElement>(id: string): T {
+  const e = document.getElementById(id);
+  if (e === null) throw new Error(`missing #${id}`);
+  return e as T;
+}
+
+function setFacts(id: string, rows: readonly (readonly [string, string])[]): void {
+  const dl = el(id);
+  dl.replaceChildren(
+    ...rows.flatMap(([k, v]) => {
+      const dt = document.createElement("dt");
+      dt.textContent = k;
+      const dd = document.createElement("dd");
+      dd.textContent = v;
+      return [dt, dd];
+    }),
+  );
+}
+
+function setRows(
+  tableId: string,
+  rows: readonly (readonly (readonly [string, string?])[])[],
+): void {
+  const tbody = el(tableId).querySelector("tbody");
+  if (tbody === null) return;
+  tbody.replaceChildren(
+    ...rows.map((cells) => {
+      const tr = document.createElement("tr");
+      for (const [text, cls] of cells) {
+        const td = document.createElement("td");
+        td.textContent = text;
+        if (cls !== undefined) td.className = cls;
+        tr.append(td);
+      }
+      return tr;
+    }),
+  );
+}
+
+function note(id: string, text: string, error = false): void {
+  const p = el(id);
+  p.textContent = text;
+  p.classList.toggle("error", error);
+}
+
+function errorContext(app: App, erc20Unit: "base" | "share" = "base"): ErrorContext {
+  return {
+    baseSymbol: app.info?.base.symbol ?? "base",
+    baseDecimals: app.info?.base.decimals ?? 18,
+    shareSymbol: app.info?.share.symbol ?? "shares",
+    shareDecimals: app.info?.share.decimals ?? 18,
+    erc20Unit,
+  };
+}
+
+function base(app: App, units: bigint, digits = 2): string {
+  const b = app.info?.base;
+  return b === undefined
+    ? units.toString()
+    : `${formatAmount(units, b.decimals, digits)} ${b.symbol}`;
+}
+
+function shares(app: App, units: bigint, digits = 6): string {
+  const s = app.info?.share;
+  return s === undefined
+    ? units.toString()
+    : `${formatAmount(units, s.decimals, digits)} ${s.symbol}`;
+}
+
+// ------------------------------------------------------------------ rendering
+
+function renderInfo(app: App, info: VaultInfo): void {
+  el("vault-name").textContent =
+    `${info.share.name} (${info.share.symbol}) · vault ${app.cfg.vault} · chain ${app.cfg.chainId}`;
+  document.querySelectorAll(".base-symbol").forEach((e) => (e.textContent = info.base.symbol));
+  document.querySelectorAll(".share-symbol").forEach((e) => (e.textContent = info.share.symbol));
+  const l = info.limits;
+  setFacts("limits", [
+    ["Deposit cap", base(app, l.depositCap)],
+    ["Max loss per rebalance", formatBps(l.maxLossPerRebalanceBps)],
+    ["Loss budget", `${formatBps(l.lossBudgetBps)} per ${formatDuration(l.lossWindow)}`],
+    ["Max turnover per rebalance", formatBps(l.maxTurnoverBps)],
+    ["Max leverage", formatBps(l.maxLeverageBps)],
+    ["Max slippage", formatBps(l.maxSlippageBps)],
+    ["Min health factor", formatAmount(l.minHealthFactor, 18, 2)],
+    ["Rebalance cooldown", formatDuration(l.rebalanceCooldown)],
+    [
+      "Circuit breaker",
+      `${formatBps(l.circuitBreakerDropBps)} drop within ${formatDuration(l.circuitBreakerWindow)}`,
+    ],
+  ]);
+  const f = info.fees;
+  const noRecipient = /^0x0{40}$/i.test(f.recipient);
+  setFacts("fees", [
+    ["Entry fee", formatBps(f.entryFeeBps)],
+    ["Exit fee", formatBps(f.exitFeeBps)],
+    ["Management fee", `${formatBps(noRecipient ? 0n : f.managementFeeBps)} / year`],
+    [
+      "Performance fee",
+      `${formatBps(noRecipient ? 0n : f.performanceFeeBps)} over the high-water mark`,
+    ],
+  ]);
+}
+
+function renderRisk(app: App, s: VaultSnapshot, holdings: readonly HoldingInput[]): void {
+  const info = app.info;
+  if (info === null) return;
+  const l = info.limits;
+  const r = riskView(s, holdings, l);
+  const modeText: Record<typeof r.mode, string> = {
+    open: "open: deposits and withdrawals",
+    paused: "paused by the guardian: deposits and rebalances stopped, withdrawals open",
+    defensive:
+      "defensive: the circuit breaker tripped; deposits closed, rebalances may only de-risk",
+    "shut down": "shut down for good: deposits closed, in-kind exit open",
+  };
+  setFacts("risk", [
+    ["Vault", modeText[r.mode]],
+    [
+      "Deposit cap room",
+      r.capRoom === null
+        ? `unknown (feed down) of ${base(app, l.depositCap)}`
+        : `${base(app, r.capRoom)} of ${base(app, l.depositCap)}`,
+    ],
+    [
+      "Loss budget left",
+      `${formatWadPercent(r.lossBudgetLeftWad)} of ${formatWadPercent(s.lossBudgetCapWad)} of NAV (per ${formatDuration(l.lossWindow)})`,
+    ],
+    [
+      "Leverage now",
+      `${r.leverageBps === null ? "unknown (feed down)" : formatBps(r.leverageBps)} (max ${formatBps(l.maxLeverageBps)})`,
+    ],
+    [
+      "Circuit breaker",
+      s.defensive
+        ? `tripped: defensive mode (trips on a ${formatBps(l.circuitBreakerDropBps)} drop within ${formatDuration(l.circuitBreakerWindow)})`
+        : `armed: trips on a ${formatBps(l.circuitBreakerDropBps)} drop of the price per share within ${formatDuration(l.circuitBreakerWindow)}`,
+    ],
+    ["Price feeds", s.navAvailable ? "answering" : "failing: NAV unavailable"],
+  ]);
+}
+
+function renderSnapshot(app: App, s: VaultSnapshot): void {
+  const info = app.info;
+  if (info === null) return;
+  const banner = deriveBanner(s);
+  const b = el("banner");
+  b.className = `banner ${banner.level}`;
+  el("banner-title").textContent = `Status: ${banner.title}`;
+  el("banner-text").textContent = banner.text;
+  const pps = s.navAvailable
+    ? `${formatAmount(assetsPerShare(s.pricePerShareWad, info.share.decimals), info.base.decimals, 6)} ${info.base.symbol}`
+    : "unavailable (feed down)";
+  setFacts("overview", [
+    ["NAV (total assets)", s.navAvailable ? base(app, s.nav) : "unavailable (feed down)"],
+    ["Price per share", pps],
+    ["Total supply", shares(app, s.totalSupply, 4)],
+    ["Idle base", base(app, s.idle)],
+    ["Reserved for claims", base(app, s.reservedAssets)],
+    ["Lending collateral", base(app, s.lendingCollateral)],
+    ["Waiting redemptions", `${shares(app, s.pendingShares, 4)} (epoch ${s.currentEpoch})`],
+    [
+      "Last rebalance",
+      s.lastRebalanceAt === 0n
+        ? "never"
+        : new Date(Number(s.lastRebalanceAt) * 1000).toISOString().replace(".000Z", "Z"),
+    ],
+    [
+      "Flags",
+      `paused: ${s.paused ? "yes" : "no"} · defensive: ${s.defensive ? "yes" : "no"} · shut down: ${s.shutdown ? "yes" : "no"}`,
+    ],
+  ]);
+}
+
+function renderPosition(app: App): void {
+  const p = app.position;
+  const w = app.wallet;
+  el("wallet-actions").hidden = p === null || w === null;
+  el("exit-form").hidden = app.snapshot?.shutdown !== true;
+  if (p === null || w === null) {
+    setFacts("position", [["Wallet", "not connected — connect to deposit or withdraw"]]);
+  } else {
+    setFacts("position", [
+      ["Account", shortAddress(p.account)],
+      ["Your shares", shares(app, p.shares)],
+      ["Value at the NAV price", p.value === null ? "unavailable (feed down)" : base(app, p.value)],
+      ["Wallet balance", base(app, p.baseBalance)],
+      ["Max deposit", base(app, p.maxDeposit)],
+      ["Max withdraw now", base(app, p.maxWithdraw)],
+      ["Max redeem now", shares(app, p.maxRedeem)],
+      ["Pending request", shares(app, p.pendingShares)],
+      ["Claimable", `${shares(app, p.claimableShares)} = ${base(app, p.claimableAssets)}`],
+    ]);
+    const parts: string[] = [];
+    if (p.pendingShares > 0n)
+      parts.push(`Pending: ${shares(app, p.pendingShares)} waiting for fulfilment.`);
+    if (p.claimableShares > 0n) parts.push(`Claimable: ${base(app, p.claimableAssets)}.`);
+    if (parts.length === 0) parts.push("No open redemption request.");
+    note("requests-note", parts.join(" "));
+  }
+  renderActions(app);
+}
+
+function setAction(ids: readonly string[], state: ActionState, busy: boolean): void {
+  for (const id of ids) {
+    const b = el<HTMLButtonElement>(id);
+    b.disabled = busy || !state.enabled;
+    b.title = state.reason;
+  }
+}
+
+/** Shows why the actions of a form are closed (each distinct reason once), or nothing. */
+function why(id: string, ...states: ActionState[]): void {
+  const reasons = [...new Set(states.filter((x) => !x.enabled).map((x) => x.reason))];
+  el(id).textContent = reasons.join(" ");
+}
+
+function renderActions(app: App): void {
+  const s = app.snapshot;
+  if (s === null) return;
+  const a = deriveActions(s, app.position, app.wallet?.chainOk ?? false);
+  setAction(["deposit-submit", "deposit-max"], a.deposit, app.busy);
+  setAction(["withdraw-submit", "withdraw-max", "redeem-now"], a.withdrawNow, app.busy);
+  setAction(["request-redeem", "redeem-all"], a.requestRedeem, app.busy);
+  setAction(["cancel-request"], a.cancelRequest, app.busy);
+  setAction(["claim"], a.claim, app.busy);
+  setAction(["fulfil"], a.fulfil, app.busy);
+  setAction(["exit-submit", "exit-all"], a.exitInKind, app.busy);
+  why("deposit-why", a.deposit);
+  why("withdraw-why", a.withdrawNow);
+  why("redeem-why", a.withdrawNow, a.requestRedeem);
+  why("exit-why", a.exitInKind);
+  if (app.wallet === null) note("requests-note", a.claim.reason);
+}
+
+// ------------------------------------------------------------------ reading
+
+/** Reads everything again and renders it; a call during a read waits for it, then reads anew. */
+async function refresh(app: App): Promise<void> {
+  while (app.refreshing !== null) await app.refreshing;
+  app.refreshing = (async () => {
+    try {
+      // limits and fees can change (curator, timelock): read them on every refresh
+      const info = await readVaultInfo(app.cfg, app.abis, app.reader, app.meta);
+      app.info = info;
+      app.read ??= bindContracts(app.cfg, app.abis, info.base.address, app.reader);
+      renderInfo(app, info);
+      const read = app.read;
+      const [snapshot, holdings, events] = await Promise.all([
+        readSnapshot(read, app.decode, info.feedLabels),
+        readHoldings(read, info, app.abis.erc20, app.reader),
+        readHistory(read.vault, app.reader).catch(() => null),
+      ]);
+      app.snapshot = snapshot;
+      app.holdings = holdings;
+      renderSnapshot(app, snapshot);
+      renderRisk(app, snapshot, holdings);
+      setRows(
+        "holdings",
+        holdingRows(holdings, info.base).map((r) => [
+          [r.asset],
+          [r.balance],
+          [r.value],
+          [r.weight, r.headroom],
+        ]),
+      );
+      note(
+        "holdings-note",
+        holdings.every((h) => h.value !== null)
+          ? ""
+          : app.cfg.lens === null
+            ? "Oracle values and weights need the lens (start the page with --lens <address>): balances only."
+            : "A price feed fails: balances only, no oracle values or weights.",
+      );
+      if (events === null)
+        setRows("history", [[["—"], ["History unavailable"], ["the node refused eth_getLogs"]]]);
+      else {
+        const rows = historyRows(events, info.base, info.share);
+        setRows(
+          "history",
+          rows.length === 0
+            ? [[["—"], ["No events yet"], [""]]]
+            : rows.map((r) => [[String(r.block)], [r.kind], [r.detail]]),
+        );
+      }
+      app.position = app.wallet === null ? null : await readPosition(read, app.wallet.account);
+      renderPosition(app);
+      el("footer").textContent =
+        `Read from ${app.cfg.rpcUrl} at ${new Date().toISOString()}. This page never depends on the keeper.`;
+    } catch (err) {
+      const r = reportError(err, app.decode, errorContext(app));
+      el("banner").className = "banner danger";
+      el("banner-title").textContent = "Status: cannot read the vault";
+      el("banner-text").textContent = `${r.message} (RPC ${app.cfg.rpcUrl})`;
+    } finally {
+      app.refreshing = null;
+    }
+  })();
+  return app.refreshing;
+}
+
+// ------------------------------------------------------------------ wallet
+
+function disconnect(app: App, message: string): void {
+  app.wallet?.provider.destroy();
+  app.wallet = null;
+  app.position = null;
+  el("wallet-status").textContent = message;
+  el("connect").textContent = "Connect wallet";
+  el("switch-chain").hidden = true;
+  renderPosition(app);
+}
+
+/**
+ * Connects the wallet (`eth_requestAccounts`, or `eth_accounts` when `ask` is false: after an
+ * account or chain change) and checks its chain against the vault's; on another chain the page
+ * offers wallet_switchEthereumChain and keeps every action closed.
+ */
+async function connect(app: App, ask = true): Promise<void> {
+  const eth = window.ethereum;
+  if (eth === undefined) {
+    el("wallet-status").textContent =
+      "No wallet found: install a browser wallet (EIP-1193). The page stays read-only.";
+    return;
+  }
+  if (app.info === null) {
+    el("wallet-status").textContent = "Still reading the vault; try again in a moment.";
+    return;
+  }
+  try {
+    const accounts = (await eth.request({
+      method: ask ? "eth_requestAccounts" : "eth_accounts",
+    })) as string[];
+    if (accounts.length === 0) {
+      disconnect(app, "Wallet disconnected: the page is read-only.");
+      return;
+    }
+    const chainHex = (await eth.request({ method: "eth_chainId" })) as string;
+    const chainId = Number(BigInt(chainHex));
+    const chainOk = chainId === app.cfg.chainId;
+    app.wallet?.provider.destroy(); // a reconnect replaces the provider
+    const provider = new BrowserProvider(eth, "any", { pollingInterval: 500 });
+    const signer = await provider.getSigner(accounts[0]);
+    const account = await signer.getAddress();
+    const contracts = bindContracts(app.cfg, app.abis, app.info.base.address, signer);
+    app.wallet = { eth, provider, signer, account, chainOk, contracts };
+    el("wallet-status").textContent = chainOk
+      ? `Connected: ${account} (chain ${chainId})`
+      : `Wrong network: your wallet is on chain ${chainId}, the vault is on chain ${app.cfg.chainId}. Switch your wallet to chain ${app.cfg.chainId} to deposit or withdraw.`;
+    el("switch-chain").hidden = chainOk;
+    el("connect").textContent = "Reconnect";
+  } catch (err) {
+    const r = reportError(err, app.decode, errorContext(app));
+    el("wallet-status").textContent = r.rejected
+      ? "You declined the connection in your wallet. The page stays read-only."
+      : `Could not connect: ${r.message}`;
+    return;
+  }
+  await refresh(app);
+}
+
+/** Asks the wallet to switch to the vault's chain (adding it when the wallet does not know it). */
+async function switchChain(app: App): Promise<void> {
+  const eth = window.ethereum;
+  if (eth === undefined) return;
+  const chainId = `0x${app.cfg.chainId.toString(16)}`;
+  try {
+    try {
+      await eth.request({ method: "wallet_switchEthereumChain", params: [{ chainId }] });
+    } catch (err) {
+      // 4902: the wallet does not know the chain (EIP-3085 / MetaMask convention)
+      const code = (err as { code?: unknown } | null)?.code;
+      if (code !== 4902) throw err;
+      await eth.request({
+        method: "wallet_addEthereumChain",
+        params: [
+          {
+            chainId,
+            chainName: `Ballast vault chain ${app.cfg.chainId}`,
+            rpcUrls: [app.cfg.rpcUrl],
+            nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+          },
+        ],
+      });
+    }
+  } catch (err) {
+    const r = reportError(err, app.decode, errorContext(app));
+    el("wallet-status").textContent = r.rejected
+      ? `You declined the network switch; your wallet stays on its network and the page stays read-only until it is on chain ${app.cfg.chainId}.`
+      : `Could not switch networks: ${r.message}`;
+    return;
+  }
+  await connect(app, false);
+}
+
+// ------------------------------------------------------------------ transactions
+
+/** One transaction of an action; `unit` says which token its ERC-20 errors are about. */
+type Step = () => {
+  label: string;
+  method: ContractMethod;
+  args: unknown[];
+  unit: "base" | "share";
+};
+
+function logTx(u: TxUpdate, app: App, unit: "base" | "share"): void {
+  const list = el("tx-log");
+  const id = `tx-${u.label.replace(/[^a-z0-9]+/gi, "-")}`;
+  let li = list.querySelector<HTMLLIElement>(`li[data-id="${id}"]`);
+  if (li === null) {
+    li = document.createElement("li");
+    li.dataset.id = id;
+    list.prepend(li);
+  }
+  li.className = u.phase;
+  const text: Record<TxUpdate["phase"], string> = {
+    simulating: "simulating…",
+    reverted: "would revert, not sent",
+    signing: "waiting for your wallet…",
+    pending: "pending",
+    confirmed: "confirmed",
+    failed: "failed",
+    rejected: "declined in the wallet",
+  };
+  let line = `${u.label}: ${text[u.phase]}`;
+  if (u.hash !== undefined) line += ` (${shortAddress(u.hash)})`;
+  if (u.error !== undefined) {
+    const r = reportError(u.error, app.decode, errorContext(app, unit));
+    line += ` — ${r.decoded === null ? "" : `${r.decoded}: `}${r.message}`;
+  }
+  li.textContent = line;
+}
+
+/**
+ * Runs the prepared calls in order (each simulated before it is sent), stopping at the first that
+ * does not confirm; its error also goes to the form's note `noteId` (the typed input is kept).
+ */
+async function runCalls(app: App, steps: readonly Step[], noteId: string): Promise<boolean> {
+  app.busy = true;
+  renderActions(app);
+  try {
+    for (const step of steps) {
+      const { label, method, args, unit } = step();
+      // a fresh id per run, so that repeated actions get their own log line
+      const tagged = `${label} #${el("tx-log").children.length + 1}`;
+      const res = await simulateAndSend(contractCall(tagged, method, args), (u) =>
+        logTx(u, app, unit),
+      );
+      if (!res.ok) {
+        const r = reportError(res.error, app.decode, errorContext(app, unit));
+        const what =
+          res.phase === "reverted"
+            ? `${label}: not sent, the simulation reverts. `
+            : res.phase === "rejected"
+              ? ""
+              : `${label} failed. `;
+        note(noteId, `${what}${r.message}`, !r.rejected);
+        return false;
+      }
+    }
+    return true;
+  } finally {
+    app.busy = false;
+    await refresh(app);
+  }
+}
+
+function method(c: { getFunction(name: string): unknown }, name: string): ContractMethod {
+  return c.getFunction(name) as ContractMethod;
+}
+
+function readAmount(
+  inputId: string,
+  noteId: string,
+  decimals: number,
+  symbol: string,
+): bigint | null {
+  const input = el<HTMLInputElement>(inputId);
+  try {
+    const v = parseAmount(input.value, decimals, { symbol });
+    input.removeAttribute("aria-invalid");
+    return v;
+  } catch (err) {
+    input.setAttribute("aria-invalid", "true");
+    note(noteId, err instanceof AmountError ? err.message : String(err), true);
+    return null;
+  }
+}
+
+function ready(app: App): { w: Wallet; p: Position; info: VaultInfo } | null {
+  if (app.wallet === null || app.position === null || app.info === null) return null;
+  if (!app.wallet.chainOk) return null;
+  return { w: app.wallet, p: app.position, info: app.info };
+}
+
+async function onDeposit(app: App): Promise<void> {
+  const r = ready(app);
+  if (r === null) return;
+  const amount = readAmount(
+    "deposit-amount",
+    "deposit-note",
+    r.info.base.decimals,
+    r.info.base.symbol,
+  );
+  if (amount === null) return;
+  if (amount > r.p.baseBalance) {
+    note("deposit-note", `Your wallet holds only ${base(app, r.p.baseBalance, 6)}.`, true);
+    return;
+  }
+  if (amount > r.p.maxDeposit) {
+    note("deposit-note", `The vault accepts at most ${base(app, r.p.maxDeposit, 6)} now.`, true);
+    return;
+  }
+  const { vault, base: token } = r.w.contracts;
+  const steps: Step[] = [];
+  const shown = base(app, amount, 6);
+  if (r.p.allowance < amount) {
+    // exact approval: never more than this deposit
+    steps.push(() => ({
+      label: `Approve ${shown}`,
+      method: method(token, "approve"),
+      args: [app.cfg.vault, amount],
+      unit: "base",
+    }));
+  }
+  steps.push(() => ({
+    label: `Deposit ${shown}`,
+    method: method(vault, "deposit"),
+    args: [amount, r.w.account],
+    unit: "base",
+  }));
+  if (await runCalls(app, steps, "deposit-note")) {
+    el<HTMLInputElement>("deposit-amount").value = "";
+    note("deposit-note", "");
+  }
+}
+
+async function onWithdraw(app: App): Promise<void> {
+  const r = ready(app);
+  if (r === null) return;
+  const amount = readAmount(
+    "withdraw-amount",
+    "withdraw-note",
+    r.info.base.decimals,
+    r.info.base.symbol,
+  );
+  if (amount === null) return;
+  const steps: Step[] = [
+    () => ({
+      label: `Withdraw ${base(app, amount, 6)}`,
+      method: method(r.w.contracts.vault, "withdraw"),
+      args: [amount, r.w.account, r.w.account],
+      unit: "share",
+    }),
+  ];
+  if (await runCalls(app, steps, "withdraw-note")) {
+    el<HTMLInputElement>("withdraw-amount").value = "";
+    note("withdraw-note", "");
+  }
+}
+
+async function onRedeem(app: App, queued: boolean): Promise<void> {
+  const r = ready(app);
+  if (r === null) return;
+  const amount = readAmount(
+    "redeem-shares",
+    "redeem-note",
+    r.info.share.decimals,
+    r.info.share.symbol,
+  );
+  if (amount === null) return;
+  if (amount > r.p.shares) {
+    note("redeem-note", `You hold only ${shares(app, r.p.shares)}.`, true);
+    return;
+  }
+  const label = `${queued ? "Request redemption of" : "Redeem"} ${shares(app, amount)}`;
+  // requestRedeem(shares, controller, owner) and redeem(shares, receiver, owner): the depositor
+  // is all three
+  const args = [amount, r.w.account, r.w.account];
+  const name = queued ? "requestRedeem" : "redeem";
+  const step: Step = () => ({
+    label,
+    method: method(r.w.contracts.vault, name),
+    args,
+    unit: "share",
+  });
+  if (await runCalls(app, [step], "redeem-note")) {
+    el<HTMLInputElement>("redeem-shares").value = "";
+    note("redeem-note", "");
+  }
+}
+
+async function onSimple(
+  app: App,
+  label: string,
+  name: string,
+  args: (w: Wallet, p: Position) => unknown[],
+): Promise<void> {
+  const r = ready(app);
+  if (r === null) return;
+  const step: Step = () => ({
+    label,
+    method: method(r.w.contracts.vault, name),
+    args: args(r.w, r.p),
+    unit: "share",
+  });
+  await runCalls(app, [step], "requests-note");
+}
+
+/**
+ * Anyone may fulfil the waiting requests; `fulfilRedemptions()` succeeds without doing anything
+ * when idle funds do not cover the whole epoch, so its simulated result is checked first.
+ */
+async function onFulfil(app: App): Promise<void> {
+  const r = ready(app);
+  if (r === null) return;
+  try {
+    const would = (await r.w.contracts.vault
+      .getFunction("fulfilRedemptions")
+      .staticCall()) as boolean;
+    const s = app.snapshot;
+    if (!would && s !== null && s.pendingShares > 0n) {
+      note(
+        "requests-note",
+        `The idle funds (${base(app, s.idle)}) do not cover the waiting requests now (no partial fulfilment): they are fulfilled when the keeper frees funds in a rebalance.`,
+        true,
+      );
+      return;
+    }
+  } catch {
+    // the transaction's own simulation reports the revert
+  }
+  await onSimple(app, "Fulfil redemptions", "fulfilRedemptions", () => []);
+}
+
+async function onExit(app: App): Promise<void> {
+  const r = ready(app);
+  if (r === null) return;
+  const amount = readAmount("exit-shares", "exit-note", r.info.share.decimals, r.info.share.symbol);
+  if (amount === null) return;
+  const step: Step = () => ({
+    label: `Exit in kind with ${shares(app, amount)}`,
+    method: method(r.w.contracts.vault, "exitInKind"),
+    args: [amount, r.w.account, r.w.account],
+    unit: "share",
+  });
+  if (await runCalls(app, [step], "exit-note")) {
+    el<HTMLInputElement>("exit-shares").value = "";
+    note("exit-note", "");
+  }
+}
+
+// ------------------------------------------------------------------ previews
+
+/**
+ * Runs a preview for what is typed in `inputId`: parses it with `decimals`, awaits `describe`
+ * and writes the sentence (or the reason it failed) to `noteId` — unless the input changed
+ * meanwhile (a later keystroke's preview wins). The input itself is never touched.
+ */
+async function preview(
+  app: App,
+  inputId: string,
+  noteId: string,
+  token: "base" | "share",
+  describe: (amount: bigint, info: VaultInfo, read: Contracts) => Promise<[string, boolean]>,
+): Promise<void> {
+  const info = app.info;
+  const read = app.read;
+  if (info === null || read === null) return;
+  const input = el<HTMLInputElement>(inputId);
+  const typed = input.value;
+  if (typed.trim() === "") {
+    input.removeAttribute("aria-invalid");
+    return note(noteId, "");
+  }
+  const meta = token === "base" ? info.base : info.share;
+  let text: string;
+  let isError: boolean;
+  let invalid = false;
+  try {
+    const amount = parseAmount(typed, meta.decimals, { symbol: meta.symbol });
+    [text, isError] = await describe(amount, info, read);
+  } catch (err) {
+    invalid = err instanceof AmountError;
+    isError = true;
+    text = invalid
+      ? (err as AmountError).message
+      : `No preview: ${reportError(err, app.decode, errorContext(app)).message}`;
+  }
+  if (input.value !== typed) return;
+  if (invalid) input.setAttribute("aria-invalid", "true");
+  else input.removeAttribute("aria-invalid");
+  note(noteId, text, isError);
+}
+
+function previewDeposit(app: App): Promise<void> {
+  return preview(app, "deposit-amount", "deposit-note", "base", async (amount, info, read) => {
+    const out = (await read.vault.getFunction("previewDeposit")(amount)) as bigint;
+    const p = app.position;
+    const warn =
+      p === null
+        ? ""
+        : amount > p.baseBalance
+          ? ` Your wallet holds only ${base(app, p.baseBalance, 6)}.`
+          : amount > p.maxDeposit
+            ? ` The vault accepts at most ${base(app, p.maxDeposit, 6)} now (deposit cap).`
+            : "";
+    return [
+      `You would receive ${shares(app, out)} at the current price (previewDeposit: entry fee ${formatBps(info.fees.entryFeeBps)} included, rounded down).${warn}`,
+      warn !== "",
+    ];
+  });
+}
+
+function previewWithdraw(app: App): Promise<void> {
+  return preview(app, "withdraw-amount", "withdraw-note", "base", async (amount, info, read) => {
+    const burnt = (await read.vault.getFunction("previewWithdraw")(amount)) as bigint;
+    const max = app.position?.maxWithdraw;
+    const over =
+      max !== undefined && amount > max
+        ? ` More than the ${base(app, max, 6)} you can withdraw now: withdraw less, or request a redemption below.`
+        : "";
+    return [
+      `Burns ${shares(app, burnt)} at the current price (previewWithdraw: exit fee ${formatBps(info.fees.exitFeeBps)} included, rounded up).${over}`,
+      over !== "",
+    ];
+  });
+}
+
+function previewRedeem(app: App): Promise<void> {
+  return preview(app, "redeem-shares", "redeem-note", "share", async (amount, _info, read) => {
+    const out = (await read.vault.getFunction("previewRedeem")(amount)) as bigint;
+    const p = app.position;
+    if (p !== null && amount > p.shares) {
+      return [`You hold only ${shares(app, p.shares)}.`, true];
+    }
+    const split = splitRedeem(amount, p?.maxRedeem ?? 0n);
+    const tail =
+      split.queued === 0n
+        ? "Redeemable now from idle funds."
+        : split.now === 0n
+          ? "No idle funds for it now: request a redemption (paid when a fulfilment finds idle funds, at the NAV of that moment)."
+          : `${shares(app, split.now)} redeemable now; the rest, ${shares(app, split.queued)}, must be requested (paid when a fulfilment finds idle funds, at the NAV of that moment).`;
+    return [
+      `Worth ${base(app, out, 6)} at the current price (previewRedeem: exit fee included, rounded down). ${tail}`,
+      false,
+    ];
+  });
+}
+
+function previewExit(app: App): Promise<void> {
+  return preview(app, "exit-shares", "exit-note", "share", async (amount, info) => {
+    const s = app.snapshot;
+    const p = app.position;
+    if (s === null) return ["", false];
+    if (p !== null && amount > p.shares) {
+      return [`You hold only ${shares(app, p.shares)}.`, true];
+    }
+    const lines = inKindPreview(amount, s, app.holdings, info.base);
+    const paid = lines
+      .map((l) => `${formatAmount(l.amount, l.token.decimals, 6)} ${l.token.symbol}`)
+      .join(", ");
+    return [
+      `You would receive ${paid === "" ? "nothing" : paid} (your pro-rata share of each token, rounded down, on the state read at ${new Date().toLocaleTimeString()}).`,
+      false,
+    ];
+  });
+}
+
+function fill(inputId: string, units: bigint, decimals: number, after: () => void): void {
+  el<HTMLInputElement>(inputId).value = formatAmount(units, decimals).replace(/,/g, "");
+  after();
+}
+
+// ------------------------------------------------------------------ start
+
+function wire(app: App): void {
+  const on = (id: string, ev: string, fn: (e: Event) => void) => el(id).addEventListener(ev, fn);
+  const submit = (id: string, fn: () => Promise<void>) =>
+    on(id, "submit", (e) => {
+      e.preventDefault();
+      void fn();
+    });
+  on("connect", "click", () => void connect(app));
+  on("switch-chain", "click", () => void switchChain(app));
+  on("refresh", "click", () => void refresh(app));
+  submit("deposit-form", () => onDeposit(app));
+  submit("withdraw-form", () => onWithdraw(app));
+  submit("exit-form", () => onExit(app));
+  on("redeem-form", "submit", (e) => e.preventDefault());
+  on("redeem-now", "click", () => void onRedeem(app, false));
+  on("request-redeem", "click", () => void onRedeem(app, true));
+  on(
+    "claim",
+    "click",
+    () =>
+      void onSimple(app, "Claim redemption", "redeem", (w, p) => [
+        p.claimableShares,
+        w.account,
+        w.account,
+      ]),
+  );
+  on(
+    "cancel-request",
+    "click",
+    () => void onSimple(app, "Cancel request", "cancelRedeemRequest", (w) => [w.account]),
+  );
+  on("fulfil", "click", () => void onFulfil(app));
+  on("deposit-amount", "input", () => void previewDeposit(app));
+  on("withdraw-amount", "input", () => void previewWithdraw(app));
+  on("redeem-shares", "input", () => void previewRedeem(app));
+  on("exit-shares", "input", () => void previewExit(app));
+  on("deposit-max", "click", () => {
+    const p = app.position;
+    const info = app.info;
+    if (p === null || info === null) return;
+    const max = p.baseBalance < p.maxDeposit ? p.baseBalance : p.maxDeposit;
+    fill("deposit-amount", max, info.base.decimals, () => void previewDeposit(app));
+  });
+  on("withdraw-max", "click", () => {
+    if (app.position !== null && app.info !== null)
+      fill(
+        "withdraw-amount",
+        app.position.maxWithdraw,
+        app.info.base.decimals,
+        () => void previewWithdraw(app),
+      );
+  });
+  on("redeem-all", "click", () => {
+    if (app.position !== null && app.info !== null)
+      fill(
+        "redeem-shares",
+        app.position.shares,
+        app.info.share.decimals,
+        () => void previewRedeem(app),
+      );
+  });
+  on("exit-all", "click", () => {
+    if (app.position !== null && app.info !== null)
+      fill(
+        "exit-shares",
+        app.position.shares,
+        app.info.share.decimals,
+        () => void previewExit(app),
+      );
+  });
+  const eth = window.ethereum;
+  eth?.on?.("accountsChanged", () => {
+    if (app.wallet !== null) void connect(app, false);
+  });
+  eth?.on?.("chainChanged", () => {
+    if (app.wallet !== null) void connect(app, false);
+  });
+}
+
+async function getJson(url: string): Promise<unknown> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
+  return res.json();
+}
+
+async function start(): Promise<void> {
+  try {
+    const cfg = parseAppConfig(await getJson("/config.json"));
+    const abis = await loadAbis(getJson);
+    const reader = new JsonRpcProvider(cfg.rpcUrl, cfg.chainId, { staticNetwork: true });
+    const app: App = {
+      cfg,
+      abis,
+      decode: makeDecoder(errorAbis(abis)),
+      reader,
+      meta: new Map(),
+      info: null,
+      read: null,
+      snapshot: null,
+      holdings: [],
+      position: null,
+      wallet: null,
+      busy: false,
+      refreshing: null,
+    };
+    wire(app);
+    renderPosition(app);
+    await refresh(app);
+    setInterval(() => {
+      if (!app.busy && app.refreshing === null) void refresh(app);
+    }, 10_000);
+  } catch (err) {
+    el("banner").className = "banner danger";
+    el("banner-title").textContent = "Status: the page could not start";
+    el("banner-text").textContent = err instanceof Error ? err.message : String(err);
+  }
+}
+
+void start();

@@ -1,0 +1,418 @@
+/**
+ * What the page shows, derived from what it read: the status banner, which depositor actions are
+ * open (and why not), how a withdrawal splits between "now from idle funds" and a queued
+ * redemption request, holdings rows and history rows. Pure and DOM-free.
+ */
+import { formatAmount, formatBps, shortAddress } from "./amounts.ts";
+
+/** The vault as read from BallastLens.vaultState (or the vault's own getters). */
+export interface VaultSnapshot {
+  readonly navAvailable: boolean;
+  readonly nav: bigint;
+  readonly idle: bigint;
+  readonly reservedAssets: bigint;
+  readonly lendingCollateral: bigint;
+  readonly totalSupply: bigint;
+  readonly pricePerShareWad: bigint;
+  readonly lastRebalanceAt: bigint;
+  readonly lossBudgetUsedWad: bigint;
+  readonly lossBudgetCapWad: bigint;
+  readonly pendingShares: bigint;
+  readonly currentEpoch: bigint;
+  readonly paused: boolean;
+  readonly shutdown: boolean;
+  readonly defensive: boolean;
+  /** Why `totalAssets` reverts, in words naming the feed (errors.ts describeFeedFailure). */
+  readonly navError: string | null;
+}
+
+/** The connected depositor's position. */
+export interface Position {
+  readonly account: string;
+  readonly shares: bigint;
+  /** convertToAssets(shares); null while the NAV cannot be priced. */
+  readonly value: bigint | null;
+  readonly baseBalance: bigint;
+  readonly allowance: bigint;
+  readonly maxDeposit: bigint;
+  readonly maxWithdraw: bigint;
+  readonly maxRedeem: bigint;
+  readonly pendingShares: bigint;
+  readonly claimableShares: bigint;
+  readonly claimableAssets: bigint;
+}
+
+/** The status banner. */
+export interface Banner {
+  readonly level: "ok" | "warn" | "danger";
+  readonly title: string;
+  readonly text: string;
+}
+
+/** Plain-language banner for the vault's flags and feed state (most severe first). */
+export function deriveBanner(s: VaultSnapshot): Banner {
+  const parts: string[] = [];
+  let level: Banner["level"] = "ok";
+  let title = "Open";
+  if (s.shutdown) {
+    level = "danger";
+    title = "Shut down";
+    parts.push(
+      "The guardian shut the vault down for good: no new deposits; the keeper may only reduce risk. " +
+        "You can leave with your pro-rata share of every token (in-kind exit, no oracle needed) or withdraw idle funds.",
+    );
+  }
+  if (!s.navAvailable) {
+    level = "danger";
+    if (!s.shutdown) title = "Price feed down";
+    parts.push(
+      `A price feed fails${s.navError === null ? "" : ` (${s.navError})`}, so the NAV cannot be priced: ` +
+        "deposits and previews are stopped. Withdrawing idle funds still works, at a conservative price " +
+        "(at most your pro-rata share of the idle funds, capped by the last good price)" +
+        (s.shutdown ? "; so does the in-kind exit." : "; or wait for the feed to recover."),
+    );
+  }
+  if (s.defensive) {
+    if (level === "ok") level = "warn";
+    if (title === "Open") title = "Defensive mode";
+    parts.push(
+      "The circuit breaker tripped after a fall in the price per share: deposits are closed and " +
+        "rebalances may only reduce risk until the admin lifts it. Withdrawals and redemption requests stay open.",
+    );
+  }
+  if (s.paused) {
+    if (level === "ok") level = "warn";
+    if (title === "Open") title = "Paused";
+    parts.push(
+      "The guardian paused deposits and rebalances. Withdrawals and redemption requests stay open.",
+    );
+  }
+  if (parts.length === 0) {
+    parts.push(
+      "Deposits and withdrawals are open. This page talks only to the vault and the chain: it works even when the keeper is down.",
+    );
+  }
+  return { level, title, text: parts.join(" ") };
+}
+
+/** Whether an action is open, and the reason when it is not. */
+export interface ActionState {
+  readonly enabled: boolean;
+  readonly reason: string;
+}
+
+/** Every depositor action of the page. */
+export interface Actions {
+  readonly deposit: ActionState;
+  readonly withdrawNow: ActionState;
+  readonly requestRedeem: ActionState;
+  readonly cancelRequest: ActionState;
+  readonly claim: ActionState;
+  readonly fulfil: ActionState;
+  readonly exitInKind: ActionState;
+}
+
+const open: ActionState = { enabled: true, reason: "" };
+const closed = (reason: string): ActionState => ({ enabled: false, reason });
+
+/**
+ * Which actions are open for `p` (null: no wallet) on `s`; `chainOk` false when the wallet is on
+ * another chain.
+ */
+export function deriveActions(s: VaultSnapshot, p: Position | null, chainOk: boolean): Actions {
+  const wallet =
+    p === null
+      ? closed("Connect a wallet first.")
+      : !chainOk
+        ? closed("Switch your wallet to the vault's network.")
+        : null;
+  const gate = (a: ActionState): ActionState => wallet ?? a;
+  let deposit: ActionState = open;
+  if (s.shutdown) deposit = closed("Deposits are closed: the vault is shut down.");
+  else if (s.paused) deposit = closed("Deposits are paused.");
+  else if (s.defensive)
+    deposit = closed("Deposits are closed while the vault is in defensive mode.");
+  else if (!s.navAvailable) deposit = closed("Deposits wait for the price feeds.");
+  else if (p !== null && p.maxDeposit === 0n) deposit = closed("The deposit cap is reached.");
+  const hasClaim = p !== null && p.claimableShares > 0n;
+  const withdrawNow =
+    p === null || hasClaim
+      ? hasClaim
+        ? closed(
+            "Claim your fulfilled redemption first (withdrawals address the claim until then).",
+          )
+        : open
+      : p.shares === 0n
+        ? closed("You hold no shares.")
+        : p.maxWithdraw === 0n
+          ? closed("No idle funds to withdraw from now: request a redemption instead.")
+          : open;
+  const requestRedeem = p !== null && p.shares === 0n ? closed("You hold no shares.") : open;
+  const cancelRequest =
+    p !== null && p.pendingShares === 0n ? closed("You have no pending request.") : open;
+  const claim = p !== null && !hasClaim ? closed("Nothing to claim yet.") : open;
+  const fulfil =
+    s.pendingShares === 0n
+      ? closed("No redemption request is waiting.")
+      : !s.navAvailable
+        ? closed("Fulfilment prices at the NAV: it waits for the feeds.")
+        : open;
+  const exitInKind = !s.shutdown
+    ? closed("The in-kind exit opens only after a shutdown.")
+    : p !== null && p.shares === 0n
+      ? closed("You hold no shares.")
+      : open;
+  return {
+    deposit: gate(deposit),
+    withdrawNow: gate(withdrawNow),
+    requestRedeem: gate(requestRedeem),
+    cancelRequest: gate(cancelRequest),
+    claim: gate(claim),
+    fulfil: gate(fulfil),
+    exitInKind: gate(exitInKind),
+  };
+}
+
+/** How a wish to redeem `shares` is served: at once from idle funds, queued, or both. */
+export interface RedeemSplit {
+  /** Shares redeemed now (≤ maxRedeem). */
+  readonly now: bigint;
+  /** Shares to queue with requestRedeem. */
+  readonly queued: bigint;
+}
+
+/**
+ * Splits a redemption of `shares` (≤ the holder's balance) into what `redeem` pays now
+ * (`maxRedeem` from idle funds) and the rest for `requestRedeem`.
+ */
+export function splitRedeem(shares: bigint, maxRedeem: bigint): RedeemSplit {
+  const now = shares < maxRedeem ? shares : maxRedeem;
+  return { now, queued: shares - now };
+}
+
+/** Token facts for display. */
+export interface TokenMeta {
+  readonly address: string;
+  readonly symbol: string;
+  readonly decimals: number;
+}
+
+/** One registered asset as read: config plus (when the feeds answer) the lens's valuation. */
+export interface HoldingInput {
+  readonly token: TokenMeta;
+  readonly enabled: boolean;
+  readonly maxWeightBps: bigint;
+  readonly balance: bigint;
+  readonly debt: bigint;
+  /** null while a feed fails (BallastLens.assetStates reverts). */
+  readonly value: bigint | null;
+  /** Oracle value of the debt in base units (rounded up, as the vault does); null while a feed fails. */
+  readonly debtValue: bigint | null;
+  readonly weightBps: bigint | null;
+  readonly netDeltaBps: bigint | null;
+}
+
+/** A display row of the holdings table. */
+export interface HoldingRow {
+  readonly asset: string;
+  readonly balance: string;
+  readonly value: string;
+  readonly weight: string;
+  readonly maxWeight: string;
+  readonly headroom: "ok" | "near" | "over" | "unknown";
+}
+
+/**
+ * Holdings rows: balance, oracle value in base units (formatted without the symbol), "weight /
+ * max weight" ("near" within 5 % of the maximum, "over" above it, said in words too).
+ */
+export function holdingRows(rows: readonly HoldingInput[], base: TokenMeta): HoldingRow[] {
+  return rows.map((r) => {
+    const debt = r.debt === 0n ? "" : ` (debt ${formatAmount(r.debt, r.token.decimals, 6)})`;
+    let headroom: HoldingRow["headroom"] = "unknown";
+    if (r.weightBps !== null) {
+      headroom =
+        r.weightBps > r.maxWeightBps
+          ? "over"
+          : r.weightBps * 100n >= r.maxWeightBps * 95n && r.weightBps > 0n
+            ? "near"
+            : "ok";
+    }
+    return {
+      asset: `${r.token.symbol}${r.enabled ? "" : " (disabled)"}`,
+      balance: `${formatAmount(r.balance, r.token.decimals, 6)}${debt}`,
+      // in base units; the column header names the base token
+      value: r.value === null ? "unavailable" : formatAmount(r.value, base.decimals, 2),
+      // weight / max weight; the state is in words too, not only in colour
+      weight: `${r.weightBps === null ? "—" : formatBps(r.weightBps)} / ${formatBps(r.maxWeightBps)}${headroom === "over" ? " (above max)" : headroom === "near" ? " (near max)" : ""}`,
+      maxWeight: formatBps(r.maxWeightBps),
+      headroom,
+    };
+  });
+}
+
+/** A vault event as read from the logs. */
+export interface VaultEvent {
+  readonly name: string;
+  readonly blockNumber: number;
+  readonly logIndex: number;
+  readonly txHash: string;
+  readonly args: Readonly<Record<string, unknown>>;
+}
+
+/** A display row of the history table. */
+export interface HistoryRow {
+  readonly block: number;
+  readonly kind: string;
+  readonly detail: string;
+  readonly txHash: string;
+}
+
+/** The vault events the history shows, with their labels. */
+export const HISTORY_EVENTS: Readonly<Record<string, string>> = {
+  Deposit: "Deposit",
+  Withdraw: "Withdraw",
+  RedeemRequested: "Redemption requested",
+  RedeemRequestCanceled: "Request canceled",
+  RedemptionsFulfilled: "Redemptions fulfilled",
+  RedemptionClaimed: "Redemption claimed",
+  Rebalanced: "Rebalanced",
+  ExitedInKind: "In-kind exit",
+  ShutDown: "Shut down",
+  DefensiveModeEntered: "Defensive mode",
+};
+
+function big(v: unknown): bigint {
+  return typeof v === "bigint" ? v : 0n;
+}
+
+/**
+ * History rows, newest first (block, then log index), at most `limit`; amounts formatted with
+ * the base and share decimals.
+ */
+export function historyRows(
+  events: readonly VaultEvent[],
+  base: TokenMeta,
+  share: TokenMeta,
+  limit = 20,
+): HistoryRow[] {
+  const a = (v: unknown) => `${formatAmount(big(v), base.decimals, 2)} ${base.symbol}`;
+  const s = (v: unknown) => `${formatAmount(big(v), share.decimals, 4)} ${share.symbol}`;
+  const who = (v: unknown) => shortAddress(String(v));
+  const sorted = [...events].sort((x, y) =>
+    x.blockNumber !== y.blockNumber ? y.blockNumber - x.blockNumber : y.logIndex - x.logIndex,
+  );
+  const rows: HistoryRow[] = [];
+  for (const e of sorted) {
+    const kind = HISTORY_EVENTS[e.name];
+    if (kind === undefined) continue;
+    const g = e.args;
+    let detail: string;
+    switch (e.name) {
+      case "Deposit":
+        detail = `${who(g.owner)} deposited ${a(g.assets)} for ${s(g.shares)}`;
+        break;
+      case "Withdraw":
+        detail = `${who(g.owner)} withdrew ${a(g.assets)} for ${s(g.shares)}`;
+        break;
+      case "RedeemRequested":
+        detail = `${who(g.controller)} requested ${s(g.shares)} (epoch ${big(g.epoch)})`;
+        break;
+      case "RedeemRequestCanceled":
+        detail = `${who(g.controller)} took back ${s(g.shares)} (epoch ${big(g.epoch)})`;
+        break;
+      case "RedemptionsFulfilled":
+        detail = `epoch ${big(g.epoch)}: ${s(g.shares)} burnt, ${a(g.assets)} set aside`;
+        break;
+      case "RedemptionClaimed":
+        detail = `${who(g.controller)} claimed ${a(g.assets)} for ${s(g.shares)}`;
+        break;
+      case "Rebalanced":
+        detail = `plan #${big(g.nonce)}: NAV ${a(g.navBefore)} → ${a(g.navAfter)}, turnover ${formatBps(big(g.turnoverBps))}, loss ${formatBps(big(g.lossBps))}`;
+        break;
+      case "ExitedInKind":
+        detail = `${who(g.owner)} left in kind with ${s(g.shares)}`;
+        break;
+      case "ShutDown":
+        detail = `by ${who(g.by)}: deposits stopped for good, in-kind exit open`;
+        break;
+      case "DefensiveModeEntered":
+        detail = "the price per share fell past the circuit breaker: deposits closed";
+        break;
+      default:
+        detail = "";
+    }
+    rows.push({ block: e.blockNumber, kind, detail, txHash: e.txHash });
+    if (rows.length >= limit) break;
+  }
+  return rows;
+}
+
+/** The limits the risk section compares the current state against (from `vault.limits()`). */
+export interface RiskLimitsInput {
+  readonly depositCap: bigint;
+  readonly maxLeverageBps: bigint;
+  readonly lossBudgetBps: bigint;
+  readonly lossWindow: bigint;
+  readonly circuitBreakerDropBps: bigint;
+  readonly circuitBreakerWindow: bigint;
+}
+
+/** Current risk figures next to their limits. */
+export interface RiskView {
+  /** floor(Σ (value + debtValue) × 10000 / NAV) as the vault checks it (§6); null when unknown. */
+  readonly leverageBps: bigint | null;
+  /** Room left under the deposit cap: cap − NAV (0 when over); null while the NAV is unknown. */
+  readonly capRoom: bigint | null;
+  /** Loss budget left in the window, WAD fraction of the NAV (cap − used, 0 when spent). */
+  readonly lossBudgetLeftWad: bigint;
+  /** "open", "paused", "defensive", "shut down" — the strictest that applies. */
+  readonly mode: "open" | "paused" | "defensive" | "shut down";
+}
+
+/**
+ * Current leverage, deposit-cap room, loss budget left and operating mode. Leverage uses the
+ * lens's per-asset values (holdings rounded down, debts up, as the vault values them) and the
+ * NAV, with the vault's formula `floor(gross × 10000 / nav)`; a vault with no NAV but gross
+ * exposure has unbounded leverage (the vault uses type(uint256).max), shown as null here.
+ */
+export function riskView(
+  s: VaultSnapshot,
+  holdings: readonly HoldingInput[],
+  l: RiskLimitsInput,
+): RiskView {
+  let leverageBps: bigint | null = null;
+  if (s.navAvailable && holdings.every((h) => h.value !== null && h.debtValue !== null)) {
+    const gross = holdings.reduce((acc, h) => acc + (h.value ?? 0n) + (h.debtValue ?? 0n), 0n);
+    leverageBps = s.nav === 0n ? (gross === 0n ? 0n : null) : (gross * 10_000n) / s.nav;
+  }
+  const capRoom = s.navAvailable ? (l.depositCap > s.nav ? l.depositCap - s.nav : 0n) : null;
+  const left =
+    s.lossBudgetCapWad > s.lossBudgetUsedWad ? s.lossBudgetCapWad - s.lossBudgetUsedWad : 0n;
+  const mode = s.shutdown ? "shut down" : s.defensive ? "defensive" : s.paused ? "paused" : "open";
+  return { leverageBps, capRoom, lossBudgetLeftWad: left, mode };
+}
+
+/** One token an in-kind exit pays. */
+export interface InKindLine {
+  readonly token: TokenMeta;
+  readonly amount: bigint;
+}
+
+/**
+ * What `exitInKind(shares)` pays on the state read (RebalanceLib.payInKind):
+ * floor(idle × shares / supply) of the base token (idle = balance − reserved) and
+ * floor(balance × shares / supply) of every registered token. Zero lines are left out.
+ */
+export function inKindPreview(
+  shares: bigint,
+  s: VaultSnapshot,
+  holdings: readonly HoldingInput[],
+  base: TokenMeta,
+): InKindLine[] {
+  if (s.totalSupply === 0n || shares === 0n) return [];
+  const lines: InKindLine[] = [{ token: base, amount: (s.idle * shares) / s.totalSupply }];
+  for (const h of holdings)
+    lines.push({ token: h.token, amount: (h.balance * shares) / s.totalSupply });
+  return lines.filter((x) => x.amount !== 0n);
+}

@@ -1,0 +1,340 @@
+import { expect } from "chai";
+import {
+  deriveActions,
+  deriveBanner,
+  historyRows,
+  holdingRows,
+  inKindPreview,
+  riskView,
+  splitRedeem,
+} from "../../app/src/state.ts";
+import type { HoldingInput, Position, VaultEvent, VaultSnapshot } from "../../app/src/state.ts";
+
+const USDC = { address: "0xU", symbol: "USDC", decimals: 6 };
+const SHARE = { address: "0xV", symbol: "bUSDC", decimals: 12 };
+const WETH = { address: "0xW", symbol: "WETH", decimals: 18 };
+
+const SNAP: VaultSnapshot = {
+  navAvailable: true,
+  nav: 1_000_000_000n,
+  idle: 1_000_000_000n,
+  reservedAssets: 0n,
+  lendingCollateral: 0n,
+  totalSupply: 999_000_999_000_000n,
+  pricePerShareWad: 10n ** 12n,
+  lastRebalanceAt: 0n,
+  lossBudgetUsedWad: 0n,
+  lossBudgetCapWad: 2n * 10n ** 16n,
+  pendingShares: 0n,
+  currentEpoch: 0n,
+  paused: false,
+  shutdown: false,
+  defensive: false,
+  navError: null,
+};
+
+const POS: Position = {
+  account: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
+  shares: 999_000_999_000_000n,
+  value: 999_000_999n,
+  baseBalance: 0n,
+  allowance: 0n,
+  maxDeposit: 9_999_000_000_000n,
+  maxWithdraw: 998_003_000n,
+  maxRedeem: 999_000_999_000_000n,
+  pendingShares: 0n,
+  claimableShares: 0n,
+  claimableAssets: 0n,
+};
+
+describe("app state: banner", function () {
+  it("says open and keeper-independent when nothing is wrong", function () {
+    const b = deriveBanner(SNAP);
+    expect(b.level).to.equal("ok");
+    expect(b.title).to.equal("Open");
+    expect(b.text).to.include("keeper is down");
+  });
+
+  it("names the failing feed and what still works when the NAV cannot be priced", function () {
+    const b = deriveBanner({ ...SNAP, navAvailable: false, navError: "OracleStale(feed=0xF…)" });
+    expect(b.level).to.equal("danger");
+    expect(b.title).to.equal("Price feed down");
+    expect(b.text).to.include("OracleStale(feed=0xF…)");
+    expect(b.text).to.include("Withdrawing idle funds still works");
+    expect(b.text).to.not.include("in-kind exit");
+  });
+
+  it("in shutdown points to the in-kind exit, also with a feed down", function () {
+    const b = deriveBanner({ ...SNAP, shutdown: true, navAvailable: false, navError: "x" });
+    expect(b.title).to.equal("Shut down");
+    expect(b.text).to.include("in-kind exit");
+    expect(b.text).to.include("so does the in-kind exit");
+  });
+
+  it("warns for pause and defensive mode, keeping withdrawals open", function () {
+    const p = deriveBanner({ ...SNAP, paused: true });
+    expect([p.level, p.title]).to.deep.equal(["warn", "Paused"]);
+    expect(p.text).to.include("Withdrawals and redemption requests stay open");
+    const d = deriveBanner({ ...SNAP, defensive: true, paused: true });
+    expect(d.title).to.equal("Defensive mode");
+    expect(d.text).to.include("paused");
+  });
+});
+
+describe("app state: actions", function () {
+  it("closes every action without a wallet or on the wrong chain, with the reason", function () {
+    const none = deriveActions(SNAP, null, false);
+    for (const a of Object.values(none)) {
+      expect(a.enabled).to.equal(false);
+      expect(a.reason).to.equal("Connect a wallet first.");
+    }
+    const wrong = deriveActions(SNAP, POS, false);
+    expect(wrong.deposit.reason).to.include("Switch your wallet");
+  });
+
+  it("opens deposit and withdrawals on a healthy vault; in-kind exit stays closed", function () {
+    const a = deriveActions(SNAP, POS, true);
+    expect(a.deposit.enabled).to.equal(true);
+    expect(a.withdrawNow.enabled).to.equal(true);
+    expect(a.requestRedeem.enabled).to.equal(true);
+    expect(a.claim.enabled).to.equal(false);
+    expect(a.cancelRequest.enabled).to.equal(false);
+    expect(a.fulfil.enabled).to.equal(false);
+    expect(a.exitInKind.reason).to.include("after a shutdown");
+  });
+
+  it("closes deposits for pause, defensive mode, shutdown, a feed down and a full cap", function () {
+    expect(deriveActions({ ...SNAP, paused: true }, POS, true).deposit.reason).to.include("paused");
+    expect(deriveActions({ ...SNAP, defensive: true }, POS, true).deposit.enabled).to.equal(false);
+    expect(deriveActions({ ...SNAP, navAvailable: false }, POS, true).deposit.reason).to.include(
+      "feeds",
+    );
+    expect(deriveActions(SNAP, { ...POS, maxDeposit: 0n }, true).deposit.reason).to.include("cap");
+    const shut = deriveActions({ ...SNAP, shutdown: true }, POS, true);
+    expect(shut.deposit.enabled).to.equal(false);
+    expect(shut.exitInKind.enabled).to.equal(true);
+    expect(shut.withdrawNow.enabled).to.equal(true);
+  });
+
+  it("keeps withdrawals open with a feed down, routes claims first, queues without idle funds", function () {
+    expect(deriveActions({ ...SNAP, navAvailable: false }, POS, true).withdrawNow.enabled).to.equal(
+      true,
+    );
+    const claim = deriveActions(SNAP, { ...POS, claimableShares: 5n, claimableAssets: 5n }, true);
+    expect(claim.claim.enabled).to.equal(true);
+    expect(claim.withdrawNow.reason).to.include("Claim your fulfilled redemption first");
+    const dry = deriveActions(SNAP, { ...POS, maxWithdraw: 0n }, true);
+    expect(dry.withdrawNow.reason).to.include("request a redemption");
+    expect(dry.requestRedeem.enabled).to.equal(true);
+    const pending = deriveActions(
+      { ...SNAP, pendingShares: 9n },
+      { ...POS, pendingShares: 9n },
+      true,
+    );
+    expect(pending.cancelRequest.enabled).to.equal(true);
+    expect(pending.fulfil.enabled).to.equal(true);
+    expect(
+      deriveActions({ ...SNAP, pendingShares: 9n, navAvailable: false }, POS, true).fulfil.enabled,
+    ).to.equal(false);
+    const empty = deriveActions(SNAP, { ...POS, shares: 0n, maxWithdraw: 0n }, true);
+    expect(empty.requestRedeem.enabled).to.equal(false);
+    expect(empty.withdrawNow.reason).to.equal("You hold no shares.");
+  });
+
+  it("splits a redemption between idle funds now and a queued request", function () {
+    expect(splitRedeem(100n, 40n)).to.deep.equal({ now: 40n, queued: 60n });
+    expect(splitRedeem(30n, 40n)).to.deep.equal({ now: 30n, queued: 0n });
+    expect(splitRedeem(30n, 0n)).to.deep.equal({ now: 0n, queued: 30n });
+  });
+});
+
+describe("app state: holdings and history rows", function () {
+  it("formats holdings with value and weight vs max weight, flagging near and over", function () {
+    const rows = holdingRows(
+      [
+        {
+          token: WETH,
+          enabled: true,
+          maxWeightBps: 4000n,
+          balance: 15n * 10n ** 17n,
+          debt: 0n,
+          value: 4_500_000_000n,
+          debtValue: 0n,
+          weightBps: 3900n,
+          netDeltaBps: 3900n,
+        },
+        {
+          token: WETH,
+          enabled: false,
+          maxWeightBps: 1000n,
+          balance: 0n,
+          debt: 10n ** 18n,
+          value: 0n,
+          debtValue: 3_000_000_000n,
+          weightBps: 1200n,
+          netDeltaBps: 0n,
+        },
+        {
+          token: WETH,
+          enabled: true,
+          maxWeightBps: 4000n,
+          balance: 10n ** 18n,
+          debt: 0n,
+          value: null,
+          debtValue: null,
+          weightBps: null,
+          netDeltaBps: null,
+        },
+      ],
+      USDC,
+    );
+    expect(rows[0]).to.deep.equal({
+      asset: "WETH",
+      balance: "1.5",
+      value: "4,500",
+      weight: "39.00 % / 40.00 % (near max)",
+      maxWeight: "40.00 %",
+      headroom: "near",
+    });
+    expect(rows[1].asset).to.equal("WETH (disabled)");
+    expect(rows[1].balance).to.equal("0 (debt 1)");
+    expect(rows[1].headroom).to.equal("over");
+    expect(rows[1].weight).to.equal("12.00 % / 10.00 % (above max)");
+    expect(rows[2].value).to.equal("unavailable");
+    expect(rows[2].headroom).to.equal("unknown");
+    expect(rows[2].weight).to.equal("— / 40.00 %");
+  });
+
+  it("lists history newest first with kinds and formatted amounts, capped at the limit", function () {
+    const ev = (
+      name: string,
+      blockNumber: number,
+      logIndex: number,
+      args: Record<string, unknown>,
+    ): VaultEvent => ({
+      name,
+      blockNumber,
+      logIndex,
+      txHash: `0x${blockNumber}`,
+      args,
+    });
+    const events = [
+      ev("Deposit", 10, 0, {
+        owner: POS.account,
+        assets: 1_000_000_000n,
+        shares: 999_000_999_000_000n,
+      }),
+      ev("Withdraw", 11, 1, {
+        owner: POS.account,
+        assets: 400_000_000n,
+        shares: 400_400_401_000_000n,
+      }),
+      ev("RedeemRequested", 12, 0, { controller: POS.account, epoch: 0n, shares: 5n * 10n ** 12n }),
+      ev("RedemptionsFulfilled", 13, 0, { epoch: 0n, shares: 5n * 10n ** 12n, assets: 4_995_000n }),
+      ev("RedemptionClaimed", 14, 0, {
+        controller: POS.account,
+        assets: 4_995_000n,
+        shares: 5n * 10n ** 12n,
+      }),
+      ev("Rebalanced", 11, 0, {
+        nonce: 3n,
+        navBefore: 10n ** 9n,
+        navAfter: 999_000_000n,
+        turnoverBps: 1200n,
+        lossBps: 10n,
+      }),
+      ev("Transfer", 15, 0, {}),
+    ];
+    const rows = historyRows(events, USDC, SHARE);
+    expect(rows.map((r) => r.kind)).to.deep.equal([
+      "Redemption claimed",
+      "Redemptions fulfilled",
+      "Redemption requested",
+      "Withdraw",
+      "Rebalanced",
+      "Deposit",
+    ]);
+    expect(rows[5].detail).to.equal("0x7099…79C8 deposited 1,000 USDC for 999.0009 bUSDC");
+    expect(rows[1].detail).to.equal("epoch 0: 5 bUSDC burnt, 4.99 USDC set aside");
+    expect(rows[4].detail).to.equal(
+      "plan #3: NAV 1,000 USDC → 999 USDC, turnover 12.00 %, loss 0.10 %",
+    );
+    expect(historyRows(events, USDC, SHARE, 2)).to.have.length(2);
+  });
+});
+
+describe("app state: risk figures and the in-kind exit", function () {
+  const LIMITS = {
+    depositCap: 10_000_000_000n,
+    maxLeverageBps: 15_000n,
+    lossBudgetBps: 200n,
+    lossWindow: 86_400n,
+    circuitBreakerDropBps: 1000n,
+    circuitBreakerWindow: 86_400n,
+  };
+  const hold = (
+    token: typeof WETH,
+    balance: bigint,
+    value: bigint | null,
+    debtValue: bigint | null,
+  ): HoldingInput => ({
+    token,
+    enabled: true,
+    maxWeightBps: 4000n,
+    balance,
+    debt: 0n,
+    value,
+    debtValue,
+    weightBps: value === null ? null : 0n,
+    netDeltaBps: value === null ? null : 0n,
+  });
+
+  it("leverage is floor(Σ(value + debtValue) × 10000 / NAV), like the vault's check", function () {
+    // gross 600 + 100 + 5.000001 on a NAV of 1,000 → 7050.00001 bps → 7050 (rounded down)
+    const r = riskView(
+      SNAP,
+      [hold(WETH, 1n, 600_000_000n, 100_000_000n), hold(WETH, 1n, 5_000_001n, 0n)],
+      LIMITS,
+    );
+    expect(r.leverageBps).to.equal(7050n);
+    expect(r.capRoom).to.equal(9_000_000_000n);
+    expect(r.lossBudgetLeftWad).to.equal(2n * 10n ** 16n);
+    expect(r.mode).to.equal("open");
+    expect(riskView(SNAP, [], LIMITS).leverageBps).to.equal(0n);
+  });
+
+  it("leverage and cap room are unknown while a feed fails; budget left never negative", function () {
+    const down = { ...SNAP, navAvailable: false, nav: 0n };
+    const r = riskView(down, [hold(WETH, 1n, null, null)], LIMITS);
+    expect([r.leverageBps, r.capRoom]).to.deep.equal([null, null]);
+    // NAV 0 with exposure: the vault's type(uint256).max, shown as unknown
+    const empty = { ...SNAP, nav: 0n };
+    expect(riskView(empty, [hold(WETH, 1n, 5n, 0n)], LIMITS).leverageBps).to.equal(null);
+    const spent = { ...SNAP, lossBudgetUsedWad: 3n * 10n ** 16n };
+    expect(riskView(spent, [], LIMITS).lossBudgetLeftWad).to.equal(0n);
+    expect(riskView({ ...SNAP, nav: 11_000_000_000n }, [], LIMITS).capRoom).to.equal(0n);
+  });
+
+  it("mode is the strictest flag: shut down > defensive > paused > open", function () {
+    const m = (o: Partial<VaultSnapshot>) => riskView({ ...SNAP, ...o }, [], LIMITS).mode;
+    expect(m({ paused: true })).to.equal("paused");
+    expect(m({ paused: true, defensive: true })).to.equal("defensive");
+    expect(m({ paused: true, defensive: true, shutdown: true })).to.equal("shut down");
+  });
+
+  it("previews the in-kind exit as floor(balance × shares / supply) per token, idle base first", function () {
+    const s = { ...SNAP, idle: 1_000_000_001n, totalSupply: 3n * 10n ** 12n };
+    const lines = inKindPreview(
+      10n ** 12n,
+      s,
+      [hold(WETH, 10n ** 18n + 2n, null, null), hold({ ...WETH, symbol: "WBTC" }, 2n, null, null)],
+      USDC,
+    );
+    expect(lines.map((l) => [l.token.symbol, l.amount])).to.deep.equal([
+      ["USDC", 333_333_333n],
+      ["WETH", 333_333_333_333_333_334n],
+    ]);
+    expect(inKindPreview(0n, s, [], USDC)).to.deep.equal([]);
+    expect(inKindPreview(5n, { ...s, totalSupply: 0n }, [], USDC)).to.deep.equal([]);
+  });
+});
