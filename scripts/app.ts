@@ -9,7 +9,7 @@
  *                        stripTypeScriptTypes), as text/javascript
  *   /vendor/ethers.js    node_modules/ethers/dist/ethers.js (the import map maps "ethers" to it)
  *   /abi/<Name>.json     ABIs from the Hardhat artifacts: BallastVault, BallastLens, the linked
- *                        libraries ConfigLib, PriceLib, RebalanceLib, PlanHashing and VaultModule
+ *                        libraries ConfigLib, PriceLib, RebalanceLib, PlanHashing, VaultModule and VaultRebalancer
  *                        (for their errors), ERC20 (OpenZeppelin's build)
  *   /config.json         { chainId, rpcUrl, vault, lens }
  *
@@ -232,6 +232,7 @@ export const ABI_FILES: Readonly<Record<string, string>> = {
   RebalanceLib: "artifacts/contracts/libraries/RebalanceLib.sol/RebalanceLib.json",
   PlanHashing: "artifacts/contracts/libraries/PlanHashing.sol/PlanHashing.json",
   VaultModule: "artifacts/contracts/VaultModule.sol/VaultModule.json",
+  VaultRebalancer: "artifacts/contracts/VaultRebalancer.sol/VaultRebalancer.json",
   ERC20: "node_modules/@openzeppelin/contracts/build/contracts/ERC20.json",
 };
 

@@ -83,6 +83,7 @@ export const ABI_NAMES = [
   "RebalanceLib",
   "PlanHashing",
   "VaultModule",
+  "VaultRebalancer",
 ] as const;
 
 /** Loads the ABIs with `getJson(url)` (the page passes a fetch wrapper). */

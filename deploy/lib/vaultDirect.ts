@@ -50,3 +50,52 @@ export async function deployVaultDirect(
     libraries: { ...l },
   })) as BallastVault;
 }
+
+/** Limits for vaults deployed in tests and benchmarks (wide enough for any test plan). */
+export const TEST_LIMITS = {
+  depositCap: 10n ** 30n,
+  maxSlippageBps: 100,
+  maxLossPerRebalanceBps: 100,
+  lossBudgetBps: 300,
+  lossWindow: 86_400,
+  maxTurnoverBps: 20_000,
+  maxLeverageBps: 20_000,
+  minHealthFactor: 1_200_000_000_000_000_000n,
+  rebalanceCooldown: 0,
+  circuitBreakerDropBps: 1_000,
+  circuitBreakerWindow: 86_400,
+};
+
+/** No fees, no recipient. */
+export const NO_FEES = {
+  recipient: "0x0000000000000000000000000000000000000000",
+  entryFeeBps: 0,
+  exitFeeBps: 0,
+  managementFeeBps: 0,
+  performanceFeeBps: 0,
+};
+
+/**
+ * BallastVault.Init for tests and benchmarks: "Ballast USDC" / "bUSDC", curator timelock 0, base
+ * feed with a one-day heartbeat and no band, no sequencer; `limits` and `fees` patch
+ * {@link TEST_LIMITS} and {@link NO_FEES}.
+ */
+export function testVaultInit(p: {
+  base: string;
+  baseFeed: string;
+  admin: string;
+  limits?: Partial<typeof TEST_LIMITS>;
+  fees?: Partial<typeof NO_FEES>;
+}) {
+  return {
+    base: p.base,
+    name: "Ballast USDC",
+    symbol: "bUSDC",
+    admin: p.admin,
+    curatorTimelock: 0,
+    limits: { ...TEST_LIMITS, ...p.limits },
+    fees: { ...NO_FEES, ...p.fees },
+    baseFeed: { feed: p.baseFeed, heartbeat: 86_400, minPrice: 0, maxPrice: 0 },
+    sequencer: { feed: "0x0000000000000000000000000000000000000000", gracePeriod: 0 },
+  };
+}

@@ -25,7 +25,11 @@ import type { Contract, ContractTransactionResponse, Signer } from "ethers";
 import { deployLocalStack, stackAddresses } from "../../deploy/lib/localStack.ts";
 import type { LocalStack } from "../../deploy/lib/localStack.ts";
 import { LOCAL_STACK } from "../../deploy/config/local.ts";
-import { deployVaultDirect, deployVaultLibraries } from "../../deploy/lib/vaultDirect.ts";
+import {
+  deployVaultDirect,
+  deployVaultLibraries,
+  testVaultInit,
+} from "../../deploy/lib/vaultDirect.ts";
 import type { VaultLibraries } from "../../deploy/lib/vaultDirect.ts";
 import {
   encodeV3Path,
@@ -389,25 +393,10 @@ async function deployBallast(
 ): Promise<VaultUnderTest> {
   const { ethers, signers } = env;
   const admin = await signers.admin.getAddress();
-  const init = {
+  const init = testVaultInit({
     base: env.usdc,
-    name: "Ballast USDC",
-    symbol: "bUSDC",
+    baseFeed: env.usdcFeed,
     admin,
-    curatorTimelock: 0,
-    limits: {
-      depositCap: 10n ** 30n,
-      maxSlippageBps: 100,
-      maxLossPerRebalanceBps: 100,
-      lossBudgetBps: 300,
-      lossWindow: 86_400,
-      maxTurnoverBps: 20_000,
-      maxLeverageBps: 20_000,
-      minHealthFactor: 1_200_000_000_000_000_000n,
-      rebalanceCooldown: 0,
-      circuitBreakerDropBps: 1_000,
-      circuitBreakerWindow: 86_400,
-    },
     fees: feesOn
       ? {
           recipient: await signers.feeRecipient.getAddress(),
@@ -416,16 +405,8 @@ async function deployBallast(
           managementFeeBps: 100,
           performanceFeeBps: 1_000,
         }
-      : {
-          recipient: ethers.ZeroAddress,
-          entryFeeBps: 0,
-          exitFeeBps: 0,
-          managementFeeBps: 0,
-          performanceFeeBps: 0,
-        },
-    baseFeed: { feed: env.usdcFeed, heartbeat: 86_400, minPrice: 0, maxPrice: 0 },
-    sequencer: { feed: ethers.ZeroAddress, gracePeriod: 0 },
-  };
+      : {},
+  });
   const vault = dyn(await deployVaultDirect(ethers, init, env.libs));
   const address = await vault.getAddress();
   env.labels.set(address, `BallastVault(K=${k})`);

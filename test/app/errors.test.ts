@@ -47,6 +47,7 @@ describe("app errors: decoding real vault errors", function () {
     const sources = [
       "artifacts/contracts/BallastVault.sol/BallastVault.json",
       "artifacts/contracts/VaultModule.sol/VaultModule.json",
+      "artifacts/contracts/VaultRebalancer.sol/VaultRebalancer.json",
       ...[
         "ConfigLib",
         "RebalanceLib",

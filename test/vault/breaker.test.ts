@@ -2,7 +2,11 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import type { Contract, Signer } from "ethers";
 import { deployLocalStack } from "../../deploy/lib/localStack.ts";
-import { deployVaultDirect, deployVaultLibraries } from "../../deploy/lib/vaultDirect.ts";
+import {
+  deployVaultDirect,
+  deployVaultLibraries,
+  testVaultInit,
+} from "../../deploy/lib/vaultDirect.ts";
 
 /**
  * Circuit breaker on the local Uniswap V3 stack: in defensive mode a plan that raises gross
@@ -50,40 +54,11 @@ async function setup() {
   const libs = await deployVaultLibraries(ethers);
   const vault = await deployVaultDirect(
     ethers,
-    {
+    testVaultInit({
       base: await stack.usdc.getAddress(),
-      name: "Ballast USDC",
-      symbol: "bUSDC",
+      baseFeed: await stack.usdcUsd.getAddress(),
       admin: admin.address,
-      curatorTimelock: 0,
-      limits: {
-        depositCap: 10n ** 30n,
-        maxSlippageBps: 100,
-        maxLossPerRebalanceBps: 100,
-        lossBudgetBps: 300,
-        lossWindow: 86_400,
-        maxTurnoverBps: 20_000,
-        maxLeverageBps: 20_000,
-        minHealthFactor: 1_200_000_000_000_000_000n,
-        rebalanceCooldown: 0,
-        circuitBreakerDropBps: 1_000,
-        circuitBreakerWindow: 86_400,
-      },
-      fees: {
-        recipient: ethers.ZeroAddress,
-        entryFeeBps: 0,
-        exitFeeBps: 0,
-        managementFeeBps: 0,
-        performanceFeeBps: 0,
-      },
-      baseFeed: {
-        feed: await stack.usdcUsd.getAddress(),
-        heartbeat: 86_400,
-        minPrice: 0,
-        maxPrice: 0,
-      },
-      sequencer: { feed: ethers.ZeroAddress, gracePeriod: 0 },
-    },
+    }),
     libs,
   );
   const vaultAddr = await vault.getAddress();

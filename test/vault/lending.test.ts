@@ -11,7 +11,12 @@ import {
   signPlan,
 } from "../../keeper/src/planner/eip712.ts";
 import type { Action, Plan } from "../../keeper/src/planner/types.ts";
-import { deployVaultDirect, deployVaultLibraries } from "../../deploy/lib/vaultDirect.ts";
+import {
+  deployVaultDirect,
+  deployVaultLibraries,
+  TEST_LIMITS,
+  testVaultInit,
+} from "../../deploy/lib/vaultDirect.ts";
 
 /**
  * The Aave V3 lending adapter (kind 2) on the real local stack (Aave core-v3 1.19.3, Uniswap V3
@@ -43,47 +48,19 @@ async function setup() {
   const stack = await deployLocalStack(connection);
   const [admin, curator, guardian, keeper, alice, attacker] = await ethers.getSigners();
   const libs = await deployVaultLibraries(ethers);
-  const limits = {
-    depositCap: 10n ** 30n,
-    maxSlippageBps: 100,
-    maxLossPerRebalanceBps: 100,
-    lossBudgetBps: 300,
-    lossWindow: 86_400,
-    maxTurnoverBps: 20_000,
-    maxLeverageBps: 20_000,
-    minHealthFactor: MIN_HF,
-    rebalanceCooldown: 0,
-    circuitBreakerDropBps: 2_000,
-    circuitBreakerWindow: 86_400,
-  };
+  const limits = { ...TEST_LIMITS, minHealthFactor: MIN_HF, circuitBreakerDropBps: 2_000 };
   const usdc = dyn(stack.usdc);
   const weth = dyn(stack.weth);
   const usdcAddr = await usdc.getAddress();
   const wethAddr = await weth.getAddress();
   const vault = await deployVaultDirect(
     ethers,
-    {
+    testVaultInit({
       base: usdcAddr,
-      name: "Ballast USDC",
-      symbol: "bUSDC",
+      baseFeed: await stack.usdcUsd.getAddress(),
       admin: admin.address,
-      curatorTimelock: 0,
-      limits,
-      fees: {
-        recipient: ethers.ZeroAddress,
-        entryFeeBps: 0,
-        exitFeeBps: 0,
-        managementFeeBps: 0,
-        performanceFeeBps: 0,
-      },
-      baseFeed: {
-        feed: await stack.usdcUsd.getAddress(),
-        heartbeat: 86_400,
-        minPrice: 0,
-        maxPrice: 0,
-      },
-      sequencer: { feed: ethers.ZeroAddress, gracePeriod: 0 },
-    },
+      limits: limits,
+    }),
     libs,
   );
   const vaultAddr = await vault.getAddress();

@@ -3,7 +3,12 @@ import { network } from "hardhat";
 import type { Contract, Signer } from "ethers";
 import { deployLocalStack } from "../../deploy/lib/localStack.ts";
 import type { LocalStack } from "../../deploy/lib/localStack.ts";
-import { deployVaultDirect, deployVaultLibraries } from "../../deploy/lib/vaultDirect.ts";
+import {
+  deployVaultDirect,
+  deployVaultLibraries,
+  TEST_LIMITS,
+  testVaultInit,
+} from "../../deploy/lib/vaultDirect.ts";
 
 /**
  * Rebalance through the real Uniswap V3 stack (npm bytecode) with Chainlink mock feeds:
@@ -50,41 +55,13 @@ async function setup() {
   const [admin, curator, guardian, keeper, alice, attacker] = await ethers.getSigners();
 
   const libs = await deployVaultLibraries(ethers);
-  const limits = {
-    depositCap: 10n ** 30n,
-    maxSlippageBps: 100,
-    maxLossPerRebalanceBps: 100,
-    lossBudgetBps: 300,
-    lossWindow: 86_400,
-    maxTurnoverBps: 20_000,
-    maxLeverageBps: 20_000,
-    minHealthFactor: 1_200_000_000_000_000_000n,
-    rebalanceCooldown: 0,
-    circuitBreakerDropBps: 1_000,
-    circuitBreakerWindow: 86_400,
-  };
-  const init = {
+  const limits = { ...TEST_LIMITS };
+  const init = testVaultInit({
     base: await stack.usdc.getAddress(),
-    name: "Ballast USDC",
-    symbol: "bUSDC",
+    baseFeed: await stack.usdcUsd.getAddress(),
     admin: admin.address,
-    curatorTimelock: 0,
     limits,
-    fees: {
-      recipient: ethers.ZeroAddress,
-      entryFeeBps: 0,
-      exitFeeBps: 0,
-      managementFeeBps: 0,
-      performanceFeeBps: 0,
-    },
-    baseFeed: {
-      feed: await stack.usdcUsd.getAddress(),
-      heartbeat: 86_400,
-      minPrice: 0,
-      maxPrice: 0,
-    },
-    sequencer: { feed: ethers.ZeroAddress, gracePeriod: 0 },
-  };
+  });
   const vault = await deployVaultDirect(ethers, init, libs);
   const vaultAddr = await vault.getAddress();
   await vault.grantRole(await vault.CURATOR_ROLE(), curator.address);

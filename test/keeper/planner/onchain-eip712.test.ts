@@ -10,7 +10,11 @@ import {
   signPlan,
 } from "../../../keeper/src/planner/eip712.ts";
 import type { Plan } from "../../../keeper/src/planner/types.ts";
-import { deployVaultDirect, deployVaultLibraries } from "../../../deploy/lib/vaultDirect.ts";
+import {
+  deployVaultDirect,
+  deployVaultLibraries,
+  testVaultInit,
+} from "../../../deploy/lib/vaultDirect.ts";
 
 /**
  * The keeper's EIP-712 encoding (keeper/src/planner/eip712.ts) against the deployed vault's own
@@ -23,35 +27,11 @@ async function deployVault() {
   const usdc = await ethers.deployContract("TestERC20", ["USD Coin", "USDC", 6]);
   const feed = await ethers.deployContract("MockV3Aggregator", [8, 100_000_000n]);
   const libs = await deployVaultLibraries(ethers);
-  const init = {
+  const init = testVaultInit({
     base: await usdc.getAddress(),
-    name: "Ballast USDC",
-    symbol: "bUSDC",
+    baseFeed: await feed.getAddress(),
     admin: admin.address,
-    curatorTimelock: 0,
-    limits: {
-      depositCap: 10n ** 30n,
-      maxSlippageBps: 100,
-      maxLossPerRebalanceBps: 100,
-      lossBudgetBps: 300,
-      lossWindow: 86_400,
-      maxTurnoverBps: 20_000,
-      maxLeverageBps: 20_000,
-      minHealthFactor: 12n * 10n ** 17n,
-      rebalanceCooldown: 0,
-      circuitBreakerDropBps: 1_000,
-      circuitBreakerWindow: 86_400,
-    },
-    fees: {
-      recipient: ethers.ZeroAddress,
-      entryFeeBps: 0,
-      exitFeeBps: 0,
-      managementFeeBps: 0,
-      performanceFeeBps: 0,
-    },
-    baseFeed: { feed: await feed.getAddress(), heartbeat: 86_400, minPrice: 0, maxPrice: 0 },
-    sequencer: { feed: ethers.ZeroAddress, gracePeriod: 0 },
-  };
+  });
   return deployVaultDirect(ethers, init, libs);
 }
 
