@@ -49,6 +49,14 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     ///      skips at most managementFeeBps × 1 h ÷ 1 year of its position (≤ 0.00057 % at the
     ///      5 %/yr cap), far below any entry/exit fee sized against oracle deviation.
     uint256 internal constant MGMT_FEE_INTERVAL = 1 hours;
+    /// @dev The performance fee is charged only when the price per share is more than this many bps
+    ///      above the high-water mark (and then on the whole gain over the mark): the entry and exit
+    ///      fees, which stay in the vault, lift the price per share by a hair on every deposit and
+    ///      withdrawal, and minting a performance fee for each of those (recipient balance, mark,
+    ///      two events; ~10k gas) would cost more than the fee. Cost of the step to fairness: a holder
+    ///      entering or leaving while the price is within the step of the mark pays or skips at most
+    ///      performanceFeeBps × 1 bp of its position (≤ 0.3 bp at the 30 % cap).
+    uint256 internal constant PERF_FEE_STEP_BPS = 1;
 
     /// @dev `hasClaim`: `_claims[controller].shares != 0` (kept in the request's slot so that the
     ///      synchronous withdraw/redeem path reads one cold slot per owner, not two).
@@ -308,13 +316,28 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         uint256 perfBps = uint16(f >> 48);
         uint256 s1 = supply + mgmt;
         pps = NavMath.ppsWad(nav, s1, VIRTUAL_SHARES);
-        if (hwm != 0 && pps > hwm && perfBps != 0) {
-            uint256 profit = Math.mulDiv(pps - hwm, s1 + VIRTUAL_SHARES, WAD);
-            uint256 feeAssets = (profit * perfBps) / BPS;
-            if (feeAssets < nav + 1) perf = Math.mulDiv(feeAssets, s1 + VIRTUAL_SHARES, nav + 1 - feeAssets);
-            pps = NavMath.ppsWad(nav, s1 + perf, VIRTUAL_SHARES);
-        }
-        if (pps > hwm) hwm = pps;
+        // With a performance fee in force it is charged, and the mark moves, only once the price
+        // per share is more than PERF_FEE_STEP_BPS above the mark; below that the mark stays, so the
+        // gain is charged in full at the next step. Without one the mark simply follows the pps.
+        bool perfOn = hwm != 0 && perfBps != 0;
+        if (perfOn && pps > hwm + (hwm * PERF_FEE_STEP_BPS) / BPS)
+            (perf, pps) = _perfShares(nav, s1, pps, hwm, perfBps);
+        if (pps > hwm && (!perfOn || perf != 0)) hwm = pps;
+    }
+
+    /// @dev Performance-fee shares on the gain of `pps` over `hwm` (supply `s1` after the management
+    ///      fee) and the price per share after minting them (docs/plan-format.md §8).
+    function _perfShares(
+        uint256 nav,
+        uint256 s1,
+        uint256 pps,
+        uint256 hwm,
+        uint256 perfBps
+    ) private pure returns (uint256 perf, uint256 ppsAfter) {
+        uint256 profit = Math.mulDiv(pps - hwm, s1 + VIRTUAL_SHARES, WAD);
+        uint256 feeAssets = (profit * perfBps) / BPS;
+        if (feeAssets < nav + 1) perf = Math.mulDiv(feeAssets, s1 + VIRTUAL_SHARES, nav + 1 - feeAssets);
+        ppsAfter = NavMath.ppsWad(nav, s1 + perf, VIRTUAL_SHARES);
     }
 
     /// @dev Management-fee shares due now on `supply` (0 unless {_mgmtDue}).

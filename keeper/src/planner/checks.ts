@@ -216,6 +216,10 @@ export function ppsWad(nav: bigint, supply: bigint, decimalsOffset: bigint): big
 /** Seconds that must pass since the last management-fee charge before the next one (§8). */
 export const MGMT_FEE_INTERVAL = 3600n;
 
+/** The performance fee is charged only when the price per share is more than this many bps above
+ *  the high-water mark (§8). */
+export const PERF_FEE_STEP_BPS = 1n;
+
 /**
  * Fee accrual of §8 at `now` on `nav`, as BallastVault._feeShares: without a fee recipient both
  * fees count as 0 (the high-water mark still rises); management shares on the supply, only once
@@ -242,7 +246,10 @@ export function accrueFees(
   let hwm = fees.highWaterMarkWad;
   let performanceShares = 0n;
   let pps = ppsWad(nav, s, decimalsOffset);
-  if (hwm !== 0n && pps > hwm && performanceFeeBps !== 0n) {
+  // with a performance fee in force, it is charged (and the mark moves) only once the price per
+  // share is more than PERF_FEE_STEP_BPS above the mark; below that the mark stays
+  const perfOn = hwm !== 0n && performanceFeeBps !== 0n;
+  if (perfOn && pps > hwm + (hwm * PERF_FEE_STEP_BPS) / BPS) {
     const profit = mulDivDown(pps - hwm, s + virt, WAD);
     const feeAssets = mulDivDown(profit, performanceFeeBps, BPS);
     if (feeAssets < nav + 1n) {
@@ -251,7 +258,7 @@ export function accrueFees(
     s += performanceShares;
     pps = ppsWad(nav, s, decimalsOffset);
   }
-  if (pps > hwm) hwm = pps;
+  if (pps > hwm && (!perfOn || performanceShares !== 0n)) hwm = pps;
   return { managementShares, performanceShares, supplyAfter: s, highWaterMarkWad: hwm };
 }
 

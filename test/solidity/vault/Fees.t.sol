@@ -33,13 +33,15 @@ contract FeesTest is VaultFixture {
         if (dt >= 1 hours) a.mgmt = Math.mulDiv(supply, mgmtBps * dt, 10_000 * 365 days);
         uint256 s1 = supply + a.mgmt;
         uint256 pps = Math.mulDiv(nav + 1, WAD, s1 + V);
-        if (hwm != 0 && pps > hwm && perfBps != 0) {
+        bool perfOn = hwm != 0 && perfBps != 0;
+        // charged only more than 1 bp above the mark; the mark stays below that step
+        if (perfOn && pps > hwm + hwm / 10_000) {
             uint256 profit = Math.mulDiv(pps - hwm, s1 + V, WAD);
             uint256 feeAssets = (profit * perfBps) / 10_000;
             a.perf = Math.mulDiv(feeAssets, s1 + V, nav + 1 - feeAssets);
             pps = Math.mulDiv(nav + 1, WAD, s1 + a.perf + V);
         }
-        a.hwm = hwm > pps ? hwm : pps;
+        a.hwm = hwm > pps || (perfOn && a.perf == 0) ? hwm : pps;
     }
 
     function _pps() internal view returns (uint256) {
@@ -108,6 +110,27 @@ contract FeesTest is VaultFixture {
         // the recipient holds ~20 % of the 3,000 USDC profit
         uint256 feeValue = vault.convertToAssets(e.perf);
         assertApproxEqAbs(feeValue, 600e6, 1e6);
+    }
+
+    /// @dev Gains within 1 bp of the mark (an entry fee's hair, say) charge nothing and leave the
+    ///      mark where it is; the first gain past the step is charged on everything over the mark.
+    function test_performanceFeeWaitsForTheStepThenChargesTheWholeGain() public {
+        _deploy(IBallastVault.FeeConfig(feeRecipient, 0, 0, 0, 2000), address(0));
+        _deposit(alice, 1_000_000e6);
+        _poke();
+        uint256 mark = vault.highWaterMarkWad();
+        usdc.mint(address(vault), 50e6); // +0.5 bp
+        _poke();
+        assertEq(vault.balanceOf(feeRecipient), 0, "nothing charged within the step");
+        assertEq(vault.highWaterMarkWad(), mark, "the mark stays");
+        assertGt(_pps(), mark, "although the price per share rose");
+
+        usdc.mint(address(vault), 60e6); // now +1.1 bp over the mark in all
+        Accrual memory e = _ref(vault.totalAssets(), vault.totalSupply(), 0, 2000, 0, mark);
+        assertGt(e.perf, 0);
+        _pokeExpecting(0, e.perf, e.hwm);
+        // ~20 % of the whole 110 USDC gain, not only of the last 60
+        assertApproxEqAbs(vault.convertToAssets(e.perf), 22e6, 0.1e6);
     }
 
     function test_noPerformanceFeeBelowHighWaterMark() public {
