@@ -62,6 +62,33 @@ contract BallastVaultCoreTest is VaultFixture {
         assertEq(vault.maxDeposit(alice), 0, "deposits closed while a feed is stale");
     }
 
+    /// @dev The oracle-outage fallback values the vault at min(idle, last good price per share ×
+    ///      supply): while risk assets are held, that is the idle balance, below the true NAV. So a
+    ///      feed that goes stale right after a crash, before any deposit, withdrawal or fulfilment
+    ///      refreshed the last good price, still lets nobody out above the crashed price: holders
+    ///      leaving during the outage get their share of the idle funds only.
+    function test_outageFallbackNeverPaysAboveTheCrashedPrice() public {
+        _deposit(alice, 1_000_000e6);
+        weth.mint(address(vault), 100e18); // 300,000 USD of WETH
+        _deposit(bob, 100_000e6); // the last good price is set at NAV 1.4M
+        wethFeed.updateAnswer(1500e8); // crash: NAV 1.25M; no flow since, the last good price is stale
+        uint256 fair = vault.convertToAssets(vault.balanceOf(bob));
+        assertApproxEqRel(fair, (uint256(100_000e6) * 125) / 140, 1e12, "bob's share at the crashed price");
+
+        vm.warp(block.timestamp + HEARTBEAT + 1); // the WETH feed goes stale
+        usdcFeed.updateAnswer(1e8);
+        wbtcFeed.updateAnswer(60000e8);
+        vm.expectRevert();
+        vault.totalAssets();
+        uint256 maxW = vault.maxWithdraw(bob);
+        assertLe(maxW, fair, "no exit above the crashed price");
+        // bob's pro-rata share of the idle 1,100,000 USDC
+        uint256 idleShare = (vault.balanceOf(bob) * (1_100_000e6 + 1)) / (vault.totalSupply() + 1e6);
+        assertEq(maxW, idleShare);
+        vm.prank(bob);
+        assertEq(vault.withdraw(maxW, bob, bob) > 0, true, "and withdrawing it works during the outage");
+    }
+
     function test_zeroAndNegativeAnswersRevert() public {
         wethFeed.updateAnswer(0);
         vm.expectRevert(
