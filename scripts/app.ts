@@ -31,6 +31,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { getAddress, isAddress } from "ethers";
 import { parse as parseYaml } from "yaml";
+import type { ABI_NAMES, AppConfig } from "../app/src/chain.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const HOST = "127.0.0.1";
@@ -57,13 +58,8 @@ export interface AppOptions {
   readonly port: number;
 }
 
-/** What /config.json serves. */
-export interface PageConfig {
-  readonly chainId: number;
-  readonly rpcUrl: string;
-  readonly vault: string;
-  readonly lens: string | null;
-}
+/** What /config.json serves: what the page validates and reads. */
+export type PageConfig = AppConfig;
 
 /** The keeper config `npm run node` writes for its default port; used when no option is given. */
 export const DEFAULT_CONFIG = ".keeper/local-8545.yaml";
@@ -223,7 +219,7 @@ export async function fetchChainId(rpcUrl: string): Promise<number> {
   }
 }
 
-/** ABIs served under /abi/<Name>.json: name → file relative to the repository root. */
+/** ABIs served under /abi/<Name>.json (the page loads ABI_NAMES): name → file under the root. */
 export const ABI_FILES: Readonly<Record<string, string>> = {
   BallastVault: "artifacts/contracts/BallastVault.sol/BallastVault.json",
   BallastLens: "artifacts/contracts/BallastLens.sol/BallastLens.json",
@@ -234,7 +230,7 @@ export const ABI_FILES: Readonly<Record<string, string>> = {
   VaultModule: "artifacts/contracts/VaultModule.sol/VaultModule.json",
   VaultRebalancer: "artifacts/contracts/VaultRebalancer.sol/VaultRebalancer.json",
   ERC20: "node_modules/@openzeppelin/contracts/build/contracts/ERC20.json",
-};
+} satisfies Record<(typeof ABI_NAMES)[number], string>;
 
 const TYPES: Readonly<Record<string, string>> = {
   ".html": "text/html; charset=utf-8",

@@ -457,10 +457,45 @@ export async function readPosition(c: Contracts, account: string): Promise<Posit
 /** How far back the history looks, in blocks (public RPCs cap eth_getLogs ranges). */
 export const HISTORY_BLOCKS = 50_000;
 
-/** The latest vault events of the kinds in HISTORY_EVENTS (last {@link HISTORY_BLOCKS} blocks). */
-export async function readHistory(vault: Contract, provider: Provider): Promise<VaultEvent[]> {
-  const latest = await provider.getBlockNumber();
-  const fromBlock = Math.max(0, latest - HISTORY_BLOCKS);
+/** The vault events read so far and the block they were read up to (see {@link readHistory}). */
+export interface HistoryScan {
+  /** The last block read and its hash (another hash there later means the chain changed). */
+  readonly toBlock: number;
+  readonly toHash: string;
+  readonly events: readonly VaultEvent[];
+}
+
+/**
+ * The vault events of the kinds in HISTORY_EVENTS in the last {@link HISTORY_BLOCKS} blocks.
+ * Given the previous scan, reads only the blocks after it, unless the block it ended at is no
+ * longer on the chain (a reorg, a restarted node): then the whole range again.
+ */
+export async function readHistory(
+  vault: Contract,
+  provider: Provider,
+  prev: HistoryScan | null = null,
+): Promise<HistoryScan> {
+  const [head, prevEnd] = await Promise.all([
+    provider.getBlock("latest"),
+    prev === null ? null : provider.getBlock(prev.toBlock),
+  ]);
+  if (head === null || head.hash === null) throw new Error("the node has no latest block");
+  const latest = head.number;
+  const windowStart = Math.max(0, latest - HISTORY_BLOCKS);
+  const resumed = prev !== null && prevEnd?.hash === prev.toHash ? prev : null;
+  const fromBlock = resumed === null ? windowStart : Math.max(windowStart, resumed.toBlock + 1);
+  const kept = (resumed?.events ?? []).filter((e) => e.blockNumber >= windowStart);
+  const fresh = fromBlock > latest ? [] : await readEvents(vault, provider, fromBlock, latest);
+  return { toBlock: latest, toHash: head.hash, events: [...kept, ...fresh] };
+}
+
+/** The vault events of the kinds in HISTORY_EVENTS in blocks `fromBlock`…`toBlock`. */
+async function readEvents(
+  vault: Contract,
+  provider: Provider,
+  fromBlock: number,
+  toBlock: number,
+): Promise<VaultEvent[]> {
   const topics: string[] = [];
   for (const name of Object.keys(HISTORY_EVENTS)) {
     const ev = vault.interface.getEvent(name);
@@ -469,7 +504,7 @@ export async function readHistory(vault: Contract, provider: Provider): Promise<
   const logs = await provider.getLogs({
     address: await vault.getAddress(),
     fromBlock,
-    toBlock: latest,
+    toBlock,
     topics: [topics],
   });
   const out: VaultEvent[] = [];

@@ -96,6 +96,11 @@ function argValue(d: DecodedRevert, name: string): bigint {
   return typeof a?.value === "bigint" ? a.value : 0n;
 }
 
+/** The argument `name` as text ("" when missing), e.g. an address. */
+function argText(d: DecodedRevert, name: string): string {
+  return String(d.args.find((x) => x.name === name)?.value ?? "");
+}
+
 /** `Name(arg=value, …)` with bigints in decimal and addresses in full. */
 export function formatRevert(d: DecodedRevert): string {
   const shown = d.args.map((a) => {
@@ -138,7 +143,7 @@ export function explainRevert(d: DecodedRevert, ctx: ErrorContext): string {
     case "NoPendingRequest":
       return "You have no pending redemption request to cancel (it may have just been fulfilled: check Claimable).";
     case "NotController":
-      return `Only the request's controller ${String(d.args.find((a) => a.name === "controller")?.value ?? "")} (or an operator it approved) can act on it; this call came from ${String(d.args.find((a) => a.name === "caller")?.value ?? "")}.`;
+      return `Only the request's controller ${argText(d, "controller")} (or an operator it approved) can act on it; this call came from ${argText(d, "caller")}.`;
     case "NotShutDown":
       return "The in-kind exit opens only after the guardian shuts the vault down.";
     case "LendingPositionOpen":
@@ -176,8 +181,8 @@ export function describeFeedFailure(
   labels: Readonly<Record<string, string>>,
 ): string {
   if (d === null) return "a price check failed with an unknown error";
-  const addr = (name: string) => String(d.args.find((a) => a.name === name)?.value ?? "");
-  const feed = (name: string) => labels[addr(name).toLowerCase()] ?? `feed ${addr(name)}`;
+  const feed = (name: string) =>
+    labels[argText(d, name).toLowerCase()] ?? `feed ${argText(d, name)}`;
   const when = (s: bigint) => new Date(Number(s) * 1000).toISOString().replace(".000Z", "Z");
   let words: string;
   switch (d.name) {
@@ -221,13 +226,16 @@ function messageOf(err: unknown): string {
   return String(err);
 }
 
+/** True when the user declined in the wallet (ethers' ACTION_REJECTED, EIP-1193 code 4001). */
+export function isRejection(err: unknown): boolean {
+  if (typeof err !== "object" || err === null) return false;
+  const o = err as { code?: unknown; error?: { code?: unknown } };
+  return o.code === "ACTION_REJECTED" || o.code === 4001 || o.error?.code === 4001;
+}
+
 /** Turns any thrown value into an {@link ErrorReport} using `decode` and `ctx`. */
 export function reportError(err: unknown, decode: RevertDecoder, ctx: ErrorContext): ErrorReport {
-  const o = (typeof err === "object" && err !== null ? err : {}) as {
-    code?: unknown;
-    error?: { code?: unknown };
-  };
-  if (o.code === "ACTION_REJECTED" || o.code === 4001 || o.error?.code === 4001) {
+  if (isRejection(err)) {
     return { decoded: null, message: "You declined the request in your wallet.", rejected: true };
   }
   const data = extractRevertData(err);

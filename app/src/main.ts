@@ -28,7 +28,7 @@ import {
   readSnapshot,
   readVaultInfo,
 } from "./chain.ts";
-import type { Abis, AppConfig, Contracts, MetaCache, VaultInfo } from "./chain.ts";
+import type { Abis, AppConfig, Contracts, HistoryScan, MetaCache, VaultInfo } from "./chain.ts";
 import { makeDecoder, reportError } from "./errors.ts";
 import type { ErrorContext, RevertDecoder } from "./errors.ts";
 import {
@@ -40,7 +40,7 @@ import {
   riskView,
   splitRedeem,
 } from "./state.ts";
-import type { ActionState, HoldingInput, Position, VaultSnapshot } from "./state.ts";
+import type { ActionState, HoldingInput, Position, TokenMeta, VaultSnapshot } from "./state.ts";
 import { contractCall, simulateAndSend } from "./tx.ts";
 import type { ContractMethod, TxUpdate } from "./tx.ts";
 
@@ -65,6 +65,8 @@ interface App {
   snapshot: VaultSnapshot | null;
   holdings: readonly HoldingInput[];
   position: Position | null;
+  /** The vault events read so far: each refresh reads only the blocks after it. */
+  history: HistoryScan | null;
   wallet: Wallet | null;
   busy: boolean;
   refreshing: Promise<void> | null;
@@ -133,18 +135,19 @@ function errorContext(app: App, erc20Unit: "base" | "share" = "base"): ErrorCont
   };
 }
 
-function base(app: App, units: bigint, digits = 2): string {
-  const b = app.info?.base;
-  return b === undefined
+/** `units` of `token` with at most `digits` decimals and its symbol; raw units before a read. */
+function amountOf(token: TokenMeta | undefined, units: bigint, digits: number): string {
+  return token === undefined
     ? units.toString()
-    : `${formatAmount(units, b.decimals, digits)} ${b.symbol}`;
+    : `${formatAmount(units, token.decimals, digits)} ${token.symbol}`;
+}
+
+function base(app: App, units: bigint, digits = 2): string {
+  return amountOf(app.info?.base, units, digits);
 }
 
 function shares(app: App, units: bigint, digits = 6): string {
-  const s = app.info?.share;
-  return s === undefined
-    ? units.toString()
-    : `${formatAmount(units, s.decimals, digits)} ${s.symbol}`;
+  return amountOf(app.info?.share, units, digits);
 }
 
 // ------------------------------------------------------------------ rendering
@@ -326,13 +329,14 @@ async function refresh(app: App): Promise<void> {
       app.read ??= bindContracts(app.cfg, app.abis, info.base.address, app.reader);
       renderInfo(app, info);
       const read = app.read;
-      const [snapshot, holdings, events] = await Promise.all([
+      const [snapshot, holdings, history] = await Promise.all([
         readSnapshot(read, app.decode, info.feedLabels),
         readHoldings(read, info, app.abis.erc20, app.reader),
-        readHistory(read.vault, app.reader).catch(() => null),
+        readHistory(read.vault, app.reader, app.history).catch(() => null),
       ]);
       app.snapshot = snapshot;
       app.holdings = holdings;
+      app.history = history ?? app.history;
       renderSnapshot(app, snapshot);
       renderRisk(app, snapshot, holdings);
       setRows(
@@ -352,10 +356,10 @@ async function refresh(app: App): Promise<void> {
             ? "Oracle values and weights need the lens (start the page with --lens <address>): balances only."
             : "A price feed fails: balances only, no oracle values or weights.",
       );
-      if (events === null)
+      if (history === null)
         setRows("history", [[["—"], ["History unavailable"], ["the node refused eth_getLogs"]]]);
       else {
-        const rows = historyRows(events, info.base, info.share);
+        const rows = historyRows(history.events, info.base, info.share);
         setRows(
           "history",
           rows.length === 0
@@ -476,12 +480,12 @@ async function switchChain(app: App): Promise<void> {
 // ------------------------------------------------------------------ transactions
 
 /** One transaction of an action; `unit` says which token its ERC-20 errors are about. */
-type Step = () => {
-  label: string;
-  method: ContractMethod;
-  args: unknown[];
-  unit: "base" | "share";
-};
+interface Step {
+  readonly label: string;
+  readonly method: ContractMethod;
+  readonly args: readonly unknown[];
+  readonly unit: "base" | "share";
+}
 
 function logTx(u: TxUpdate, app: App, unit: "base" | "share"): void {
   const list = el("tx-log");
@@ -519,8 +523,7 @@ async function runCalls(app: App, steps: readonly Step[], noteId: string): Promi
   app.busy = true;
   renderActions(app);
   try {
-    for (const step of steps) {
-      const { label, method, args, unit } = step();
+    for (const { label, method, args, unit } of steps) {
       // a fresh id per run, so that repeated actions get their own log line
       const tagged = `${label} #${el("tx-log").children.length + 1}`;
       const res = await simulateAndSend(contractCall(tagged, method, args), (u) =>
@@ -545,19 +548,32 @@ async function runCalls(app: App, steps: readonly Step[], noteId: string): Promi
   }
 }
 
+/** {@link runCalls} for the form of `inputId`: once every call confirms, clears it and its note. */
+async function runForm(
+  app: App,
+  steps: readonly Step[],
+  inputId: string,
+  noteId: string,
+): Promise<void> {
+  if (await runCalls(app, steps, noteId)) {
+    el<HTMLInputElement>(inputId).value = "";
+    note(noteId, "");
+  }
+}
+
 function method(c: { getFunction(name: string): unknown }, name: string): ContractMethod {
   return c.getFunction(name) as ContractMethod;
 }
 
-function readAmount(
-  inputId: string,
-  noteId: string,
-  decimals: number,
-  symbol: string,
-): bigint | null {
+/** The wallet's call of the vault's `name` (its ERC-20 errors are about the share token). */
+function vaultStep(w: Wallet, label: string, name: string, args: readonly unknown[]): Step {
+  return { label, method: method(w.contracts.vault, name), args, unit: "share" };
+}
+
+function readAmount(inputId: string, noteId: string, token: TokenMeta): bigint | null {
   const input = el<HTMLInputElement>(inputId);
   try {
-    const v = parseAmount(input.value, decimals, { symbol });
+    const v = parseAmount(input.value, token.decimals, { symbol: token.symbol });
     input.removeAttribute("aria-invalid");
     return v;
   } catch (err) {
@@ -576,12 +592,7 @@ function ready(app: App): { w: Wallet; p: Position; info: VaultInfo } | null {
 async function onDeposit(app: App): Promise<void> {
   const r = ready(app);
   if (r === null) return;
-  const amount = readAmount(
-    "deposit-amount",
-    "deposit-note",
-    r.info.base.decimals,
-    r.info.base.symbol,
-  );
+  const amount = readAmount("deposit-amount", "deposit-note", r.info.base);
   if (amount === null) return;
   if (amount > r.p.baseBalance) {
     note("deposit-note", `Your wallet holds only ${base(app, r.p.baseBalance, 6)}.`, true);
@@ -592,62 +603,38 @@ async function onDeposit(app: App): Promise<void> {
     return;
   }
   const { vault, base: token } = r.w.contracts;
-  const steps: Step[] = [];
   const shown = base(app, amount, 6);
-  if (r.p.allowance < amount) {
-    // exact approval: never more than this deposit
-    steps.push(() => ({
-      label: `Approve ${shown}`,
-      method: method(token, "approve"),
-      args: [app.cfg.vault, amount],
-      unit: "base",
-    }));
-  }
-  steps.push(() => ({
+  const deposit: Step = {
     label: `Deposit ${shown}`,
     method: method(vault, "deposit"),
     args: [amount, r.w.account],
     unit: "base",
-  }));
-  if (await runCalls(app, steps, "deposit-note")) {
-    el<HTMLInputElement>("deposit-amount").value = "";
-    note("deposit-note", "");
-  }
+  };
+  // exact approval: never more than this deposit
+  const approve: Step = {
+    label: `Approve ${shown}`,
+    method: method(token, "approve"),
+    args: [app.cfg.vault, amount],
+    unit: "base",
+  };
+  const steps = r.p.allowance < amount ? [approve, deposit] : [deposit];
+  await runForm(app, steps, "deposit-amount", "deposit-note");
 }
 
 async function onWithdraw(app: App): Promise<void> {
   const r = ready(app);
   if (r === null) return;
-  const amount = readAmount(
-    "withdraw-amount",
-    "withdraw-note",
-    r.info.base.decimals,
-    r.info.base.symbol,
-  );
+  const amount = readAmount("withdraw-amount", "withdraw-note", r.info.base);
   if (amount === null) return;
-  const steps: Step[] = [
-    () => ({
-      label: `Withdraw ${base(app, amount, 6)}`,
-      method: method(r.w.contracts.vault, "withdraw"),
-      args: [amount, r.w.account, r.w.account],
-      unit: "share",
-    }),
-  ];
-  if (await runCalls(app, steps, "withdraw-note")) {
-    el<HTMLInputElement>("withdraw-amount").value = "";
-    note("withdraw-note", "");
-  }
+  const args = [amount, r.w.account, r.w.account];
+  const step = vaultStep(r.w, `Withdraw ${base(app, amount, 6)}`, "withdraw", args);
+  await runForm(app, [step], "withdraw-amount", "withdraw-note");
 }
 
 async function onRedeem(app: App, queued: boolean): Promise<void> {
   const r = ready(app);
   if (r === null) return;
-  const amount = readAmount(
-    "redeem-shares",
-    "redeem-note",
-    r.info.share.decimals,
-    r.info.share.symbol,
-  );
+  const amount = readAmount("redeem-shares", "redeem-note", r.info.share);
   if (amount === null) return;
   if (amount > r.p.shares) {
     note("redeem-note", `You hold only ${shares(app, r.p.shares)}.`, true);
@@ -657,17 +644,8 @@ async function onRedeem(app: App, queued: boolean): Promise<void> {
   // requestRedeem(shares, controller, owner) and redeem(shares, receiver, owner): the depositor
   // is all three
   const args = [amount, r.w.account, r.w.account];
-  const name = queued ? "requestRedeem" : "redeem";
-  const step: Step = () => ({
-    label,
-    method: method(r.w.contracts.vault, name),
-    args,
-    unit: "share",
-  });
-  if (await runCalls(app, [step], "redeem-note")) {
-    el<HTMLInputElement>("redeem-shares").value = "";
-    note("redeem-note", "");
-  }
+  const step = vaultStep(r.w, label, queued ? "requestRedeem" : "redeem", args);
+  await runForm(app, [step], "redeem-shares", "redeem-note");
 }
 
 async function onSimple(
@@ -678,13 +656,7 @@ async function onSimple(
 ): Promise<void> {
   const r = ready(app);
   if (r === null) return;
-  const step: Step = () => ({
-    label,
-    method: method(r.w.contracts.vault, name),
-    args: args(r.w, r.p),
-    unit: "share",
-  });
-  await runCalls(app, [step], "requests-note");
+  await runCalls(app, [vaultStep(r.w, label, name, args(r.w, r.p))], "requests-note");
 }
 
 /**
@@ -716,18 +688,11 @@ async function onFulfil(app: App): Promise<void> {
 async function onExit(app: App): Promise<void> {
   const r = ready(app);
   if (r === null) return;
-  const amount = readAmount("exit-shares", "exit-note", r.info.share.decimals, r.info.share.symbol);
+  const amount = readAmount("exit-shares", "exit-note", r.info.share);
   if (amount === null) return;
-  const step: Step = () => ({
-    label: `Exit in kind with ${shares(app, amount)}`,
-    method: method(r.w.contracts.vault, "exitInKind"),
-    args: [amount, r.w.account, r.w.account],
-    unit: "share",
-  });
-  if (await runCalls(app, [step], "exit-note")) {
-    el<HTMLInputElement>("exit-shares").value = "";
-    note("exit-note", "");
-  }
+  const args = [amount, r.w.account, r.w.account];
+  const step = vaultStep(r.w, `Exit in kind with ${shares(app, amount)}`, "exitInKind", args);
+  await runForm(app, [step], "exit-shares", "exit-note");
 }
 
 // ------------------------------------------------------------------ previews
@@ -753,7 +718,7 @@ async function preview(
     input.removeAttribute("aria-invalid");
     return note(noteId, "");
   }
-  const meta = token === "base" ? info.base : info.share;
+  const meta = info[token];
   let text: string;
   let isError: boolean;
   let invalid = false;
@@ -847,11 +812,6 @@ function previewExit(app: App): Promise<void> {
   });
 }
 
-function fill(inputId: string, units: bigint, decimals: number, after: () => void): void {
-  el<HTMLInputElement>(inputId).value = formatAmount(units, decimals).replace(/,/g, "");
-  after();
-}
-
 // ------------------------------------------------------------------ start
 
 function wire(app: App): void {
@@ -886,51 +846,33 @@ function wire(app: App): void {
     () => void onSimple(app, "Cancel request", "cancelRedeemRequest", (w) => [w.account]),
   );
   on("fulfil", "click", () => void onFulfil(app));
-  on("deposit-amount", "input", () => void previewDeposit(app));
-  on("withdraw-amount", "input", () => void previewWithdraw(app));
-  on("redeem-shares", "input", () => void previewRedeem(app));
-  on("exit-shares", "input", () => void previewExit(app));
-  on("deposit-max", "click", () => {
-    const p = app.position;
-    const info = app.info;
-    if (p === null || info === null) return;
-    const max = p.baseBalance < p.maxDeposit ? p.baseBalance : p.maxDeposit;
-    fill("deposit-amount", max, info.base.decimals, () => void previewDeposit(app));
-  });
-  on("withdraw-max", "click", () => {
-    if (app.position !== null && app.info !== null)
-      fill(
-        "withdraw-amount",
-        app.position.maxWithdraw,
-        app.info.base.decimals,
-        () => void previewWithdraw(app),
-      );
-  });
-  on("redeem-all", "click", () => {
-    if (app.position !== null && app.info !== null)
-      fill(
-        "redeem-shares",
-        app.position.shares,
-        app.info.share.decimals,
-        () => void previewRedeem(app),
-      );
-  });
-  on("exit-all", "click", () => {
-    if (app.position !== null && app.info !== null)
-      fill(
-        "exit-shares",
-        app.position.shares,
-        app.info.share.decimals,
-        () => void previewExit(app),
-      );
-  });
-  const eth = window.ethereum;
-  eth?.on?.("accountsChanged", () => {
+  /** An amount field: previewed as typed; its button `maxId` types in `most` and previews it. */
+  const amountField = (
+    inputId: string,
+    maxId: string,
+    token: "base" | "share",
+    show: (app: App) => Promise<void>,
+    most: (p: Position) => bigint,
+  ) => {
+    on(inputId, "input", () => void show(app));
+    on(maxId, "click", () => {
+      if (app.position === null || app.info === null) return;
+      const text = formatAmount(most(app.position), app.info[token].decimals);
+      el<HTMLInputElement>(inputId).value = text.replace(/,/g, "");
+      void show(app);
+    });
+  };
+  amountField("deposit-amount", "deposit-max", "base", previewDeposit, (p) =>
+    p.baseBalance < p.maxDeposit ? p.baseBalance : p.maxDeposit,
+  );
+  amountField("withdraw-amount", "withdraw-max", "base", previewWithdraw, (p) => p.maxWithdraw);
+  amountField("redeem-shares", "redeem-all", "share", previewRedeem, (p) => p.shares);
+  amountField("exit-shares", "exit-all", "share", previewExit, (p) => p.shares);
+  const reconnect = () => {
     if (app.wallet !== null) void connect(app, false);
-  });
-  eth?.on?.("chainChanged", () => {
-    if (app.wallet !== null) void connect(app, false);
-  });
+  };
+  window.ethereum?.on?.("accountsChanged", reconnect);
+  window.ethereum?.on?.("chainChanged", reconnect);
 }
 
 async function getJson(url: string): Promise<unknown> {
@@ -955,6 +897,7 @@ async function start(): Promise<void> {
       snapshot: null,
       holdings: [],
       position: null,
+      history: null,
       wallet: null,
       busy: false,
       refreshing: null,

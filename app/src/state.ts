@@ -135,19 +135,14 @@ export function deriveActions(s: VaultSnapshot, p: Position | null, chainOk: boo
   else if (!s.navAvailable) deposit = closed("Deposits wait for the price feeds.");
   else if (p !== null && p.maxDeposit === 0n) deposit = closed("The deposit cap is reached.");
   const hasClaim = p !== null && p.claimableShares > 0n;
-  const withdrawNow =
-    p === null || hasClaim
-      ? hasClaim
-        ? closed(
-            "Claim your fulfilled redemption first (withdrawals address the claim until then).",
-          )
-        : open
-      : p.shares === 0n
-        ? closed("You hold no shares.")
-        : p.maxWithdraw === 0n
-          ? closed("No idle funds to withdraw from now: request a redemption instead.")
-          : open;
-  const requestRedeem = p !== null && p.shares === 0n ? closed("You hold no shares.") : open;
+  const noShares = p !== null && p.shares === 0n ? closed("You hold no shares.") : null;
+  const withdrawNow = hasClaim
+    ? closed("Claim your fulfilled redemption first (withdrawals address the claim until then).")
+    : (noShares ??
+      (p !== null && p.maxWithdraw === 0n
+        ? closed("No idle funds to withdraw from now: request a redemption instead.")
+        : open));
+  const requestRedeem = noShares ?? open;
   const cancelRequest =
     p !== null && p.pendingShares === 0n ? closed("You have no pending request.") : open;
   const claim = p !== null && !hasClaim ? closed("Nothing to claim yet.") : open;
@@ -159,9 +154,7 @@ export function deriveActions(s: VaultSnapshot, p: Position | null, chainOk: boo
         : open;
   const exitInKind = !s.shutdown
     ? closed("The in-kind exit opens only after a shutdown.")
-    : p !== null && p.shares === 0n
-      ? closed("You hold no shares.")
-      : open;
+    : (noShares ?? open);
   return {
     deposit: gate(deposit),
     withdrawNow: gate(withdrawNow),

@@ -5,6 +5,7 @@
  * A transaction that fails simulation is never sent. DOM-free: the call is abstracted so the unit
  * tests drive it with fakes; the page wraps an ethers contract method (see {@link contractCall}).
  */
+import { isRejection } from "./errors.ts";
 
 /** A contract call that can be simulated and sent. */
 export interface PreparedCall {
@@ -43,12 +44,6 @@ export interface TxResult {
   readonly phase: TxPhase;
   readonly hash?: string;
   readonly error?: unknown;
-}
-
-function isRejection(err: unknown): boolean {
-  if (typeof err !== "object" || err === null) return false;
-  const o = err as { code?: unknown; error?: { code?: unknown } };
-  return o.code === "ACTION_REJECTED" || o.code === 4001 || o.error?.code === 4001;
 }
 
 /**

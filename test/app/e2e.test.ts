@@ -8,34 +8,22 @@
  * and later fulfils the redemption request.
  */
 import { expect } from "chai";
-import { spawn } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { Contract, JsonRpcProvider } from "ethers";
-import type { InterfaceAbi } from "ethers";
 import { parse as parseYaml } from "yaml";
-import { LOCAL_STACK } from "../../deploy/config/local.ts";
-import { VAULT_ASSET_KEYS } from "../../deploy/lib/vaultConfig.ts";
+import { projectAbi } from "../../keeper/src/chain/abis.ts";
 import { makeProvider } from "../../keeper/src/chain/rpc.ts";
 import type { ResilientProvider } from "../../keeper/src/chain/rpc.ts";
-import { silentLogger } from "../../keeper/src/commands/context.ts";
 import { tick } from "../../keeper/src/commands/run.ts";
 import { openJournal } from "../../keeper/src/journal/journal.ts";
 import type { Journal } from "../../keeper/src/journal/journal.ts";
-import { createWorker } from "../../keeper/src/loop/worker.ts";
 import type { Worker } from "../../keeper/src/loop/worker.ts";
-import { js, walletAt } from "../helpers/rpc.ts";
+import { localWorker } from "../helpers/keeper.ts";
+import { freePort, startScript, stop, waitOut } from "../helpers/proc.ts";
+import type { Proc } from "../helpers/proc.ts";
+import { js } from "../helpers/rpc.ts";
 import { formatAmount, formatBps } from "../../app/src/amounts.ts";
-
-/** An ABI from the Hardhat artifacts, e.g. "BallastVault.sol/BallastVault". */
-function artifactAbi(name: string): InterfaceAbi {
-  const file = path.resolve(`artifacts/contracts/${name}.json`);
-  return (JSON.parse(readFileSync(file, "utf8")) as { abi: InterfaceAbi }).abi;
-}
-
-const vaultAbi = () => artifactAbi("BallastVault.sol/BallastVault");
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -84,58 +72,6 @@ interface Browser {
 }
 interface Playwright {
   chromium: { launch(options: { executablePath: string; args: string[] }): Promise<Browser> };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface Proc {
-  readonly child: ChildProcess;
-  out: string;
-  readonly exited: Promise<number | null>;
-}
-
-function start(script: string, args: string[]): Proc {
-  const child = spawn(process.execPath, [path.resolve(process.cwd(), script), ...args], {
-    cwd: process.cwd(),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const p: Proc = {
-    child,
-    out: "",
-    exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))),
-  };
-  child.stdout?.on("data", (d: Buffer) => (p.out += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (p.out += d.toString()));
-  return p;
-}
-
-async function waitOut(p: Proc, re: RegExp, ms: number): Promise<RegExpExecArray> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const m = re.exec(p.out);
-    if (m !== null) return m;
-    if (p.child.exitCode !== null) throw new Error(`process exited early:\n${p.out}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${re}:\n${p.out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Stops `p` with SIGTERM (node.ts forwards it to the Hardhat node), SIGKILL after 10 s. */
-async function stop(p: Proc | undefined): Promise<void> {
-  if (p === undefined || p.child.exitCode !== null || p.child.signalCode !== null) return;
-  p.child.kill("SIGTERM");
-  const timer = setTimeout(() => p.child.kill("SIGKILL"), 10_000);
-  await p.exited;
-  clearTimeout(timer);
 }
 
 /** With APP_E2E_SHOTS=<dir>, saves a full-page PNG of `page` as <dir>/<name>.png (to look at). */
@@ -235,10 +171,15 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
     }
     nodePort = await freePort();
     rpcUrl = `http://127.0.0.1:${nodePort}`;
-    node = start("scripts/node.ts", ["--port", String(nodePort), "--no-build", "--quiet-node"]);
+    node = startScript("scripts/node.ts", [
+      "--port",
+      String(nodePort),
+      "--no-build",
+      "--quiet-node",
+    ]);
     await waitOut(node, /Press Ctrl-C/, 90_000);
     const config = `.keeper/local-${nodePort}.yaml`;
-    app = start("scripts/app.ts", ["--config", config, "--port", "0"]);
+    app = startScript("scripts/app.ts", ["--config", config, "--port", "0"]);
     appUrl = (await waitOut(app, /http:\/\/127\.0\.0\.1:\d+/, 15_000))[0];
     browser = await pw.chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
@@ -255,30 +196,20 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
       const v = yaml.vaults[0];
       const provider = makeProvider([rpcUrl], 31337n, { timeoutMs: 20_000 });
       const journal = openJournal(":memory:");
-      const worker = createWorker({
-        name: "app-e2e",
-        chainId: 31337n,
-        vault: v.address,
-        lens: v.lens,
-        provider,
-        signer: walletAt(3, provider),
-        relayer: walletAt(6, provider),
-        journal,
-        logger: silentLogger,
-        triggers: { scheduleSeconds: 30 * 86_400, driftBandBps: 50 },
-        submit: {
-          maxFeePerGas: 200n * 10n ** 9n,
-          priorityFee: 10n ** 9n,
-          feeBumpPercent: 15,
-          receiptTimeoutMs: 30_000,
-          stuckAfterMs: 120_000,
-          pollMs: 50,
+      const worker = localWorker(
+        {
+          name: "app-e2e",
+          chainId: 31337n,
+          vault: v.address,
+          lens: v.lens,
+          provider,
+          journal,
+          quoter: yaml.networks.local.quoterV2,
+          relayer: 6,
+          targets: TARGETS,
         },
-        targets: { kind: "fixed", bps: TARGETS },
-        quoter: yaml.networks.local.quoterV2,
-        feeTier: (i) => LOCAL_STACK.uniswap.pools[VAULT_ASSET_KEYS[i]].fee,
-        noCostGate: true,
-      });
+        { noCostGate: true },
+      );
       keeper = { worker, provider, journal };
     }
     const r = await tick(keeper.worker);
@@ -334,10 +265,17 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
     return page;
   }
 
+  /** A JSON-RPC provider on the node (the caller destroys it). */
+  const nodeProvider = () => new JsonRpcProvider(rpcUrl, 31337, { staticNetwork: true });
+
+  /** The addresses the page's server hands out. */
+  const pageConfig = async () =>
+    (await (await fetch(`${appUrl}/config.json`)).json()) as { vault: string; lens: string };
+
   it("connects (switching networks), deposits 1,000 USDC; the keeper invests; withdraws from idle funds, requests the rest, the keeper fulfils, claims", async function () {
-    const provider = new JsonRpcProvider(rpcUrl, 31337, { staticNetwork: true });
+    const provider = nodeProvider();
     try {
-      const cfg = (await (await fetch(`${appUrl}/config.json`)).json()) as { vault: string };
+      const cfg = await pageConfig();
       const vault = new Contract(cfg.vault, ["function asset() view returns (address)"], provider);
       const usdc = new Contract(
         (await vault.getFunction("asset")()) as string,
@@ -492,7 +430,7 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
       await provider.send("evm_increaseTime", [601]);
       await provider.send("evm_mine", []);
       expect(await keeperTick()).to.include("redemptions");
-      const v = new Contract(cfg.vault, vaultAbi(), provider);
+      const v = new Contract(cfg.vault, projectAbi("BallastVault"), provider);
       expect(
         [await v.getFunction("pendingShares")(), await v.getFunction("currentEpoch")()],
         "the keeper's rebalance fulfilled the epoch",
@@ -520,18 +458,15 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
 
   it("read-only without a wallet: state, risk, holdings, fees and history as the chain says", async function () {
     // what the chain says, read here with ethers: the page must show exactly these figures
-    const provider = new JsonRpcProvider(rpcUrl, 31337, { staticNetwork: true });
+    const provider = nodeProvider();
     let nav: bigint, supply: bigint, idle: bigint;
     let weth: { value: bigint; weightBps: bigint };
     try {
-      const cfg = (await (await fetch(`${appUrl}/config.json`)).json()) as {
-        vault: string;
-        lens: string;
-      };
-      const vault = new Contract(cfg.vault, vaultAbi(), provider);
+      const cfg = await pageConfig();
+      const vault = new Contract(cfg.vault, projectAbi("BallastVault"), provider);
       nav = (await vault.getFunction("totalAssets")()) as bigint;
       supply = (await vault.getFunction("totalSupply")()) as bigint;
-      const lens = new Contract(cfg.lens, artifactAbi("BallastLens.sol/BallastLens"), provider);
+      const lens = new Contract(cfg.lens, projectAbi("BallastLens"), provider);
       idle = ((await lens.getFunction("vaultState")(cfg.vault)) as { idle: bigint }).idle;
       weth = ((await lens.getFunction("assetStates")(cfg.vault)) as (typeof weth)[])[0];
     } finally {
@@ -583,12 +518,19 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
   });
 
   it("without a lens (--rpc/--vault only) reads the same state from the vault's own getters", async function () {
-    const cfg = (await (await fetch(`${appUrl}/config.json`)).json()) as { vault: string };
+    const cfg = await pageConfig();
     const withLens = await openPage({ wallet: false });
     const nav = /NAV \(total assets\)\s+[\d,.]+ USDC/.exec(
       await waitText(withLens.locator("#overview"), /NAV \(total assets\)\s+[\d,.]+ USDC/),
     )![0];
-    const plain = start("scripts/app.ts", ["--rpc", rpcUrl, "--vault", cfg.vault, "--port", "0"]);
+    const plain = startScript("scripts/app.ts", [
+      "--rpc",
+      rpcUrl,
+      "--vault",
+      cfg.vault,
+      "--port",
+      "0",
+    ]);
     try {
       const url = (await waitOut(plain, /http:\/\/127\.0\.0\.1:\d+/, 15_000))[0];
       const page = await (browser as Browser).newPage({ viewport: { width: 360, height: 800 } });
@@ -610,7 +552,7 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
   });
 
   it("with a feed stale, says so and keeps showing what still works", async function () {
-    const provider = new JsonRpcProvider(rpcUrl, 31337, { staticNetwork: true });
+    const provider = nodeProvider();
     try {
       await provider.send("evm_increaseTime", [2 * 86_400]);
       await provider.send("evm_mine", []);
@@ -640,11 +582,11 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
   });
 
   it("after a shutdown, with the feed still stale: request, cancel, exit in kind as previewed", async function () {
-    const provider = new JsonRpcProvider(rpcUrl, 31337, { staticNetwork: true });
+    const provider = nodeProvider();
     try {
-      const cfg = (await (await fetch(`${appUrl}/config.json`)).json()) as { vault: string };
+      const cfg = await pageConfig();
       const guardian = await provider.getSigner(2); // Hardhat account #2: the local GUARDIAN
-      const vault = new Contract(cfg.vault, vaultAbi(), guardian);
+      const vault = new Contract(cfg.vault, projectAbi("BallastVault"), guardian);
       await (await vault.getFunction("shutDown")()).wait();
       const tokens = [
         (await vault.getFunction("asset")()) as string,

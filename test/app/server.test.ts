@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
@@ -14,6 +14,7 @@ import {
   resolveAppPath,
 } from "../../scripts/app.ts";
 import type { PageConfig } from "../../scripts/app.ts";
+import { startScript, waitOut } from "../helpers/proc.ts";
 
 const SCRIPT = path.resolve(process.cwd(), "scripts/app.ts");
 const VAULT = "0x99bbA657f2BbC93c02D617f8bA121cB8Fc104Acf";
@@ -262,37 +263,33 @@ describe("app server: serving the page", function () {
   });
 
   it("the CLI starts with --config-less flags, prints its URL and stops on SIGTERM", async function () {
-    const child = spawn(
-      process.execPath,
-      [SCRIPT, "--rpc", "http://127.0.0.1:1", "--vault", VAULT, "--chain-id", "5", "--port", "0"],
-      { stdio: ["ignore", "pipe", "pipe"] },
-    );
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const app = startScript("scripts/app.ts", [
+      "--rpc",
+      "http://127.0.0.1:1",
+      "--vault",
+      VAULT,
+      "--chain-id",
+      "5",
+      "--port",
+      "0",
+    ]);
     try {
-      const deadline = Date.now() + 15_000;
-      while (!/http:\/\/127\.0\.0\.1:\d+\//.test(out) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      const url = /http:\/\/127\.0\.0\.1:\d+/.exec(out)?.[0];
-      expect(url, out).to.not.equal(undefined);
-      const c = await raw(url as string, "/config.json");
+      const url = (await waitOut(app, /(http:\/\/127\.0\.0\.1:\d+)\//, 15_000))[1];
+      const c = await raw(url, "/config.json");
       expect(JSON.parse(c.body)).to.deep.equal({
         chainId: 5,
         rpcUrl: "http://127.0.0.1:1",
         vault: VAULT,
         lens: null,
       });
-      expect(out).to.include("no lens");
+      expect(app.out).to.include("no lens");
       // serving TypeScript does not print node's ExperimentalWarning at the depositor
-      expect((await raw(url as string, "/src/amounts.ts")).status).to.equal(200);
+      expect((await raw(url, "/src/amounts.ts")).status).to.equal(200);
       await new Promise((r) => setTimeout(r, 100));
-      expect(out).to.not.include("ExperimentalWarning");
+      expect(app.out).to.not.include("ExperimentalWarning");
     } finally {
-      child.kill("SIGTERM");
+      app.child.kill("SIGTERM");
     }
-    expect(await exited).to.equal(0);
+    expect(await app.exited).to.equal(0);
   });
 });

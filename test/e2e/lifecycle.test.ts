@@ -4,23 +4,21 @@ import { getAddress } from "ethers";
 import type { TransactionReceipt } from "ethers";
 import { deployLocalVault } from "../../deploy/lib/vaultLocal.ts";
 import { LOCAL_STACK } from "../../deploy/config/local.ts";
-import { VAULT_ASSET_KEYS } from "../../deploy/lib/vaultConfig.ts";
 import { encodeSqrtPriceX96, sortTokens } from "../../deploy/lib/uniswapMath.ts";
 import { makeProvider } from "../../keeper/src/chain/rpc.ts";
 import type { ResilientProvider } from "../../keeper/src/chain/rpc.ts";
 import { readSnapshot } from "../../keeper/src/chain/reader.ts";
 import { vaultInterface } from "../../keeper/src/chain/simulate.ts";
-import { silentLogger } from "../../keeper/src/commands/context.ts";
 import { tick } from "../../keeper/src/commands/run.ts";
 import { openJournal } from "../../keeper/src/journal/journal.ts";
 import type { Journal } from "../../keeper/src/journal/journal.ts";
-import { createWorker } from "../../keeper/src/loop/worker.ts";
 import type { TriggerConfig } from "../../keeper/src/loop/triggers.ts";
 import type { Worker } from "../../keeper/src/loop/worker.ts";
 import { LENDING_OP, decodeLendingData, decodeSwapData } from "../../keeper/src/planner/eip712.ts";
 import { leverageBps, navOf, pxAll } from "../../keeper/src/planner/checks.ts";
 import type { VaultSnapshot } from "../../keeper/src/planner/types.ts";
-import { dyn, inProcessFetch, js, walletAt } from "../helpers/rpc.ts";
+import { TEST_TRIGGERS, localWorker } from "../helpers/keeper.ts";
+import { dyn, inProcessFetch, js } from "../helpers/rpc.ts";
 
 /**
  * Issue 6, end to end on the local stack (deployLocalVault: Chainlink mocks, Uniswap V3, Aave V3,
@@ -74,8 +72,6 @@ describe("e2e lifecycle: deposit → rebalance → shock → risk trigger → he
   let quoter: string;
   let w: Worker;
   let alice: Awaited<ReturnType<typeof ethers.getSigners>>[number];
-  const wallet = (i: number) => walletAt(i, provider);
-  const feeTier = (i: number) => LOCAL_STACK.uniswap.pools[VAULT_ASSET_KEYS[i]].fee;
 
   const snap = async (): Promise<VaultSnapshot> =>
     (await readSnapshot(provider, vault, lens, "latest")).snapshot;
@@ -258,39 +254,31 @@ describe("e2e lifecycle: deposit → rebalance → shock → risk trigger → he
   };
 
   /** A worker on the vault: fixed targets, the WETH hedge, the story's trigger settings. */
-  function makeWorker(j: Journal, extra: Partial<TriggerConfig> = {}): Worker {
-    return createWorker({
-      name: "lifecycle",
-      chainId,
-      vault,
-      lens,
-      provider,
-      signer: wallet(3), // KEEPER_SIGNER_ROLE
-      relayer: wallet(5),
-      journal: j,
-      logger: silentLogger,
-      triggers: {
-        scheduleSeconds: 30 * 86_400,
-        driftBandBps: 50,
-        // realised volatility of the basket over the ticks' history (annualised); off until 10
-        // returns are recorded
-        targetVolatility: 0.6,
-        minVolatilityReturns: 10,
-        ...extra,
+  function makeWorker(journal: Journal, extra: Partial<TriggerConfig> = {}): Worker {
+    return localWorker(
+      {
+        name: "lifecycle",
+        chainId,
+        vault,
+        lens,
+        provider,
+        journal,
+        quoter,
+        relayer: 5,
+        targets: TARGETS,
       },
-      submit: {
-        maxFeePerGas: 200n * 10n ** 9n,
-        priorityFee: 10n ** 9n,
-        feeBumpPercent: 15,
-        receiptTimeoutMs: 30_000,
-        stuckAfterMs: 120_000,
-        pollMs: 50,
+      {
+        triggers: {
+          ...TEST_TRIGGERS,
+          // realised volatility of the basket over the ticks' history (annualised); off until 10
+          // returns are recorded
+          targetVolatility: 0.6,
+          minVolatilityReturns: 10,
+          ...extra,
+        },
+        hedge: HEDGE,
       },
-      targets: { kind: "fixed", bps: TARGETS },
-      hedge: HEDGE,
-      quoter,
-      feeTier,
-    });
+    );
   }
 
   before(async function () {

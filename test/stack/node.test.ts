@@ -1,12 +1,13 @@
 import { expect } from "chai";
-import { spawn, spawnSync } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
 import { Contract, JsonRpcProvider } from "ethers";
 import { LOCAL_STACK } from "../../deploy/config/local.ts";
+import { freePort, startScript, waitOut } from "../helpers/proc.ts";
+import type { Proc } from "../helpers/proc.ts";
 
 const require = createRequire(import.meta.url);
 const SWAP_ROUTER_ABI =
@@ -16,20 +17,7 @@ const ERC20_ABI = [
   "function approve(address spender, uint256 amount) returns (bool)",
   "function balanceOf(address owner) view returns (uint256)",
 ];
-const START = path.resolve(process.cwd(), "scripts/node.ts");
 const BALLAST = path.resolve(process.cwd(), "keeper/cli/ballast.ts");
-
-/** A port that was free a moment ago. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** True if something accepts TCP connections on 127.0.0.1:port. */
 function isListening(port: number): Promise<boolean> {
@@ -43,37 +31,6 @@ function isListening(port: number): Promise<boolean> {
   });
 }
 
-interface Run {
-  readonly child: ChildProcess;
-  output: string;
-  readonly exited: Promise<number | null>;
-}
-
-function runStart(args: string[]): Run {
-  const child = spawn(process.execPath, [START, ...args], {
-    cwd: process.cwd(),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const run: Run = {
-    child,
-    output: "",
-    exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))),
-  };
-  child.stdout?.on("data", (d: Buffer) => (run.output += d.toString()));
-  child.stderr?.on("data", (d: Buffer) => (run.output += d.toString()));
-  return run;
-}
-
-/** Resolves once `run.output` contains `marker`; rejects if the process exits first. */
-async function waitFor(run: Run, marker: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!run.output.includes(marker)) {
-    if (run.child.exitCode !== null) throw new Error(`node.ts exited early:\n${run.output}`);
-    if (Date.now() > deadline) throw new Error(`timed out waiting for "${marker}":\n${run.output}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 /** `address` of the row whose CONTRACT column is `name`, from the printed table. */
 function addressOf(output: string, name: string): string {
   const line = output.split("\n").find((l) => l.split(/\s{2,}/)[1] === name);
@@ -85,7 +42,7 @@ function addressOf(output: string, name: string): string {
 describe("npm run node (scripts/node.ts)", function () {
   this.timeout(300_000);
   let port: number;
-  let run: Run | undefined;
+  let run: Proc | undefined;
 
   before(async function () {
     port = await freePort();
@@ -109,20 +66,20 @@ describe("npm run node (scripts/node.ts)", function () {
   });
 
   it("prints the table, serves swaps over JSON-RPC and stops the node on SIGINT", async function () {
-    run = runStart(["--port", String(port), "--quiet-node", "--no-build"]);
-    await waitFor(run, "Press Ctrl-C", 240_000);
+    run = startScript("scripts/node.ts", ["--port", String(port), "--quiet-node", "--no-build"]);
+    await waitOut(run, /Press Ctrl-C/, 240_000);
     for (const name of ["USDC", "WETH (WETH9)", "ETH / USD", "SwapRouter02", "QuoterV2"]) {
-      expect(addressOf(run.output, name), name).to.match(/^0x/);
+      expect(addressOf(run.out, name), name).to.match(/^0x/);
     }
-    expect(run.output).to.include("Pool WETH/USDC");
-    expect(run.output).to.include("Pool (proxy)"); // Aave V3
-    const vault = addressOf(run.output, "BallastVault (bUSDC)");
-    expect(addressOf(run.output, "BallastLens")).to.match(/^0x/);
+    expect(run.out).to.include("Pool WETH/USDC");
+    expect(run.out).to.include("Pool (proxy)"); // Aave V3
+    const vault = addressOf(run.out, "BallastVault (bUSDC)");
+    expect(addressOf(run.out, "BallastLens")).to.match(/^0x/);
 
     // the printed keeper config drives the keeper CLI against this node, as account #3
     const config = path.resolve(process.cwd(), `.keeper/local-${port}.yaml`);
-    const key = /BALLAST_DEV_PRIVATE_KEY=(0x[0-9a-f]{64})/.exec(run.output)?.[1];
-    expect(key, run.output).to.not.equal(undefined);
+    const key = /BALLAST_DEV_PRIVATE_KEY=(0x[0-9a-f]{64})/.exec(run.out)?.[1];
+    expect(key, run.out).to.not.equal(undefined);
     const status = spawnSync(process.execPath, [BALLAST, "--config", config, "status", "--json"], {
       encoding: "utf8",
       env: { ...process.env, BALLAST_DEV_PRIVATE_KEY: key },
@@ -135,9 +92,9 @@ describe("npm run node (scripts/node.ts)", function () {
 
     const provider = new JsonRpcProvider(`http://127.0.0.1:${port}`);
     const trader = await provider.getSigner(1);
-    const usdc = new Contract(addressOf(run.output, "USDC"), ERC20_ABI, trader);
-    const weth = new Contract(addressOf(run.output, "WETH (WETH9)"), ERC20_ABI, trader);
-    const router = new Contract(addressOf(run.output, "SwapRouter02"), SWAP_ROUTER_ABI, trader);
+    const usdc = new Contract(addressOf(run.out, "USDC"), ERC20_ABI, trader);
+    const weth = new Contract(addressOf(run.out, "WETH (WETH9)"), ERC20_ABI, trader);
+    const router = new Contract(addressOf(run.out, "SwapRouter02"), SWAP_ROUTER_ABI, trader);
     const amountIn = 10_000n * 10n ** 6n;
     await (await usdc.mint(await trader.getAddress(), amountIn)).wait();
     await (await usdc.approve(await router.getAddress(), amountIn)).wait();
@@ -164,10 +121,10 @@ describe("npm run node (scripts/node.ts)", function () {
   });
 
   it("--exit on the same port again: deploys from scratch, prints, exits 0, frees the port", async function () {
-    run = runStart(["--exit", "--port", String(port), "--no-build"]);
-    expect(await run.exited, run.output).to.equal(0);
-    expect(run.output).to.include("UniswapV3Factory");
-    expect(addressOf(run.output, "NonfungiblePositionManager")).to.match(/^0x/);
+    run = startScript("scripts/node.ts", ["--exit", "--port", String(port), "--no-build"]);
+    expect(await run.exited, run.out).to.equal(0);
+    expect(run.out).to.include("UniswapV3Factory");
+    expect(addressOf(run.out, "NonfungiblePositionManager")).to.match(/^0x/);
     expect(await isListening(port)).to.equal(false);
   });
 
@@ -175,9 +132,9 @@ describe("npm run node (scripts/node.ts)", function () {
     const blocker = net.createServer();
     await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", () => resolve()));
     try {
-      run = runStart(["--exit", "--port", String(port)]);
+      run = startScript("scripts/node.ts", ["--exit", "--port", String(port)]);
       expect(await run.exited).to.equal(1);
-      expect(run.output).to.include(`port ${port} on 127.0.0.1 is already in use`);
+      expect(run.out).to.include(`port ${port} on 127.0.0.1 is already in use`);
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }

@@ -2,24 +2,22 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { getAddress } from "ethers";
 import { deployLocalVault } from "../../../deploy/lib/vaultLocal.ts";
-import { LOCAL_STACK } from "../../../deploy/config/local.ts";
-import { VAULT_ASSET_KEYS } from "../../../deploy/lib/vaultConfig.ts";
 import { makeProvider } from "../../../keeper/src/chain/rpc.ts";
 import type { ResilientProvider } from "../../../keeper/src/chain/rpc.ts";
 import { readSnapshot } from "../../../keeper/src/chain/reader.ts";
 import { vaultInterface } from "../../../keeper/src/chain/simulate.ts";
 import { claimAndSign, submitPlan } from "../../../keeper/src/chain/submit.ts";
 import { quoterV2Quote } from "../../../keeper/src/commands/plan.ts";
-import { silentLogger } from "../../../keeper/src/commands/context.ts";
 import { openJournal } from "../../../keeper/src/journal/journal.ts";
 import type { Journal } from "../../../keeper/src/journal/journal.ts";
-import { createWorker, tickWorker } from "../../../keeper/src/loop/worker.ts";
+import { tickWorker } from "../../../keeper/src/loop/worker.ts";
 import type { Worker } from "../../../keeper/src/loop/worker.ts";
 import { snapshotWeights } from "../../../keeper/src/loop/triggers.ts";
 import { leverageBps, navOf, pxAll } from "../../../keeper/src/planner/checks.ts";
 import { decodeSwapData } from "../../../keeper/src/planner/eip712.ts";
 import { buildPlan } from "../../../keeper/src/planner/planner.ts";
 import type { VaultSnapshot } from "../../../keeper/src/planner/types.ts";
+import { localFeeTier, localWorker } from "../../helpers/keeper.ts";
 import { dyn, inProcessFetch, js, walletAt } from "../../helpers/rpc.ts";
 
 /**
@@ -47,33 +45,19 @@ describe("keeper loop in defensive mode (circuit breaker tripped) on the local v
   let quoter: string;
   let usdc: string;
   const wallet = (i: number) => walletAt(i, provider);
-  const feeTier = (i: number) => LOCAL_STACK.uniswap.pools[VAULT_ASSET_KEYS[i]].fee;
 
-  function worker(journal: Journal, relayerIndex: number, targets: bigint[]): Worker {
-    return createWorker({
+  const worker = (journal: Journal, relayer: number, targets: bigint[]): Worker =>
+    localWorker({
       name: "main",
       chainId,
       vault,
       lens,
       provider,
-      signer: wallet(3), // KEEPER_SIGNER_ROLE
-      relayer: wallet(relayerIndex),
       journal,
-      logger: silentLogger,
-      triggers: { scheduleSeconds: 30 * 86_400, driftBandBps: 50 },
-      submit: {
-        maxFeePerGas: 200n * 10n ** 9n,
-        priorityFee: 10n ** 9n,
-        feeBumpPercent: 15,
-        receiptTimeoutMs: 30_000,
-        stuckAfterMs: 120_000,
-        pollMs: 50,
-      },
-      targets: { kind: "fixed", bps: targets },
       quoter,
-      feeTier,
+      relayer,
+      targets,
     });
-  }
 
   const snap = async (): Promise<VaultSnapshot> =>
     (await readSnapshot(provider, vault, lens, "latest")).snapshot;
@@ -209,7 +193,11 @@ describe("keeper loop in defensive mode (circuit breaker tripped) on the local v
     // WBTC pools were not arbitraged after the shock, so buys there would fail the slippage floor)
     const targets = snapshotWeights(s).weightsBps.map((w, i) => (i === 2 ? w + 100n : w));
     const block = await provider.getBlockNumber();
-    const opts = { quote: quoterV2Quote(provider, quoter, block), feeTier, ttlSeconds: 600n };
+    const opts = {
+      quote: quoterV2Quote(provider, quoter, block),
+      feeTier: localFeeTier,
+      ttlSeconds: 600n,
+    };
 
     // the defensive-aware planner: no buy at all
     const honest = await buildPlan(s, targets, opts);
