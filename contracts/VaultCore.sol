@@ -170,8 +170,8 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         bool strict
     ) internal view returns (bool ok, uint256 nav, uint256 f, uint256 cap, uint256 idle) {
         uint256 h = _hotWord();
-        uint256[] memory w = PriceLib.loadFrom(address(uint160(h)), uint8(h >> 160));
-        uint256 r = uint8(h >> 192) != 0 ? _reserved : 0; // {_reservedNow}
+        uint256[] memory w = PriceLib.loadFrom(address(uint160(h)), uint8(h >> ConfigLib.HOT_NAV_WORDS));
+        uint256 r = uint8(h >> ConfigLib.HOT_RESERVED) != 0 ? _reserved : 0; // {_reservedNow}
         (ok, nav, idle) = PriceLib.quickNav(w, address(_BASE), r);
         if (!ok) {
             (ok, nav, ) = PriceLib.nav(_cfg, address(_BASE), r, strict);
@@ -296,7 +296,7 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     }
 
     function _maxDepositAt(uint256 nav, uint256 cap) internal view returns (uint256) {
-        if (uint24(_hotWord() >> 168) != 0) return 0; // shutdown, defensive or paused
+        if (uint24(_hotWord() >> ConfigLib.HOT_FLAGS) != 0) return 0; // shutdown, defensive or paused
         return cap > nav ? cap - nav : 0;
     }
 

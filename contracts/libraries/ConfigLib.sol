@@ -112,6 +112,15 @@ library ConfigLib {
         uint40 lastAccrual;
     }
 
+    /// @dev Bit offsets of {Hot}'s fields in its slot, for code that reads the slot as one word
+    ///      (VaultCore._hotWord): the snapshot length, the flags (shutdown, defensive, paused at
+    ///      +0, +8, +16), and one flag byte each for hasReserved and hasPending.
+    uint256 internal constant HOT_NAV_WORDS = 160;
+    uint256 internal constant HOT_FLAGS = 168;
+    uint256 internal constant HOT_PAUSED = 184;
+    uint256 internal constant HOT_RESERVED = 192;
+    uint256 internal constant HOT_PENDING = 208;
+
     /// @notice Roles of the caller, as the vault sees them.
     struct Caller {
         address account;

@@ -99,3 +99,32 @@ export function testVaultInit(p: {
     sequencer: { feed: "0x0000000000000000000000000000000000000000", gracePeriod: 0 },
   };
 }
+
+/** Accounts {@link deployTestVault} grants roles to (the deployer, the vault's admin, signs). */
+export interface TestVaultRoles {
+  curator?: string;
+  guardian?: string;
+  keeperSigner?: string;
+}
+
+/**
+ * A test vault in one call: libraries, rebalancer and vault with {@link testVaultInit}`(p)` (the
+ * deploying account must be `p.admin`), then CURATOR, GUARDIAN and KEEPER_SIGNER granted to the
+ * accounts in `roles`.
+ */
+export async function deployTestVault(
+  ethers: EthersDeployer,
+  p: Parameters<typeof testVaultInit>[0],
+  roles: TestVaultRoles = {},
+): Promise<BallastVault> {
+  const vault = await deployVaultDirect(ethers, testVaultInit(p));
+  const grants: [Promise<string>, string | undefined][] = [
+    [vault.CURATOR_ROLE(), roles.curator],
+    [vault.GUARDIAN_ROLE(), roles.guardian],
+    [vault.KEEPER_SIGNER_ROLE(), roles.keeperSigner],
+  ];
+  for (const [role, who] of grants) {
+    if (who !== undefined) await (await vault.grantRole(await role, who)).wait();
+  }
+  return vault;
+}

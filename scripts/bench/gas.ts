@@ -52,18 +52,10 @@ export class GasBenchError extends Error {
 
 // ---------------------------------------------------------------- pure helpers
 
-/** Intrinsic gas of a transaction (paid once per transaction). */
-export const TX_BASE_GAS = 21_000n;
 /** deposit/redeem target: Ballast ≤ DEPOSIT_FACTOR_BPS / 10 000 × (plain + NAV reads). */
 export const DEPOSIT_FACTOR_BPS = 11_000n;
-/** rebalance target: validation overhead ≤ OVERHEAD_TARGET_BPS / 10 000 of raw swaps + reads. */
+/** rebalance target: validation overhead ≤ OVERHEAD_TARGET_BPS / 10 000 of raw calls + reads. */
 export const OVERHEAD_TARGET_BPS = 1_500n;
-
-/** Gas of `n` separate transactions as if they were one: Σ gasUsed − (n − 1) × 21 000. */
-export function oneTxEquivalent(gasUsed: readonly bigint[]): bigint {
-  if (gasUsed.length === 0) return 0n;
-  return gasUsed.reduce((a, b) => a + b, 0n) - BigInt(gasUsed.length - 1) * TX_BASE_GAS;
-}
 
 /** Ballast / (plain + reads) as a ratio, and whether it is within the 1.10 target. */
 export function depositTarget(

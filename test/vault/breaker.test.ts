@@ -2,11 +2,7 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import type { Contract, Signer } from "ethers";
 import { deployLocalStack } from "../../deploy/lib/localStack.ts";
-import {
-  deployVaultDirect,
-  deployVaultLibraries,
-  testVaultInit,
-} from "../../deploy/lib/vaultDirect.ts";
+import { deployTestVault } from "../../deploy/lib/vaultDirect.ts";
 
 /**
  * Circuit breaker on the local Uniswap V3 stack: in defensive mode a plan that raises gross
@@ -51,20 +47,16 @@ const PLAN_TYPES = {
 async function setup() {
   const stack = await deployLocalStack(connection);
   const [admin, curator, guardian, keeper, alice, stranger] = await ethers.getSigners();
-  const libs = await deployVaultLibraries(ethers);
-  const vault = await deployVaultDirect(
+  const vault = await deployTestVault(
     ethers,
-    testVaultInit({
+    {
       base: await stack.usdc.getAddress(),
       baseFeed: await stack.usdcUsd.getAddress(),
       admin: admin.address,
-    }),
-    libs,
+    },
+    { curator: curator.address, guardian: guardian.address, keeperSigner: keeper.address },
   );
   const vaultAddr = await vault.getAddress();
-  await vault.grantRole(await vault.CURATOR_ROLE(), curator.address);
-  await vault.grantRole(await vault.GUARDIAN_ROLE(), guardian.address);
-  await vault.grantRole(await vault.KEEPER_SIGNER_ROLE(), keeper.address);
   const adapter = await ethers.deployContract("UniswapV3SwapAdapter", [
     vaultAddr,
     await stack.swapRouter02.getAddress(),

@@ -12,12 +12,7 @@ import {
   signPlan,
 } from "../../keeper/src/planner/eip712.ts";
 import type { Action, Plan } from "../../keeper/src/planner/types.ts";
-import {
-  deployVaultDirect,
-  deployVaultLibraries,
-  TEST_LIMITS,
-  testVaultInit,
-} from "../../deploy/lib/vaultDirect.ts";
+import { deployTestVault, TEST_LIMITS } from "../../deploy/lib/vaultDirect.ts";
 
 /**
  * Adapter error paths on the real local stack (Aave core-v3 1.19.3 pool, SwapRouter02 from the
@@ -42,7 +37,6 @@ function dyn(contract: unknown): Contract {
 async function setup() {
   const stack = await deployLocalStack(connection);
   const [admin, curator, keeper, alice, attacker, trader] = await ethers.getSigners();
-  const libs = await deployVaultLibraries(ethers);
   const limits = { ...TEST_LIMITS, circuitBreakerDropBps: 2_000 };
   const usdc = dyn(stack.usdc);
   const weth = dyn(stack.weth);
@@ -50,19 +44,12 @@ async function setup() {
   const wethAddr = await weth.getAddress();
   const poolAddr = await stack.pool.getAddress();
   const routerAddr = await stack.swapRouter02.getAddress();
-  const vault = await deployVaultDirect(
+  const vault = await deployTestVault(
     ethers,
-    testVaultInit({
-      base: usdcAddr,
-      baseFeed: await stack.usdcUsd.getAddress(),
-      admin: admin.address,
-      limits: limits,
-    }),
-    libs,
+    { base: usdcAddr, baseFeed: await stack.usdcUsd.getAddress(), admin: admin.address, limits },
+    { curator: curator.address, keeperSigner: keeper.address },
   );
   const vaultAddr = await vault.getAddress();
-  await vault.grantRole(await vault.CURATOR_ROLE(), curator.address);
-  await vault.grantRole(await vault.KEEPER_SIGNER_ROLE(), keeper.address);
 
   const swapAdapter = await ethers.deployContract("UniswapV3SwapAdapter", [vaultAddr, routerAddr]);
   const aave = await ethers.deployContract("AaveV3Adapter", [vaultAddr, poolAddr]);

@@ -11,12 +11,7 @@ import {
   signPlan,
 } from "../../keeper/src/planner/eip712.ts";
 import type { Action, Plan } from "../../keeper/src/planner/types.ts";
-import {
-  deployVaultDirect,
-  deployVaultLibraries,
-  TEST_LIMITS,
-  testVaultInit,
-} from "../../deploy/lib/vaultDirect.ts";
+import { deployTestVault, TEST_LIMITS } from "../../deploy/lib/vaultDirect.ts";
 
 /**
  * The Aave V3 lending adapter (kind 2) on the real local stack (Aave core-v3 1.19.3, Uniswap V3
@@ -47,26 +42,22 @@ const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
 async function setup() {
   const stack = await deployLocalStack(connection);
   const [admin, curator, guardian, keeper, alice, attacker] = await ethers.getSigners();
-  const libs = await deployVaultLibraries(ethers);
   const limits = { ...TEST_LIMITS, minHealthFactor: MIN_HF, circuitBreakerDropBps: 2_000 };
   const usdc = dyn(stack.usdc);
   const weth = dyn(stack.weth);
   const usdcAddr = await usdc.getAddress();
   const wethAddr = await weth.getAddress();
-  const vault = await deployVaultDirect(
+  const vault = await deployTestVault(
     ethers,
-    testVaultInit({
+    {
       base: usdcAddr,
       baseFeed: await stack.usdcUsd.getAddress(),
       admin: admin.address,
       limits: limits,
-    }),
-    libs,
+    },
+    { curator: curator.address, guardian: guardian.address, keeperSigner: keeper.address },
   );
   const vaultAddr = await vault.getAddress();
-  await vault.grantRole(await vault.CURATOR_ROLE(), curator.address);
-  await vault.grantRole(await vault.GUARDIAN_ROLE(), guardian.address);
-  await vault.grantRole(await vault.KEEPER_SIGNER_ROLE(), keeper.address);
 
   const swapAdapter = await ethers.deployContract("UniswapV3SwapAdapter", [
     vaultAddr,

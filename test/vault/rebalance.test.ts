@@ -3,12 +3,7 @@ import { network } from "hardhat";
 import type { Contract, Signer } from "ethers";
 import { deployLocalStack } from "../../deploy/lib/localStack.ts";
 import type { LocalStack } from "../../deploy/lib/localStack.ts";
-import {
-  deployVaultDirect,
-  deployVaultLibraries,
-  TEST_LIMITS,
-  testVaultInit,
-} from "../../deploy/lib/vaultDirect.ts";
+import { deployTestVault, TEST_LIMITS } from "../../deploy/lib/vaultDirect.ts";
 
 /**
  * Rebalance through the real Uniswap V3 stack (npm bytecode) with Chainlink mock feeds:
@@ -54,19 +49,18 @@ async function setup() {
   const stack: LocalStack = await deployLocalStack(connection);
   const [admin, curator, guardian, keeper, alice, attacker] = await ethers.getSigners();
 
-  const libs = await deployVaultLibraries(ethers);
   const limits = { ...TEST_LIMITS };
-  const init = testVaultInit({
-    base: await stack.usdc.getAddress(),
-    baseFeed: await stack.usdcUsd.getAddress(),
-    admin: admin.address,
-    limits,
-  });
-  const vault = await deployVaultDirect(ethers, init, libs);
+  const vault = await deployTestVault(
+    ethers,
+    {
+      base: await stack.usdc.getAddress(),
+      baseFeed: await stack.usdcUsd.getAddress(),
+      admin: admin.address,
+      limits,
+    },
+    { curator: curator.address, guardian: guardian.address, keeperSigner: keeper.address },
+  );
   const vaultAddr = await vault.getAddress();
-  await vault.grantRole(await vault.CURATOR_ROLE(), curator.address);
-  await vault.grantRole(await vault.GUARDIAN_ROLE(), guardian.address);
-  await vault.grantRole(await vault.KEEPER_SIGNER_ROLE(), keeper.address);
 
   const adapter = await ethers.deployContract("UniswapV3SwapAdapter", [
     vaultAddr,

@@ -10,11 +10,7 @@ import {
   signPlan,
 } from "../../../keeper/src/planner/eip712.ts";
 import type { Plan } from "../../../keeper/src/planner/types.ts";
-import {
-  deployVaultDirect,
-  deployVaultLibraries,
-  testVaultInit,
-} from "../../../deploy/lib/vaultDirect.ts";
+import { deployTestVault } from "../../../deploy/lib/vaultDirect.ts";
 
 /**
  * The keeper's EIP-712 encoding (keeper/src/planner/eip712.ts) against the deployed vault's own
@@ -26,13 +22,11 @@ async function deployVault() {
   const [admin] = await ethers.getSigners();
   const usdc = await ethers.deployContract("TestERC20", ["USD Coin", "USDC", 6]);
   const feed = await ethers.deployContract("MockV3Aggregator", [8, 100_000_000n]);
-  const libs = await deployVaultLibraries(ethers);
-  const init = testVaultInit({
+  return deployTestVault(ethers, {
     base: await usdc.getAddress(),
     baseFeed: await feed.getAddress(),
     admin: admin.address,
   });
-  return deployVaultDirect(ethers, init, libs);
 }
 
 const vault = await deployVault();
