@@ -35,6 +35,7 @@ import {PlanHashing} from "./libraries/PlanHashing.sol";
 ///      accrue to the remaining holders.
 contract BallastVault is VaultCore, IBallastVault {
     using SafeERC20 for IERC20;
+    using ConfigLib for ConfigLib.Hot;
 
     /// @notice Constructor parameters.
     struct Init {
@@ -109,7 +110,7 @@ contract BallastVault is VaultCore, IBallastVault {
     /// @notice Deposits are open unless paused, shut down, defensive or the NAV cannot be priced.
     /// @return The deposit cap minus the NAV.
     function maxDeposit(address) public view override returns (uint256) {
-        if (_cfg.hot.paused || _cfg.hot.shutdown || _cfg.hot.defensive) return 0;
+        if (_cfg.hot.has(ConfigLib.F_CLOSED)) return 0;
         (bool ok, uint256 nav, , uint256 cap) = _navFull(false);
         if (!ok) return 0;
         return cap > nav ? cap - nav : 0;
@@ -265,7 +266,7 @@ contract BallastVault is VaultCore, IBallastVault {
         r.epoch = uint64(requestId);
         r.shares += uint184(shares); // shares ≤ totalSupply
         pendingShares += shares;
-        _cfg.hot.hasPending = true;
+        _cfg.hot.setFlag(ConfigLib.F_PENDING, true);
         emit RedeemRequested(controller, owner, requestId, _msgSender(), shares);
     }
 
@@ -280,7 +281,7 @@ contract BallastVault is VaultCore, IBallastVault {
         _requests[_msgSender()] = Request(0, 0, r.hasClaim);
         uint256 left = pendingShares - shares;
         pendingShares = left;
-        if (left == 0) _cfg.hot.hasPending = false;
+        if (left == 0) _cfg.hot.setFlag(ConfigLib.F_PENDING, false);
         _transfer(address(this), receiver, shares);
         emit RedeemRequestCanceled(_msgSender(), receiver, r.epoch, shares);
     }
@@ -361,7 +362,7 @@ contract BallastVault is VaultCore, IBallastVault {
     ///      while no claim is open anywhere, and only the request's slot while `controller` has
     ///      neither a claim nor a fulfilled request.
     function _settledClaim(address controller) internal returns (Claim memory c) {
-        if (!_cfg.hot.hasClaims) return c; // nobody has a claim or a fulfilled request
+        if (!_cfg.hot.has(ConfigLib.F_CLAIMS)) return c; // nobody has a claim or a fulfilled request
         Request memory r = _requests[controller];
         if (r.hasClaim || (r.shares != 0 && r.epoch < currentEpoch)) {
             _settle(controller);
@@ -392,7 +393,7 @@ contract BallastVault is VaultCore, IBallastVault {
         if (left == 0) {
             // Every fulfilled share is claimed: what is still reserved is the epochs' rounding
             // dust (Σ floor(shares × assets ÷ epoch shares) ≤ epoch assets); it returns to the NAV.
-            _cfg.hot.hasClaims = false;
+            _cfg.hot.setFlag(ConfigLib.F_CLAIMS, false);
             _setReserved(0);
         } else {
             _setReserved(_reserved - released);
@@ -420,17 +421,17 @@ contract BallastVault is VaultCore, IBallastVault {
 
     /// @notice Whether deposits and rebalances are paused.
     function paused() public view returns (bool) {
-        return _cfg.hot.paused;
+        return _cfg.hot.has(ConfigLib.F_PAUSED);
     }
 
     /// @notice Permanently shut down by the guardian.
     function shutdown() external view returns (bool) {
-        return _cfg.hot.shutdown;
+        return _cfg.hot.has(ConfigLib.F_SHUTDOWN);
     }
 
     /// @notice Circuit breaker tripped (defensive mode).
     function defensive() external view returns (bool) {
-        return _cfg.hot.defensive;
+        return _cfg.hot.has(ConfigLib.F_DEFENSIVE);
     }
 
     /// @notice Base assets set aside for fulfilled, unclaimed redemptions (excluded from the NAV).
@@ -441,6 +442,14 @@ contract BallastVault is VaultCore, IBallastVault {
     /// @notice High-water mark of price per share (WAD) for the performance fee.
     function highWaterMarkWad() external view returns (uint256) {
         return _hwm;
+    }
+
+    /// @notice The last good price per share (WAD, rounded down; 0 before the first deposit): the
+    ///         oracle-outage basis, assets = min(idle, lastGoodPpsWad × (supply + 10^6) ÷ 1e18)
+    ///         (docs/vault.md "Oracle outage"). At most 1 bp below the price per share of the last
+    ///         accrual with good feeds and never above it, nor above the high-water mark.
+    function lastGoodPpsWad() external view returns (uint256) {
+        return _lastGoodPps();
     }
 
     /// @notice When the management fee's accrual clock last restarted (unix seconds): the fee is
@@ -469,7 +478,7 @@ contract BallastVault is VaultCore, IBallastVault {
     function checkUpkeep(bytes calldata) external view returns (bool upkeepNeeded, bytes memory performData) {
         (bool ok, , ) = _tryNav();
         uint256 ref = _rb.cbRef;
-        if (!ok || _cfg.hot.defensive || ref == 0) return (false, "");
+        if (!ok || _cfg.hot.has(ConfigLib.F_DEFENSIVE) || ref == 0) return (false, "");
         (uint256 nav, uint256 s, ) = _basis();
         uint256 pps = NavMath.ppsWad(nav, s, VIRTUAL_SHARES);
         upkeepNeeded = pps * BPS < ref * (BPS - _cfg.limits.circuitBreakerDropBps);

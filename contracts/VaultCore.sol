@@ -28,6 +28,7 @@ import {NavMath} from "./libraries/NavMath.sol";
 // solhint-disable-next-line max-states-count
 abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient, EIP712 {
     using SafeERC20 for IERC20;
+    using ConfigLib for ConfigLib.Hot;
 
     bytes32 public constant CURATOR_ROLE = keccak256("CURATOR_ROLE");
     bytes32 public constant GUARDIAN_ROLE = keccak256("GUARDIAN_ROLE");
@@ -113,11 +114,12 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     /// @dev ERC-7540 operators: `_operators[controller][operator]`.
     mapping(address controller => mapping(address operator => bool)) internal _operators;
 
-    // Gas: the flags and the accrual time every deposit/withdraw reads live in the NAV snapshot
-    // pointer's slot (ConfigLib.Layout); the high-water mark and the last good price per share
-    // share one slot; the reserve has its own, read only while it is non-zero (`_cfg.hot.hasReserved`).
-    uint128 internal _hwm;
-    uint128 internal _lastGoodPps;
+    // Gas: the flags, the accrual time and the last good price per share (`_cfg.hot.mark`) every
+    // deposit/withdraw reads live in the NAV snapshot pointer's slot (ConfigLib.Hot); the high-water
+    // mark has its own slot, read only when the price per share rises more than 1 bp above the
+    // mark ({_noFeeDue}); the reserve has its own, read only while it is non-zero (flag `F_RESERVED`).
+    /// @dev High-water mark of price per share (WAD) for the performance fee.
+    uint256 internal _hwm;
 
     uint128 internal _reserved;
     /// @dev Fulfilled redemption shares not yet claimed (Σ epochs' shares − Σ claimed shares).
@@ -171,7 +173,7 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     ) internal view returns (bool ok, uint256 nav, uint256 f, uint256 cap, uint256 idle) {
         uint256 h = _hotWord();
         uint256[] memory w = PriceLib.loadFrom(address(uint160(h)), uint8(h >> ConfigLib.HOT_NAV_WORDS));
-        uint256 r = uint8(h >> ConfigLib.HOT_RESERVED) != 0 ? _reserved : 0; // {_reservedNow}
+        uint256 r = ConfigLib.hasFlag(h, ConfigLib.F_RESERVED) ? _reserved : 0; // {_reservedNow}
         (ok, nav, idle) = PriceLib.quickNav(w, address(_BASE), r);
         if (!ok) {
             (ok, nav, ) = PriceLib.nav(_cfg, address(_BASE), r, strict);
@@ -211,13 +213,13 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
 
     /// @dev Base assets reserved for claims; the reserve's slot is read only when it is non-zero.
     function _reservedNow() internal view returns (uint256) {
-        return _cfg.hot.hasReserved ? _reserved : 0;
+        return _cfg.hot.has(ConfigLib.F_RESERVED) ? _reserved : 0;
     }
 
     /// @dev Sets the reserve and its flag in the hot slot.
     function _setReserved(uint256 r) internal {
         _reserved = SafeCast.toUint128(r);
-        _cfg.hot.hasReserved = r != 0;
+        _cfg.hot.setFlag(ConfigLib.F_RESERVED, r != 0);
     }
 
     function _idle() internal view returns (uint256) {
@@ -266,7 +268,7 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     function _strictBasis() internal view returns (uint256 nav, uint256 supply, uint256 f) {
         (nav, f) = _navStrict();
         supply = totalSupply();
-        (uint256 m, uint256 p, , ) = _feeShares(nav, supply, f, false);
+        (uint256 m, uint256 p) = _feeShares(nav, supply, f, false);
         supply += m + p;
     }
 
@@ -277,10 +279,10 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         (ok, nav, f) = _tryNav();
         supply = totalSupply();
         if (ok) {
-            (uint256 m, uint256 p, , ) = _feeShares(nav, supply, f, false);
+            (uint256 m, uint256 p) = _feeShares(nav, supply, f, false);
             return (nav, supply + m + p, f);
         }
-        nav = Math.min(_idle(), Math.mulDiv(_lastGoodPps, supply + VIRTUAL_SHARES, WAD));
+        nav = Math.min(_idle(), Math.mulDiv(_lastGoodPps(), supply + VIRTUAL_SHARES, WAD));
     }
 
     /// @dev {_basis} after accruing fees when the NAV is live, and the idle base assets.
@@ -296,8 +298,53 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     }
 
     function _maxDepositAt(uint256 nav, uint256 cap) internal view returns (uint256) {
-        if (uint24(_hotWord() >> ConfigLib.HOT_FLAGS) != 0) return 0; // shutdown, defensive or paused
+        if (ConfigLib.hasFlag(_hotWord(), ConfigLib.F_CLOSED)) return 0; // shutdown, defensive or paused
         return cap > nav ? cap - nav : 0;
+    }
+
+    /// @dev The last good price per share (WAD, rounded down; 0 before the first accrual): the
+    ///      oracle-outage basis (docs/vault.md "Oracle outage"). It is the hot slot's mark, which
+    ///      {_accrue} keeps at most 1 bp below the price per share of the last accrual with good
+    ///      feeds, and never above it nor above the high-water mark.
+    function _lastGoodPps() internal view returns (uint256) {
+        return NavMath.fromMark(_hotWord() >> ConfigLib.HOT_MARK);
+    }
+
+    /// @dev Whether no fee can be due, decided without reading the high-water mark: the management
+    ///      fee is not due ({_mgmtDue}) and the price per share `pps` (before fees, returned) is at
+    ///      most PERF_FEE_STEP_BPS above the mark (`pps ≤ mark + mark × step ÷ BPS`). Since
+    ///      mark ≤ high-water mark (invariant kept by {_accrue}), pps ≤ hwm + hwm × step ÷ BPS, so
+    ///      {_feesDue} would mint no performance fee either. `mark` is returned for {_accrue}.
+    function _noFeeDue(
+        uint256 nav,
+        uint256 supply,
+        uint256 f
+    ) internal view returns (bool quiet, uint256 pps, uint256 mark) {
+        uint256 h = _hotWord();
+        mark = NavMath.fromMark(h >> ConfigLib.HOT_MARK);
+        if (mark == 0) return (false, 0, 0);
+        if (
+            uint16(f >> 32) != 0 &&
+            block.timestamp >= uint40(h >> ConfigLib.HOT_LAST_ACCRUAL) + MGMT_FEE_INTERVAL
+        ) return (false, 0, mark); // the management fee is due ({_mgmtDue})
+        pps = NavMath.ppsWad(nav, supply, VIRTUAL_SHARES);
+        quiet = pps <= mark + (mark * PERF_FEE_STEP_BPS) / BPS;
+    }
+
+    /// @dev Management and performance fee shares due now (docs/plan-format.md §8); the views'
+    ///      entry point: {_noFeeDue} first, then {_feesDue}. `full`: see {_feesDue}.
+    function _feeShares(
+        uint256 nav,
+        uint256 supply,
+        uint256 f,
+        bool full
+    ) internal view returns (uint256, uint256) {
+        if (!full) {
+            (bool quiet, , ) = _noFeeDue(nav, supply, f);
+            if (quiet) return (0, 0);
+        }
+        (uint256 m, uint256 p, , ) = _feesDue(nav, supply, f, full);
+        return (m, p);
     }
 
     /// @dev Fee shares due now (docs/plan-format.md §8) and the new high-water mark. `f`: packed
@@ -305,7 +352,7 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     ///      there is no recipient (nothing is charged, but the high-water mark keeps rising, so that
     ///      setting a recipient later never charges a performance fee on gains made while fees were off).
     ///      The management fee counts only when {_mgmtDue}.
-    function _feeShares(
+    function _feesDue(
         uint256 nav,
         uint256 supply,
         uint256 f,
@@ -353,15 +400,24 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         return mgmtBps != 0 && (full || block.timestamp >= uint256(_cfg.hot.lastAccrual) + MGMT_FEE_INTERVAL);
     }
 
-    /// @dev Mints the fee shares due and stores the high-water mark, the accrual time and the last
-    ///      good price per share — each only when it changes (gas). The accrual clock restarts
-    ///      exactly when the management fee is charged ({_mgmtDue}); while none is in force (fee 0
-    ///      or no recipient) `dt` does not matter, so it is not written. `restartClock` (before
-    ///      every fee change) charges the management fee for any `dt` and always restarts the
-    ///      clock, so a fee switched on later never charges for the time it was off.
+    /// @dev Mints the fee shares due and stores the high-water mark, the mark (the last good price
+    ///      per share) and the accrual time — each only when it changes (gas). While {_noFeeDue}
+    ///      nothing is due and the high-water mark is neither read nor written: the mark only
+    ///      falls to the price per share if that is below it. The accrual clock restarts exactly when the
+    ///      management fee is charged ({_mgmtDue}); while none is in force (fee 0 or no recipient)
+    ///      `dt` does not matter, so it is not written. `restartClock` (before every fee change)
+    ///      charges the management fee for any `dt` and always restarts the clock, so a fee switched
+    ///      on later never charges for the time it was off.
     function _accrue(uint256 nav, bool restartClock, uint256 f) internal {
         uint256 supply = totalSupply();
-        (uint256 m, uint256 p, uint256 hwm, uint256 pps) = _feeShares(nav, supply, f, restartClock);
+        if (!restartClock) {
+            (bool quiet, uint256 p0, uint256 mark0) = _noFeeDue(nav, supply, f);
+            if (quiet) {
+                if (p0 < mark0) _cfg.hot.mark = NavMath.toMark(p0); // mark ≤ pps < old mark ≤ hwm
+                return;
+            }
+        }
+        (uint256 m, uint256 p, uint256 hwm, uint256 pps) = _feesDue(nav, supply, f, restartClock);
         if (m + p != 0) {
             _mint(_cfg.fees.recipient, m + p); // m + p != 0 implies a recipient
             supply += m + p;
@@ -369,22 +425,13 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
             pps = NavMath.ppsWad(nav, supply, VIRTUAL_SHARES);
         }
         // (with nothing minted, `pps` is already ppsWad(nav, supply))
-        // pps < 2^128 (≈1e12 per base unit per share unit). `_hwm` and `_lastGoodPps` share a slot:
-        // read it once, write it only when either changes.
-        uint256 packed = (uint256(uint128(pps)) << 128) | uint128(hwm);
-        uint256 stored;
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            // layout guard (compile-time constants): `_hwm` low half, `_lastGoodPps` high half
-            if iszero(and(eq(_hwm.slot, _lastGoodPps.slot), eq(_lastGoodPps.offset, 16))) {
-                invalid()
-            }
-            stored := sload(_hwm.slot)
-        }
-        if (stored != packed) (_hwm, _lastGoodPps) = (uint128(hwm), uint128(pps));
+        if (hwm != _hwm) _hwm = hwm; // warm: {_feesDue} read it
+        ConfigLib.Hot storage hs = _cfg.hot;
+        uint40 mark = NavMath.toMark(Math.min(pps, hwm)); // {_noFeeDue}'s invariant
+        if (hs.mark != mark) hs.mark = mark;
         uint40 nowTs = uint40(block.timestamp);
         bool clock = restartClock || _mgmtDue(uint16(f >> 32), false);
-        if (clock && _cfg.hot.lastAccrual != nowTs) _cfg.hot.lastAccrual = nowTs;
+        if (clock && hs.lastAccrual != nowTs) hs.lastAccrual = nowTs;
     }
 
     /// @dev Accrues fees at the old rates and restarts the accrual clock before a fee change.
@@ -406,12 +453,12 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         _burn(address(this), shares);
         _setReserved(_reserved + assets_); // assets_ ≤ idle (a token balance)
         _unclaimedShares += SafeCast.toUint128(shares);
-        _cfg.hot.hasClaims = true;
+        _cfg.hot.setFlag(ConfigLib.F_CLAIMS, true);
         uint256 e = currentEpoch;
         _epochs[e] = Claim(uint128(shares), uint128(assets_));
         currentEpoch = e + 1;
         pendingShares = 0;
-        _cfg.hot.hasPending = false;
+        _cfg.hot.setFlag(ConfigLib.F_PENDING, false);
         emit IBallastVault.RedemptionsFulfilled(e, shares, assets_);
     }
 
@@ -421,8 +468,8 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     ///      raises the reference.
     function _observe(RebalanceState memory st, uint256 pps, uint256 dropBps, uint256 window) internal {
         uint256 ref = st.cbRef;
-        if (!_cfg.hot.defensive && ref != 0 && pps * BPS < ref * (BPS - dropBps)) {
-            _cfg.hot.defensive = true;
+        if (!_cfg.hot.has(ConfigLib.F_DEFENSIVE) && ref != 0 && pps * BPS < ref * (BPS - dropBps)) {
+            _cfg.hot.setFlag(ConfigLib.F_DEFENSIVE, true);
             emit IBallastVault.DefensiveModeEntered(pps, ref);
             return;
         }

@@ -9,6 +9,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {IBallastVault} from "./interfaces/IBallastVault.sol";
 import {VaultCore} from "./VaultCore.sol";
 import {VaultConfig} from "./VaultConfig.sol";
+import {ConfigLib} from "./libraries/ConfigLib.sol";
 import {RebalanceLib} from "./libraries/RebalanceLib.sol";
 
 /// @title VaultModule
@@ -22,6 +23,8 @@ import {RebalanceLib} from "./libraries/RebalanceLib.sol";
 ///         Called directly, its entry points only touch the module's own, empty storage (no roles
 ///         are ever granted there).
 contract VaultModule is VaultConfig {
+    using ConfigLib for ConfigLib.Hot;
+
     /// @notice The vault this module serves (its deployer).
     address public immutable VAULT;
 
@@ -40,7 +43,7 @@ contract VaultModule is VaultConfig {
     /// @param receiver Who receives the tokens.
     /// @param owner Whose shares (allowance needed if not the caller).
     function exitInKind(uint256 shares, address receiver, address owner) external nonReentrant {
-        if (!_cfg.hot.shutdown) revert NotShutDown();
+        if (!_cfg.hot.has(ConfigLib.F_SHUTDOWN)) revert NotShutDown();
         if (shares == 0) revert ZeroShares();
         if (_msgSender() != owner) _spendAllowance(owner, _msgSender(), shares);
         uint256 supply = totalSupply();
@@ -52,26 +55,26 @@ contract VaultModule is VaultConfig {
 
     /// @notice Pauses deposits and rebalances (withdrawals stay open). GUARDIAN only.
     function pause() external onlyRole(GUARDIAN_ROLE) {
-        _cfg.hot.paused = true;
+        _cfg.hot.setFlag(ConfigLib.F_PAUSED, true);
         emit Paused(_msgSender());
     }
 
     /// @notice Lifts the pause. GUARDIAN only.
     function unpause() external onlyRole(GUARDIAN_ROLE) {
-        _cfg.hot.paused = false;
+        _cfg.hot.setFlag(ConfigLib.F_PAUSED, false);
         emit Unpaused(_msgSender());
     }
 
     /// @notice Shuts the vault down for good: deposits stop, plans may only de-risk, in-kind exit opens.
     function shutDown() external onlyRole(GUARDIAN_ROLE) {
-        _cfg.hot.shutdown = true;
+        _cfg.hot.setFlag(ConfigLib.F_SHUTDOWN, true);
         emit IBallastVault.ShutDown(_msgSender());
     }
 
     /// @notice Lifts defensive mode and resets the circuit breaker's reference. Admin (timelock) only.
     function exitDefensiveMode() external onlyRole(DEFAULT_ADMIN_ROLE) {
         uint256 pps = _ppsNow();
-        _cfg.hot.defensive = false;
+        _cfg.hot.setFlag(ConfigLib.F_DEFENSIVE, false);
         RebalanceState memory st = _rb;
         st.cbRef = _refOf(pps);
         st.cbRefAt = uint40(block.timestamp);

@@ -103,7 +103,7 @@ contract VaultRebalancer is VaultCore {
         bytes calldata signature
     ) private view returns (Run memory r) {
         uint256 h = _hotWord();
-        if (uint8(h >> ConfigLib.HOT_PAUSED) != 0) revert EnforcedPause();
+        if (ConfigLib.hasFlag(h, ConfigLib.F_PAUSED)) revert EnforcedPause();
         r.hot = h;
         r.w = PriceLib.loadFrom(address(uint160(h)), uint8(h >> ConfigLib.HOT_NAV_WORDS));
         r.n = PriceLib.assetCount(r.w);
@@ -119,9 +119,9 @@ contract VaultRebalancer is VaultCore {
         r.bal = new uint256[](r.n + 1);
         r.val = new uint256[](r.n);
         r.debt = new uint256[](r.n);
-        r.reserved = uint8(h >> ConfigLib.HOT_RESERVED) != 0 ? _reserved : 0;
+        r.reserved = ConfigLib.hasFlag(h, ConfigLib.F_RESERVED) ? _reserved : 0;
         r.navBefore = _measure(r);
-        if (uint16(h >> ConfigLib.HOT_FLAGS) != 0) r.grossBefore = _gross(r); // shutdown or defensive
+        if (ConfigLib.hasFlag(h, ConfigLib.F_SHUT_OR_DEFENSIVE)) r.grossBefore = _gross(r); // shutdown or defensive
         uint256 maxSlip = uint16(r.limA >> 128);
         r.slip = plan.slippageBps < maxSlip ? plan.slippageBps : maxSlip;
     }
@@ -135,14 +135,14 @@ contract VaultRebalancer is VaultCore {
         (uint256 usedWad, uint256 turnoverBps, uint256 lossBps) = _checkLoss(r, navAfter);
         // step 7: redemptions (fees accrued first, so that redeemers pay them up to now)
         uint256 navFinal = navAfter;
-        if (uint8(r.hot >> ConfigLib.HOT_PENDING) != 0) {
+        if (ConfigLib.hasFlag(r.hot, ConfigLib.F_PENDING)) {
             (uint256 f, ) = PriceLib.feesAndCap(r.w);
             _accrue(navAfter, false, f);
             navFinal -= _fulfil(navAfter, f);
         }
         // steps 8–9: positions on the final NAV; de-risking compared on the NAV before fulfilment
         uint256 grossAfter = _checkPositions(r, plan.expectedWeightsBps, plan.weightToleranceBps, navFinal);
-        if (uint16(r.hot >> ConfigLib.HOT_FLAGS) != 0) {
+        if (ConfigLib.hasFlag(r.hot, ConfigLib.F_SHUT_OR_DEFENSIVE)) {
             RiskChecks.reducesExposure(
                 r.grossBefore,
                 grossAfter,

@@ -94,32 +94,54 @@ library ConfigLib {
 
     /// @notice One storage slot read by every deposit and withdrawal: the NAV snapshot (see
     ///         {snapshot}: one cold EXTCODECOPY instead of ~4 cold SLOADs per asset), the vault's
-    ///         flags and the fee accrual time. `hasReserved`: `reservedAssets != 0` (the reserve's
-    ///         own slot is read only then); `hasClaims`: some fulfilled redemption shares are still
-    ///         unclaimed (else a synchronous withdraw/redeem skips the owner's redemption slots);
-    ///         `hasPending`: `pendingShares != 0` (else a rebalance skips the redemption queue).
-    ///         Bits: navData 0–159, navWords 160–167, shutdown 168, defensive 176, paused 184,
-    ///         hasReserved 192, hasClaims 200, hasPending 208, lastAccrual 216–255.
+    ///         flags, the fee accrual time and the price-per-share mark. Flags ({F_SHUTDOWN} …):
+    ///         `F_RESERVED`: `reservedAssets != 0` (the reserve's own slot is read only then);
+    ///         `F_CLAIMS`: some fulfilled redemption shares are still unclaimed (else a synchronous
+    ///         withdraw/redeem skips the owner's redemption slots); `F_PENDING`: `pendingShares != 0`
+    ///         (else a rebalance skips the redemption queue). `mark`: the last good price per share,
+    ///         {NavMath.packMark}-encoded (0 = none yet; docs/vault.md "Fees" and "Oracle outage").
+    ///         Bits: navData 0–159, navWords 160–167, flags 168–175, lastAccrual 176–215,
+    ///         mark 216–255.
     struct Hot {
         address navData;
         uint8 navWords;
-        bool shutdown;
-        bool defensive;
-        bool paused;
-        bool hasReserved;
-        bool hasClaims;
-        bool hasPending;
+        uint8 flags;
         uint40 lastAccrual;
+        uint40 mark;
     }
 
+    /// @dev {Hot.flags} bits. Shutdown, defensive and paused are the low three, so that one mask
+    ///      tests "shut down or defensive" ({F_SHUT_OR_DEFENSIVE}) or any of the three ({F_CLOSED}).
+    uint8 internal constant F_SHUTDOWN = 1;
+    uint8 internal constant F_DEFENSIVE = 2;
+    uint8 internal constant F_PAUSED = 4;
+    uint8 internal constant F_RESERVED = 8;
+    uint8 internal constant F_CLAIMS = 16;
+    uint8 internal constant F_PENDING = 32;
+    uint8 internal constant F_SHUT_OR_DEFENSIVE = F_SHUTDOWN | F_DEFENSIVE;
+    uint8 internal constant F_CLOSED = F_SHUTDOWN | F_DEFENSIVE | F_PAUSED;
+
     /// @dev Bit offsets of {Hot}'s fields in its slot, for code that reads the slot as one word
-    ///      (VaultCore._hotWord): the snapshot length, the flags (shutdown, defensive, paused at
-    ///      +0, +8, +16), and one flag byte each for hasReserved and hasPending.
+    ///      (VaultCore._hotWord). `HOT_MARK` is the top field: `word >> HOT_MARK` is the mark.
     uint256 internal constant HOT_NAV_WORDS = 160;
     uint256 internal constant HOT_FLAGS = 168;
-    uint256 internal constant HOT_PAUSED = 184;
-    uint256 internal constant HOT_RESERVED = 192;
-    uint256 internal constant HOT_PENDING = 208;
+    uint256 internal constant HOT_LAST_ACCRUAL = 176;
+    uint256 internal constant HOT_MARK = 216;
+
+    /// @dev Whether any of the flags `f` is set in the hot slot word `word`.
+    function hasFlag(uint256 word, uint8 f) internal pure returns (bool) {
+        return (word >> HOT_FLAGS) & f != 0;
+    }
+
+    /// @dev Whether any of the flags `f` is set.
+    function has(Hot storage h, uint8 f) internal view returns (bool) {
+        return h.flags & f != 0;
+    }
+
+    /// @dev Sets (`on`) or clears the flags `f`.
+    function setFlag(Hot storage h, uint8 f, bool on) internal {
+        h.flags = on ? h.flags | f : h.flags & ~f;
+    }
 
     /// @notice Roles of the caller, as the vault sees them.
     struct Caller {

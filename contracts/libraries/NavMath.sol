@@ -47,6 +47,19 @@ library NavMath {
         return Math.mulDiv(nav + 1, WAD, supply + virtualShares);
     }
 
+    /// @dev Packs a price per share into the hot slot's 40-bit mark: exponent (8 bits) ‖ mantissa
+    ///      (32 bits), value = mantissa << exponent. Rounded down: {fromMark}(toMark(x)) ≤ x, within
+    ///      a relative 2^-31 (≈ 5e-10) of it; 0 stays 0.
+    function toMark(uint256 x) internal pure returns (uint40) {
+        uint256 e = x < 2 ** 32 ? 0 : Math.log2(x) - 31; // x >> e < 2^32; e ≤ 224
+        return uint40((e << 32) | (x >> e));
+    }
+
+    /// @dev The price per share a mark stands for (see {toMark}).
+    function fromMark(uint256 mark) internal pure returns (uint256) {
+        return uint256(uint32(mark)) << uint8(mark >> 32);
+    }
+
     /// @dev Fee to add to an amount that does not include it, rounded up.
     function feeOnRaw(uint256 amount, uint256 feeBps) internal pure returns (uint256) {
         if (feeBps == 0) return 0; // gas; the formula gives 0 too

@@ -6,6 +6,7 @@ pragma solidity 0.8.28;
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {VaultFixture} from "./VaultFixture.sol";
 import {ConfigLib} from "../../../contracts/libraries/ConfigLib.sol";
+import {NavMath} from "../../../contracts/libraries/NavMath.sol";
 import {IBallastVault} from "../../../contracts/interfaces/IBallastVault.sol";
 
 /// @notice Management fee and performance fee over the high-water mark: exact share amounts per
@@ -44,6 +45,24 @@ contract FeesTest is VaultFixture {
         a.hwm = hwm > pps || (perfOn && a.perf == 0) ? hwm : pps;
     }
 
+    /// @dev {_ref} on the vault's current state, `dt` after the last charge, with the document's
+    ///      fast path: at most 1 bp above the last good price per share ({lastGoodPpsWad}), with the
+    ///      management fee not due, nothing is charged and the high-water mark stays.
+    function _refNow(
+        uint256 mgmtBps,
+        uint256 perfBps,
+        uint256 dt,
+        uint256 hwm
+    ) internal view returns (Accrual memory) {
+        uint256 nav = vault.totalAssets();
+        uint256 supply = vault.totalSupply();
+        uint256 mark = vault.lastGoodPpsWad();
+        uint256 pps = Math.mulDiv(nav + 1, WAD, supply + V);
+        bool mgmtDue = mgmtBps != 0 && dt >= 1 hours;
+        if (!mgmtDue && mark != 0 && pps <= mark + mark / 10_000) return Accrual(0, 0, hwm);
+        return _ref(nav, supply, mgmtBps, perfBps, dt, hwm);
+    }
+
     function _pps() internal view returns (uint256) {
         return Math.mulDiv(vault.totalAssets() + 1, WAD, vault.totalSupply() + V);
     }
@@ -77,7 +96,7 @@ contract FeesTest is VaultFixture {
         vm.warp(block.timestamp + dt);
         _refreshFeeds();
         uint256 supply = vault.totalSupply();
-        Accrual memory e = _ref(vault.totalAssets(), supply, 200, 0, dt, vault.highWaterMarkWad());
+        Accrual memory e = _refNow(200, 0, dt, vault.highWaterMarkWad());
         assertEq(e.mgmt, Math.mulDiv(supply, 200 * dt, 10_000 * 365 days));
         // the views already count the pending fee shares: previews equal results
         uint256 preview = vault.previewDeposit(1_000e6);
@@ -102,7 +121,7 @@ contract FeesTest is VaultFixture {
         assertEq(hwm0, _pps(), "mark = pps after the first deposit");
 
         weth.mint(address(vault), 1e18); // +3,000 USDC of profit
-        Accrual memory e = _ref(vault.totalAssets(), vault.totalSupply(), 0, 2000, 0, hwm0);
+        Accrual memory e = _refNow(0, 2000, 0, hwm0);
         assertGt(e.perf, 0);
         _pokeExpecting(0, e.perf, e.hwm);
         assertEq(vault.balanceOf(feeRecipient), e.perf, "exact performance shares");
@@ -126,11 +145,115 @@ contract FeesTest is VaultFixture {
         assertGt(_pps(), mark, "although the price per share rose");
 
         usdc.mint(address(vault), 60e6); // now +1.1 bp over the mark in all
-        Accrual memory e = _ref(vault.totalAssets(), vault.totalSupply(), 0, 2000, 0, mark);
+        Accrual memory e = _refNow(0, 2000, 0, mark);
         assertGt(e.perf, 0);
         _pokeExpecting(0, e.perf, e.hwm);
         // ~20 % of the whole 110 USDC gain, not only of the last 60
         assertApproxEqAbs(vault.convertToAssets(e.perf), 22e6, 0.1e6);
+    }
+
+    /// @dev The storage slot holding `value` among the vault's first 64 (the high-water mark's,
+    ///      found by value so that the test does not hard-code the layout).
+    function _slotHolding(uint256 value) internal view returns (bytes32 slot) {
+        for (uint256 i; i < 64; ++i) {
+            if (uint256(vm.load(address(vault), bytes32(i))) == value) return bytes32(i);
+        }
+        revert("slot not found");
+    }
+
+    /// @dev Whether the last recorded calls read the vault's storage `slot`.
+    function _read(bytes32 slot) internal returns (bool) {
+        (bytes32[] memory reads, ) = vm.accesses(address(vault));
+        for (uint256 i; i < reads.length; ++i) if (reads[i] == slot) return true;
+        return false;
+    }
+
+    /// @dev Gas design (docs/vault.md "Fees"): while the price per share is at most 1 bp above
+    ///      the last good price per share and the management fee is not due, a deposit or redeem
+    ///      neither reads nor writes the high-water mark's slot (a loss only lowers the last good
+    ///      price per share); past the band it does, and the performance fee is charged exactly as
+    ///      the document says.
+    function test_insideTheBandTheHighWaterMarkSlotIsNotTouched() public {
+        _deploy(IBallastVault.FeeConfig(feeRecipient, 0, 0, 0, 2000), address(0));
+        _deposit(alice, 1_000_000e6);
+        weth.mint(address(vault), 10e18); // some risk (30,000 USDC), charged once at the poke
+        _poke();
+        uint256 hwm = vault.highWaterMarkWad();
+        uint256 charged = vault.balanceOf(feeRecipient);
+        bytes32 slot = _slotHolding(hwm);
+        assertEq(
+            vault.lastGoodPpsWad(),
+            NavMath.fromMark(NavMath.toMark(_pps())),
+            "last good pps = pps, truncated"
+        );
+        assertLe(vault.lastGoodPpsWad(), hwm);
+
+        usdc.mint(address(vault), 50e6); // +0.5 bp: inside the band
+        vm.record();
+        _poke();
+        assertFalse(_read(slot), "inside the band: the high-water mark is not read");
+        vm.record();
+        uint256 s = vault.balanceOf(alice) / 100;
+        vm.prank(alice);
+        vault.redeem(s, alice, alice);
+        assertFalse(_read(slot), "nor by a redeem");
+        assertEq(vault.balanceOf(feeRecipient), charged, "nothing charged inside the band");
+        assertEq(vault.highWaterMarkWad(), hwm);
+
+        int256 p0 = wethFeed.latestAnswer();
+        wethFeed.updateAnswer((p0 * 99) / 100); // a loss: below the mark, so below the high-water mark
+        vm.record();
+        _poke();
+        assertFalse(_read(slot), "a loss does not read the high-water mark either");
+        assertEq(
+            vault.lastGoodPpsWad(),
+            NavMath.fromMark(NavMath.toMark(_pps())),
+            "the last good pps follows it down"
+        );
+        assertEq(vault.highWaterMarkWad(), hwm);
+        wethFeed.updateAnswer(p0); // back up (> 1 bp): a full accrual, no fee below the high-water mark
+        _poke();
+
+        usdc.mint(address(vault), 60e6); // +1.1 bp over the mark in all: out of the band
+        Accrual memory e = _refNow(0, 2000, 0, hwm);
+        assertGt(e.perf, 0);
+        vm.record();
+        _pokeExpecting(0, e.perf, e.hwm);
+        assertTrue(_read(slot), "out of the band the full accrual runs");
+        assertEq(vault.highWaterMarkWad(), e.hwm);
+        assertEq(vault.lastGoodPpsWad(), NavMath.fromMark(NavMath.toMark(e.hwm)), "the new mark");
+    }
+
+    /// @dev With fees off the high-water mark follows the price per share, lagging by less than
+    ///      1 bp inside the band (the documented cost: a performance fee switched on later may
+    ///      charge up to perfBps × 1 bp of gains made while fees were off); the last good price per
+    ///      share is never above the price per share.
+    function test_feesOffTheMarkLagsByLessThanOneBp() public {
+        _deploy(IBallastVault.FeeConfig(address(0), 0, 0, 0, 0), address(0));
+        _deposit(alice, 1_000_000e6);
+        _poke();
+        uint256 hwm = vault.highWaterMarkWad();
+        usdc.mint(address(vault), 90e6); // +0.9 bp
+        _poke();
+        assertEq(vault.highWaterMarkWad(), hwm, "inside the band the mark stays");
+        assertLt(vault.highWaterMarkWad(), _pps());
+        assertLe(_pps() - vault.highWaterMarkWad(), vault.highWaterMarkWad() / 10_000, "lag < 1 bp");
+        assertLe(vault.lastGoodPpsWad(), _pps());
+        usdc.mint(address(vault), 20e6); // +1.1 bp in all
+        _poke();
+        uint256 pps = _pps();
+        assertEq(vault.highWaterMarkWad(), pps, "past the band it catches up");
+        assertLe(vault.lastGoodPpsWad(), pps);
+        assertGe(vault.lastGoodPpsWad(), pps - pps / 2 ** 31 - 1);
+    }
+
+    /// @dev The mark's encoding rounds down by less than a relative 2^-31.
+    function testFuzz_markRoundsDownWithinTwoToTheMinus31(uint256 x) public pure {
+        x = bound(x, 0, type(uint128).max);
+        uint256 y = NavMath.fromMark(NavMath.toMark(x));
+        assertLe(y, x);
+        assertLe(x - y, x >> 31);
+        assertEq(NavMath.fromMark(NavMath.toMark(y)), y, "a mark's value encodes to itself");
     }
 
     function test_noPerformanceFeeBelowHighWaterMark() public {
@@ -153,7 +276,7 @@ contract FeesTest is VaultFixture {
         assertEq(vault.highWaterMarkWad(), mark);
 
         wethFeed.updateAnswer(3500e8); // above the mark: fee only on the part above it
-        Accrual memory e = _ref(vault.totalAssets(), vault.totalSupply(), 0, 3000, 0, mark);
+        Accrual memory e = _refNow(0, 3000, 0, mark);
         _poke();
         assertEq(vault.balanceOf(feeRecipient) - feeShares, e.perf);
         assertEq(vault.highWaterMarkWad(), e.hwm);
@@ -168,7 +291,7 @@ contract FeesTest is VaultFixture {
         uint256 dt = 30 days;
         vm.warp(block.timestamp + dt);
         _refreshFeeds();
-        Accrual memory e = _ref(vault.totalAssets(), vault.totalSupply(), 500, 3000, dt, mark);
+        Accrual memory e = _refNow(500, 3000, dt, mark);
         assertGt(e.mgmt, 0);
         assertGt(e.perf, 0);
         _pokeExpecting(e.mgmt, e.perf, e.hwm);
@@ -326,7 +449,7 @@ contract FeesTest is VaultFixture {
         weth.mint(address(vault), profit);
         vm.warp(block.timestamp + dt);
         _refreshFeeds();
-        Accrual memory e = _ref(vault.totalAssets(), vault.totalSupply(), mgmtBps, perfBps, dt, mark);
+        Accrual memory e = _refNow(mgmtBps, perfBps, dt, mark);
         uint256 preview = vault.previewDeposit(1e6);
         uint256 minted = _deposit(bob, 1e6);
         assertEq(minted, preview, "previews count the pending fee shares");
