@@ -7,6 +7,8 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {VaultFixture} from "./VaultFixture.sol";
 import {IBallastVault} from "../../../contracts/interfaces/IBallastVault.sol";
 import {OracleLib} from "../../../contracts/libraries/OracleLib.sol";
+import {ConfigLib} from "../../../contracts/libraries/ConfigLib.sol";
+import {NavMath} from "../../../contracts/libraries/NavMath.sol";
 
 /// @notice The NAV snapshot (ConfigLib.snapshot, docs/vault.md "Gas") follows every configuration
 ///         change it mirrors, the lean feed path applies the same checks as the checked one, and
@@ -26,6 +28,67 @@ contract NavSnapshotTest is VaultFixture {
             vault.reservedAssets() +
             Math.mulDiv(weth.balanceOf(address(vault)), uint256(wethFeed.latestAnswer()) * 1e14, p * 1e26) +
             Math.mulDiv(wbtc.balanceOf(address(vault)), uint256(wbtcFeed.latestAnswer()) * 1e14, p * 1e16);
+    }
+
+    /// @dev The vault's storage slot that pausing changes: the hot slot (found by behaviour, so
+    ///      that the test does not assume the layout it checks).
+    function _hotSlot() internal returns (bytes32 slot) {
+        uint256[80] memory before;
+        for (uint256 i; i < 80; ++i) before[i] = uint256(vm.load(address(vault), bytes32(i)));
+        vm.prank(guardian);
+        vault.pause();
+        bool found;
+        for (uint256 i; i < 80; ++i) {
+            if (uint256(vm.load(address(vault), bytes32(i))) != before[i]) {
+                assertFalse(found, "pausing changes one slot");
+                (slot, found) = (bytes32(i), true);
+            }
+        }
+        assertTrue(found, "pausing changes a slot");
+        vm.prank(guardian);
+        vault.unpause();
+    }
+
+    /// @dev The hot paths read the hot slot as one word through ConfigLib's HOT_* offsets and F_*
+    ///      masks; the views read the same fields through the compiler's struct layout. Both must
+    ///      agree, field by field (a guard against an offset drifting from the struct).
+    function test_hotSlotOffsetsMatchTheStructLayout() public {
+        bytes32 slot = _hotSlot();
+        uint256 w = uint256(vm.load(address(vault), slot));
+        address nav = address(uint160(w));
+        assertGt(nav.code.length, 0, "navData: the snapshot contract");
+        assertEq(uint8(nav.code[0]), 0, "whose code starts with STOP (SSTORE2 data)");
+        assertEq((nav.code.length - 1) % 32, 0, "and holds whole words");
+        assertEq(uint8(w >> ConfigLib.HOT_NAV_WORDS), (nav.code.length - 1) / 32, "navWords");
+        assertEq(uint40(w >> ConfigLib.HOT_LAST_ACCRUAL), vault.lastFeeAccrual(), "lastAccrual");
+        assertEq(NavMath.fromMark(w >> ConfigLib.HOT_MARK), vault.lastGoodPpsWad(), "mark");
+        assertGt(vault.lastGoodPpsWad(), 0);
+        assertFalse(ConfigLib.hasFlag(w, ConfigLib.F_CLOSED | ConfigLib.F_PENDING | ConfigLib.F_CLAIMS));
+
+        vm.prank(guardian);
+        vault.pause();
+        w = uint256(vm.load(address(vault), slot));
+        assertTrue(vault.paused() && ConfigLib.hasFlag(w, ConfigLib.F_PAUSED), "paused");
+        assertFalse(ConfigLib.hasFlag(w, ConfigLib.F_SHUT_OR_DEFENSIVE));
+
+        uint256 shares = vault.balanceOf(alice) / 10;
+        vm.prank(alice);
+        vault.requestRedeem(shares, alice, alice);
+        w = uint256(vm.load(address(vault), slot));
+        assertTrue(ConfigLib.hasFlag(w, ConfigLib.F_PENDING), "hasPending");
+        vault.fulfilRedemptions();
+        w = uint256(vm.load(address(vault), slot));
+        assertFalse(ConfigLib.hasFlag(w, ConfigLib.F_PENDING), "fulfilled");
+        assertTrue(ConfigLib.hasFlag(w, ConfigLib.F_CLAIMS), "hasClaims");
+        assertTrue(vault.reservedAssets() > 0 && ConfigLib.hasFlag(w, ConfigLib.F_RESERVED), "hasReserved");
+
+        vm.prank(guardian);
+        vault.shutDown();
+        w = uint256(vm.load(address(vault), slot));
+        assertTrue(vault.shutdown() && ConfigLib.hasFlag(w, ConfigLib.F_SHUTDOWN), "shutdown");
+        assertTrue(ConfigLib.hasFlag(w, ConfigLib.F_SHUT_OR_DEFENSIVE));
+        assertEq(vault.defensive(), ConfigLib.hasFlag(w, ConfigLib.F_DEFENSIVE), "defensive");
+        assertEq(uint160(w), uint160(nav), "the flags never touch the pointer");
     }
 
     function test_navEqualsItsParts() public view {
