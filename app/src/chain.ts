@@ -287,6 +287,7 @@ export async function readSnapshot(
       unknown
     >;
     const navAvailable = Boolean(s.navAvailable);
+    const lastGood = (await c.vault.getFunction("lastGoodPpsWad")()) as bigint;
     return {
       navAvailable,
       nav: num(s, "nav"),
@@ -295,6 +296,7 @@ export async function readSnapshot(
       lendingCollateral: num(s, "lendingCollateral"),
       totalSupply: num(s, "totalSupply"),
       pricePerShareWad: num(s, "pricePerShareWad"),
+      lastGoodPpsWad: lastGood,
       lastRebalanceAt: num(s, "lastRebalanceAt"),
       lossBudgetUsedWad: num(s, "lossBudgetUsedWad"),
       lossBudgetCapWad: num(s, "lossBudgetCapWad"),
@@ -309,30 +311,43 @@ export async function readSnapshot(
   const v = c.vault;
   const call = (name: string, ...args: unknown[]) => v.getFunction(name)(...args);
   const navError = await navFailure(v, decode, feedLabels);
-  const [reserved, supply, last, budget, pending, epoch, paused, shutdown, defensive, bal] =
-    (await Promise.all([
-      call("reservedAssets"),
-      call("totalSupply"),
-      call("lastRebalanceAt"),
-      call("lossBudget"),
-      call("pendingShares"),
-      call("currentEpoch"),
-      call("paused"),
-      call("shutdown"),
-      call("defensive"),
-      c.base.getFunction("balanceOf")(await v.getAddress()),
-    ])) as [
-      bigint,
-      bigint,
-      bigint,
-      [bigint, bigint],
-      bigint,
-      bigint,
-      boolean,
-      boolean,
-      boolean,
-      bigint,
-    ];
+  const [
+    reserved,
+    supply,
+    last,
+    budget,
+    pending,
+    epoch,
+    paused,
+    shutdown,
+    defensive,
+    bal,
+    lastGood,
+  ] = (await Promise.all([
+    call("reservedAssets"),
+    call("totalSupply"),
+    call("lastRebalanceAt"),
+    call("lossBudget"),
+    call("pendingShares"),
+    call("currentEpoch"),
+    call("paused"),
+    call("shutdown"),
+    call("defensive"),
+    c.base.getFunction("balanceOf")(await v.getAddress()),
+    call("lastGoodPpsWad"),
+  ])) as [
+    bigint,
+    bigint,
+    bigint,
+    [bigint, bigint],
+    bigint,
+    bigint,
+    boolean,
+    boolean,
+    boolean,
+    bigint,
+    bigint,
+  ];
   const nav = navError === null ? ((await call("totalAssets")) as bigint) : 0n;
   return {
     navAvailable: navError === null,
@@ -342,6 +357,7 @@ export async function readSnapshot(
     lendingCollateral: 0n, // not read without the lens (it is part of the NAV)
     totalSupply: supply,
     pricePerShareWad: navError === null ? ((nav + 1n) * 10n ** 18n) / (supply + 10n ** 6n) : 0n,
+    lastGoodPpsWad: lastGood,
     lastRebalanceAt: last,
     lossBudgetUsedWad: budget[0],
     lossBudgetCapWad: budget[1],

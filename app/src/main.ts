@@ -233,7 +233,7 @@ function renderSnapshot(app: App, s: VaultSnapshot): void {
   el("banner-text").textContent = banner.text;
   const pps = s.navAvailable
     ? `${formatAmount(assetsPerShare(s.pricePerShareWad, info.share.decimals), info.base.decimals, 6)} ${info.base.symbol}`
-    : "unavailable (feed down)";
+    : `unavailable (feed down); withdrawals now at most ${formatAmount(assetsPerShare(s.lastGoodPpsWad, info.share.decimals), info.base.decimals, 6)} ${info.base.symbol} (last good price)`;
   setFacts("overview", [
     ["NAV (total assets)", s.navAvailable ? base(app, s.nav) : "unavailable (feed down)"],
     ["Price per share", pps],

@@ -14,6 +14,9 @@ export interface VaultSnapshot {
   readonly lendingCollateral: bigint;
   readonly totalSupply: bigint;
   readonly pricePerShareWad: bigint;
+  /** The vault's last good price per share (WAD; `lastGoodPpsWad()`): while a feed fails, a
+   *  withdrawal of idle funds is priced at most at this (and at most pro rata of the idle funds). */
+  readonly lastGoodPpsWad: bigint;
   readonly lastRebalanceAt: bigint;
   readonly lossBudgetUsedWad: bigint;
   readonly lossBudgetCapWad: bigint;

@@ -569,6 +569,12 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
     );
     expect(banner).to.include("Withdrawing idle funds still works");
     await waitText(page.locator("#overview"), /NAV \(total assets\)\s+unavailable \(feed down\)/);
+    const overview = await waitText(
+      page.locator("#overview"),
+      /Price per share\s+unavailable \(feed down\); withdrawals now at most \d+\.\d+ USDC \(last good price\)/,
+    );
+    const lastGood = /at most (\d+\.\d+) USDC/.exec(overview);
+    expect(Number(lastGood?.[1])).to.be.greaterThan(0.5); // the local vault's pps is about 1 USDC
     await waitText(page.locator("#overview"), /Idle base\s+\d+(\.\d+)? USDC/);
     await waitText(page.locator("#risk"), /Price feeds\s+failing: NAV unavailable/);
     expect(await page.locator("#holdings").innerText()).to.match(/WETH\s+[\d.]+\s+unavailable/);

@@ -22,6 +22,7 @@ const SNAP: VaultSnapshot = {
   lendingCollateral: 0n,
   totalSupply: 999_000_999_000_000n,
   pricePerShareWad: 10n ** 12n,
+  lastGoodPpsWad: 10n ** 12n,
   lastRebalanceAt: 0n,
   lossBudgetUsedWad: 0n,
   lossBudgetCapWad: 2n * 10n ** 16n,

@@ -221,11 +221,13 @@ export const MGMT_FEE_INTERVAL = 3600n;
 export const PERF_FEE_STEP_BPS = 1n;
 
 /**
- * Fee accrual of §8 at `now` on `nav`, as BallastVault._feeShares: without a fee recipient both
+ * Fee accrual of §8 at `now` on `nav`, as BallastVault._feesDue: without a fee recipient both
  * fees count as 0 (the high-water mark still rises); management shares on the supply, only once
  * `MGMT_FEE_INTERVAL` has passed since `lastAccruedAt` (then for the whole `dt`); then, only if
  * hwm != 0 and the performance fee is set, the performance fee on the pps (after the management
- * mint) above the high-water mark.
+ * mint) above the high-water mark. The vault's fast path (plan-format §8: no fee can be due while
+ * the pps is at most 1 bp above its last good pps) mints the same shares; only the high-water
+ * mark it stores may lag this one by up to 1 bp while no performance fee is in force.
  */
 export function accrueFees(
   supply: bigint,
