@@ -28,3 +28,21 @@ describe("contract sizes", function () {
     });
   }
 });
+
+describe("build profiles", function () {
+  it("production (what `ignition deploy` builds) compiles every contract as the tested default profile does", async function () {
+    const { default: config } = await import("../../hardhat.config.ts");
+    const profiles = (config.solidity as { profiles: Record<string, unknown> }).profiles as Record<
+      string,
+      { compilers: unknown[]; overrides?: Record<string, unknown> }
+    >;
+    const { default: dflt, production } = profiles;
+    expect(production.compilers).to.deep.equal(dflt.compilers);
+    const contractOverrides = (p: { overrides?: Record<string, unknown> }) =>
+      Object.fromEntries(
+        Object.entries(p.overrides ?? {}).filter(([file]) => file.startsWith("contracts/")),
+      );
+    expect(contractOverrides(production)).to.deep.equal(contractOverrides(dflt));
+    expect(Object.keys(contractOverrides(dflt))).to.include("contracts/VaultRebalancer.sol");
+  });
+});
