@@ -765,7 +765,10 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
         .map(([k, v]) => `${k} ${v}`)
         .join(", ") || "none",
     ],
-    ["rebalances (mined)", `${rebalances} of ${planAttempts} attempts`],
+    [
+      "rebalances (mined)",
+      `${rebalances} of ${planAttempts} plans (${tickActions["no-trade"] ?? 0} not worth their cost)`,
+    ],
     [
       "targets used (quant / fallback)",
       `computed ${targetSources.quant} / ${targetSources.fallback}; ` +
