@@ -38,8 +38,9 @@ const TEST_RUNS = Object.fromEntries([
 /**
  * The rebalance path through the IR pipeline: ~20 % fewer instructions (≈8k gas per rebalance,
  * BENCHMARKS.md) and 3.6 KB less code. In both profiles, so that what `ignition deploy` builds
- * (the production profile) is the bytecode the tests and benchmarks ran. Solidity tests that
- * deploy it with `new` compile it with their own (legacy) settings; behaviour is the same.
+ * (the production profile) is the bytecode the tests and benchmarks ran. The Solidity tests deploy
+ * it from this artifact (`VaultFixture._rebalancer`, `deployCode`), not with `new`, which would
+ * compile it again with the test run's legacy settings.
  */
 const REBALANCER_VIA_IR = {
   "contracts/VaultRebalancer.sol": { ...compiler, settings: { ...compiler.settings, viaIR: true } },

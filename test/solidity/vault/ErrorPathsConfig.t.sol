@@ -6,7 +6,6 @@ import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggreg
 import {ErrorPathsFixture, ScriptedLendingAdapter} from "./ErrorPathsFixture.t.sol";
 import {TestERC20} from "../../../contracts/mocks/TestERC20.sol";
 import {BallastVault} from "../../../contracts/BallastVault.sol";
-import {VaultRebalancer} from "../../../contracts/VaultRebalancer.sol";
 import {IBallastVault} from "../../../contracts/interfaces/IBallastVault.sol";
 import {ConfigLib} from "../../../contracts/libraries/ConfigLib.sol";
 import {OracleLib} from "../../../contracts/libraries/OracleLib.sol";
@@ -61,14 +60,14 @@ contract ErrorPathsConfigTest is ErrorPathsFixture {
         IBallastVault.Limits memory lim = _limits();
         lim.lossWindow = 0;
         BallastVault.Init memory p = _init(usdc, usdcFeed, lim, _fees(0, 0));
-        address r = address(new VaultRebalancer(usdc));
+        address r = _rebalancer(usdc);
         vm.expectRevert(abi.encodeWithSelector(ConfigLib.InvalidConfig.selector, 4));
         new BallastVault(p, r);
     }
 
     function test_constructor_feeAboveCap() public {
         BallastVault.Init memory p = _init(usdc, usdcFeed, _limits(), _fees(0, 101));
-        address r = address(new VaultRebalancer(usdc));
+        address r = _rebalancer(usdc);
         vm.expectRevert(abi.encodeWithSelector(ConfigLib.FeeAboveCap.selector, 101, 100));
         new BallastVault(p, r);
     }
@@ -77,7 +76,7 @@ contract ErrorPathsConfigTest is ErrorPathsFixture {
     function test_constructor_baseDecimalsTooLarge() public {
         TestERC20 base = new TestERC20("Huge", "HUGE", 70);
         BallastVault.Init memory p = _init(base, usdcFeed, _limits(), _fees(0, 0));
-        address r = address(new VaultRebalancer(base));
+        address r = _rebalancer(base);
         vm.expectRevert(abi.encodeWithSelector(ConfigLib.InvalidConfig.selector, 15));
         new BallastVault(p, r);
     }
@@ -85,7 +84,7 @@ contract ErrorPathsConfigTest is ErrorPathsFixture {
     /// The rebalancer must be a contract over the vault's own base asset.
     function test_constructor_invalidRebalancer() public {
         BallastVault.Init memory p = _init(usdc, usdcFeed, _limits(), _fees(0, 0));
-        address other = address(new VaultRebalancer(weth));
+        address other = _rebalancer(weth);
         vm.expectRevert(abi.encodeWithSelector(BallastVault.InvalidRebalancer.selector, other));
         new BallastVault(p, other);
         vm.expectRevert(abi.encodeWithSelector(BallastVault.InvalidRebalancer.selector, alice));

@@ -2,10 +2,10 @@
 pragma solidity 0.8.28;
 
 import {Test} from "forge-std/Test.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
 import {TestERC20} from "../../../contracts/mocks/TestERC20.sol";
 import {BallastVault} from "../../../contracts/BallastVault.sol";
-import {VaultRebalancer} from "../../../contracts/VaultRebalancer.sol";
 import {IBallastVault} from "../../../contracts/interfaces/IBallastVault.sol";
 import {OracleLib} from "../../../contracts/libraries/OracleLib.sol";
 
@@ -52,6 +52,13 @@ abstract contract VaultFixture is Test {
         return IBallastVault.FeeConfig(feeRecipient, entryBps, exitBps, 0, 0);
     }
 
+    /// @dev A VaultRebalancer over `base`, deployed from the build's artifact: the via-IR bytecode
+    ///      that ships and that the benchmarks measure (`new VaultRebalancer` here would compile
+    ///      it again with this test run's legacy settings).
+    function _rebalancer(IERC20 base) internal returns (address) {
+        return deployCode("VaultRebalancer.sol:VaultRebalancer", abi.encode(base));
+    }
+
     function _deploy(IBallastVault.FeeConfig memory f, address seq) internal {
         vm.warp(1_700_000_000);
         usdc = new TestERC20("USD Coin", "USDC", 6);
@@ -72,7 +79,7 @@ abstract contract VaultFixture is Test {
                 baseFeed: OracleLib.Feed(address(usdcFeed), 1 days, 0.9e8, 1.1e8),
                 sequencer: OracleLib.Sequencer(seq, 1 hours)
             }),
-            address(new VaultRebalancer(usdc))
+            _rebalancer(usdc)
         );
         vault.grantRole(vault.CURATOR_ROLE(), curator);
         vault.grantRole(vault.GUARDIAN_ROLE(), guardian);

@@ -33,6 +33,14 @@ contract VaultModuleTest is VaultFixture {
         r.rebalance(p, "");
     }
 
+    /// @dev The tests run the shipped rebalancer: the build's via-IR artifact (VaultFixture
+    ///      deploys it from there), not a copy compiled with this test run's legacy settings.
+    function test_testsRunTheBuildsViaIrRebalancer() public {
+        bytes memory built = vm.getDeployedCode("VaultRebalancer.sol:VaultRebalancer");
+        assertEq(vault.REBALANCER().code.length, built.length, "the artifact's code");
+        assertTrue(address(new VaultRebalancer(usdc)).code.length != built.length, "not the legacy compile");
+    }
+
     function test_rebalancerServesTheVaultsBaseAsset() public view {
         VaultRebalancer r = VaultRebalancer(vault.REBALANCER());
         assertEq(r.asset(), address(usdc));
