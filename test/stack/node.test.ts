@@ -90,6 +90,35 @@ describe("npm run node (scripts/node.ts)", function () {
     expect(st.nav).to.equal("0");
     expect((st.keeper as { signerHasRole: boolean }).signerHasRole).to.equal(true);
 
+    // `ballast run --once`: one tick of the loop per vault, what it did, exit 0
+    const once = spawnSync(
+      process.execPath,
+      [BALLAST, "--config", config, "--json", "run", "--once"],
+      { encoding: "utf8", env: { ...process.env, BALLAST_DEV_PRIVATE_KEY: key } },
+    );
+    expect(once.status, once.stderr + once.stdout).to.equal(0);
+    type Tick = { action: string; blockNumber: number; detail?: string };
+    const doc = JSON.parse(once.stdout) as {
+      ok: boolean;
+      results: { vault: string; result?: Tick; error?: string }[];
+    };
+    expect(doc.ok).to.equal(true);
+    expect(doc.results).to.have.length(1);
+    expect(doc.results[0].error).to.equal(undefined);
+    const r0 = doc.results[0].result as Tick;
+    // a new vault is due its first scheduled rebalance but holds nothing to trade
+    expect(r0.action).to.equal("no-trade");
+    expect(r0.detail).to.equal("NAV is zero");
+    expect(r0.blockNumber).to.be.greaterThan(0);
+    const onceText = spawnSync(process.execPath, [BALLAST, "--config", config, "run", "--once"], {
+      encoding: "utf8",
+      env: { ...process.env, BALLAST_DEV_PRIVATE_KEY: key },
+    });
+    expect(onceText.status, onceText.stderr).to.equal(0);
+    expect(onceText.stdout).to.match(
+      new RegExp(`^${doc.results[0].vault}: no-trade at block \\d+, nonce \\d+.*: NAV is zero\\n$`),
+    );
+
     const provider = new JsonRpcProvider(`http://127.0.0.1:${port}`);
     const trader = await provider.getSigner(1);
     const usdc = new Contract(addressOf(run.out, "USDC"), ERC20_ABI, trader);

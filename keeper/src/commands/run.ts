@@ -2,8 +2,10 @@
  * `ballast run`: the keeper loop for every configured vault. `runLoop(ctx, opts)` builds one
  * worker per vault (a provider per network, isolated error handling), an optional metrics server
  * (/metrics, /healthz on 127.0.0.1) and starts the supervisor; it returns a handle to stop it.
- * `tick(worker)` runs one worker step (tests, the simulation driver). `runKeeper` is the CLI
- * entry: signer + journal from the config, the on-chain limits check, run until SIGINT/SIGTERM.
+ * `tick(worker)` runs one worker step (tests, the simulation driver). `runOnce(ctx, opts)` ticks
+ * every worker once and returns what each did (`ballast run --once`). `runKeeper` is the CLI
+ * entry: signer + journal from the config, the on-chain limits check, then the loop until
+ * SIGINT/SIGTERM, or one tick per vault with `once`.
  */
 import type { Provider, Signer } from "ethers";
 import type { Logger } from "pino";
@@ -108,8 +110,17 @@ export function tick(worker: Worker): Promise<TickResult> {
   return tickWorker(worker);
 }
 
-/** Starts the loop for the configured vaults (see the module comment). */
-export async function runLoop(ctx: CommandContext, opts: RunLoopOptions = {}): Promise<LoopHandle> {
+/** The workers of the selected vaults, their metrics and the providers they own (to destroy). */
+function buildWorkers(
+  ctx: CommandContext,
+  opts: RunLoopOptions,
+): {
+  cfg: KeeperConfig;
+  vaults: VaultConfig[];
+  workers: Worker[];
+  metrics: KeeperMetrics;
+  owned: Provider[];
+} {
   const cfg: KeeperConfig | undefined = ctx.config;
   if (cfg === undefined) throw new LoopError("NO_CONFIG", "run needs a configuration");
   if (ctx.signer === undefined) throw new LoopError("NO_SIGNER", "run needs the plan signer");
@@ -180,6 +191,61 @@ export async function runLoop(ctx: CommandContext, opts: RunLoopOptions = {}): P
       metrics,
     });
   });
+  return { cfg, vaults, workers, metrics, owned };
+}
+
+/** What one worker did in {@link runOnce}: its tick result, or the error that stopped it. */
+export interface OnceResult {
+  vault: string;
+  result?: TickResult;
+  error?: string;
+}
+
+/**
+ * One tick per selected vault, one after the other, then the owned providers are closed: the same
+ * step the loop takes (triggers, plan, simulate, sign, submit and wait for the receipt), for a
+ * cron job or a manual check. A failing vault does not stop the others; its error is returned.
+ */
+export async function runOnce(
+  ctx: CommandContext,
+  opts: RunLoopOptions = {},
+): Promise<OnceResult[]> {
+  const { workers, owned } = buildWorkers(ctx, opts);
+  const out: OnceResult[] = [];
+  try {
+    for (const w of workers) {
+      try {
+        out.push({ vault: w.opts.name, result: await tickWorker(w) });
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        ctx.logger.error({ vault: w.opts.name, err: message }, "tick failed");
+        out.push({ vault: w.opts.name, error: message });
+      }
+    }
+  } finally {
+    for (const p of owned) p.destroy();
+  }
+  return out;
+}
+
+/** One line per vault of {@link runOnce}'s results. */
+export function formatOnce(results: readonly OnceResult[]): string {
+  return results
+    .map((r) => {
+      if (r.error !== undefined) return `${r.vault}: error: ${r.error}`;
+      const t = r.result as TickResult;
+      const fired =
+        t.fired.length === 0 ? "" : ` (triggers: ${t.fired.map((f) => f.kind).join(", ")})`;
+      const outcome = t.outcome === undefined ? "" : ` ${t.outcome}`;
+      const detail = t.detail === undefined ? "" : `: ${t.detail}`;
+      return `${r.vault}: ${t.action}${outcome} at block ${t.blockNumber}, nonce ${t.nonce}${fired}${detail}`;
+    })
+    .join("\n");
+}
+
+/** Starts the loop for the configured vaults (see the module comment). */
+export async function runLoop(ctx: CommandContext, opts: RunLoopOptions = {}): Promise<LoopHandle> {
+  const { cfg, vaults, workers, metrics, owned } = buildWorkers(ctx, opts);
   const settings = (w: Worker): LoopSettings => {
     const v = vaults.find((x) => x.name === w.opts.name) as VaultConfig;
     return { pollIntervalMs: cfg.networks[v.network].pollIntervalMs, ...opts.loop };
@@ -220,7 +286,9 @@ export async function runKeeper(args: {
   env: Record<string, string | undefined>;
   logger: Logger;
   stderr: (text: string) => void;
-}): Promise<void> {
+  /** One tick per vault, then return what each did (`ballast run --once`). */
+  once?: boolean;
+}): Promise<OnceResult[] | undefined> {
   const { config, env, logger, stderr } = args;
   const loaded = await loadSigner(config.signer, env);
   for (const w of loaded.warnings) stderr(`ballast: warning: ${w}\n`);
@@ -242,6 +310,19 @@ export async function runKeeper(args: {
   }
   const journal = openJournal(config.journal.path);
   const first = Object.values(providers)[0];
+  if (args.once === true) {
+    let results: OnceResult[];
+    try {
+      results = await runOnce(
+        { provider: first, signer: loaded.wallet, config, logger, journal },
+        { providers },
+      );
+    } finally {
+      journal.close();
+      for (const p of Object.values(providers)) p.destroy();
+    }
+    return results;
+  }
   const handle = await runLoop(
     { provider: first, signer: loaded.wallet, config, logger, journal },
     { providers },
@@ -253,4 +334,5 @@ export async function runKeeper(args: {
   await handle.stop();
   journal.close();
   for (const p of Object.values(providers)) p.destroy();
+  return undefined;
 }

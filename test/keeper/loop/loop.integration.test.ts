@@ -10,7 +10,7 @@ import { encodeSqrtPriceX96, sortTokens } from "../../../deploy/lib/uniswapMath.
 import { makeProvider } from "../../../keeper/src/chain/rpc.ts";
 import type { ResilientProvider } from "../../../keeper/src/chain/rpc.ts";
 import { silentLogger } from "../../../keeper/src/commands/context.ts";
-import { runLoop, tick } from "../../../keeper/src/commands/run.ts";
+import { formatOnce, runLoop, runOnce, tick } from "../../../keeper/src/commands/run.ts";
 import { keeperConfigSchema } from "../../../keeper/src/config/schema.ts";
 import { openJournal } from "../../../keeper/src/journal/journal.ts";
 import type { Journal } from "../../../keeper/src/journal/journal.ts";
@@ -362,6 +362,22 @@ describe("keeper loop on the local vault", function () {
       expect(h.status).to.equal(200);
     } finally {
       await solo.stop();
+    }
+    // `ballast run --once`: one tick per vault; the dead vault's error is reported, the live one
+    // still ticks (right after its rebalance: nothing due, or a plan with nothing to trade)
+    try {
+      const once = await runOnce(ctx, { providers: { local: provider, dead } });
+      expect(once.map((r) => r.vault)).to.deep.equal(["live", "dead"]);
+      expect(once[0].error).to.equal(undefined);
+      expect(once[0].result?.blockNumber).to.be.greaterThan(0);
+      expect(once[1].result).to.equal(undefined);
+      expect(once[1].error).to.be.a("string").and.not.equal("");
+      const lines = formatOnce(once).split("\n");
+      expect(lines[0]).to.match(
+        new RegExp(`^live: ${once[0].result?.action}\\b.* at block \\d+, nonce \\d+`),
+      );
+      expect(lines[1]).to.equal(`dead: error: ${once[1].error}`);
+    } finally {
       dead.destroy();
       journal.close();
     }
