@@ -159,7 +159,11 @@ describe("npm run node (scripts/node.ts)", function () {
 
   it("fails with a clear message when the port is taken", async function () {
     const blocker = net.createServer();
-    await new Promise<void>((resolve) => blocker.listen(port, "127.0.0.1", () => resolve()));
+    // (a listen error — the port still held after an earlier failure — fails this test, not mocha)
+    await new Promise<void>((resolve, reject) => {
+      blocker.once("error", reject);
+      blocker.listen(port, "127.0.0.1", () => resolve());
+    });
     try {
       run = startScript("scripts/node.ts", ["--exit", "--port", String(port)]);
       expect(await run.exited).to.equal(1);
