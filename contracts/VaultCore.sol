@@ -323,10 +323,8 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         uint256 h = _hotWord();
         mark = NavMath.fromMark(h >> ConfigLib.HOT_MARK);
         if (mark == 0) return (false, 0, 0);
-        if (
-            uint16(f >> 32) != 0 &&
-            block.timestamp >= uint40(h >> ConfigLib.HOT_LAST_ACCRUAL) + MGMT_FEE_INTERVAL
-        ) return (false, 0, mark); // the management fee is due ({_mgmtDue})
+        if (_mgmtDueSince(uint16(f >> 32), uint40(h >> ConfigLib.HOT_LAST_ACCRUAL), false))
+            return (false, 0, mark);
         pps = NavMath.ppsWad(nav, supply, VIRTUAL_SHARES);
         quiet = pps <= mark + (mark * PERF_FEE_STEP_BPS) / BPS;
     }
@@ -397,7 +395,12 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     ///      force and either `full` (before a fee change) or {MGMT_FEE_INTERVAL} has passed since
     ///      the accrual clock last restarted.
     function _mgmtDue(uint256 mgmtBps, bool full) internal view returns (bool) {
-        return mgmtBps != 0 && (full || block.timestamp >= uint256(_cfg.hot.lastAccrual) + MGMT_FEE_INTERVAL);
+        return _mgmtDueSince(mgmtBps, _cfg.hot.lastAccrual, full);
+    }
+
+    /// @dev {_mgmtDue} with the accrual time `lastAccrual` given (read from the hot word).
+    function _mgmtDueSince(uint256 mgmtBps, uint256 lastAccrual, bool full) internal view returns (bool) {
+        return mgmtBps != 0 && (full || block.timestamp >= lastAccrual + MGMT_FEE_INTERVAL);
     }
 
     /// @dev Mints the fee shares due and stores the high-water mark, the mark (the last good price

@@ -282,12 +282,11 @@ export async function readSnapshot(
   feedLabels: Readonly<Record<string, string>>,
 ): Promise<VaultSnapshot> {
   if (c.lens !== null) {
-    const s = (await c.lens.getFunction("vaultState")(await c.vault.getAddress())) as Record<
-      string,
-      unknown
-    >;
+    const [s, lastGood] = (await Promise.all([
+      c.lens.getFunction("vaultState")(await c.vault.getAddress()),
+      c.vault.getFunction("lastGoodPpsWad")(),
+    ])) as [Record<string, unknown>, bigint];
     const navAvailable = Boolean(s.navAvailable);
-    const lastGood = (await c.vault.getFunction("lastGoodPpsWad")()) as bigint;
     return {
       navAvailable,
       nav: num(s, "nav"),
