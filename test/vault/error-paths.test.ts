@@ -1,18 +1,13 @@
 import { expect } from "chai";
 import { network } from "hardhat";
 import { AbiCoder } from "ethers";
-import type { Contract } from "ethers";
-import { LOCAL_STACK } from "../../deploy/config/local.ts";
-import { deployLocalStack } from "../../deploy/lib/localStack.ts";
 import {
   LENDING_OP,
   encodeLendingData,
   encodeSwapData,
   encodeV3Path,
-  signPlan,
 } from "../../keeper/src/planner/eip712.ts";
-import type { Action, Plan } from "../../keeper/src/planner/types.ts";
-import { deployTestVault, TEST_LIMITS } from "../../deploy/lib/vaultDirect.ts";
+import { dyn, lendingVault, USDC, WETH_FEE } from "../helpers/vault.ts";
 
 /**
  * Adapter error paths on the real local stack (Aave core-v3 1.19.3 pool, SwapRouter02 from the
@@ -22,104 +17,19 @@ import { deployTestVault, TEST_LIMITS } from "../../deploy/lib/vaultDirect.ts";
  * through a signed plan, and the oracle-slippage check through a real sandwiched swap.
  */
 
-const USDC = (n: bigint) => n * 10n ** 6n;
-const WETH_FEE = LOCAL_STACK.uniswap.pools.weth.fee;
 const coder = AbiCoder.defaultAbiCoder();
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
 
-/** Stack contracts are Ignition-typed; the tests call them through ethers' dynamic Contract. */
-function dyn(contract: unknown): Contract {
-  return contract as Contract;
-}
-
+/** The shared lending vault, and the vault's address as a signer (reaches the adapters' checks). */
 async function setup() {
-  const stack = await deployLocalStack(connection);
-  const [admin, curator, keeper, alice, attacker, trader] = await ethers.getSigners();
-  const limits = { ...TEST_LIMITS, circuitBreakerDropBps: 2_000 };
-  const usdc = dyn(stack.usdc);
-  const weth = dyn(stack.weth);
-  const usdcAddr = await usdc.getAddress();
-  const wethAddr = await weth.getAddress();
-  const poolAddr = await stack.pool.getAddress();
-  const routerAddr = await stack.swapRouter02.getAddress();
-  const vault = await deployTestVault(
-    ethers,
-    { base: usdcAddr, baseFeed: await stack.usdcUsd.getAddress(), admin: admin.address, limits },
-    { curator: curator.address, keeperSigner: keeper.address },
-  );
-  const vaultAddr = await vault.getAddress();
-
-  const swapAdapter = await ethers.deployContract("UniswapV3SwapAdapter", [vaultAddr, routerAddr]);
-  const aave = await ethers.deployContract("AaveV3Adapter", [vaultAddr, poolAddr]);
-  await vault.connect(curator).submitAdapter(1, await swapAdapter.getAddress(), 1);
-  await vault.acceptAdapter(1);
-  await vault.connect(curator).submitAdapter(2, await aave.getAddress(), 2);
-  await vault.acceptAdapter(2);
-  await vault.connect(curator).submitAsset(0, {
-    token: wethAddr,
-    feed: await stack.wethUsd.getAddress(),
-    heartbeat: 86_400,
-    enabled: true,
-    maxWeightBps: 6_000,
-    minNetDeltaBps: -10_000,
-    maxNetDeltaBps: 10_000,
-    minPrice: 0,
-    maxPrice: 0,
-  });
-  await vault.acceptAsset(0);
-
-  await usdc.mint(alice.address, USDC(1_000_000n));
-  await dyn(usdc.connect(alice)).approve(vaultAddr, USDC(1_000_000n));
-  await vault.connect(alice).deposit(USDC(1_000_000n), alice.address);
-
-  // the vault's address as a signer: reaches the adapters' own checks behind the vault's
-  await networkHelpers.impersonateAccount(vaultAddr);
-  await networkHelpers.setBalance(vaultAddr, 10n ** 18n);
-  const asVault = await ethers.getSigner(vaultAddr);
-
-  const chainId = (await ethers.provider.getNetwork()).chainId;
-  return {
-    stack,
-    usdc,
-    weth,
-    usdcAddr,
-    wethAddr,
-    poolAddr,
-    routerAddr,
-    vault,
-    vaultAddr,
-    swapAdapter,
-    aave,
-    asVault,
-    curator,
-    keeper,
-    attacker,
-    trader,
-    chainId,
-  };
+  const s = await lendingVault(connection, { limits: { circuitBreakerDropBps: 2_000 } });
+  await networkHelpers.impersonateAccount(s.vaultAddr);
+  await networkHelpers.setBalance(s.vaultAddr, 10n ** 18n);
+  return { ...s, asVault: await ethers.getSigner(s.vaultAddr) };
 }
-
 type Setup = Awaited<ReturnType<typeof setup>>;
-
-/** A plan with the next nonce, one expected weight per registered asset, weights unchecked. */
-async function makePlan(s: Setup, actions: Action[]): Promise<Plan> {
-  const latest = await ethers.provider.getBlock("latest");
-  const n = ((await s.vault.assetConfigs()) as unknown[]).length;
-  return {
-    nonce: await s.vault.nextNonce(),
-    deadline: BigInt(latest!.timestamp) + 3_600n,
-    actions,
-    expectedWeightsBps: new Array<bigint>(n).fill(0n),
-    weightToleranceBps: 10_000n,
-    slippageBps: 100n,
-  };
-}
-
-async function signed(s: Setup, p: Plan): Promise<string> {
-  return (await signPlan(p, s.keeper, s.chainId, s.vaultAddr)).signature;
-}
 
 describe("Error paths on the real local stack (adapters, oracle slippage)", function () {
   let s: Setup;
@@ -144,8 +54,8 @@ describe("Error paths on the real local stack (adapters, oracle slippage)", func
         .withArgs(40n);
       // through a plan the same action stops at the vault: InvalidAction(0, address(0))
       const rebalanceLib = await ethers.getContractAt("RebalanceLib", s.vaultAddr);
-      const p = await makePlan(s, [{ adapterId: 1, data }]);
-      await expect(s.vault.rebalance(p, await signed(s, p)))
+      const p = await s.plan([{ adapterId: 1, data }]);
+      await expect(s.vault.rebalance(p, await s.sign(s.keeper, p)))
         .to.be.revertedWithCustomError(rebalanceLib, "InvalidAction")
         .withArgs(0n, ethers.ZeroAddress);
     });
@@ -155,8 +65,8 @@ describe("Error paths on the real local stack (adapters, oracle slippage)", func
     it("SlippageExceeded(index, inValue, outValue, slippageBps): a sandwiched swap, values from the quoter and the feeds", async function () {
       const amountIn = USDC(200_000n);
       const path = encodeV3Path([s.usdcAddr, s.wethAddr], [WETH_FEE]);
-      const p = await makePlan(s, [{ adapterId: 1, data: encodeSwapData(path, amountIn, 0n) }]);
-      const sig = await signed(s, p);
+      const p = await s.plan([{ adapterId: 1, data: encodeSwapData(path, amountIn, 0n) }]);
+      const sig = await s.sign(s.keeper, p);
       // front-run: push WETH up in the pool
       const push = USDC(3_000_000n);
       await s.usdc.mint(s.attacker.address, push);
@@ -175,9 +85,8 @@ describe("Error paths on the real local stack (adapters, oracle slippage)", func
       const pB = ((await dyn(s.stack.usdcUsd).latestRoundData()) as bigint[])[1];
       const outValue = (out * pW * 10n ** (6n + 8n)) / (pB * 10n ** (18n + 8n));
       expect(outValue * 10_000n < amountIn * 9_900n).to.equal(true);
-      const riskChecks = await ethers.getContractAt("RiskChecks", s.vaultAddr);
       await expect(s.vault.rebalance(p, sig))
-        .to.be.revertedWithCustomError(riskChecks, "SlippageExceeded")
+        .to.be.revertedWithCustomError(s.riskChecks, "SlippageExceeded")
         .withArgs(0n, amountIn, outValue, 100n);
     });
   });
@@ -239,10 +148,10 @@ describe("Error paths on the real local stack (adapters, oracle slippage)", func
         maxPrice: 0,
       });
       await s.vault.acceptAsset(1);
-      const p = await makePlan(s, [
+      const p = await s.plan([
         { adapterId: 2, data: encodeLendingData(LENDING_OP.BORROW, tokenAddr, 10n ** 18n) },
       ]);
-      await expect(s.vault.rebalance(p, await signed(s, p)))
+      await expect(s.vault.rebalance(p, await s.sign(s.keeper, p)))
         .to.be.revertedWithCustomError(s.aave, "ReserveNotListed")
         .withArgs(tokenAddr);
       expect(await s.aave.debtTokenOf(tokenAddr)).to.equal(ethers.ZeroAddress);

@@ -1,17 +1,9 @@
 import { expect } from "chai";
 import { network } from "hardhat";
-import type { Contract } from "ethers";
 import { LOCAL_STACK } from "../../deploy/config/local.ts";
-import { deployLocalStack } from "../../deploy/lib/localStack.ts";
-import {
-  LENDING_OP,
-  encodeLendingData,
-  encodeSwapData,
-  encodeV3Path,
-  signPlan,
-} from "../../keeper/src/planner/eip712.ts";
+import { LENDING_OP } from "../../keeper/src/planner/eip712.ts";
 import type { Action, Plan } from "../../keeper/src/planner/types.ts";
-import { deployTestVault, TEST_LIMITS } from "../../deploy/lib/vaultDirect.ts";
+import { dyn, lendingVault, USDC, WETH } from "../helpers/vault.ts";
 
 /**
  * The Aave V3 lending adapter (kind 2) on the real local stack (Aave core-v3 1.19.3, Uniswap V3
@@ -20,145 +12,35 @@ import { deployTestVault, TEST_LIMITS } from "../../deploy/lib/vaultDirect.ts";
  * in-kind exit while a position is open.
  */
 
-const USDC = (n: bigint) => n * 10n ** 6n;
-const WETH = (n: bigint) => n * 10n ** 18n;
 const WAD = 10n ** 18n;
 const MAX_UINT = 2n ** 256n - 1n;
 const MIN_HF = 1_200_000_000_000_000_000n;
-const WETH_FEE = LOCAL_STACK.uniswap.pools.weth.fee;
 const BAND = { min: -2_000, max: 6_000 };
 
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
 
-/** Stack contracts are Ignition-typed; the tests call them through ethers' dynamic Contract. */
-function dyn(contract: unknown): Contract {
-  return contract as Contract;
-}
-
 /** floor(a / b) and ceil(a / b) for non-negative bigints. */
 const ceilDiv = (a: bigint, b: bigint) => (a + b - 1n) / b;
 
 async function setup() {
-  const stack = await deployLocalStack(connection);
-  const [admin, curator, guardian, keeper, alice, attacker] = await ethers.getSigners();
-  const limits = { ...TEST_LIMITS, minHealthFactor: MIN_HF, circuitBreakerDropBps: 2_000 };
-  const usdc = dyn(stack.usdc);
-  const weth = dyn(stack.weth);
-  const usdcAddr = await usdc.getAddress();
-  const wethAddr = await weth.getAddress();
-  const vault = await deployTestVault(
-    ethers,
-    {
-      base: usdcAddr,
-      baseFeed: await stack.usdcUsd.getAddress(),
-      admin: admin.address,
-      limits: limits,
-    },
-    { curator: curator.address, guardian: guardian.address, keeperSigner: keeper.address },
-  );
-  const vaultAddr = await vault.getAddress();
-
-  const swapAdapter = await ethers.deployContract("UniswapV3SwapAdapter", [
-    vaultAddr,
-    await stack.swapRouter02.getAddress(),
-  ]);
-  const aave = await ethers.deployContract("AaveV3Adapter", [
-    vaultAddr,
-    await stack.pool.getAddress(),
-  ]);
-  const aaveAddr = await aave.getAddress();
-  await vault.connect(curator).submitAdapter(1, await swapAdapter.getAddress(), 1);
-  await vault.acceptAdapter(1);
-  await vault.connect(curator).submitAdapter(2, aaveAddr, 2);
-  await vault.acceptAdapter(2);
-  const wethConfig = {
-    token: wethAddr,
-    feed: await stack.wethUsd.getAddress(),
-    heartbeat: 86_400,
-    enabled: true,
-    maxWeightBps: 6_000,
-    minNetDeltaBps: BAND.min,
-    maxNetDeltaBps: BAND.max,
-    minPrice: 0,
-    maxPrice: 0,
-  };
-  await vault.connect(curator).submitAsset(0, wethConfig);
-  await vault.acceptAsset(0);
-
-  await usdc.mint(alice.address, USDC(1_000_000n));
-  await dyn(usdc.connect(alice)).approve(vaultAddr, USDC(1_000_000n));
-  await vault.connect(alice).deposit(USDC(1_000_000n), alice.address);
-
-  const chainId = (await ethers.provider.getNetwork()).chainId;
-  const riskChecks = await ethers.getContractAt("RiskChecks", vaultAddr);
-  const configLib = await ethers.getContractAt("ConfigLib", vaultAddr);
-
-  return {
-    stack,
-    usdc,
-    weth,
-    usdcAddr,
-    wethAddr,
-    vault,
-    vaultAddr,
-    aave,
-    aaveAddr,
-    swapAdapter,
-    admin,
-    curator,
-    guardian,
-    keeper,
-    alice,
-    attacker,
-    limits,
-    wethConfig,
-    chainId,
-    riskChecks,
-    configLib,
-  };
+  const s = await lendingVault(connection, {
+    limits: { minHealthFactor: MIN_HF, circuitBreakerDropBps: 2_000 },
+    netDeltaBand: BAND,
+  });
+  const configLib = await ethers.getContractAt("ConfigLib", s.vaultAddr);
+  return { ...s, configLib };
 }
 
 type Setup = Awaited<ReturnType<typeof setup>>;
 
-/** Swap action on adapter 1 along tokenIn → tokenOut (the WETH/USDC pool). */
-function swap(s: Setup, tokenIn: string, tokenOut: string, amountIn: bigint): Action {
-  return {
-    adapterId: 1,
-    data: encodeSwapData(encodeV3Path([tokenIn, tokenOut], [WETH_FEE]), amountIn, 0n),
-  };
-}
-
-/** Lending action on adapter 2. */
-function lend(op: (typeof LENDING_OP)[keyof typeof LENDING_OP], asset: string, amount: bigint) {
-  return { adapterId: 2, data: encodeLendingData(op, asset, amount) };
-}
-
-/** A plan with the next nonce; weights unchecked unless overridden. */
-async function makePlan(s: Setup, actions: Action[], overrides: Partial<Plan> = {}) {
-  const latest = await ethers.provider.getBlock("latest");
-  return {
-    nonce: await s.vault.nextNonce(),
-    deadline: BigInt(latest!.timestamp) + 3_600n,
-    actions,
-    expectedWeightsBps: [0n],
-    weightToleranceBps: 10_000n,
-    slippageBps: 100n,
-    ...overrides,
-  } satisfies Plan;
-}
-
-async function signed(s: Setup, p: Plan): Promise<string> {
-  return (await signPlan(p, s.keeper, s.chainId, s.vaultAddr)).signature;
-}
-
 /** The delta hedge: buy ~300k of WETH, supply 400k USDC, borrow 50 WETH and sell it. */
 function hedgeActions(s: Setup): Action[] {
   return [
-    swap(s, s.usdcAddr, s.wethAddr, USDC(300_000n)),
-    lend(LENDING_OP.SUPPLY, s.usdcAddr, USDC(400_000n)),
-    lend(LENDING_OP.BORROW, s.wethAddr, WETH(50n)),
-    swap(s, s.wethAddr, s.usdcAddr, WETH(50n)),
+    s.swap(s.usdcAddr, s.wethAddr, USDC(300_000n)),
+    s.lend(LENDING_OP.SUPPLY, s.usdcAddr, USDC(400_000n)),
+    s.lend(LENDING_OP.BORROW, s.wethAddr, WETH(50n)),
+    s.swap(s.wethAddr, s.usdcAddr, WETH(50n)),
   ];
 }
 
@@ -214,7 +96,7 @@ async function dryRun(s: Setup, p: Plan, ts: number, loosen: () => Promise<unkno
   const snap = await networkHelpers.takeSnapshot();
   await loosen();
   await networkHelpers.time.setNextBlockTimestamp(ts);
-  await s.vault.rebalance(p, await signed(s, p));
+  await s.vault.rebalance(p, await s.sign(s.keeper, p));
   const st = await snapshotState(s);
   await snap.restore();
   return st;
@@ -242,20 +124,18 @@ describe("AaveV3Adapter through BallastVault on the local Aave V3 stack", functi
     expect(await s.aave.debtOf(s.wethAddr)).to.equal(0n);
     expect(await s.vault.lendingAdapter()).to.equal(s.aaveAddr);
     expect((await s.vault.adapter(2)).kind).to.equal(2n);
-    await expect(
-      s.aave.connect(s.attacker).execute(encodeLendingData(LENDING_OP.SUPPLY, s.usdcAddr, 1n)),
-    )
+    await expect(s.aave.connect(s.attacker).execute(s.lend(LENDING_OP.SUPPLY, s.usdcAddr, 1n).data))
       .to.be.revertedWithCustomError(s.aave, "OnlyVault")
       .withArgs(s.attacker.address);
   });
 
   it("a supply + borrow + sell delta hedge passes every check; NAV = idle + collateral + holdings − debt", async function () {
     const lens = await ethers.deployContract("BallastLens");
-    const p = await makePlan(s, hedgeActions(s), {
+    const p = await s.plan(hedgeActions(s), {
       expectedWeightsBps: [3_000n],
       weightToleranceBps: 100n,
     });
-    const tx = await s.vault.connect(s.attacker).rebalance(p, await signed(s, p));
+    const tx = await s.vault.connect(s.attacker).rebalance(p, await s.sign(s.keeper, p));
     const receipt = await tx.wait();
     await expect(tx).to.emit(s.vault, "Rebalanced");
     await expect(tx).to.emit(s.aave, "Supplied").withArgs(s.usdcAddr, USDC(400_000n));
@@ -294,10 +174,10 @@ describe("AaveV3Adapter through BallastVault on the local Aave V3 stack", functi
 
   it("reverts HealthFactorTooLow when the borrow leaves Aave's health factor under the minimum", async function () {
     // 200k collateral (LT 80 %) against 150k of WETH debt: Aave allows it (LTV 75 % < 77 %), HF ≈ 1.067.
-    const p = await makePlan(s, [
-      lend(LENDING_OP.SUPPLY, s.usdcAddr, USDC(200_000n)),
-      lend(LENDING_OP.BORROW, s.wethAddr, WETH(50n)),
-      swap(s, s.wethAddr, s.usdcAddr, WETH(50n)),
+    const p = await s.plan([
+      s.lend(LENDING_OP.SUPPLY, s.usdcAddr, USDC(200_000n)),
+      s.lend(LENDING_OP.BORROW, s.wethAddr, WETH(50n)),
+      s.swap(s.wethAddr, s.usdcAddr, WETH(50n)),
     ]);
     const ts = (await networkHelpers.time.latest()) + 100;
     const st = await dryRun(s, p, ts, () => loosenLimits(s, { minHealthFactor: WAD }));
@@ -310,13 +190,13 @@ describe("AaveV3Adapter through BallastVault on the local Aave V3 stack", functi
     expect(st.hf).to.be.lessThan(MIN_HF);
 
     await networkHelpers.time.setNextBlockTimestamp(ts);
-    await expect(s.vault.rebalance(p, await signed(s, p)))
+    await expect(s.vault.rebalance(p, await s.sign(s.keeper, p)))
       .to.be.revertedWithCustomError(s.riskChecks, "HealthFactorTooLow")
       .withArgs(st.hf, MIN_HF);
   });
 
   it("reverts LeverageExceeded when gross exposure / NAV exceeds the maximum", async function () {
-    const p = await makePlan(s, hedgeActions(s));
+    const p = await s.plan(hedgeActions(s));
     const ts = (await networkHelpers.time.latest()) + 100;
     const st = await dryRun(s, p, ts, async () => undefined);
     const f = figures(st);
@@ -324,17 +204,17 @@ describe("AaveV3Adapter through BallastVault on the local Aave V3 stack", functi
     // the guardian tightens instantly
     await s.vault.connect(s.guardian).submitLimits({ ...s.limits, maxLeverageBps: 4_000 });
     await networkHelpers.time.setNextBlockTimestamp(ts);
-    await expect(s.vault.rebalance(p, await signed(s, p)))
+    await expect(s.vault.rebalance(p, await s.sign(s.keeper, p)))
       .to.be.revertedWithCustomError(s.riskChecks, "LeverageExceeded")
       .withArgs(f.lev, 4_000n);
   });
 
   it("reverts NetDeltaOutOfBand when a hedge overshoots the asset's band", async function () {
     // short 100 WETH (≈ 30 % of NAV) against a band of [−20 %, +60 %]
-    const p = await makePlan(s, [
-      lend(LENDING_OP.SUPPLY, s.usdcAddr, USDC(500_000n)),
-      lend(LENDING_OP.BORROW, s.wethAddr, WETH(100n)),
-      swap(s, s.wethAddr, s.usdcAddr, WETH(100n)),
+    const p = await s.plan([
+      s.lend(LENDING_OP.SUPPLY, s.usdcAddr, USDC(500_000n)),
+      s.lend(LENDING_OP.BORROW, s.wethAddr, WETH(100n)),
+      s.swap(s.wethAddr, s.usdcAddr, WETH(100n)),
     ]);
     const ts = (await networkHelpers.time.latest()) + 100;
     const st = await dryRun(s, p, ts, async () => {
@@ -345,37 +225,37 @@ describe("AaveV3Adapter through BallastVault on the local Aave V3 stack", functi
     expect(f.v).to.equal(0n);
     expect(f.nd).to.be.lessThan(BigInt(BAND.min));
     await networkHelpers.time.setNextBlockTimestamp(ts);
-    await expect(s.vault.rebalance(p, await signed(s, p)))
+    await expect(s.vault.rebalance(p, await s.sign(s.keeper, p)))
       .to.be.revertedWithCustomError(s.riskChecks, "NetDeltaOutOfBand")
       .withArgs(0n, f.nd, BigInt(BAND.min), BigInt(BAND.max));
   });
 
   it("rejects lending actions the vault does not allow and zero amounts", async function () {
     const rebalanceLib = await ethers.getContractAt("RebalanceLib", s.vaultAddr);
-    const borrowBase = await makePlan(s, [lend(LENDING_OP.BORROW, s.usdcAddr, USDC(1n))]);
-    await expect(s.vault.rebalance(borrowBase, await signed(s, borrowBase)))
+    const borrowBase = await s.plan([s.lend(LENDING_OP.BORROW, s.usdcAddr, USDC(1n))]);
+    await expect(s.vault.rebalance(borrowBase, await s.sign(s.keeper, borrowBase)))
       .to.be.revertedWithCustomError(rebalanceLib, "InvalidAction")
       .withArgs(0n, s.usdcAddr);
-    const supplyWeth = await makePlan(s, [lend(LENDING_OP.SUPPLY, s.wethAddr, 1n)]);
-    await expect(s.vault.rebalance(supplyWeth, await signed(s, supplyWeth)))
+    const supplyWeth = await s.plan([s.lend(LENDING_OP.SUPPLY, s.wethAddr, 1n)]);
+    await expect(s.vault.rebalance(supplyWeth, await s.sign(s.keeper, supplyWeth)))
       .to.be.revertedWithCustomError(rebalanceLib, "InvalidAction")
       .withArgs(0n, s.wethAddr);
-    const zero = await makePlan(s, [lend(LENDING_OP.SUPPLY, s.usdcAddr, 0n)]);
-    await expect(s.vault.rebalance(zero, await signed(s, zero)))
+    const zero = await s.plan([s.lend(LENDING_OP.SUPPLY, s.usdcAddr, 0n)]);
+    await expect(s.vault.rebalance(zero, await s.sign(s.keeper, zero)))
       .to.be.revertedWithCustomError(s.aave, "ZeroAmount")
       .withArgs(LENDING_OP.SUPPLY);
   });
 
   it("repay + withdraw unwinds the position; the unused repay amount comes back", async function () {
-    const hedge = await makePlan(s, hedgeActions(s));
-    await s.vault.rebalance(hedge, await signed(s, hedge));
+    const hedge = await s.plan(hedgeActions(s));
+    await s.vault.rebalance(hedge, await s.sign(s.keeper, hedge));
     const before = await snapshotState(s);
     const margin = WETH(1n) / 1_000n;
-    const unwind = await makePlan(s, [
-      lend(LENDING_OP.REPAY, s.wethAddr, before.debt + margin),
-      lend(LENDING_OP.WITHDRAW, s.usdcAddr, MAX_UINT),
+    const unwind = await s.plan([
+      s.lend(LENDING_OP.REPAY, s.wethAddr, before.debt + margin),
+      s.lend(LENDING_OP.WITHDRAW, s.usdcAddr, MAX_UINT),
     ]);
-    const tx = await s.vault.rebalance(unwind, await signed(s, unwind));
+    const tx = await s.vault.rebalance(unwind, await s.sign(s.keeper, unwind));
     const receipt = await tx.wait();
     const after = await snapshotState(s, receipt!.blockNumber);
 
@@ -408,12 +288,12 @@ describe("AaveV3Adapter through BallastVault on the local Aave V3 stack", functi
   });
 
   it("a WETH price rise lowers NAV by debt × Δprice (short hedge, no WETH held)", async function () {
-    const p = await makePlan(s, [
-      lend(LENDING_OP.SUPPLY, s.usdcAddr, USDC(400_000n)),
-      lend(LENDING_OP.BORROW, s.wethAddr, WETH(50n)),
-      swap(s, s.wethAddr, s.usdcAddr, WETH(50n)),
+    const p = await s.plan([
+      s.lend(LENDING_OP.SUPPLY, s.usdcAddr, USDC(400_000n)),
+      s.lend(LENDING_OP.BORROW, s.wethAddr, WETH(50n)),
+      s.swap(s.wethAddr, s.usdcAddr, WETH(50n)),
     ]);
-    await s.vault.rebalance(p, await signed(s, p));
+    await s.vault.rebalance(p, await s.sign(s.keeper, p));
     expect(await s.weth.balanceOf(s.vaultAddr)).to.equal(0n);
 
     // Same timestamp with and without the price move, so that interest is identical.
@@ -443,8 +323,8 @@ describe("AaveV3Adapter through BallastVault on the local Aave V3 stack", functi
   });
 
   it("the in-kind exit refuses while the position is open and pays pro rata after unwinding", async function () {
-    const hedge = await makePlan(s, hedgeActions(s));
-    await s.vault.rebalance(hedge, await signed(s, hedge));
+    const hedge = await s.plan(hedgeActions(s));
+    await s.vault.rebalance(hedge, await s.sign(s.keeper, hedge));
     await s.vault.connect(s.guardian).shutDown();
     const shares = (await s.vault.balanceOf(s.alice.address)) as bigint;
 
@@ -461,11 +341,11 @@ describe("AaveV3Adapter through BallastVault on the local Aave V3 stack", functi
 
     // a de-risking plan is still accepted in shutdown: repay everything, withdraw everything
     const debt = (await s.aave.debtOf(s.wethAddr)) as bigint;
-    const unwind = await makePlan(s, [
-      lend(LENDING_OP.REPAY, s.wethAddr, debt + WETH(1n) / 100n),
-      lend(LENDING_OP.WITHDRAW, s.usdcAddr, MAX_UINT),
+    const unwind = await s.plan([
+      s.lend(LENDING_OP.REPAY, s.wethAddr, debt + WETH(1n) / 100n),
+      s.lend(LENDING_OP.WITHDRAW, s.usdcAddr, MAX_UINT),
     ]);
-    await s.vault.rebalance(unwind, await signed(s, unwind));
+    await s.vault.rebalance(unwind, await s.sign(s.keeper, unwind));
     expect(await s.aave.collateralOf(s.usdcAddr)).to.equal(0n);
     expect(await s.aave.debtOf(s.wethAddr)).to.equal(0n);
 
