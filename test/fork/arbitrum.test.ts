@@ -18,7 +18,7 @@ import {
   valueInBase,
 } from "./forkSetup.ts";
 import type { FundedVault } from "./forkSetup.ts";
-import { newScenarioContext, oracleScenarios, rebalanceScenarios } from "./forkScenarios.ts";
+import { forkedContext, oracleScenarios, rebalanceScenarios } from "./forkScenarios.ts";
 
 /**
  * Forked Arbitrum One: the vault deployed with the L2 sequencer uptime feed (docs/plan-format.md
@@ -89,30 +89,12 @@ describe("fork (Arbitrum One): oracle and rebalance scenarios", function () {
   this.timeout(1_800_000);
 
   describe("oracles", function () {
-    const ctx = newScenarioContext();
-    before(async function () {
-      const cfg = forkConfigFromEnv("arbitrum");
-      if (cfg === undefined) {
-        console.log(skipMessage("arbitrum"));
-        this.skip();
-      }
-      ctx.connection = await connectFork(network, cfg);
-      ctx.target = forkTarget("arbitrum");
-    });
+    const ctx = forkedContext(network, "arbitrum");
     oracleScenarios(ctx);
   });
 
   describe("rebalance", function () {
-    const ctx = newScenarioContext();
-    before(async function () {
-      const cfg = forkConfigFromEnv("arbitrum");
-      if (cfg === undefined) {
-        console.log(skipMessage("arbitrum"));
-        this.skip();
-      }
-      ctx.connection = await connectFork(network, cfg);
-      ctx.target = forkTarget("arbitrum");
-    });
+    const ctx = forkedContext(network, "arbitrum");
     rebalanceScenarios(ctx);
   });
 });

@@ -7,7 +7,7 @@
  */
 import { expect } from "chai";
 import { Contract } from "ethers";
-import type { NetworkConnection } from "hardhat/types/network";
+import type { NetworkConnection, NetworkManager } from "hardhat/types/network";
 import { ADAPTERS } from "../../deploy/lib/vaultConfig.ts";
 import {
   LENDING_OP,
@@ -20,18 +20,22 @@ import {
   USDC_WETH_FEE,
   amountForValue,
   attackerSwap,
+  connectFork,
   deployFundedVault,
   erc20,
   expectVaultError,
+  forkConfigFromEnv,
+  forkTarget,
   keeperSignedPlan,
   pricedRegistry,
   quote,
   setErc20Balance,
+  skipMessage,
   staleFeeds,
   usdc,
   valueInBase,
 } from "./forkSetup.ts";
-import type { FundedVault, VaultTarget } from "./forkSetup.ts";
+import type { ForkKind, FundedVault, VaultTarget } from "./forkSetup.ts";
 
 /** Filled by the suite's `before` hook; read by the scenarios' hooks and tests. */
 export interface ScenarioContext {
@@ -42,6 +46,25 @@ export interface ScenarioContext {
 /** An empty context (fields set in `before`; a skipped suite never reads them). */
 export function newScenarioContext(): ScenarioContext {
   return {} as ScenarioContext;
+}
+
+/**
+ * A context that a `before` hook of the calling suite fills with a new fork of `kind` and its
+ * vault target. Without the fork's RPC URL the suite is skipped, and the skip says which variable
+ * to set (`skipMessage`).
+ */
+export function forkedContext(networkManager: NetworkManager, kind: ForkKind): ScenarioContext {
+  const ctx = newScenarioContext();
+  before(async function () {
+    const cfg = forkConfigFromEnv(kind);
+    if (cfg === undefined) {
+      console.log(skipMessage(kind));
+      this.skip();
+    }
+    ctx.connection = await connectFork(networkManager, cfg);
+    ctx.target = forkTarget(kind);
+  });
+  return ctx;
 }
 
 const DEPOSIT = usdc(1_000_000n);

@@ -1,6 +1,5 @@
 import { network } from "hardhat";
-import { connectFork, forkConfigFromEnv, forkTarget, skipMessage } from "./forkSetup.ts";
-import { manipulationScenarios, newScenarioContext } from "./forkScenarios.ts";
+import { forkedContext, manipulationScenarios } from "./forkScenarios.ts";
 
 /**
  * Forked Ethereum mainnet: an attacker moving the real USDC/WETH 0.05 % pool (both ways) does
@@ -10,17 +9,7 @@ import { manipulationScenarios, newScenarioContext } from "./forkScenarios.ts";
 
 describe("fork (mainnet): pool-price manipulation and sandwiches", function () {
   this.timeout(1_800_000);
-  const ctx = newScenarioContext();
-
-  before(async function () {
-    const cfg = forkConfigFromEnv("mainnet");
-    if (cfg === undefined) {
-      console.log(skipMessage("mainnet"));
-      this.skip();
-    }
-    ctx.connection = await connectFork(network, cfg);
-    ctx.target = forkTarget("mainnet");
-  });
+  const ctx = forkedContext(network, "mainnet");
 
   manipulationScenarios(ctx);
 });

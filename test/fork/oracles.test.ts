@@ -1,6 +1,5 @@
 import { network } from "hardhat";
-import { connectFork, forkConfigFromEnv, forkTarget, skipMessage } from "./forkSetup.ts";
-import { oracleScenarios, newScenarioContext } from "./forkScenarios.ts";
+import { forkedContext, oracleScenarios } from "./forkScenarios.ts";
 
 /**
  * Forked Ethereum mainnet: the vault, deployed through the VaultRealNetwork Ignition module with
@@ -12,17 +11,7 @@ import { oracleScenarios, newScenarioContext } from "./forkScenarios.ts";
 
 describe("fork (mainnet): Chainlink feeds through the vault's oracle checks", function () {
   this.timeout(1_800_000);
-  const ctx = newScenarioContext();
-
-  before(async function () {
-    const cfg = forkConfigFromEnv("mainnet");
-    if (cfg === undefined) {
-      console.log(skipMessage("mainnet"));
-      this.skip();
-    }
-    ctx.connection = await connectFork(network, cfg);
-    ctx.target = forkTarget("mainnet");
-  });
+  const ctx = forkedContext(network, "mainnet");
 
   oracleScenarios(ctx);
 });

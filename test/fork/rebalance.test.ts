@@ -1,6 +1,5 @@
 import { network } from "hardhat";
-import { connectFork, forkConfigFromEnv, forkTarget, skipMessage } from "./forkSetup.ts";
-import { rebalanceScenarios, newScenarioContext } from "./forkScenarios.ts";
+import { forkedContext, rebalanceScenarios } from "./forkScenarios.ts";
 
 /**
  * Forked Ethereum mainnet: real USDC deposited (funded by a storage write, no whale), then a
@@ -10,17 +9,7 @@ import { rebalanceScenarios, newScenarioContext } from "./forkScenarios.ts";
 
 describe("fork (mainnet): deposit and keeper-signed USDC → WETH rebalance", function () {
   this.timeout(1_800_000);
-  const ctx = newScenarioContext();
-
-  before(async function () {
-    const cfg = forkConfigFromEnv("mainnet");
-    if (cfg === undefined) {
-      console.log(skipMessage("mainnet"));
-      this.skip();
-    }
-    ctx.connection = await connectFork(network, cfg);
-    ctx.target = forkTarget("mainnet");
-  });
+  const ctx = forkedContext(network, "mainnet");
 
   rebalanceScenarios(ctx);
 });
