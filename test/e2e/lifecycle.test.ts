@@ -3,8 +3,6 @@ import { network } from "hardhat";
 import { getAddress } from "ethers";
 import type { TransactionReceipt } from "ethers";
 import { deployLocalVault } from "../../deploy/lib/vaultLocal.ts";
-import { LOCAL_STACK } from "../../deploy/config/local.ts";
-import { encodeSqrtPriceX96, sortTokens } from "../../deploy/lib/uniswapMath.ts";
 import { makeProvider } from "../../keeper/src/chain/rpc.ts";
 import type { ResilientProvider } from "../../keeper/src/chain/rpc.ts";
 import { readSnapshot } from "../../keeper/src/chain/reader.ts";
@@ -18,6 +16,7 @@ import { LENDING_OP, decodeLendingData, decodeSwapData } from "../../keeper/src/
 import { leverageBps, navOf, pxAll } from "../../keeper/src/planner/checks.ts";
 import type { VaultSnapshot } from "../../keeper/src/planner/types.ts";
 import { TEST_TRIGGERS, localWorker } from "../helpers/keeper.ts";
+import { shockWeth } from "../helpers/market.ts";
 import { dyn, inProcessFetch, js } from "../helpers/rpc.ts";
 
 /**
@@ -106,63 +105,6 @@ describe("e2e lifecycle: deposit → rebalance → shock → risk trigger → he
   async function advance(seconds: number): Promise<void> {
     await networkHelpers.time.increase(seconds);
     await refreshFeeds();
-  }
-
-  /**
-   * Moves the WETH feed by `bps` (signed) and arbitrages the WETH/USDC pool to the new price:
-   * USDC in for a rally, WETH (wrapped ETH) in for a fall, stopped at the price limit.
-   */
-  async function shockWeth(bps: bigint): Promise<void> {
-    const feed = dyn(d.wethUsd);
-    const [, answer] = (await feed.latestRoundData()) as bigint[];
-    const next = (answer * (10_000n + bps)) / 10_000n;
-    await feed.updateAnswer(next);
-    const [, usdAnswer] = (await dyn(d.usdcUsd).latestRoundData()) as bigint[];
-    const usdc = await d.usdc.getAddress();
-    const weth = await d.weth.getAddress();
-    const [t0, t1] = sortTokens(
-      { address: usdc, decimals: 6, usdPrice: usdAnswer },
-      { address: weth, decimals: 18, usdPrice: next },
-    );
-    const limit = encodeSqrtPriceX96(t0, t1);
-    const arb = (await ethers.getSigners())[7];
-    const router = dyn(dyn(d.swapRouter02).connect(arb));
-    const routerAddress = await router.getAddress();
-    let tokenIn: string;
-    let tokenOut: string;
-    let amountIn: bigint;
-    if (bps > 0n) {
-      [tokenIn, tokenOut, amountIn] = [usdc, weth, USDC(100_000_000n)];
-      await dyn(d.usdc).mint(arb.address, amountIn);
-      await dyn(dyn(d.usdc).connect(arb)).approve(routerAddress, amountIn);
-    } else {
-      [tokenIn, tokenOut, amountIn] = [weth, usdc, 100_000n * 10n ** 18n];
-      await networkHelpers.setBalance(arb.address, 200_000n * 10n ** 18n);
-      await dyn(dyn(d.weth).connect(arb)).deposit({ value: amountIn });
-      await dyn(dyn(d.weth).connect(arb)).approve(routerAddress, amountIn);
-    }
-    await router.exactInputSingle({
-      tokenIn,
-      tokenOut,
-      fee: LOCAL_STACK.uniswap.pools.weth.fee,
-      recipient: arb.address,
-      amountIn,
-      amountOutMinimum: 0n,
-      sqrtPriceLimitX96: limit,
-    });
-    // the pool now quotes within a few bps of the feed
-    const [qp] = (await dyn(d.quoterV2).quoteExactInputSingle.staticCall({
-      tokenIn: weth,
-      tokenOut: usdc,
-      amountIn: 10n ** 18n,
-      fee: LOCAL_STACK.uniswap.pools.weth.fee,
-      sqrtPriceLimitX96: 0n,
-    })) as bigint[];
-    const feedUsdc = (next * 10n ** 6n) / usdAnswer;
-    expect(
-      qp * 10_000n > feedUsdc * 9_980n && qp * 10_000n < feedUsdc * 10_020n,
-      `pool ${qp} vs feed ${feedUsdc}`,
-    ).to.equal(true);
   }
 
   /** The plan of the transaction the worker's last submission mined. */
@@ -383,7 +325,7 @@ describe("e2e lifecycle: deposit → rebalance → shock → risk trigger → he
     const j2 = openJournal(":memory:");
     try {
       await advance(601);
-      await shockWeth(1_500n);
+      await shockWeth(connection, d, 1_500n);
       const s0 = await snap();
       const weth = await d.weth.getAddress();
       const second = makeWorker(j2, { healthWarnMarginBps: 500 });
@@ -416,7 +358,7 @@ describe("e2e lifecycle: deposit → rebalance → shock → risk trigger → he
     }
     expect(w.state.history.length).to.be.greaterThanOrEqual(12);
     const weth = await d.weth.getAddress();
-    await shockWeth(-1_500n);
+    await shockWeth(connection, d, -1_500n);
     const shocked = await assetStates();
     // the fall alone moved the WETH weight and net delta below their targets
     expect(WETH_NET_DELTA_BPS - shocked[WETH].netDeltaBps > 50n, js(shocked)).to.equal(true);

@@ -4,9 +4,6 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { network } from "hardhat";
 import { deployLocalVault } from "../../../deploy/lib/vaultLocal.ts";
-import { LOCAL_STACK } from "../../../deploy/config/local.ts";
-import { VAULT_ASSET_KEYS } from "../../../deploy/lib/vaultConfig.ts";
-import { encodeSqrtPriceX96, sortTokens } from "../../../deploy/lib/uniswapMath.ts";
 import { makeProvider } from "../../../keeper/src/chain/rpc.ts";
 import type { ResilientProvider } from "../../../keeper/src/chain/rpc.ts";
 import { silentLogger } from "../../../keeper/src/commands/context.ts";
@@ -14,8 +11,9 @@ import { formatOnce, runLoop, runOnce, tick } from "../../../keeper/src/commands
 import { keeperConfigSchema } from "../../../keeper/src/config/schema.ts";
 import { openJournal } from "../../../keeper/src/journal/journal.ts";
 import type { Journal } from "../../../keeper/src/journal/journal.ts";
-import { createWorker } from "../../../keeper/src/loop/worker.ts";
 import type { Worker } from "../../../keeper/src/loop/worker.ts";
+import { TEST_SUBMIT, localFeeTier, localWorker } from "../../helpers/keeper.ts";
+import { shockWeth } from "../../helpers/market.ts";
 import { dyn, js, startRpcProxy, until, walletAt } from "../../helpers/rpc.ts";
 
 /**
@@ -45,66 +43,17 @@ describe("keeper loop on the local vault", function () {
   let quoter: string;
   const dir = mkdtempSync(path.join(tmpdir(), "ballast-loop-"));
   const wallet = (i: number) => walletAt(i, provider);
-  const feeTier = (i: number) => LOCAL_STACK.uniswap.pools[VAULT_ASSET_KEYS[i]].fee;
 
   function worker(
     journal: Journal,
-    relayerIndex: number,
+    relayer: number,
     targets: bigint[],
     submit: { receiptTimeoutMs?: number } = {},
   ): Worker {
-    return createWorker({
-      name: "main",
-      chainId,
-      vault,
-      lens,
-      provider,
-      signer: wallet(3),
-      relayer: wallet(relayerIndex),
-      journal,
-      logger: silentLogger,
-      triggers: { scheduleSeconds: 30 * 86_400, driftBandBps: 50 },
-      submit: {
-        maxFeePerGas: 200n * 10n ** 9n,
-        priorityFee: 10n ** 9n,
-        feeBumpPercent: 15,
-        receiptTimeoutMs: submit.receiptTimeoutMs ?? 30_000,
-        stuckAfterMs: 120_000,
-        pollMs: 50,
-      },
-      targets: { kind: "fixed", bps: targets },
-      quoter,
-      feeTier,
-    });
-  }
-
-  /** Moves the WETH feed by `bps` and arbitrages the WETH/USDC pool to the new price. */
-  async function shockWeth(bps: bigint): Promise<void> {
-    const feed = dyn(d.wethUsd);
-    const [, answer] = (await feed.latestRoundData()) as bigint[];
-    const next = (answer * (10_000n + bps)) / 10_000n;
-    await feed.updateAnswer(next);
-    const [, usdAnswer] = (await dyn(d.usdcUsd).latestRoundData()) as bigint[];
-    const usdc = await d.usdc.getAddress();
-    const weth = await d.weth.getAddress();
-    const [t0, t1] = sortTokens(
-      { address: usdc, decimals: 6, usdPrice: usdAnswer },
-      { address: weth, decimals: 18, usdPrice: next },
+    return localWorker(
+      { name: "main", chainId, vault, lens, provider, journal, quoter, relayer, targets },
+      { submit: { ...TEST_SUBMIT, ...submit } },
     );
-    const limit = encodeSqrtPriceX96(t0, t1);
-    const arb = (await ethers.getSigners())[7];
-    const router = dyn(dyn(d.swapRouter02).connect(arb));
-    await dyn(d.usdc).mint(arb.address, USDC(50_000_000n));
-    await dyn(dyn(d.usdc).connect(arb)).approve(await router.getAddress(), USDC(50_000_000n));
-    await router.exactInputSingle({
-      tokenIn: usdc,
-      tokenOut: weth,
-      fee: LOCAL_STACK.uniswap.pools.weth.fee,
-      recipient: arb.address,
-      amountIn: USDC(50_000_000n),
-      amountOutMinimum: 0n,
-      sqrtPriceLimitX96: limit,
-    });
   }
 
   const rebalancedNonces = async (): Promise<bigint[]> => {
@@ -145,7 +94,7 @@ describe("keeper loop on the local vault", function () {
     const idle = await tick(w);
     expect(["idle", "cooldown"]).to.include(idle.action);
     await networkHelpers.time.increase(601);
-    await shockWeth(600n);
+    await shockWeth(connection, d, 600n);
     const shocked = await tick(w);
     const drift = shocked.fired.find((t) => t.kind === "drift");
     expect(drift?.value ?? 0, js(shocked)).to.be.greaterThan(50);
@@ -192,7 +141,7 @@ describe("keeper loop on the local vault", function () {
 
   it("(c) two keepers through a price shock: one rebalance per nonce, the loser never resubmits and re-plans from fresh state", async function () {
     await networkHelpers.time.increase(601);
-    await shockWeth(500n);
+    await shockWeth(connection, d, 500n);
     const ja = openJournal(":memory:");
     const jb = openJournal(":memory:");
     const targets = [2_500n, 2_500n, 1_490n, 1_490n];
@@ -314,7 +263,7 @@ describe("keeper loop on the local vault", function () {
       logger: silentLogger,
       journal,
       quoter,
-      feeTier,
+      feeTier: localFeeTier,
     };
     const handle = await runLoop(ctx, {
       providers: { local: provider, dead },
