@@ -100,6 +100,8 @@ contract BallastVault is VaultCore, IBallastVault {
     }
 
     // ================================================================ ERC-4626 views
+    // Every view that prices shares reverts (ReentrancyGuardReentrantCall) while a vault call is
+    // in progress, so that no integrator reads a mid-rebalance NAV (read-only re-entrancy).
 
     /// @notice NAV in base units (docs/plan-format.md §5). Reverts naming the feed if a check fails.
     function totalAssets() public view override nonReentrantView returns (uint256) {
@@ -109,7 +111,7 @@ contract BallastVault is VaultCore, IBallastVault {
 
     /// @notice Deposits are open unless paused, shut down, defensive or the NAV cannot be priced.
     /// @return The deposit cap minus the NAV.
-    function maxDeposit(address) public view override returns (uint256) {
+    function maxDeposit(address) public view override nonReentrantView returns (uint256) {
         if (_cfg.hot.has(ConfigLib.F_CLOSED)) return 0;
         (bool ok, uint256 nav, , uint256 cap) = _navFull(false);
         if (!ok) return 0;
@@ -117,7 +119,7 @@ contract BallastVault is VaultCore, IBallastVault {
     }
 
     /// @notice Shares `maxDeposit` buys.
-    function maxMint(address receiver) public view override returns (uint256) {
+    function maxMint(address receiver) public view override nonReentrantView returns (uint256) {
         uint256 a = maxDeposit(receiver);
         if (a == 0) return 0;
         (uint256 nav, uint256 supply, uint256 f) = _basis();
@@ -125,7 +127,7 @@ contract BallastVault is VaultCore, IBallastVault {
     }
 
     /// @notice Claimable assets if `owner` has a fulfilled request; else what idle funds pay now.
-    function maxWithdraw(address owner) public view override returns (uint256) {
+    function maxWithdraw(address owner) public view override nonReentrantView returns (uint256) {
         Claim memory c = _claimView(owner);
         if (c.shares != 0) return c.assets;
         (uint256 nav, uint256 supply, uint256 f) = _basis();
@@ -134,7 +136,7 @@ contract BallastVault is VaultCore, IBallastVault {
     }
 
     /// @notice Claimable shares if `owner` has a fulfilled request; else shares idle funds redeem now.
-    function maxRedeem(address owner) public view override returns (uint256) {
+    function maxRedeem(address owner) public view override nonReentrantView returns (uint256) {
         Claim memory c = _claimView(owner);
         if (c.shares != 0) return c.shares;
         (uint256 nav, uint256 supply, uint256 f) = _basis();
@@ -144,26 +146,26 @@ contract BallastVault is VaultCore, IBallastVault {
     }
 
     /// @notice Shares a deposit of `assets` mints now (entry fee deducted; rounded down).
-    function previewDeposit(uint256 assets) public view override returns (uint256) {
+    function previewDeposit(uint256 assets) public view override nonReentrantView returns (uint256) {
         (uint256 nav, uint256 supply, uint256 f) = _strictBasis();
         return _toShares(assets - NavMath.feeOnTotal(assets, _entryFee(f)), nav, supply, Math.Rounding.Floor);
     }
 
     /// @notice Assets minting `shares` costs now (entry fee added; rounded up).
-    function previewMint(uint256 shares) public view override returns (uint256) {
+    function previewMint(uint256 shares) public view override nonReentrantView returns (uint256) {
         (uint256 nav, uint256 supply, uint256 f) = _strictBasis();
         uint256 x = _toAssets(shares, nav, supply, Math.Rounding.Ceil);
         return x + NavMath.feeOnRaw(x, _entryFee(f));
     }
 
     /// @notice Shares withdrawing `assets` burns now (exit fee added; rounded up).
-    function previewWithdraw(uint256 assets) public view override returns (uint256) {
+    function previewWithdraw(uint256 assets) public view override nonReentrantView returns (uint256) {
         (uint256 nav, uint256 supply, uint256 f) = _basis();
         return _toShares(assets + NavMath.feeOnRaw(assets, _exitFee(f)), nav, supply, Math.Rounding.Ceil);
     }
 
     /// @notice Assets redeeming `shares` pays now (exit fee deducted; rounded down).
-    function previewRedeem(uint256 shares) public view override returns (uint256) {
+    function previewRedeem(uint256 shares) public view override nonReentrantView returns (uint256) {
         (uint256 nav, uint256 supply, uint256 f) = _basis();
         uint256 x = _toAssets(shares, nav, supply, Math.Rounding.Floor);
         return x - NavMath.feeOnTotal(x, _exitFee(f));
@@ -256,6 +258,11 @@ contract BallastVault is VaultCore, IBallastVault {
         address owner
     ) external nonReentrant returns (uint256 requestId) {
         if (shares == 0) revert ZeroShares();
+        // The controller must consent (be the owner or the caller, or have the caller as operator): a
+        // controller's withdraw/redeem claim its fulfilled request first, so an unsolicited dust
+        // request would otherwise block its withdrawals from idle funds.
+        if (controller != owner && controller != _msgSender() && !_operators[controller][_msgSender()])
+            revert NotController(_msgSender(), controller);
         // ERC-7540: an operator of `owner` needs no share allowance
         if (_msgSender() != owner && !_operators[owner][_msgSender()])
             _spendAllowance(owner, _msgSender(), shares);

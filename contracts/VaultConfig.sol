@@ -14,7 +14,9 @@ import {ConfigLib} from "./libraries/ConfigLib.sol";
 ///         CURATOR tightens instantly and queues any loosening behind `curatorTimelock`;
 ///         GUARDIAN tightens instantly and revokes queued loosenings; DEFAULT_ADMIN (a
 ///         TimelockController) grants roles and sets the timelock. The logic is in {ConfigLib}. Part of
-///         {VaultModule}: the vault forwards these calls to it by DELEGATECALL.
+///         {VaultModule}: the vault forwards these calls to it by DELEGATECALL. Every change holds
+///         the vault's re-entrancy lock, so none can happen inside a vault call (e.g. from a
+///         token's hook during a rebalance).
 abstract contract VaultConfig is VaultCore {
     /// @notice Sets the curator timelock (admin only; the admin is itself a TimelockController).
     /// @param timelock_ New delay, seconds.
@@ -25,23 +27,23 @@ abstract contract VaultConfig is VaultCore {
     /// @notice Tightening applies at once (CURATOR or GUARDIAN) and cancels a queued limits change
     ///         (accepting it would undo the tightening); a loosening by the CURATOR is queued.
     /// @param n The complete new limits.
-    function submitLimits(IBallastVault.Limits calldata n) external {
+    function submitLimits(IBallastVault.Limits calldata n) external nonReentrant {
         ConfigLib.submitLimits(_cfg, n, _caller());
     }
 
     /// @notice Applies the queued limits once their timelock has elapsed. Anyone may call.
-    function acceptLimits() external {
+    function acceptLimits() external nonReentrant {
         ConfigLib.acceptLimits(_cfg);
     }
 
     /// @notice Queues a fee change (CURATOR; every fee change waits the timelock).
     /// @param n The complete new fee configuration.
-    function submitFees(IBallastVault.FeeConfig calldata n) external {
+    function submitFees(IBallastVault.FeeConfig calldata n) external nonReentrant {
         ConfigLib.submitFees(_cfg, n, _caller());
     }
 
     /// @notice Applies the queued fees once their timelock has elapsed (fees accrue first). Anyone may call.
-    function acceptFees() external {
+    function acceptFees() external nonReentrant {
         _beforeFeeChange();
         ConfigLib.acceptFees(_cfg);
     }
@@ -51,13 +53,13 @@ abstract contract VaultConfig is VaultCore {
     ///         anything else is queued (CURATOR).
     /// @param index Registry index.
     /// @param n The complete new configuration.
-    function submitAsset(uint256 index, IBallastVault.AssetConfig calldata n) external {
+    function submitAsset(uint256 index, IBallastVault.AssetConfig calldata n) external nonReentrant {
         ConfigLib.submitAsset(_cfg, _baseToken(), index, n, _caller());
     }
 
     /// @notice Applies the queued change of asset `index` once its timelock has elapsed. Anyone may call.
     /// @param index Registry index.
-    function acceptAsset(uint256 index) external {
+    function acceptAsset(uint256 index) external nonReentrant {
         ConfigLib.acceptAsset(_cfg, index);
     }
 
@@ -67,20 +69,20 @@ abstract contract VaultConfig is VaultCore {
     /// @param id Adapter id (1..255).
     /// @param adapter_ Adapter address, 0 to remove.
     /// @param kind 1 = swap, 2 = lending.
-    function submitAdapter(uint8 id, address adapter_, uint8 kind) external {
+    function submitAdapter(uint8 id, address adapter_, uint8 kind) external nonReentrant {
         ConfigLib.submitAdapter(_cfg, _baseToken(), id, adapter_, kind, _caller());
     }
 
     /// @notice Applies queued adapter `id` once its timelock has elapsed. Anyone may call.
     /// @param id Adapter id.
-    function acceptAdapter(uint8 id) external {
+    function acceptAdapter(uint8 id) external nonReentrant {
         ConfigLib.acceptAdapter(_cfg, id);
     }
 
     /// @notice Revokes a queued change (GUARDIAN or CURATOR). `what`: 1 limits, 2 fees, 3 asset, 4 adapter.
     /// @param what Kind of change.
     /// @param key Asset index or adapter id (ignored for limits and fees).
-    function revokePending(uint8 what, uint256 key) external {
+    function revokePending(uint8 what, uint256 key) external nonReentrant {
         ConfigLib.revokePending(_cfg, what, key, _caller());
     }
 

@@ -158,6 +158,8 @@ export function explainRevert(d: DecodedRevert, ctx: ErrorContext): string {
       return "The L2 sequencer is down; NAV-priced actions wait for it.";
     case "SequencerGracePeriodNotOver":
       return "The L2 sequencer restarted recently; NAV-priced actions wait for its grace period.";
+    case "OracleCallFailed":
+      return "A price feed does not answer (its call fails); NAV-priced actions wait for the feed.";
     case "ReservedAssetsSpent":
       return "The vault's balance is below the assets reserved for redemptions.";
     case "Error": {
@@ -197,6 +199,9 @@ export function describeFeedFailure(
       break;
     case "SequencerDown":
       words = "the L2 sequencer is down";
+      break;
+    case "OracleCallFailed":
+      words = `the ${feed("feed")} does not answer (its call fails)`;
       break;
     case "SequencerGracePeriodNotOver":
       words = `the L2 sequencer restarted at ${when(argValue(d, "startedAt"))} and its grace period of ${formatDuration(argValue(d, "gracePeriod"))} is not over`;

@@ -190,6 +190,8 @@ interface IBallastVault {
     function fulfilRedemptions() external returns (bool fulfilled);
 
     /// @notice Escrows `shares` of `owner` for an asynchronous redemption claimable by `controller`.
+    ///         `controller` must be `owner`, the caller, or have the caller as its operator (else
+    ///         `NotController(caller, controller)`): its withdraw/redeem claim the request first.
     function requestRedeem(
         uint256 shares,
         address controller,

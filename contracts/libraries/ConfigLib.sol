@@ -8,7 +8,8 @@ pragma solidity 0.8.28;
 import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IERC20Metadata.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {IBallastVault} from "../interfaces/IBallastVault.sol";
-import {ILendingAdapter} from "../interfaces/IAdapter.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IAdapter, ILendingAdapter} from "../interfaces/IAdapter.sol";
 import {Tightening} from "./Tightening.sol";
 import {OracleLib} from "./OracleLib.sol";
 
@@ -23,6 +24,8 @@ library ConfigLib {
     uint16 internal constant MAX_PERFORMANCE_FEE_BPS = 3000;
     uint8 internal constant KIND_SWAP = 1;
     uint8 internal constant KIND_LENDING = 2;
+    /// @notice Lending op WITHDRAW (docs/plan-format.md §3 kind 2).
+    uint8 internal constant LENDING_WITHDRAW = 2;
 
     /// @notice `caller` may not change this: loosening needs CURATOR, GUARDIAN may only tighten.
     error NotTightening(address caller);
@@ -42,7 +45,8 @@ library ConfigLib {
     error InvalidConfig(uint256 field);
     /// @notice Adapter id 0, unknown kind, occupied id, or a second lending adapter.
     error InvalidAdapter(uint8 id, address adapter, uint8 kind);
-    /// @notice The lending adapter still holds a position.
+    /// @notice The lending adapter still owes `debt` (collateral alone is withdrawn first, see
+    ///         {closeCollateral}), or its collateral could not be withdrawn in full.
     error LendingPositionOpen(uint256 collateral, uint256 debt);
     /// @notice Deploying the NAV snapshot contract failed.
     error SnapshotFailed(uint256 words);
@@ -371,9 +375,7 @@ library ConfigLib {
             if (!c.curator && !c.guardian) revert NotTightening(c.account);
             address old = s.adapters[id].adapter;
             if (old != address(0) && old == s.lendingAdapter) {
-                uint256 coll = ILendingAdapter(old).collateralOf(base);
-                uint256 debt = lendingDebtAmount(s);
-                if (coll != 0 || debt != 0) revert LendingPositionOpen(coll, debt);
+                closeCollateral(s, old, base);
                 s.lendingAdapter = address(0);
                 snapshot(s);
             }
@@ -430,6 +432,24 @@ library ConfigLib {
     }
 
     /// @dev Σ debt (token units) of the lending adapter over the registry.
+    /// @notice Closes a debt-free lending position: withdraws all of the lending adapter `la`'s base
+    ///         collateral to the vault (plan-format §3 kind 2 WITHDRAW of the maximum; no oracle is
+    ///         read). Collateral alone — a donated aToken included — then never blocks the in-kind
+    ///         exit or the adapter's removal. Reverts `LendingPositionOpen(collateral, debt)` while
+    ///         a debt is open, and `LendingPositionOpen(left, 0)` if collateral is left afterwards.
+    /// @return received The base the vault received.
+    function closeCollateral(Layout storage s, address la, address base) internal returns (uint256 received) {
+        uint256 coll = ILendingAdapter(la).collateralOf(base);
+        uint256 debt = lendingDebtAmount(s);
+        if (debt != 0) revert LendingPositionOpen(coll, debt);
+        if (coll == 0) return 0;
+        uint256 before = IERC20(base).balanceOf(address(this));
+        IAdapter(la).execute(abi.encode(LENDING_WITHDRAW, base, type(uint256).max));
+        received = IERC20(base).balanceOf(address(this)) - before;
+        uint256 left = ILendingAdapter(la).collateralOf(base);
+        if (left != 0) revert LendingPositionOpen(left, 0);
+    }
+
     function lendingDebtAmount(Layout storage s) internal view returns (uint256 total) {
         address la = s.lendingAdapter;
         if (la == address(0)) return 0;

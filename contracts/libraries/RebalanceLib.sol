@@ -4,7 +4,6 @@ pragma solidity 0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-import {ILendingAdapter} from "../interfaces/IAdapter.sol";
 import {ConfigLib} from "./ConfigLib.sol";
 
 /// @title RebalanceLib
@@ -22,7 +21,8 @@ library RebalanceLib {
     error SwapSpentTooMuch(uint256 index, uint256 spent, uint256 amountIn);
 
     /// @notice In-kind exit: pays `receiver` floor(balance × shares / supply) of the idle base and
-    ///         of every registered asset. Reverts while the lending adapter holds a position.
+    ///         of every registered asset. A debt-free lending position is first withdrawn to the
+    ///         vault ({ConfigLib.closeCollateral}) and shared like idle base; an open debt reverts.
     function payInKind(
         ConfigLib.Layout storage cfg,
         address base,
@@ -32,11 +32,7 @@ library RebalanceLib {
         address receiver
     ) external {
         address la = cfg.lendingAdapter;
-        if (la != address(0)) {
-            uint256 coll = ILendingAdapter(la).collateralOf(base);
-            uint256 debt = ConfigLib.lendingDebtAmount(cfg);
-            if (coll != 0 || debt != 0) revert ConfigLib.LendingPositionOpen(coll, debt);
-        }
+        if (la != address(0)) idle += ConfigLib.closeCollateral(cfg, la, base);
         uint256 amt = Math.mulDiv(idle, shares, supply);
         if (amt != 0) IERC20(base).safeTransfer(receiver, amt);
         uint256 n = cfg.assets.length;

@@ -139,6 +139,10 @@ describe("app errors: decoding real vault errors", function () {
     expect(describeFeedFailure(seq, labels)).to.match(
       /^the L2 sequencer restarted at 2023-11-14T22:13:20Z and its grace period of 1 h is not over \[/,
     );
+    const silent = decode(lens.encodeErrorResult("OracleCallFailed", [FEED]));
+    expect(describeFeedFailure(silent, labels)).to.equal(
+      `the WETH/USD feed does not answer (its call fails) [OracleCallFailed(feed=${FEED})]`,
+    );
     expect(describeFeedFailure(null, labels)).to.equal(
       "a price check failed with an unknown error",
     );

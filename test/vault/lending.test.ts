@@ -361,4 +361,40 @@ describe("AaveV3Adapter through BallastVault on the local Aave V3 stack", functi
     expect((await s.weth.balanceOf(s.alice.address)) - weth0).to.equal((bal * shares) / supply);
     expect(await s.vault.balanceOf(s.alice.address)).to.equal(0n);
   });
+
+  it("a debt-free supply and a donated aToken do not block the in-kind exit, even with a feed down: the exit withdraws the collateral and shares it", async function () {
+    const supplyPlan = await s.plan([s.lend(LENDING_OP.SUPPLY, s.usdcAddr, USDC(400_000n))]);
+    await s.vault.rebalance(supplyPlan, await s.sign(s.keeper, supplyPlan));
+    await s.vault.connect(s.guardian).shutDown();
+    // a griefer supplies on its own account and donates 1 unit of aUSDC to the adapter
+    const pool = dyn(s.stack.pool);
+    await s.usdc.mint(s.attacker.address, USDC(10n));
+    await dyn(s.usdc.connect(s.attacker)).approve(s.poolAddr, USDC(10n));
+    await dyn(pool.connect(s.attacker)).supply(s.usdcAddr, USDC(10n), s.attacker.address, 0);
+    await dyn(dyn(s.stack.aUSDC).connect(s.attacker)).transfer(s.aaveAddr, 1n);
+    // the WETH feed fails: no plan could unwind anything now
+    await dyn(s.stack.wethUsd).updateAnswer(0n);
+    const priceLib = await ethers.getContractAt("PriceLib", s.vaultAddr);
+    await expect(s.vault.totalAssets()).to.be.revertedWithCustomError(
+      priceLib,
+      "OracleAnswerNotPositive",
+    );
+
+    const shares = (await s.vault.balanceOf(s.alice.address)) as bigint;
+    const supply = (await s.vault.totalSupply()) as bigint;
+    const idle =
+      ((await s.usdc.balanceOf(s.vaultAddr)) as bigint) - (await s.vault.reservedAssets());
+    const usdc0 = (await s.usdc.balanceOf(s.alice.address)) as bigint;
+    const tx = await s.vault.connect(s.alice).exitInKind(shares, s.alice.address, s.alice.address);
+    const receipt = await tx.wait();
+    const withdrawn = receipt!.logs
+      .map((l) => s.aave.interface.parseLog(l))
+      .find((e) => e?.name === "Withdrawn")!.args[1] as bigint;
+    expect(withdrawn).to.be.greaterThan(USDC(400_000n)); // the supply, its interest and the donation
+    expect(await s.aave.collateralOf(s.usdcAddr)).to.equal(0n);
+    expect((await s.usdc.balanceOf(s.alice.address)) - usdc0).to.equal(
+      ((idle + withdrawn) * shares) / supply,
+    );
+    expect(await s.vault.balanceOf(s.alice.address)).to.equal(0n);
+  });
 });

@@ -145,6 +145,41 @@ contract BallastVaultCoreTest is VaultFixture {
         assertEq(vault.totalAssets(), 0);
     }
 
+    /// A feed whose call reverts, or returns too little data, fails the check like a stale one:
+    /// the strict NAV names it (OracleCallFailed), and withdrawals of idle funds keep working on
+    /// the outage basis.
+    function test_revertingOrShortFeedFailsTheCheckNamingIt() public {
+        uint256 shares = _deposit(alice, 1_000e6);
+        bytes[2] memory codes = [bytes(hex"60006000fd"), bytes(hex"60206000f3")]; // revert; return 32 bytes
+        for (uint256 i; i < codes.length; ++i) {
+            uint256 snap = vm.snapshotState();
+            vm.etch(address(wethFeed), codes[i]);
+            vm.expectRevert(abi.encodeWithSelector(OracleLib.OracleCallFailed.selector, address(wethFeed)));
+            vault.totalAssets();
+            assertEq(vault.maxDeposit(alice), 0, "deposits wait for the feed");
+            uint256 maxA = vault.maxWithdraw(alice);
+            assertApproxEqAbs(maxA, 1_000e6, 1, "all idle: the outage basis pays it");
+            uint256 expected = vault.previewRedeem(shares / 10);
+            assertApproxEqAbs(expected, maxA / 10, 1);
+            vm.prank(alice);
+            assertEq(vault.redeem(shares / 10, alice, alice), expected);
+            vm.revertToState(snap);
+        }
+    }
+
+    /// The same for an L2 sequencer uptime feed whose call reverts.
+    function test_revertingSequencerFeedFailsTheCheckNamingIt() public {
+        MockV3Aggregator seq = new MockV3Aggregator(0, 0);
+        _deploy(_fees(0, 0), address(seq));
+        vm.warp(block.timestamp + 1 hours + 1);
+        _refreshFeeds();
+        _deposit(alice, 1_000e6);
+        vm.etch(address(seq), hex"60006000fd");
+        vm.expectRevert(abi.encodeWithSelector(OracleLib.OracleCallFailed.selector, address(seq)));
+        vault.totalAssets();
+        assertApproxEqAbs(vault.maxWithdraw(alice), 1_000e6, 1);
+    }
+
     /// While a feed is down, holders can still withdraw idle funds, but only at
     /// min(last good price per share, idle / supply): nobody extracts more than their share.
     function test_idleWithdrawalWorksWhileFeedDown() public {

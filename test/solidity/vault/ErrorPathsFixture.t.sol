@@ -85,6 +85,11 @@ contract ScriptedLendingAdapter is ILendingAdapter {
     uint256 public healthFactor = type(uint256).max;
     mapping(address token => uint256) public debt;
     uint256 public executed;
+    /// @notice The last action's data.
+    bytes public lastData;
+    /// @notice When set, a WITHDRAW (op 2) pays the collateral in this token, which the adapter
+    ///         holds, to the caller and zeroes it; otherwise actions change nothing.
+    address public withdrawToken;
 
     /// @notice Scripts the reported position.
     function script(uint256 collateral_, address token, uint256 debt_, uint256 healthFactor_) external {
@@ -93,9 +98,21 @@ contract ScriptedLendingAdapter is ILendingAdapter {
         healthFactor = healthFactor_;
     }
 
+    /// @notice Makes WITHDRAW pay the collateral in `token` (see {withdrawToken}).
+    function scriptWithdraw(address token) external {
+        withdrawToken = token;
+    }
+
     /// @inheritdoc IAdapter
-    function execute(bytes calldata) external {
+    function execute(bytes calldata data) external {
         ++executed;
+        lastData = data;
+        if (withdrawToken == address(0)) return;
+        (uint8 op, , ) = abi.decode(data, (uint8, address, uint256));
+        if (op != 2) return;
+        uint256 amount = collateral;
+        collateral = 0;
+        TestERC20(withdrawToken).transfer(msg.sender, amount);
     }
 
     /// @inheritdoc ILendingAdapter

@@ -254,6 +254,64 @@ contract ErrorPathsVaultTest is ErrorPathsFixture {
         vault.exitInKind(shares, alice, alice);
     }
 
+    /// A debt-free lending position does not block the in-kind exit: the exit withdraws it first
+    /// (WITHDRAW of the maximum; no feed is read — every feed is down here) and shares it like
+    /// idle base. This also defeats a donated aToken, which no plan could clear during an outage.
+    function test_inKindExitWithdrawsDebtFreeCollateral() public {
+        _installLender();
+        usdc.mint(address(lender), 400e6);
+        lender.script(400e6, address(weth), 0, type(uint256).max);
+        lender.scriptWithdraw(address(usdc));
+        _deposit(bob, 1_000e6);
+        vm.prank(guardian);
+        vault.shutDown();
+        wethFeed.updateAnswer(0);
+        usdcFeed.updateAnswer(0);
+        uint256 supply = vault.totalSupply();
+        uint256 shares = vault.balanceOf(alice);
+        uint256 idle = usdc.balanceOf(address(vault)) - vault.reservedAssets();
+        uint256 before = usdc.balanceOf(alice);
+        vm.prank(alice);
+        vault.exitInKind(shares, alice, alice);
+        assertEq(usdc.balanceOf(alice) - before, ((idle + 400e6) * shares) / supply, "pro rata of idle + collateral");
+        assertEq(lender.collateral(), 0);
+        assertEq(lender.lastData(), abi.encode(uint8(2), address(usdc), type(uint256).max));
+        // the next holder exits from what is now idle, with no further lending call
+        uint256 calls = lender.executed();
+        uint256 bobShares = vault.balanceOf(bob);
+        vm.prank(bob);
+        vault.exitInKind(bobShares, bob, bob);
+        assertEq(lender.executed(), calls);
+        assertEq(vault.totalSupply(), 0);
+    }
+
+    /// Collateral the adapter does not hand back in full keeps the exit closed, naming what is left.
+    function test_lendingPositionOpen_collateralLeftAfterWithdraw() public {
+        _installLender();
+        lender.script(500e6, address(weth), 0, type(uint256).max); // WITHDRAW is a no-op
+        vm.prank(guardian);
+        vault.shutDown();
+        uint256 shares = vault.balanceOf(alice);
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.LendingPositionOpen.selector, 500e6, 0));
+        vault.exitInKind(shares, alice, alice);
+    }
+
+    /// Removing a debt-free lending adapter first withdraws its collateral to the vault: the NAV
+    /// does not lose it.
+    function test_removingDebtFreeLendingAdapterWithdrawsCollateral() public {
+        _installLender();
+        usdc.mint(address(lender), 300e6);
+        lender.script(300e6, address(weth), 0, type(uint256).max);
+        lender.scriptWithdraw(address(usdc));
+        uint256 nav = vault.totalAssets();
+        vm.prank(guardian);
+        vault.submitAdapter(LEND_ID, address(0), 0);
+        assertEq(vault.lendingAdapter(), address(0));
+        assertEq(lender.collateral(), 0);
+        assertEq(vault.totalAssets(), nav, "collateral back as idle base");
+    }
+
     /// Debt ≥ holdings: the NAV is 0 while WETH is held, so its weight is unbounded.
     function test_weightAboveMax_zeroNav() public {
         _installLender();

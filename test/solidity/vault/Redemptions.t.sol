@@ -16,6 +16,7 @@ import {IBallastVault} from "../../../contracts/interfaces/IBallastVault.sol";
 contract RedemptionsTest is VaultFixture {
     uint256 internal aliceShares;
     uint256 internal bobShares;
+    address internal carol = makeAddr("carol");
 
     function setUp() public {
         _deploy(_fees(0, 0), address(0));
@@ -261,6 +262,8 @@ contract RedemptionsTest is VaultFixture {
     }
 
     function test_controllerOtherThanOwnerClaims() public {
+        vm.prank(bob);
+        vault.setOperator(alice, true); // bob consents to requests alice makes for him
         vm.prank(alice);
         vault.requestRedeem(aliceShares, bob, alice);
         vault.fulfilRedemptions();
@@ -272,6 +275,32 @@ contract RedemptionsTest is VaultFixture {
         vault.redeem(aliceShares, bob, bob);
         assertEq(usdc.balanceOf(bob) - before, owed);
         assertEq(vault.balanceOf(bob), bobShares, "bob's own shares untouched");
+    }
+
+    /// An unsolicited request naming another controller would hand it a claim that its own
+    /// withdraw/redeem address first (a dust claim would block its withdrawals from idle funds):
+    /// the controller must be the owner, the caller, or have the caller as operator.
+    function test_controllerMustConsent() public {
+        vm.prank(alice);
+        vm.expectRevert(abi.encodeWithSelector(BallastVault.NotController.selector, alice, bob));
+        vault.requestRedeem(1, bob, alice);
+        // an operator of alice (the owner) is not thereby an operator of bob
+        vm.prank(alice);
+        vault.setOperator(carol, true);
+        vm.prank(carol);
+        vm.expectRevert(abi.encodeWithSelector(BallastVault.NotController.selector, carol, bob));
+        vault.requestRedeem(1, bob, alice);
+        // the caller as controller (with the owner's allowance) and an operator of the controller pass
+        vm.prank(carol);
+        vault.requestRedeem(1, carol, alice);
+        vm.prank(bob);
+        vault.setOperator(carol, true);
+        vm.prank(carol);
+        vault.requestRedeem(1, bob, alice);
+        assertEq(vault.pendingRedeemRequest(0, carol), 1);
+        assertEq(vault.pendingRedeemRequest(0, bob), 1);
+        // bob's withdrawals from idle funds are untouched by requests he did not make
+        assertEq(vault.maxRedeem(bob), bobShares);
     }
 
     function test_requestsAcrossEpochs() public {
@@ -402,6 +431,8 @@ contract RedemptionsTest is VaultFixture {
     }
 
     function test_onlyTheControllerCancels() public {
+        vm.prank(bob);
+        vault.setOperator(alice, true);
         vm.prank(alice);
         vault.requestRedeem(aliceShares, bob, alice);
         vm.prank(alice);

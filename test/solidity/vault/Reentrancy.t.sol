@@ -51,6 +51,30 @@ contract ReentrancyTest is VaultFixture {
         _expectGuardBlocked(abi.encodeCall(BallastVault.totalAssets, ()));
     }
 
+    /// Every view that prices shares refuses to answer mid-call (read-only re-entrancy).
+    function test_readOnlyReentrancyOnMaxAndPreviewBlocked() public {
+        bytes[8] memory views = [
+            abi.encodeCall(BallastVault.maxDeposit, (address(this))),
+            abi.encodeCall(BallastVault.maxMint, (address(this))),
+            abi.encodeCall(BallastVault.maxWithdraw, (alice)),
+            abi.encodeCall(BallastVault.maxRedeem, (alice)),
+            abi.encodeCall(BallastVault.previewDeposit, (1e6)),
+            abi.encodeCall(BallastVault.previewMint, (1e6)),
+            abi.encodeCall(BallastVault.previewWithdraw, (1e6)),
+            abi.encodeCall(BallastVault.previewRedeem, (1e6))
+        ];
+        for (uint256 i; i < views.length; ++i) _expectGuardBlocked(views[i]);
+    }
+
+    /// No configuration change can happen inside a vault call (anyone may call the accept
+    /// functions, e.g. from a token hook during a rebalance).
+    function test_configChangeDuringVaultCallBlocked() public {
+        _expectGuardBlocked(abi.encodeCall(BallastVault.acceptLimits, ()));
+        _expectGuardBlocked(abi.encodeCall(BallastVault.acceptFees, ()));
+        _expectGuardBlocked(abi.encodeCall(BallastVault.acceptAsset, (0)));
+        _expectGuardBlocked(abi.encodeCall(BallastVault.acceptAdapter, (1)));
+    }
+
     function test_inKindExitIsProRata() public {
         uint256 supply = vault.totalSupply();
         uint256 shares = vault.balanceOf(alice);
