@@ -10,7 +10,8 @@
  *    (LocalStack + the vault system) and seeds the Uniswap pools (`deployLocalVault`). The Ignition journal lives in
  *    deploy/deployments/chain-31337 (port 8545) or chain-31337-port-<port>; it is wiped first,
  *    because a new node always starts empty.
- * 3. Prints every contract address, writes a keeper config for this system to
+ * 3. Mints 10,000 test USDC to each depositor account (#4–#7).
+ * 4. Prints every contract address, writes a keeper config for this system to
  *    .keeper/local-<port>.yaml (deploy/lib/keeperConfig.ts), then keeps the node in the
  *    foreground until Ctrl-C (SIGINT/SIGTERM are forwarded to the node).
  *
@@ -26,6 +27,8 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { Contract } from "ethers";
+import type { Signer } from "ethers";
 
 const HOSTNAME = "127.0.0.1";
 /** Hardhat's default account #3 (the local vault's KEEPER_SIGNER): a public test key. */
@@ -75,6 +78,22 @@ function parseArgs(argv: readonly string[]): Options {
     } else throw new StartError("BAD_ARGS", `unknown option ${arg} (try --help)`);
   }
   return { port, keep, echoNode, build };
+}
+
+/** Hardhat accounts funded with test USDC for depositors (no role in the system). */
+const DEPOSITORS = [4, 5, 6, 7] as const;
+/** Test USDC (6 decimals) each depositor account receives. */
+const DEPOSITOR_USDC = 10_000n * 10n ** 6n;
+
+/** Mints {@link DEPOSITOR_USDC} of the local test USDC at `usdc` to each of {@link DEPOSITORS}. */
+async function fundDepositors(
+  signers: readonly (Signer & { address: string })[],
+  usdc: string,
+): Promise<void> {
+  const token = new Contract(usdc, ["function mint(address to, uint256 amount)"], signers[0]);
+  for (const i of DEPOSITORS) {
+    await (await token.getFunction("mint")(signers[i].address, DEPOSITOR_USDC)).wait();
+  }
 }
 
 /** Resolves if `port` can be bound on HOSTNAME, rejects with PORT_IN_USE otherwise. */
@@ -192,6 +211,7 @@ async function main(): Promise<void> {
     console.log(`Deploying the local system (Ignition deployment ${deploymentId})…`);
     const system = await deployLocalVault(connection, { deploymentId });
     const addresses = await stackAddresses(system);
+    await fundDepositors(await connection.ethers.getSigners(), addresses.usdc);
 
     console.log(`\nBallast local system on ${url} (chain 31337), ready in ${elapsed()}\n`);
     console.log(formatStackTable(stackRows(addresses)));
@@ -215,8 +235,10 @@ async function main(): Promise<void> {
     const rel = path.relative(process.cwd(), configFile);
     console.log(
       `\nAccounts: Hardhat's default mnemonic ("test test … junk"); #0 deployed everything, ` +
-        `#1 curator, #2 guardian, #3 keeper signer, #8 provides the Uniswap liquidity, #9 the ` +
-        `Aave liquidity. Addresses also in deploy/deployments/${deploymentId}/.` +
+        `#1 curator, #2 guardian, #3 keeper signer, #${DEPOSITORS[0]}–#${DEPOSITORS[DEPOSITORS.length - 1]} ` +
+        `depositors holding ${DEPOSITOR_USDC / 10n ** 6n} test USDC each (import one into a wallet ` +
+        `for the web page), #8 provides the Uniswap liquidity, #9 the Aave liquidity. Addresses ` +
+        `also in deploy/deployments/${deploymentId}/.` +
         `\nKeeper config for this system: ${rel}\n` +
         `  ${LOCAL_KEY_ENV}=${HARDHAT_ACCOUNT_3_KEY} npm run keeper -- status --config ${rel}\n` +
         `  ${LOCAL_KEY_ENV}=${HARDHAT_ACCOUNT_3_KEY} npm run keeper -- run --config ${rel}`,

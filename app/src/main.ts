@@ -197,8 +197,13 @@ function renderRisk(app: App, s: VaultSnapshot, holdings: readonly HoldingInput[
       "defensive: the circuit breaker tripped; deposits closed, rebalances may only de-risk",
     "shut down": "shut down for good: deposits closed, in-kind exit open",
   };
+  // while a feed fails the vault cannot price deposits, whatever its mode (maxDeposit is 0)
+  const vaultText =
+    r.mode === "open" && !s.navAvailable
+      ? "open, but a price feed is down: deposits wait for it; withdrawals of idle funds open"
+      : modeText[r.mode];
   setFacts("risk", [
-    ["Vault", modeText[r.mode]],
+    ["Vault", vaultText],
     [
       "Deposit cap room",
       r.capRoom === null
@@ -233,7 +238,7 @@ function renderSnapshot(app: App, s: VaultSnapshot): void {
   el("banner-text").textContent = banner.text;
   const pps = s.navAvailable
     ? `${formatAmount(assetsPerShare(s.pricePerShareWad, info.share.decimals), info.base.decimals, 6)} ${info.base.symbol}`
-    : `unavailable (feed down); withdrawals now at most ${formatAmount(assetsPerShare(s.lastGoodPpsWad, info.share.decimals), info.base.decimals, 6)} ${info.base.symbol} (last good price)`;
+    : `unavailable (feed down); withdrawals now pay at most ${formatAmount(assetsPerShare(s.lastGoodPpsWad, info.share.decimals), info.base.decimals, 6)} ${info.base.symbol} per share (last good price)`;
   setFacts("overview", [
     ["NAV (total assets)", s.navAvailable ? base(app, s.nav) : "unavailable (feed down)"],
     ["Price per share", pps],

@@ -277,12 +277,8 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
     try {
       const cfg = await pageConfig();
       const vault = new Contract(cfg.vault, ["function asset() view returns (address)"], provider);
-      const usdc = new Contract(
-        (await vault.getFunction("asset")()) as string,
-        ["function mint(address to, uint256 amount)"],
-        await provider.getSigner(0),
-      );
-      await (await usdc.getFunction("mint")(DEPOSITOR, 1_500n * 10n ** 6n)).wait();
+      const usdcAddress = (await vault.getFunction("asset")()) as string;
+      // npm run node funds the depositor accounts #4–#7 with 10,000 test USDC each
 
       // the wallet is on mainnet when the page opens
       const page = await openPage({ startChainId: "0x1" });
@@ -313,7 +309,7 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
       expect(await page.getByRole("button", { name: "Switch network" }).isVisible()).to.equal(
         false,
       );
-      await waitText(position, /Wallet balance\s+1,500 USDC/);
+      await waitText(position, /Wallet balance\s+10,000 USDC/);
 
       // bad input is rejected before anything is signed
       const depositInput = page.getByLabel("Amount to deposit (USDC)");
@@ -332,7 +328,7 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
       expect(await depositInput.inputValue()).to.equal("");
       // the approval was exactly the deposit: nothing left over
       const erc20 = new Contract(
-        await usdc.getAddress(),
+        usdcAddress,
         ["function allowance(address, address) view returns (uint256)"],
         provider,
       );
@@ -392,7 +388,7 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
       await page.getByRole("button", { name: "Withdraw", exact: true }).click();
       await waitText(txLog, /Withdraw 400 USDC #\d+: confirmed/, 30_000);
       await waitText(overview, /NAV \(total assets\)\s+59\d(\.\d+)? USDC/);
-      await waitText(position, /Wallet balance\s+900 USDC/);
+      await waitText(position, /Wallet balance\s+9,400 USDC/);
       await waitText(position, /Max withdraw now\s+1\d\d(\.\d+)? USDC/);
 
       // the rest is more than the idle funds: the page says so, and a request queues it all
@@ -443,7 +439,7 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
       );
       await page.getByRole("button", { name: "Claim", exact: true }).click();
       await waitText(txLog, /Claim redemption #\d+: confirmed/, 30_000);
-      await waitText(position, /Wallet balance\s+1,09\d(\.\d+)? USDC/);
+      await waitText(position, /Wallet balance\s+9,59\d(\.\d+)? USDC/);
       await waitText(position, /Claimable\s+0 bUSDC = 0 USDC/);
       await waitText(page.locator("#history"), /Redemption claimed/);
       await shot(page, "1-connected");
@@ -571,12 +567,15 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
     await waitText(page.locator("#overview"), /NAV \(total assets\)\s+unavailable \(feed down\)/);
     const overview = await waitText(
       page.locator("#overview"),
-      /Price per share\s+unavailable \(feed down\); withdrawals now at most \d+\.\d+ USDC \(last good price\)/,
+      /Price per share\s+unavailable \(feed down\); withdrawals now pay at most \d+\.\d+ USDC per share \(last good price\)/,
     );
     const lastGood = /at most (\d+\.\d+) USDC/.exec(overview);
     expect(Number(lastGood?.[1])).to.be.greaterThan(0.5); // the local vault's pps is about 1 USDC
     await waitText(page.locator("#overview"), /Idle base\s+\d+(\.\d+)? USDC/);
     await waitText(page.locator("#risk"), /Price feeds\s+failing: NAV unavailable/);
+    expect(await page.locator("#risk").innerText()).to.match(
+      /Vault\s+open, but a price feed is down: deposits wait for it/,
+    );
     expect(await page.locator("#holdings").innerText()).to.match(/WETH\s+[\d.]+\s+unavailable/);
     expect(await page.locator("#holdings-note").innerText()).to.match(
       /^A price feed fails: balances only, no oracle values or weights\.$/,
