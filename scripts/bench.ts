@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: runs every benchmark in one process and rewrites its section of BENCHMARKS.md.
- * `npm run bench -- risk derivatives` runs only the named sections.
+ * `npm run bench -- risk derivatives` runs only the named sections; `npm run bench -- --help` lists
+ * them, and an unknown name is refused (exit 2) before anything runs.
  * Toolchain figures (install, compile, deploy, test suite) come from `bash scripts/bench-toolchain.sh`.
  */
 import path from "node:path";
@@ -71,7 +72,22 @@ const SECTIONS: Section[] = [
   },
 ];
 
+const USAGE =
+  "usage: npm run bench [-- <section> ...]\n" +
+  "Runs the named sections (all of them without any) and rewrites them in BENCHMARKS.md.\n" +
+  "Sections:\n" +
+  SECTIONS.map((s) => `  ${s.name.padEnd(12)} ${s.title}`).join("\n");
+
 const wanted = process.argv.slice(2);
+if (wanted.includes("--help") || wanted.includes("-h")) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const unknown = wanted.filter((w) => !SECTIONS.some((s) => s.name === w));
+if (unknown.length > 0) {
+  console.error(`npm run bench: unknown section ${unknown.join(", ")}\n\n${USAGE}`);
+  process.exit(2);
+}
 const file = path.resolve(import.meta.dirname, "..", "BENCHMARKS.md");
 for (const s of SECTIONS) {
   if (wanted.length > 0 && !wanted.includes(s.name)) continue;

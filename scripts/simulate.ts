@@ -32,7 +32,12 @@ import type { StrategyEstimator, StrategyModel } from "../keeper/src/strategy/ta
 import type { TickResult } from "../keeper/src/loop/worker.ts";
 import { bpsDown, navOf, netDeltaBps, ppsWad, pxAll, value } from "../keeper/src/planner/checks.ts";
 import type { VaultSnapshot } from "../keeper/src/planner/types.ts";
-import { DEFAULT_MODEL, generateMarket, replayMarket } from "../keeper/src/sim/returns.ts";
+import {
+  DEFAULT_MODEL,
+  SimError,
+  generateMarket,
+  replayMarket,
+} from "../keeper/src/sim/returns.ts";
 import type { MarketPath } from "../keeper/src/sim/returns.ts";
 import {
   drawdownSeries,
@@ -178,6 +183,50 @@ function oneOf<T extends string>(flag: string, raw: string | undefined, allowed:
   return hit;
 }
 
+/**
+ * The replayed market of `file` (`--prices`): an unreadable file or a CSV without the `--columns`
+ * symbols is a {@link SimulateError} that names the option and lists the file's symbols.
+ */
+export function replayFile(
+  file: string,
+  columns: readonly string[],
+  initial: readonly number[],
+  days: number,
+): MarketPath {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new SimulateError("BAD_ARGS", `--prices ${file}: cannot read the file (${why})`);
+  }
+  try {
+    return replayMarket(text, DEFAULT_MODEL.assets, columns, initial, days);
+  } catch (e) {
+    if (!(e instanceof SimError)) throw e;
+    const symbols = csvSymbols(text);
+    throw new SimulateError(
+      "BAD_ARGS",
+      `--prices ${path.basename(file)} with --columns ${columns.join(",")}: ${e.message}; ` +
+        `the file's symbols: ${symbols.length > 0 ? symbols.join(",") : "none found"} ` +
+        `(--columns names four of them, for WETH, WBTC, LINK and UNI in that order)`,
+    );
+  }
+}
+
+/** The distinct values of a long-format CSV's `symbol` column, sorted ([] without one). */
+export function csvSymbols(text: string): string[] {
+  const lines = text.split(/\r?\n/);
+  const col = (lines[0] ?? "").split(",").findIndex((h) => h.trim().toLowerCase() === "symbol");
+  if (col < 0) return [];
+  const out = new Set<string>();
+  for (const line of lines.slice(1)) {
+    const v = line.split(",")[col]?.trim();
+    if (v) out.add(v);
+  }
+  return [...out].sort();
+}
+
 /** Parses argv (after `node scripts/simulate.ts`). */
 export function parseArgs(argv: readonly string[]): SimulateOptions & { json: boolean } {
   const o: SimulateOptions & { json: boolean } = { ...DEFAULT_OPTIONS, json: false };
@@ -191,8 +240,12 @@ export function parseArgs(argv: readonly string[]): SimulateOptions & { json: bo
     const [flag, inline] = argv[i].includes("=") ? argv[i].split("=", 2) : [argv[i], undefined];
     const val = () => inline ?? argv[++i];
     if (flag === "--days") o.days = Math.floor(num("--days", val(), 1));
-    else if (flag === "--seed") o.seed = Math.floor(num("--seed", val(), 0));
-    else if (flag === "--nu") o.nu = num("--nu", val(), 2.01);
+    else if (flag === "--seed") {
+      const raw = val();
+      o.seed = num("--seed", raw, 0);
+      if (!Number.isInteger(o.seed))
+        throw new SimulateError("BAD_ARGS", `invalid --seed ${raw} (must be a whole number >= 0)`);
+    } else if (flag === "--nu") o.nu = num("--nu", val(), 2.01);
     else if (flag === "--prices") o.prices = path.resolve(val());
     else if (flag === "--columns") o.columns = val().split(",");
     else if (flag === "--out") o.outDir = path.resolve(val());
@@ -326,13 +379,7 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
   let market: MarketPath;
   let source: string;
   if (opts.prices !== undefined) {
-    market = replayMarket(
-      readFileSync(opts.prices, "utf8"),
-      DEFAULT_MODEL.assets,
-      opts.columns,
-      initial,
-      opts.days,
-    );
+    market = replayFile(opts.prices, opts.columns, initial, opts.days);
     source = `replay of ${path.basename(opts.prices)} (${opts.columns.join(",")}), ${market.returns.length} steps`;
   } else {
     market = generateMarket({ ...DEFAULT_MODEL, nu: opts.nu }, opts.days, opts.seed, initial);

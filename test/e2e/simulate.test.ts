@@ -1,9 +1,16 @@
 import { expect } from "chai";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { network } from "hardhat";
-import { DEFAULT_OPTIONS, parseArgs, runSimulation } from "../../scripts/simulate.ts";
+import {
+  DEFAULT_OPTIONS,
+  SimulateError,
+  csvSymbols,
+  parseArgs,
+  replayFile,
+  runSimulation,
+} from "../../scripts/simulate.ts";
 import type { SimulationResult } from "../../scripts/simulate.ts";
 import { resampleBucketSeconds } from "../../keeper/src/commands/plan.ts";
 import "../helpers/float-matchers.ts";
@@ -104,6 +111,30 @@ describe("npm run simulate (short run, in-process)", function () {
     expect(o.columns).to.deep.equal(["A", "B", "C", "D"]);
     expect(() => parseArgs(["--days", "0"])).to.throw(/--days/);
     expect(() => parseArgs(["--bogus"])).to.throw(/unknown option/);
+    expect(() => parseArgs(["--seed", "1.5"])).to.throw(/--seed 1\.5 \(must be a whole number/);
+  });
+
+  it("refuses an unreadable --prices file or missing --columns symbols, listing the file's symbols", function () {
+    const init = [1, 1, 1, 1];
+    expect(() => replayFile("/nonexistent/prices.csv", ["A", "B", "C", "D"], init, 10)).to.throw(
+      SimulateError,
+      /--prices \/nonexistent\/prices\.csv: cannot read the file \(ENOENT\)/,
+    );
+    const dir = mkdtempSync(path.join(tmpdir(), "ballast-sim-"));
+    const file = path.join(dir, "p.csv");
+    writeFileSync(
+      file,
+      "date,symbol,close\n2024-01-01,ETH,1\n2024-01-01,BTC,2\n2024-01-02,ETH,1.1\n2024-01-02,BTC,2.1\n",
+    );
+    try {
+      expect(csvSymbols(readFileSync(file, "utf8"))).to.deep.equal(["BTC", "ETH"]);
+      expect(() => replayFile(file, ["ETH", "BTC", "LINK", "UNI"], init, 10)).to.throw(
+        SimulateError,
+        /no rows for symbol "LINK" in the CSV; the file's symbols: BTC,ETH/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
