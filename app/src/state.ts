@@ -397,8 +397,10 @@ export interface InKindLine {
 
 /**
  * What `exitInKind(shares)` pays on the state read (RebalanceLib.payInKind):
- * floor(idle × shares / supply) of the base token (idle = balance − reserved) and
- * floor(balance × shares / supply) of every registered token. Zero lines are left out.
+ * floor((idle + collateral) × shares / supply) of the base token (idle = balance − reserved;
+ * a debt-free lending position's collateral is withdrawn to the vault first, so it counts — with
+ * a debt open the exit reverts) and floor(balance × shares / supply) of every registered token.
+ * Zero lines are left out.
  */
 export function inKindPreview(
   shares: bigint,
@@ -407,7 +409,9 @@ export function inKindPreview(
   base: TokenMeta,
 ): InKindLine[] {
   if (s.totalSupply === 0n || shares === 0n) return [];
-  const lines: InKindLine[] = [{ token: base, amount: (s.idle * shares) / s.totalSupply }];
+  const debtFree = holdings.every((h) => h.debt === 0n);
+  const baseAmount = s.idle + (debtFree ? s.lendingCollateral : 0n);
+  const lines: InKindLine[] = [{ token: base, amount: (baseAmount * shares) / s.totalSupply }];
   for (const h of holdings)
     lines.push({ token: h.token, amount: (h.balance * shares) / s.totalSupply });
   return lines.filter((x) => x.amount !== 0n);
