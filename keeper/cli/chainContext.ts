@@ -15,6 +15,7 @@ import type { Journal } from "../src/journal/journal.ts";
 import type { CommandContext } from "../src/commands/context.ts";
 import type { makeProvider as MakeProvider } from "../src/chain/rpc.ts";
 import type { readOnchainLimits as ReadOnchainLimits } from "../src/chain/reader.ts";
+import type { preflightNetwork as PreflightNetwork } from "../src/chain/preflight.ts";
 import { CliError, EXIT, importOptional } from "./runtime.ts";
 import type { CliIo } from "./runtime.ts";
 
@@ -61,6 +62,8 @@ export interface BuildContextOptions {
   /** Open the journal (created if missing) — otherwise only when the file already exists. */
   openJournal: boolean;
   quoter?: string;
+  /** `--lens`: overrides the vault's configured lens (checked like it). */
+  lens?: string;
 }
 
 /** The command context plus what the command needs to clean up. */
@@ -85,7 +88,31 @@ export async function buildContext(
     "makeProvider",
     "chain access",
   );
+  const preflight = await importOptional<typeof PreflightNetwork>(
+    srcModule("chain/preflight.ts"),
+    "preflightNetwork",
+    "chain access",
+  );
   const provider = makeProvider(network.rpcUrls, network.chainId);
+  try {
+    // before anything is read or signed: the RPC serves the configured chain, the vault and lens
+    // addresses hold a Ballast vault and a BallastLens (typed errors naming the field, exit 2)
+    await preflight(provider, {
+      chainId: network.chainId,
+      chainIdField: `networks.${vault.network}.chainId`,
+      vaults: [
+        {
+          path: `vaults[${index}]`,
+          address: vault.address,
+          lens: opts.lens ?? vault.lens,
+          lensField: opts.lens === undefined ? undefined : "--lens",
+        },
+      ],
+    });
+  } catch (e) {
+    provider.destroy();
+    throw e;
+  }
   let signer: CommandContext["signer"];
   if (opts.needSigner) {
     const loaded = await loadSigner(cfg.signer, io.env);

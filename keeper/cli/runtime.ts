@@ -122,7 +122,7 @@ export function classifyError(err: unknown): {
   const message = oneLine(typeof e?.message === "string" ? e.message : String(err));
   const code = typeof e?.code === "string" ? e.code : "ERROR";
   if (e?.name === "KeyError") return { exitCode: EXIT.USAGE, code, message };
-  if (e?.name === "CommandError" && code === "UNKNOWN_VAULT")
+  if (e?.name === "CommandError" && (code === "UNKNOWN_VAULT" || code === "BAD_TARGETS"))
     return { exitCode: EXIT.USAGE, code, message };
   if (typeof e?.exitCode === "number" && Object.values(EXIT).includes(e.exitCode as ExitCode))
     return { exitCode: e.exitCode as ExitCode, code, message };

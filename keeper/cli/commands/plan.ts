@@ -10,10 +10,11 @@ import type {
   planRunJson as PlanRunJson,
 } from "../../src/commands/plan.ts";
 import { buildContext, enforceLimitsInside, srcModule } from "../chainContext.ts";
-import { CliError, EXIT, emit, globalOptions, importOptional, loadCliConfig } from "../runtime.ts";
+import { PLAN_TTL_SECONDS } from "../../src/config/schema.ts";
+import { emit, globalOptions, importOptional, loadCliConfig } from "../runtime.ts";
 import type { CliIo } from "../runtime.ts";
 import { commandLogger } from "./logging.ts";
-import { parseIntArg } from "./status.ts";
+import { intInRange, parseAddress, parseTargets } from "../options.ts";
 
 /** Registers `plan`. */
 export function registerPlan(program: Command, io: CliIo): void {
@@ -23,16 +24,22 @@ export function registerPlan(program: Command, io: CliIo): void {
       "dry run: print the plan, every on-chain bound with its margin and the simulated result; sends nothing",
     )
     .argument("[vault]", "config vault name or address (default: the only configured vault)")
-    .option("--lens <address>", "BallastLens address (overrides the config)")
+    .option("--lens <address>", "BallastLens address (overrides the config)", parseAddress)
     .option(
       "--targets <weights>",
-      "explicit target weights, comma-separated fractions in registry order",
+      "explicit target weights, comma-separated fractions in registry order (one per asset, sum ≤ 1)",
       parseTargets,
     )
-    .option("--ttl <seconds>", "plan validity in seconds", parseIntArg, 600)
+    .option(
+      "--ttl <seconds>",
+      `plan validity in seconds (${PLAN_TTL_SECONDS.min}…${PLAN_TTL_SECONDS.max})`,
+      intInRange(PLAN_TTL_SECONDS.min, PLAN_TTL_SECONDS.max),
+      600,
+    )
     .option(
       "--quoter <address>",
       "Uniswap QuoterV2 address (default: the network's quoterV2, else oracle prices)",
+      parseAddress,
     )
     .action(
       async (
@@ -52,6 +59,7 @@ export function registerPlan(program: Command, io: CliIo): void {
           needSigner: true,
           openJournal: false,
           quoter: opts.quoter,
+          lens: opts.lens,
         });
         try {
           await enforceLimitsInside(built);
@@ -67,15 +75,4 @@ export function registerPlan(program: Command, io: CliIo): void {
         }
       },
     );
-}
-
-function parseTargets(v: string): number[] {
-  const xs = v.split(",").map((s) => Number(s.trim()));
-  if (xs.length === 0 || xs.some((x) => !Number.isFinite(x) || x < 0 || x > 1))
-    throw new CliError(
-      "BAD_OPTION",
-      EXIT.USAGE,
-      `--targets: comma-separated fractions in [0, 1] (got "${v}")`,
-    );
-  return xs;
 }

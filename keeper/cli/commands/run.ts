@@ -1,7 +1,9 @@
 /**
  * `ballast run`: the keeper loop (keeper/src/commands/run.ts, `runKeeper`): one worker per
  * configured vault, metrics and /healthz, until SIGINT/SIGTERM; with `--once`, one tick per vault,
- * a line (or, with --json, one document) per vault of what it did, and exit 1 if any tick failed.
+ * a line (or, with --json, one document) per vault of what it did, and exit 1 if any tick failed
+ * (an error, a failed simulation, an infeasible plan, a reverted or dropped rebalance: the
+ * loop module's `tickFailure`).
  * It refuses to start (exit 4) when a vault's local limits are looser than its on-chain limits.
  */
 import type { Command } from "commander";
@@ -17,6 +19,8 @@ interface OnceResult {
   vault: string;
   result?: unknown;
   error?: string;
+  /** Why the tick counts as failed (an error, a failed simulation, …), absent when it did not. */
+  failure?: string;
 }
 
 /** Signature of the loop module's entry point. */
@@ -62,7 +66,7 @@ export function registerRun(program: Command, io: CliIo): void {
         once: opts.once === true,
       });
       if (results === undefined || formatOnce === undefined) return;
-      const failed = results.filter((r) => r.error !== undefined);
+      const failed = results.filter((r) => r.failure !== undefined || r.error !== undefined);
       if (failed.length === 0) {
         emit(io, g.json, { results }, () => formatOnce(results));
         return;
@@ -71,7 +75,7 @@ export function registerRun(program: Command, io: CliIo): void {
       throw new CliError(
         "TICK_FAILED",
         EXIT.FAILURE,
-        `tick failed: ${failed.map((r) => `${r.vault}: ${r.error}`).join("; ")}`,
+        `tick failed: ${failed.map((r) => `${r.vault}: ${r.failure ?? r.error}`).join("; ")}`,
         { results },
       );
     });

@@ -7,6 +7,7 @@ import type {
 import { buildContext, srcModule } from "../chainContext.ts";
 import { emit, globalOptions, importOptional, loadCliConfig } from "../runtime.ts";
 import type { CliIo } from "../runtime.ts";
+import { intInRange, parseAddress } from "../options.ts";
 import { commandLogger } from "./logging.ts";
 
 /** Registers `status`. */
@@ -17,8 +18,8 @@ export function registerStatus(program: Command, io: CliIo): void {
       "NAV, weights vs limits, risk vs limits, loss budget left, pending redemptions, last rebalances, keeper health",
     )
     .argument("[vault]", "config vault name or address (default: the only configured vault)")
-    .option("--lens <address>", "BallastLens address (overrides the config)")
-    .option("--events <blocks>", "blocks scanned for Rebalanced events", parseIntArg, 10_000)
+    .option("--lens <address>", "BallastLens address (overrides the config)", parseAddress)
+    .option("--events <blocks>", "blocks scanned for Rebalanced events", intInRange(0), 10_000)
     .action(
       async (
         vaultName: string | undefined,
@@ -44,6 +45,7 @@ export function registerStatus(program: Command, io: CliIo): void {
           // environment; status never fails for want of it
           needSigner: signerSecretPresent(cfg.signer, io.env),
           openJournal: false,
+          lens: opts.lens,
         });
         try {
           const st = await runStatus(built.ctx, {
@@ -57,13 +59,6 @@ export function registerStatus(program: Command, io: CliIo): void {
         }
       },
     );
-}
-
-/** Parses a non-negative integer option. */
-export function parseIntArg(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got "${v}"`);
-  return n;
 }
 
 /** True when the env var holding the signer's password (keystore) or raw key is set. */

@@ -120,11 +120,17 @@ export function decodeError(err: unknown): DecodedRevert | null {
   return decodeRevertData(extractRevertData(err));
 }
 
-/** One line for logs: `Name(arg0, arg1)`, the raw selector, or the error message. */
+/**
+ * One line for logs: `Name(arg0, arg1)`, the raw selector, or the error message (ethers'
+ * `shortMessage` when it has one).
+ */
 export function describeRevert(err: unknown): string {
   const d = decodeError(err);
   if (d !== null) return `${d.name}(${d.args.join(", ")})`;
   const data = extractRevertData(err);
   if (data !== null) return `unknown revert ${data.slice(0, 10)}`;
+  // ethers' shortMessage: the reason without the echoed transaction (kilobytes of calldata)
+  const short = (err as { shortMessage?: unknown } | null)?.shortMessage;
+  if (typeof short === "string" && short !== "") return short;
   return err instanceof Error ? err.message : String(err);
 }

@@ -45,6 +45,8 @@ export interface SnapshotExtras {
   vaultDecimals: number;
   /** `BallastLens.vaultState` NAV (null without a lens or while a feed fails). */
   lensNav: bigint | null;
+  /** `BallastLens.vaultState` navAvailable: false while a feed fails (null without a lens). */
+  navAvailable: boolean | null;
 }
 
 /** `readSnapshot` result. */
@@ -341,6 +343,7 @@ export async function readSnapshot(
       })),
       vaultDecimals: Number(vaultDecimals),
       lensNav: lensState !== null && Boolean(lensState.navAvailable) ? big(lensState.nav) : null,
+      navAvailable: lensState === null ? null : Boolean(lensState.navAvailable),
     },
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Safe submission of a signed plan from the relayer key: journal checks (one plan per nonce,
- * never submitted twice), simulation first (a failing simulation sends nothing), an EIP-1559
+ * never submitted twice), simulation first (a failing simulation sends nothing and releases the
+ * plan's nonce in the journal: it was never broadcast), an EIP-1559
  * transaction under a max-fee cap broadcast through the public RPC or a private relay
  * (`broadcastProvider`), receipt tracking with a timeout, same-nonce replacement with
  * bumped fees while stuck, and a final status: mined, reverted (decoded error), dropped (the node
@@ -162,7 +163,8 @@ export async function submitPlan(
 
   const sim = await simulateRebalance(provider, vault, signed, from);
   if (!sim.ok) {
-    journal?.markDropped(chainId, vault, nonce, `simulation: ${sim.message}`);
+    // nothing was broadcast: the plan releases its nonce (journal.ts); a new plan may take it
+    journal?.releaseNonce(chainId, vault, nonce, `simulation: ${sim.message}`);
     return outcome({ status: "simulation-failed", error: sim.error, message: sim.message });
   }
   const margin = opts.gasMarginBps ?? 2_000n;

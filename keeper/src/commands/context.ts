@@ -52,9 +52,12 @@ export interface ResolvedVault {
   config: VaultConfig | null;
 }
 
-/** A vault name that is neither configured nor an address. */
+/**
+ * A command input the chain data refuses: a vault name that is neither configured nor an
+ * address, targets whose count is not the vault's asset count, a missing signer or relayer.
+ */
 export class CommandError extends Error {
-  readonly code: "UNKNOWN_VAULT" | "NO_SIGNER" | "NO_RELAYER";
+  readonly code: "UNKNOWN_VAULT" | "BAD_TARGETS" | "NO_SIGNER" | "NO_RELAYER";
 
   constructor(code: CommandError["code"], message: string) {
     super(message);

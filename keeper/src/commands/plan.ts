@@ -29,6 +29,7 @@ import { signPlan } from "../planner/eip712.ts";
 import type { SignedPlan, VaultSnapshot } from "../planner/types.ts";
 import { CommandError, resolveVault } from "./context.ts";
 import type { CommandContext, ResolvedVault } from "./context.ts";
+import { planNotes } from "../planner/notes.ts";
 
 /** Options of {@link runPlan}. */
 export interface PlanOptions {
@@ -258,6 +259,11 @@ export async function chooseTargets(
 export async function runPlan(ctx: CommandContext, opts: PlanOptions): Promise<PlanRun> {
   const rv = resolveVault(ctx, opts.vault, opts.lens);
   const { snapshot, extras } = await readSnapshot(ctx.provider, rv.address, rv.lens, "latest");
+  if (opts.targets !== undefined && opts.targets.length !== snapshot.assets.length)
+    throw new CommandError(
+      "BAD_TARGETS",
+      `--targets: ${opts.targets.length} weight(s) given, the vault registers ${snapshot.assets.length} assets: give ${snapshot.assets.length}, in registry order`,
+    );
   const targets = await chooseTargets(ctx, rv, snapshot, extras.blockNumber, opts);
   const quote =
     ctx.quoter === undefined
@@ -272,6 +278,7 @@ export async function runPlan(ctx: CommandContext, opts: PlanOptions): Promise<P
     quote,
     feeTier: ctx.feeTier,
     ttlSeconds: opts.ttlSeconds ?? 600n,
+    localLimits: rv.config?.limits,
   });
   let simulation: RebalanceSimulation | null = null;
   let signed: SignedPlan | null = null;
@@ -373,6 +380,7 @@ export function formatPlan(r: PlanRun): string {
       );
     out.push(`expected weights ${p.expectedWeightsBps.map(String).join(", ")} bps`);
   }
+  for (const note of planNotes(r.result)) out.push(note);
   out.push("bounds (worst admissible fill, then mixed-fill bounds):");
   for (const line of r.report) out.push(`  ${line}`);
   if (r.simulation !== null)

@@ -3,13 +3,15 @@
  * worker per vault (a provider per network, isolated error handling), an optional metrics server
  * (/metrics, /healthz on 127.0.0.1) and starts the supervisor; it returns a handle to stop it.
  * `tick(worker)` runs one worker step (tests, the simulation driver). `runOnce(ctx, opts)` ticks
- * every worker once and returns what each did (`ballast run --once`). `runKeeper` is the CLI
+ * every worker once and returns what each did and whether it failed (`ballast run --once`, exit 1
+ * when any did: {@link tickFailure}). `runKeeper` is the CLI
  * entry: signer + journal from the config, the on-chain limits check, then the loop until
  * SIGINT/SIGTERM, or one tick per vault with `once`.
  */
 import type { Provider, Signer } from "ethers";
 import type { Logger } from "pino";
 import { makeProvider, ResilientProvider } from "../chain/rpc.ts";
+import { checkSignerRole, preflightNetwork } from "../chain/preflight.ts";
 import { readOnchainLimits } from "../chain/reader.ts";
 import { checkLimitsInside } from "../config/limits.ts";
 import { gweiToWei } from "../config/schema.ts";
@@ -188,17 +190,41 @@ function buildWorkers(
       quoter: ctx.quoter ?? n.quoterV2,
       feeTier: ctx.feeTier ?? feeTierOf(v),
       planTtlSeconds: BigInt(v.planTtlSeconds),
+      localLimits: v.limits,
       metrics,
     });
   });
   return { cfg, vaults, workers, metrics, owned };
 }
 
-/** What one worker did in {@link runOnce}: its tick result, or the error that stopped it. */
+/**
+ * What one worker did in {@link runOnce}: its tick result, or the error that stopped it, and
+ * `failure` (why the tick counts as failed, see {@link tickFailure}) when it failed.
+ */
 export interface OnceResult {
   vault: string;
   result?: TickResult;
   error?: string;
+  failure?: string;
+}
+
+/**
+ * Why a tick failed, or undefined when it did not: its simulation failed, no feasible plan exists
+ * for the fired triggers (they stay unanswered: the vault needs attention), or the submitted
+ * rebalance reverted, was dropped or failed the submit path's own simulation. Decisions are not
+ * failures: idle, paused, cooldown, no-trade, tracking, superseded (another keeper won),
+ * nonce-blocked (the journal holds the nonce for a broadcast plan until its deadline: a safety
+ * wait), and a submission still pending at the receipt timeout (the next run tracks it).
+ */
+export function tickFailure(t: TickResult): string | undefined {
+  const detail = t.detail === undefined ? "" : `: ${t.detail}`;
+  if (t.action === "simulation-failed" || t.action === "infeasible") return `${t.action}${detail}`;
+  if (
+    t.action === "submitted" &&
+    (t.outcome === "reverted" || t.outcome === "dropped" || t.outcome === "simulation-failed")
+  )
+    return `submitted ${t.outcome}${detail}`;
+  return undefined;
 }
 
 /**
@@ -215,11 +241,13 @@ export async function runOnce(
   try {
     for (const w of workers) {
       try {
-        out.push({ vault: w.opts.name, result: await tickWorker(w) });
+        const result = await tickWorker(w);
+        const failure = tickFailure(result);
+        out.push({ vault: w.opts.name, result, ...(failure === undefined ? {} : { failure }) });
       } catch (err) {
         const message = err instanceof Error ? err.message : String(err);
         ctx.logger.error({ vault: w.opts.name, err: message }, "tick failed");
-        out.push({ vault: w.opts.name, error: message });
+        out.push({ vault: w.opts.name, error: message, failure: message });
       }
     }
   } finally {
@@ -228,7 +256,10 @@ export async function runOnce(
   return out;
 }
 
-/** One line per vault of {@link runOnce}'s results. */
+/**
+ * One line per vault of {@link runOnce}'s results: the action (and submit outcome), the block
+ * (the receipt's for a submitted plan, else the snapshot's), the nonce, the fired triggers.
+ */
 export function formatOnce(results: readonly OnceResult[]): string {
   return results
     .map((r) => {
@@ -238,7 +269,12 @@ export function formatOnce(results: readonly OnceResult[]): string {
         t.fired.length === 0 ? "" : ` (triggers: ${t.fired.map((f) => f.kind).join(", ")})`;
       const outcome = t.outcome === undefined ? "" : ` ${t.outcome}`;
       const detail = t.detail === undefined ? "" : `: ${t.detail}`;
-      return `${r.vault}: ${t.action}${outcome} at block ${t.blockNumber}, nonce ${t.nonce}${fired}${detail}`;
+      // a receipt's own block ("mined in block 132"), else the snapshot block the tick read
+      const at =
+        t.receiptBlock === undefined
+          ? `at block ${t.blockNumber}`
+          : `in block ${t.receiptBlock} (planned at block ${t.blockNumber})`;
+      return `${r.vault}: ${t.action}${outcome} ${at}, nonce ${t.nonce}${fired}${detail}`;
     })
     .join("\n");
 }
@@ -277,9 +313,33 @@ export async function runLoop(ctx: CommandContext, opts: RunLoopOptions = {}): P
 }
 
 /**
+ * Start-up checks of `run` before anything is read or signed (keeper/src/chain/preflight.ts):
+ * every network with a vault serves its configured chain id, every vault and lens address holds
+ * a Ballast vault and a BallastLens (PreflightError, exit 2), and the plan signer holds
+ * KEEPER_SIGNER_ROLE on every vault (refused, exit 4: `status` shows the same as "NO ROLE").
+ */
+export async function preflightKeeper(
+  config: KeeperConfig,
+  providers: Record<string, Provider>,
+  signer: string,
+): Promise<void> {
+  for (const [name, n] of Object.entries(config.networks)) {
+    const vaults = [...config.vaults.entries()].filter(([, v]) => v.network === name);
+    if (vaults.length === 0) continue;
+    await preflightNetwork(providers[name], {
+      chainId: n.chainId,
+      chainIdField: `networks.${name}.chainId`,
+      vaults: vaults.map(([i, v]) => ({ path: `vaults[${i}]`, address: v.address, lens: v.lens })),
+    });
+  }
+  for (const [i, v] of config.vaults.entries())
+    await checkSignerRole(providers[v.network], v.address, signer, `"${v.name}" (vaults[${i}])`);
+}
+
+/**
  * CLI entry (the `RunKeeper` signature of keeper/cli/commands/run.ts): loads the signer and the
- * journal, refuses vaults whose local limits are looser than the on-chain ones (exit 4), runs
- * until SIGINT/SIGTERM.
+ * journal, runs {@link preflightKeeper}, refuses vaults whose local limits are looser than the
+ * on-chain ones (exit 4), runs until SIGINT/SIGTERM.
  */
 export async function runKeeper(args: {
   config: KeeperConfig;
@@ -295,18 +355,24 @@ export async function runKeeper(args: {
   const providers: Record<string, Provider> = {};
   for (const [name, n] of Object.entries(config.networks))
     providers[name] = makeProvider(n.rpcUrls, n.chainId);
-  for (const [i, v] of config.vaults.entries()) {
-    const issues = checkLimitsInside(
-      v.limits,
-      await readOnchainLimits(providers[v.network], v.address),
-      `vaults[${i}]`,
-    );
-    if (issues.length > 0)
-      throw new LoopError(
-        "LIMITS_LOOSER_THAN_ONCHAIN",
-        `refusing: ${issues.map((x) => `${x.path}: ${x.message}`).join("; ")}`,
-        4,
+  try {
+    await preflightKeeper(config, providers, await loaded.wallet.getAddress());
+    for (const [i, v] of config.vaults.entries()) {
+      const issues = checkLimitsInside(
+        v.limits,
+        await readOnchainLimits(providers[v.network], v.address),
+        `vaults[${i}]`,
       );
+      if (issues.length > 0)
+        throw new LoopError(
+          "LIMITS_LOOSER_THAN_ONCHAIN",
+          `refusing: ${issues.map((x) => `${x.path}: ${x.message}`).join("; ")}`,
+          4,
+        );
+    }
+  } catch (e) {
+    for (const p of Object.values(providers)) p.destroy();
+    throw e;
   }
   const journal = openJournal(config.journal.path);
   const first = Object.values(providers)[0];

@@ -5,6 +5,8 @@
  */
 import { Contract } from "ethers";
 import { projectAbi } from "../chain/abis.ts";
+import { describeRevert } from "../chain/errors.ts";
+import { navUnavailableReason } from "../chain/feeds.ts";
 import { readSnapshot } from "../chain/reader.ts";
 import { ResilientProvider } from "../chain/rpc.ts";
 import type { RpcStats } from "../chain/rpc.ts";
@@ -40,7 +42,12 @@ export interface VaultStatus {
   chainId: string;
   blockNumber: number;
   timestamp: string;
+  /** The NAV at the feeds' latest answers (not the vault's NAV while `navAvailable` is false). */
   nav: string;
+  /** False while a feed fails: the vault itself cannot price its NAV (deposits, redeems, plans). */
+  navAvailable: boolean;
+  /** Why the NAV is unavailable (the failing feeds, or the vault's revert), else null. */
+  navUnavailable: string | null;
   lensNav: string | null;
   totalSupply: string;
   pricePerShareWad: string;
@@ -48,7 +55,7 @@ export interface VaultStatus {
   reservedAssets: string;
   lendingCollateral: string;
   leverageBps: string;
-  flags: { paused: boolean; defensive: boolean; shutdown: boolean };
+  flags: { paused: boolean; defensive: boolean; shutdown: boolean; navUnavailable: boolean };
   assets: {
     index: number;
     token: string;
@@ -100,6 +107,20 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
   const now = s.timestamp;
   const warnings: string[] = [];
   const v = new Contract(rv.address, projectAbi("BallastVault"), ctx.provider);
+  // the vault's own NAV (reverts naming the failing feed while one fails), and the off-chain
+  // checks of every feed, which name each failing one
+  let navRevert: string | null = null;
+  try {
+    await v.totalAssets(at);
+  } catch (e) {
+    navRevert = describeRevert(e);
+  }
+  const chainUnavailable = navRevert !== null || extras.navAvailable === false;
+  const navUnavailable = navUnavailableReason(
+    s,
+    chainUnavailable,
+    navRevert ?? "the lens reports the NAV unavailable",
+  );
 
   const lookback = opts.eventLookbackBlocks ?? 10_000;
   const logs = await ctx.provider.getLogs({
@@ -138,7 +159,6 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
     const w = nav.nav === 0n ? 0n : bpsDown(nav.values[i], nav.nav);
     const age = now - extras.assetFeeds[i].updatedAt;
     const hb = a.feedInfo?.heartbeat ?? 0n;
-    if (age > hb) warnings.push(`feed of asset ${i} is stale (${age}s > heartbeat ${hb}s)`);
     if (w > a.maxWeightBps) warnings.push(`asset ${i} weight ${w} bps above max ${a.maxWeightBps}`);
     return {
       index: i,
@@ -195,6 +215,8 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
     blockNumber: extras.blockNumber,
     timestamp: String(now),
     nav: String(nav.nav),
+    navAvailable: navUnavailable === null,
+    navUnavailable,
     lensNav: extras.lensNav === null ? null : String(extras.lensNav),
     totalSupply: String(s.totalSupply),
     pricePerShareWad: String(ppsWad(nav.nav, s.totalSupply, s.decimalsOffset)),
@@ -202,7 +224,12 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
     reservedAssets: String(s.reservedAssets),
     lendingCollateral: String(s.positions.collateral),
     leverageBps: String(nav.nav === 0n ? 0n : bpsDown(nav.gross, nav.nav)),
-    flags: { paused: s.paused, defensive: s.defensive, shutdown: s.shutdown },
+    flags: {
+      paused: s.paused,
+      defensive: s.defensive,
+      shutdown: s.shutdown,
+      navUnavailable: navUnavailable !== null,
+    },
     assets,
     limits: {
       ...Object.fromEntries(Object.entries(s.limits).map(([k, x]) => [k, String(x)])),
@@ -245,12 +272,17 @@ function table(rows: string[][]): string[] {
 export function formatStatus(st: VaultStatus): string {
   const out: string[] = [];
   out.push(`Vault ${st.name} (${st.vault}) on chain ${st.chainId} at block ${st.blockNumber}`);
+  if (st.navUnavailable !== null) {
+    out.push("NAV unavailable:");
+    for (const reason of st.navUnavailable.split("; ")) out.push(`  ${reason}`);
+    out.push("the figures below are at the feeds' last answers, which the vault refuses:");
+  }
   out.push(
     `NAV ${st.nav}  supply ${st.totalSupply}  pps(WAD) ${st.pricePerShareWad}  idle ${st.idle}  reserved ${st.reservedAssets}  collateral ${st.lendingCollateral}  leverage ${st.leverageBps} bps`,
   );
   const flags = Object.entries(st.flags)
     .filter(([, on]) => on)
-    .map(([k]) => k);
+    .map(([k]) => (k === "navUnavailable" ? "nav-unavailable" : k));
   out.push(`flags: ${flags.length === 0 ? "none" : flags.join(", ")}`);
   out.push("");
   out.push(

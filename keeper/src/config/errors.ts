@@ -7,6 +7,8 @@
 export interface ConfigIssue {
   path: string;
   message: string;
+  /** The `BALLAST__…` environment variable that set the offending value, if one did. */
+  env?: string;
 }
 
 /** What went wrong: unreadable file, unparsable file, or a schema violation. */

@@ -46,10 +46,18 @@ export function loadConfig(
   const overridden = applyEnvOverrides(raw, env, file);
   const parsed = keeperConfigSchema.safeParse(overridden);
   if (!parsed.success) {
-    const issues: ConfigIssue[] = parsed.error.issues.map((i) => ({
-      path: formatPath(i.path),
-      message: i.message,
-    }));
+    const issues: ConfigIssue[] = parsed.error.issues.map((i) => {
+      const keys = i.code === "unrecognized_keys" ? i.keys : [];
+      const variable = overrideOf(i.path, keys, env);
+      return {
+        path: formatPath(i.path),
+        message:
+          variable === undefined
+            ? i.message
+            : `${i.message} (from environment variable ${variable})`,
+        ...(variable === undefined ? {} : { env: variable }),
+      };
+    });
     throw new ConfigError("CONFIG_INVALID", issues, file);
   }
   const baseDir = file ? path.dirname(file) : (options.baseDir ?? process.cwd());
@@ -174,6 +182,32 @@ export function applyEnvOverrides(
     }
   }
   return out;
+}
+
+/**
+ * The `BALLAST__…` variable that set the value at `issuePath` (the last applied one whose path is
+ * `issuePath` or a prefix of it, or, for an unknown-key issue, `issuePath` + one of `keys`), or
+ * undefined when the value came from the file.
+ */
+export function overrideOf(
+  issuePath: readonly PropertyKey[],
+  keys: readonly string[],
+  env: Record<string, string | undefined>,
+): string | undefined {
+  const target = issuePath.map(String);
+  const names = Object.keys(env)
+    .filter((k) => k.startsWith(ENV_PREFIX) && env[k] !== undefined)
+    .sort()
+    .reverse();
+  return names.find((name) => {
+    const segs = name.slice(ENV_PREFIX.length).split("__");
+    const prefix = segs.length <= target.length && segs.every((s, i) => s === target[i]);
+    const unknownKey =
+      segs.length === target.length + 1 &&
+      keys.includes(segs[segs.length - 1]) &&
+      target.every((s, i) => s === segs[i]);
+    return prefix || unknownKey;
+  });
 }
 
 function pathOf(segs: string[]): (string | number)[] {

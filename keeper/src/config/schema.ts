@@ -35,6 +35,9 @@ export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "
 /** Default journal location (relative paths resolve against the config file's directory). */
 export const DEFAULT_JOURNAL_PATH = ".keeper/journal.sqlite";
 
+/** Bounds of a plan's validity in seconds (`planTtlSeconds`, `plan --ttl`). */
+export const PLAN_TTL_SECONDS = { min: 30, max: 86_400 } as const;
+
 const WAD = 10n ** 18n;
 
 const address = z
@@ -256,7 +259,7 @@ export const vaultSchema = z.strictObject({
   /** Trigger thresholds beyond the strategy's drift band and schedule. */
   triggers: triggersSchema.default({}),
   /** Validity of a signed plan (seconds after the block it was planned on). */
-  planTtlSeconds: int(30, 86_400).default(600),
+  planTtlSeconds: int(PLAN_TTL_SECONDS.min, PLAN_TTL_SECONDS.max).default(600),
   /**
    * Cost–benefit gate (keeper/src/loop/costGate.ts): a rebalance answering only schedule, drift,
    * volatility or regime triggers is sent only when its certainty-equivalent gain beats its cost.

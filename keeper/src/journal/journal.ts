@@ -11,6 +11,11 @@
  *   whose deadline has passed can never execute any more (a reverted plan's signature is public
  *   and could be relayed again until then), so a new plan may take the nonce (the old row is
  *   archived). Without it, one reverted transaction would block the vault's keeper for good.
+ * - A plan that was never broadcast (status `signed`, no transaction recorded) may release its
+ *   nonce ({@link Journal.releaseNonce}: the row is archived, the nonce is free at once), e.g.
+ *   when its simulation failed. A plan with any recorded transaction never releases it: its
+ *   signed bytes may still be mined, so it holds the nonce until it is final or (dropped or
+ *   reverted) past its deadline.
  * - Never submitted twice: a submission is recorded before/after broadcast by the chain edge;
  *   {@link Journal.pendingSubmissions} lists what a restarted keeper must resume tracking.
  *
@@ -61,7 +66,8 @@ export interface PlanRecord {
 }
 
 /** Error codes of {@link JournalError}. */
-export type JournalErrorCode = "NONCE_TAKEN" | "NOT_CLAIMED" | "FINAL_STATUS" | "BAD_INPUT";
+export type JournalErrorCode =
+  "NONCE_TAKEN" | "NOT_CLAIMED" | "FINAL_STATUS" | "BROADCAST" | "BAD_INPUT";
 
 /** A refused journal operation. `existing` is the row that caused a refusal, when any. */
 export class JournalError extends Error {
@@ -189,6 +195,14 @@ export interface Journal {
   ): PlanRecord;
   /** No attempt was mined before the receipt timeout / the node forgot it. */
   markDropped(chainId: ChainId, vault: string, nonce: bigint, error?: string): PlanRecord;
+  /**
+   * Releases the nonce of a plan that was never broadcast (status `signed`, no transaction
+   * recorded; e.g. its simulation failed): the row moves to `plans_archive` with `reason` as its
+   * error and the nonce can be claimed by a new plan at once. Throws NOT_CLAIMED without a row,
+   * BROADCAST when a transaction was recorded for it (it keeps the nonce: see the module comment),
+   * FINAL_STATUS when it is final.
+   */
+  releaseNonce(chainId: ChainId, vault: string, nonce: bigint, reason: string): PlanRecord;
   /** The vault's nonce moved past this plan (another plan used it): never resubmit (final). */
   markSuperseded(chainId: ChainId, vault: string, nonce: bigint, reason?: string): PlanRecord;
   /** One plan, or undefined. */
@@ -381,6 +395,37 @@ export function openJournal(file: string, options: JournalOptions = {}): Journal
         status: "dropped",
         error: error ?? rec.error,
       }));
+    },
+    releaseNonce(chainId, vault, nonce, reason) {
+      return tx(() => {
+        const k = key(chainId, vault, nonce);
+        const rec = read(k);
+        if (!rec)
+          throw new JournalError(
+            "NOT_CLAIMED",
+            `releaseNonce: nonce ${k[2]} of ${k[1]} on chain ${k[0]} was never claimed`,
+          );
+        if (FINAL_STATUSES.includes(rec.status))
+          throw new JournalError(
+            "FINAL_STATUS",
+            `releaseNonce: nonce ${k[2]} of ${k[1]} is already ${rec.status}`,
+            rec,
+          );
+        if (rec.txHashes.length > 0 || rec.status !== "signed")
+          throw new JournalError(
+            "BROADCAST",
+            `releaseNonce: plan ${rec.planHash} (nonce ${k[2]}) is ${rec.status} with ${rec.txHashes.length} tx(s): it holds its nonce`,
+            rec,
+          );
+        const released = { ...rec, error: reason, updatedAt: now() };
+        archive.run(
+          ...k,
+          JSON.stringify(released, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v)),
+          now(),
+        );
+        remove.run(...k);
+        return released;
+      });
     },
     markSuperseded(chainId, vault, nonce, reason) {
       return mutate(chainId, vault, nonce, "markSuperseded", (rec) => ({

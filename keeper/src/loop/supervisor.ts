@@ -100,9 +100,14 @@ export function healthOf(
       consecutiveErrors: w.state.consecutiveErrors,
       lastError: w.state.lastError,
       lastBlock: w.state.lastBlock,
+      degraded: w.state.degraded,
     };
   });
-  return { healthy: vaults.length > 0 && vaults.every((v) => v.healthy), vaults };
+  return {
+    healthy: vaults.length > 0 && vaults.every((v) => v.healthy),
+    degraded: vaults.some((v) => v.degraded !== null && v.degraded !== undefined),
+    vaults,
+  };
 }
 
 /** Starts one loop per worker (see the module comment). */

@@ -13,11 +13,13 @@ import { simulateRebalance } from "../chain/simulate.ts";
 import { SubmitError, submitPlan } from "../chain/submit.ts";
 import type { SubmitOptions, SubmitOutcome } from "../chain/submit.ts";
 import { decodeError, describeRevert } from "../chain/errors.ts";
+import { navUnavailableReason } from "../chain/feeds.ts";
 import { chooseTargets, quoterV2Quote } from "../commands/plan.ts";
 import type { CommandContext, CommandLogger } from "../commands/context.ts";
 import { JournalError } from "../journal/journal.ts";
 import type { Journal, PlanRecord } from "../journal/journal.ts";
 import { buildPlan, effectiveTargets, oracleQuote } from "../planner/planner.ts";
+import type { LocalLimits } from "../planner/planner.ts";
 import { hashPlan, signPlan } from "../planner/eip712.ts";
 import { lossBudgetLeftWad } from "../planner/checks.ts";
 import type { VaultSnapshot } from "../planner/types.ts";
@@ -40,6 +42,7 @@ import {
   snapshotWeights,
 } from "./triggers.ts";
 import type { AnsweredTriggers, Trigger, TriggerConfig } from "./triggers.ts";
+import { planNotes } from "../planner/notes.ts";
 
 /** Fee/tracking settings of submissions (SubmitOptions without journal/chain/events). */
 export type SubmitSettings = Omit<SubmitOptions, "journal" | "chainId" | "onEvent">;
@@ -86,6 +89,8 @@ export interface WorkerOptions {
   quoter?: string;
   feeTier?: (assetIndex: number) => number;
   planTtlSeconds?: bigint;
+  /** The config's local limits: plans use the tighter of these and the vault's (planner). */
+  localLimits?: LocalLimits;
   /** Observation rows kept (default 500). */
   historyLength?: number;
   metrics?: KeeperMetrics;
@@ -99,6 +104,8 @@ export interface WorkerState {
   lastBlock: number | null;
   consecutiveErrors: number;
   lastError: string | null;
+  /** Why the vault is degraded at the last tick (its NAV unavailable: a feed fails), else null. */
+  degraded: string | null;
   targets: bigint[] | null;
   targetsAt: bigint | null;
   history: Observation[];
@@ -124,6 +131,7 @@ export interface TickResult {
     | "tracking"
     | "idle"
     | "paused"
+    | "nav-unavailable"
     | "cooldown"
     | "nonce-blocked"
     | "infeasible"
@@ -135,6 +143,8 @@ export interface TickResult {
   nonce: bigint;
   fired: Trigger[];
   outcome?: SubmitOutcome["status"];
+  /** Block of the submitted plan's receipt (mined or reverted); `blockNumber` is the snapshot's. */
+  receiptBlock?: number;
   detail?: string;
 }
 
@@ -147,6 +157,7 @@ export function createWorker(opts: WorkerOptions): Worker {
       lastBlock: null,
       consecutiveErrors: 0,
       lastError: null,
+      degraded: null,
       targets: null,
       targetsAt: null,
       history: [],
@@ -370,6 +381,9 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
   let busy = false;
   for (const rec of inFlight(w)) if (await trackRecord(w, rec, s, blockNumber)) busy = true;
   recordObservation(w, s, blockNumber);
+  // a failing feed makes the vault's NAV unavailable: nothing can execute (reported by /healthz)
+  const navDown = navUnavailableReason(s, extras.navAvailable === false);
+  w.state.degraded = navDown === null ? null : `NAV unavailable: ${navDown}`;
   if (busy) return done({ ...base, action: "tracking", fired: [] });
 
   // 2. triggers
@@ -380,7 +394,8 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
   const effective =
     targets0 === null
       ? null
-      : effectiveTargets(s, targets0, { targetNetDeltaBps: hedge }).targetsBps;
+      : effectiveTargets(s, targets0, { targetNetDeltaBps: hedge, localLimits: opts.localLimits })
+          .targetsBps;
   const raw = evaluateTriggers(s, w.state.history, effective, opts.triggers, hedge);
   exportSnapshot(w, s, raw.triggers);
   const quiet = quietAnswered(raw, w.state.answered, s, opts.triggers);
@@ -401,6 +416,10 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
   if (s.paused || targets0 === null) {
     logger.warn(decision, "vault paused: not planning");
     return done({ ...base, action: "paused", fired: ev.fired });
+  }
+  if (navDown !== null) {
+    logger.warn({ ...decision, reason: navDown }, "NAV unavailable (a feed fails): not planning");
+    return done({ ...base, action: "nav-unavailable", fired: ev.fired, detail: navDown });
   }
   const wait = cooldownRemaining(s);
   if (wait > 0) {
@@ -444,12 +463,13 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
     quote,
     feeTier: opts.feeTier,
     ttlSeconds: opts.planTtlSeconds ?? 600n,
+    localLimits: opts.localLimits,
   });
   if (result.feasible && result.plan.actions.length === 0) {
     // answered: nothing worth trading; these triggers stay quiet until they worsen
     w.state.answered = markAnswered(w.state.answered, ev.fired, s.timestamp, "no-trade");
     logger.info(
-      { ...decision, fired: ev.fired.map((t) => t.kind), skipped: j(result.skipped) },
+      { ...decision, fired: ev.fired.map((t) => t.kind), notes: planNotes(result) },
       "no trade needed",
     );
     return done({ ...base, action: "no-trade", fired: ev.fired, detail: "no trade needed" });
@@ -461,6 +481,7 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
         ...decision,
         reason,
         error: j(result.error ? { name: result.error.errorName, args: result.error.args } : null),
+        notes: planNotes(result),
       },
       "no feasible plan",
     );
@@ -511,9 +532,11 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
   const presigned = await signPlan(plan, opts.signer, chainId, vault);
   const sim = await simulateRebalance(opts.provider, vault, presigned, from, "latest");
   if (!sim.ok) {
-    // The signed plan may have reached the RPC node: the nonce stays held by it until its
-    // deadline has passed (then a new plan may take the nonce, see the journal).
-    journal.markDropped(
+    // Never broadcast: the plan releases its nonce (journal.releaseNonce), so the next tick can
+    // plan afresh instead of waiting out the deadline. Its signature went only to the read RPC,
+    // inside an eth_call that failed; should it ever be relayed, it still faces every on-chain
+    // bound and its deadline, and the vault executes one plan per nonce.
+    journal.releaseNonce(
       chainId,
       vault,
       plan.nonce,
@@ -536,6 +559,7 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
       ...decision,
       planHash: signed.planHash,
       actions: plan.actions.length,
+      notes: planNotes(result),
       expectedWeightsBps: plan.expectedWeightsBps.map(String),
       gasEstimate: sim.gasEstimate.toString(),
     },
@@ -564,7 +588,8 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
     throw e;
   }
   let status = out.status;
-  if (status === "simulation-failed" || status === "dropped") {
+  // (a failed simulation released the nonce: no row is left to mark)
+  if (status === "dropped") {
     const vn = (await readSnapshot(opts.provider, vault, opts.lens, "latest")).snapshot.nextNonce;
     if (vn > plan.nonce) {
       journal.markSuperseded(chainId, vault, plan.nonce, `vault nonce is ${vn} (${out.message})`);
@@ -605,5 +630,6 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
     action: status === "superseded" ? "superseded" : "submitted",
     fired: ev.fired,
     outcome: status,
+    ...(out.receipt === null ? {} : { receiptBlock: out.receipt.blockNumber }),
   });
 }

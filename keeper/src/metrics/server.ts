@@ -1,6 +1,7 @@
 /**
  * HTTP endpoint of the keeper: `GET /metrics` (Prometheus text from the process's registry) and
- * `GET /healthz` (200 with per-vault status when every worker ticked recently, 503 otherwise).
+ * `GET /healthz` (200 with per-vault status when every worker ticked recently, 503 otherwise; a
+ * vault whose NAV is unavailable is reported `degraded` with the reason, without changing the code).
  * Binds to 127.0.0.1 unless told otherwise; port 0 picks a free port.
  */
 import http from "node:http";
@@ -17,11 +18,18 @@ export interface WorkerHealth {
   consecutiveErrors: number;
   lastError: string | null;
   lastBlock: number | null;
+  /**
+   * Why the vault is degraded (its NAV unavailable: a feed fails), else null. The keeper still
+   * ticks, so this does not make it unhealthy (/healthz status stays 200).
+   */
+  degraded?: string | null;
 }
 
 /** The whole /healthz body. */
 export interface HealthReport {
   healthy: boolean;
+  /** True when any vault is degraded (see {@link WorkerHealth.degraded}). */
+  degraded?: boolean;
   vaults: WorkerHealth[];
 }
 

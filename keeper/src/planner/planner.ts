@@ -8,7 +8,9 @@
  * (expected) and every swap filled at exactly `minOut` (worst admissible). A plan is returned
  * only if both pass, plus a "mixed fills" box bound on weights, net deltas and leverage; if the
  * full trade set does not pass, trades are scaled down (bisection) or an infeasible result names
- * the binding bound.
+ * the binding bound. Limits are the tighter of the vault's and the keeper's local ones; a swap
+ * whose full size is quoted below the slippage floor is sized down (reported in `reduced`); an
+ * asset above its max weight is sold under it at every trade scale.
  */
 import {
   BPS,
@@ -35,7 +37,7 @@ import {
 import type { BoundReport, CheckReport, Px, VaultCheckError } from "./checks.ts";
 import { LENDING_OP, encodeV3Path, lendingAction, swapAction } from "./eip712.ts";
 import type { LendingOp } from "./eip712.ts";
-import type { Plan, Positions, SwapFill, VaultSnapshot } from "./types.ts";
+import type { Limits, Plan, Positions, SwapFill, VaultSnapshot } from "./types.ts";
 
 /** Invalid planner input (wrong lengths, out-of-range targets, ...). */
 export class PlannerError extends Error {
@@ -106,6 +108,76 @@ export interface PlannerOptions {
   fulfilRedemptions?: boolean;
   /** Bisection steps when the full trade set is infeasible (default 16). */
   searchSteps?: number;
+  /**
+   * The keeper's own limits (config `limits`). The planner plans against the tighter of each
+   * local and on-chain value ({@link effectiveLimits}), so a plan also stays inside these.
+   */
+  localLimits?: LocalLimits;
+  /**
+   * Extra quotes per swap whose full-size quote fails the slippage floor: the amount is bisected
+   * down to the largest size that passes (default 6, i.e. within 1/64 of the requested size;
+   * 0 = skip such a trade).
+   */
+  sizeDownQuotes?: number;
+}
+
+/** Limits an operator may tighten locally (keeper config `limits`). */
+export type LocalLimitField =
+  | "maxSlippageBps"
+  | "maxTurnoverBps"
+  | "maxLossPerRebalanceBps"
+  | "maxLeverageBps"
+  | "minHealthFactor";
+
+/**
+ * The keeper's local limits: bps as integers (number or bigint, the config's shape), the health
+ * factor as WAD. A missing field leaves the on-chain value alone.
+ */
+export type LocalLimits = {
+  [K in Exclude<LocalLimitField, "minHealthFactor">]?: bigint | number;
+} & { minHealthFactor?: bigint };
+
+/** The limits a plan is built and checked against. */
+export interface EffectiveLimits {
+  /** On-chain limits with every local limit that is tighter substituted. */
+  limits: Limits;
+  /** Fields where the local limit is tighter than the vault's (the local value binds). */
+  localBinding: LocalLimitField[];
+}
+
+const LOCAL_MAX_FIELDS = [
+  "maxSlippageBps",
+  "maxTurnoverBps",
+  "maxLossPerRebalanceBps",
+  "maxLeverageBps",
+] as const;
+
+/**
+ * The tighter of each local and on-chain limit: the smaller maximum (slippage, turnover, loss per
+ * rebalance, leverage) and the larger minimum health factor. Every local limit is at least as
+ * tight as the vault's, so a plan that passes the checks with these passes the vault's own.
+ */
+export function effectiveLimits(onchain: Limits, local: LocalLimits = {}): EffectiveLimits {
+  const limits: Limits = { ...onchain };
+  const localBinding: LocalLimitField[] = [];
+  for (const f of LOCAL_MAX_FIELDS) {
+    const raw = local[f];
+    if (raw === undefined) continue;
+    if (typeof raw === "number" && !Number.isSafeInteger(raw))
+      throw new PlannerError(`local limit ${f} is not an integer: ${raw}`);
+    const l = BigInt(raw);
+    if (l < 0n) throw new PlannerError(`local limit ${f} is negative: ${l}`);
+    if (l < onchain[f]) {
+      limits[f] = l;
+      localBinding.push(f);
+    }
+  }
+  const hf = local.minHealthFactor;
+  if (hf !== undefined && hf > onchain.minHealthFactor) {
+    limits.minHealthFactor = hf;
+    localBinding.push("minHealthFactor");
+  }
+  return { limits, localBinding };
 }
 
 /** A swap step of a plan, with its sizing. */
@@ -144,12 +216,58 @@ export interface Simulation {
   report: CheckReport;
 }
 
+/** Why a trade was dropped. */
+export type SkipCode =
+  /** Worth 0 base units, or below `minTradeValue`. */
+  | "DUST"
+  /** No idle base left to fund the buy. */
+  | "NO_FUNDS"
+  /** The quote function threw (e.g. QuoterV2 at a wrong address, a pool without liquidity). */
+  | "QUOTE_FAILED"
+  /** Even the smallest size tried is quoted below the slippage floor. */
+  | "SLIPPAGE_FLOOR"
+  /** A repayment with no tokens to repay. */
+  | "NO_REPAY_TOKENS";
+
 /** A trade the planner dropped, and why. */
 export interface SkippedTrade {
   assetIndex: number;
+  side: "sell" | "buy" | "repay";
+  code: SkipCode;
+  /** Base value of the trade that was dropped (oracle prices). */
   valueBase: bigint;
   reason: string;
 }
+
+/**
+ * A swap the planner made smaller than requested because the full size was quoted below the
+ * slippage floor: `plannedIn` is the largest size found (bisection on amountIn) that passes.
+ */
+export interface ReducedTrade {
+  assetIndex: number;
+  side: "sell" | "buy";
+  requestedIn: bigint;
+  plannedIn: bigint;
+  /** Base value (oracle prices) of the requested and the planned amountIn. */
+  requestedValue: bigint;
+  plannedValue: bigint;
+  reason: string;
+}
+
+/** Why no plan was produced (the planner's own classification; `error` has the vault's). */
+export type InfeasibleCode =
+  /** The vault's NAV is zero. */
+  | "NAV_ZERO"
+  /** Every swap the plan needs failed to quote: a broken quoter, never "no trade needed". */
+  | "QUOTES_FAILED"
+  /** No swap the plan needs passes the slippage floor at any size tried. */
+  | "SLIPPAGE_FLOOR"
+  /** Funding, collateral or loss allowance: the planner could not size the trades. */
+  | "SIZING"
+  /** A vault check (`error` names it) fails at the expected or worst fill. */
+  | "VAULT_CHECK"
+  /** A planner-side bound (mixed fills, slippage cap, weight tolerance, simulation) fails. */
+  | "PLANNER_BOUND";
 
 /** A plan that passes every check in both the expected and the worst admissible fill. */
 export interface PlanFeasible {
@@ -161,9 +279,13 @@ export interface PlanFeasible {
   /** Planner-side bounds over every fill between minOut and the quote (and margins). */
   robust: BoundReport[];
   skipped: SkippedTrade[];
+  /** Swaps sized down to pass the slippage floor. */
+  reduced: ReducedTrade[];
   /** Fraction of the full trade set executed, parts per million. */
   scalePpm: bigint;
   targetsBps: bigint[];
+  /** The limits the plan was built and checked against (tighter of local and on-chain). */
+  limits: EffectiveLimits;
 }
 
 /**
@@ -173,6 +295,7 @@ export interface PlanFeasible {
  */
 export interface PlanInfeasible {
   feasible: false;
+  code: InfeasibleCode;
   reason: string;
   binding: BoundReport | null;
   error: VaultCheckError | null;
@@ -183,7 +306,9 @@ export interface PlanInfeasible {
     error: VaultCheckError | null;
   };
   skipped: SkippedTrade[];
+  reduced: ReducedTrade[];
   targetsBps: bigint[];
+  limits: EffectiveLimits;
 }
 
 /** Result of `buildPlan`. */
@@ -253,18 +378,35 @@ interface Ctx {
   targetDebt: bigint[];
   /** True when the asset is to be fully sold at scale 1. */
   exitAll: boolean[];
+  /**
+   * Largest balance (tokens) at every scale: the max weight / net-delta band less the margin.
+   * An asset above it is sold down to it even when the rest of the trades are scaled down.
+   */
+  capBal: bigint[];
   navBefore: bigint;
+  limits: EffectiveLimits;
+  sizeDownQuotes: number;
+  /** Per-call memo of quotes by `asset:side:amountIn` (a thrown quote is kept as its message). */
+  quotes: Map<string, bigint | { failed: string }>;
+  /** Per-call record per `asset:side` of the largest passing and smallest failing amountIn. */
+  sizing: Map<string, { pass: bigint; fail: bigint | null }>;
+}
+
+/** What a candidate dropped or sized down (collected while it is built). */
+interface Notes {
+  skipped: SkippedTrade[];
+  reduced: ReducedTrade[];
+  /** Swaps the targets call for (before quoting). */
+  swapsWanted: number;
 }
 
 /** Where the base-funding of a candidate fails (a planner-side reason, not a vault error). */
-interface CandidateFail {
+interface CandidateFail extends Notes {
   fail: string;
-  skipped: SkippedTrade[];
 }
 
-interface Candidate {
+interface Candidate extends Notes {
   steps: PlannedStep[];
-  skipped: SkippedTrade[];
 }
 
 function scaleToward(from: bigint, to: bigint, ppm: bigint): bigint {
@@ -272,6 +414,27 @@ function scaleToward(from: bigint, to: bigint, ppm: bigint): bigint {
   const d = to - from;
   const q = d >= 0n ? (d * ppm) / PPM : -((-d * ppm) / PPM);
   return from + q;
+}
+
+/**
+ * Highest weight (bps of `nav`) asset `i` may hold after a plan: its max weight and, unhedged,
+ * the top of its net-delta band (net delta = weight − debt share), each less `margin`.
+ */
+function upperWeightBps(
+  s: VaultSnapshot,
+  i: number,
+  nav: bigint,
+  debtValue: bigint,
+  hedged: boolean,
+  margin: bigint,
+): bigint {
+  const a = s.assets[i];
+  let cap = a.maxWeightBps - margin;
+  if (!hedged) {
+    const debtBps = nav === 0n ? 0n : mulDivUp(debtValue, BPS, nav);
+    cap = minBig(cap, a.maxNetDeltaBps - margin + debtBps);
+  }
+  return maxBig(0n, cap);
 }
 
 /** Clips the targets into the per-asset bounds and leverage, with a safety margin. */
@@ -322,17 +485,20 @@ function clipTargets(
  * The targets a plan actually trades toward: `targets` (bps of the NAV left after the pending
  * redemptions the plan sets aside) clipped to max weight and net-delta band less the safety
  * margin, to the current weight for disabled assets and in defensive mode / shutdown, and scaled
- * into the budget and leverage cap. Shared by {@link buildPlan} and the keeper's drift trigger, so
- * the trigger never fires for a deviation the planner would not trade.
+ * into the budget and leverage cap (the tighter of `localLimits` and the vault's). Shared by
+ * {@link buildPlan} and the keeper's drift trigger, so the trigger never fires for a deviation the
+ * planner would not trade.
  */
 export function effectiveTargets(
-  s: VaultSnapshot,
+  snapshot: VaultSnapshot,
   targets: readonly (number | bigint)[],
   options: Pick<
     PlannerOptions,
-    "now" | "safetyMarginBps" | "targetNetDeltaBps" | "fulfilRedemptions"
+    "now" | "safetyMarginBps" | "targetNetDeltaBps" | "fulfilRedemptions" | "localLimits"
   > = {},
 ): { setAside: bigint; navT: bigint; targetsBps: bigint[] } {
+  const eff = effectiveLimits(snapshot.limits, options.localLimits);
+  const s: VaultSnapshot = { ...snapshot, limits: eff.limits };
   const pxs = pxAll(s);
   const navBefore = navOf(s.positions, s.reservedAssets, pxs).nav;
   const now = options.now ?? s.timestamp;
@@ -366,10 +532,14 @@ export function effectiveTargets(
  * feasible only if the checks port accepts both the expected and the worst admissible fill.
  */
 export async function buildPlan(
-  s: VaultSnapshot,
+  snapshot: VaultSnapshot,
   targets: readonly (number | bigint)[],
   options: PlannerOptions = {},
 ): Promise<PlanResult> {
+  // every bound is planned and checked against the tighter of the local and on-chain limits
+  const eff = effectiveLimits(snapshot.limits, options.localLimits);
+  const s: VaultSnapshot =
+    eff.localBinding.length === 0 ? snapshot : { ...snapshot, limits: eff.limits };
   const K = s.assets.length;
   if (targets.length !== K)
     throw new PlannerError(`targets: ${targets.length} given, ${K} assets registered`);
@@ -387,14 +557,35 @@ export async function buildPlan(
   if (navBefore === 0n) {
     return {
       feasible: false,
+      code: "NAV_ZERO",
       reason: "NAV is zero: nothing to rebalance",
       binding: null,
       error: null,
       skipped: [],
+      reduced: [],
       targetsBps: rawTargets,
+      limits: eff,
     };
   }
   const { setAside, navT, targetsBps: tBps } = effectiveTargets(s, rawTargets, options);
+  // Cure of an asset above its max weight (or net-delta band), kept at every trade scale: its
+  // balance after the plan is at most the cap less the safety margin, on the NAV left after the
+  // largest loss the plan may take (per-rebalance limit or loss budget left), so no admissible
+  // fill — the plan's other trades included — leaves it above the vault's bound.
+  const lossRoomBps = minBig(
+    s.limits.maxLossPerRebalanceBps,
+    mulDivUp(lossBudgetLeftWad(s, now), BPS, WAD),
+  );
+  const navWorst = mulDivDown(navT, BPS - minBig(lossRoomBps, BPS), BPS);
+  const capBal = s.assets.map((_, i) => {
+    const hedged = hedge[i] !== null && hedge[i] !== undefined && s.lending.adapter !== null;
+    const cap = upperWeightBps(s, i, navT, pre.debtValues[i], hedged, margin);
+    const plain = tokensForValueDown(mulDivDown(cap, navT, BPS), pxs[i]);
+    // below the cap already: it only stops a scaled-down plan from buying past the target
+    return s.positions.balances[i] <= plain
+      ? plain
+      : tokensForValueDown(mulDivDown(cap, navWorst, BPS), pxs[i]);
+  });
 
   const targetBal: bigint[] = [];
   const targetDebt: bigint[] = [];
@@ -440,20 +631,44 @@ export async function buildPlan(
     targetBal,
     targetDebt,
     exitAll,
+    capBal,
     navBefore,
+    limits: eff,
+    sizeDownQuotes: options.sizeDownQuotes ?? 6,
+    quotes: new Map(),
+    sizing: new Map(),
   };
   const ttl = options.ttlSeconds ?? 600n;
 
   const attempt = async (ppm: bigint): Promise<PlanResult> => {
     const c = await buildCandidate(ctx, ppm);
-    if ("fail" in c) {
+    const base = { skipped: c.skipped, reduced: c.reduced, targetsBps: tBps, limits: eff };
+    if ("fail" in c)
       return {
         feasible: false,
+        code: "SIZING",
         reason: c.fail,
         binding: null,
         error: null,
-        skipped: c.skipped,
-        targetsBps: tBps,
+        ...base,
+      };
+    // the targets call for swaps but none could be quoted (or none passes the slippage floor at
+    // any size tried): an error, never "no trade needed"
+    const quoted = c.steps.some((st) => st.kind === "swap");
+    const quoteSkips = c.skipped.filter(
+      (k) => k.code === "QUOTE_FAILED" || k.code === "SLIPPAGE_FLOOR",
+    );
+    if (c.swapsWanted > 0 && !quoted && quoteSkips.length > 0) {
+      const allFailed = quoteSkips.every((k) => k.code === "QUOTE_FAILED");
+      return {
+        feasible: false,
+        code: allFailed ? "QUOTES_FAILED" : "SLIPPAGE_FLOOR",
+        reason: allFailed
+          ? `every quote failed (${quoteSkips.length} of ${c.swapsWanted} swaps): ${quoteSkips[0].reason}`
+          : `no swap passes the slippage floor (${quoteSkips.length} of ${c.swapsWanted} swaps dropped): ${quoteSkips[0].reason}`,
+        binding: null,
+        error: null,
+        ...base,
       };
     }
     return evaluate(ctx, c, ppm, now + ttl, tBps);
@@ -461,6 +676,11 @@ export async function buildPlan(
 
   const full = await attempt(PPM);
   if (full.feasible) return full;
+  // scaling the trades down cannot repair a quoter that fails or a floor no size passes, nor an
+  // asset left above its bound because the market cannot take its sell (the sell that cures it
+  // is the same at every scale)
+  if (full.code === "QUOTES_FAILED" || full.code === "SLIPPAGE_FLOOR") return full;
+  if (uncuredSell(full) !== null) return full;
   let smallest: PlanInfeasible | null = null;
   let smallestPpm = PPM;
   let lo = 0n;
@@ -493,26 +713,37 @@ export async function buildPlan(
 }
 
 /**
- * Quotes one swap; a quote that fails (e.g. QuoterV2 reverting on a pool without liquidity in
- * range) skips that trade with the reason instead of failing the whole plan.
+ * When a plan fails because asset i stays above its max weight or net-delta band and the sell of
+ * i was dropped or sized down at the slippage floor, says so (the market cannot take the sell
+ * that would cure it within the slippage bound); null otherwise.
  */
-async function quoteOrSkip(
-  ctx: Ctx,
-  i: number,
-  side: "sell" | "buy",
-  amountIn: bigint,
-  valueBase: bigint,
-  skipped: SkippedTrade[],
-): Promise<PlannedSwap | null> {
-  try {
-    return await quoteSwap(ctx, i, side, amountIn);
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : String(e);
-    skipped.push({ assetIndex: i, valueBase, reason: `quote failed: ${msg.slice(0, 200)}` });
+function uncuredSell(r: PlanInfeasible): string | null {
+  const e = r.error;
+  if (e === null || (e.errorName !== "WeightAboveMax" && e.errorName !== "NetDeltaOutOfBand"))
     return null;
-  }
+  const i = Number(e.args[0]);
+  const sk = r.skipped.find(
+    (k) =>
+      k.assetIndex === i &&
+      k.side === "sell" &&
+      (k.code === "SLIPPAGE_FLOOR" || k.code === "QUOTE_FAILED"),
+  );
+  if (sk !== undefined)
+    return `the sell of asset ${i} that would bring it under its bound was dropped (${sk.reason})`;
+  const rd = r.reduced.find((d) => d.assetIndex === i && d.side === "sell");
+  if (rd !== undefined)
+    return `the sell of asset ${i} that would bring it under its bound (${rd.requestedValue} base units) passes the slippage floor only up to ${rd.plannedValue}`;
+  return null;
 }
 
+function errorText(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).slice(0, 200);
+}
+
+/**
+ * Quotes one swap (memoized per {@link buildPlan} call, so the scale search does not ask the
+ * quoter twice for the same size); throws what the quote function threw.
+ */
 async function quoteSwap(
   ctx: Ctx,
   i: number,
@@ -524,7 +755,19 @@ async function quoteSwap(
   const tokenIn = side === "sell" ? a.token : base;
   const tokenOut = side === "sell" ? base : a.token;
   const path = ctx.pathOf(tokenIn, tokenOut, i);
-  const quotedOut = await ctx.quote({ tokenIn, tokenOut, amountIn, path, assetIndex: i, side });
+  const key = `${i}:${side}:${amountIn}`;
+  const memo = ctx.quotes.get(key);
+  let quotedOut: bigint;
+  if (memo === undefined) {
+    try {
+      quotedOut = await ctx.quote({ tokenIn, tokenOut, amountIn, path, assetIndex: i, side });
+    } catch (e) {
+      ctx.quotes.set(key, { failed: errorText(e) });
+      throw e;
+    }
+    ctx.quotes.set(key, quotedOut);
+  } else if (typeof memo === "bigint") quotedOut = memo;
+  else throw new Error(memo.failed);
   const inValue = side === "sell" ? value(amountIn, ctx.pxs[i]) : amountIn;
   return {
     kind: "swap",
@@ -538,6 +781,103 @@ async function quoteSwap(
     minOut: 0n,
     inValue,
   };
+}
+
+/**
+ * Quotes a swap of `amountIn` and fits it to the slippage floor. A quote below the floor (a pool
+ * too shallow for the full size) does not drop the trade: amountIn is bisected, with at most
+ * `ctx.sizeDownQuotes` more quotes (fewer when earlier quotes of this call already bound it), to
+ * the largest size found that passes, recorded in `notes.reduced`. A quote that throws, or no
+ * passing size, skips the trade (`notes.skipped`, with its code). Quotes are assumed monotone:
+ * a larger amountIn never gets a better price. Returns the swap with `minOut` still 0.
+ */
+async function fitSwap(
+  ctx: Ctx,
+  i: number,
+  side: "sell" | "buy",
+  amountIn: bigint,
+  notes: Notes,
+): Promise<PlannedSwap | null> {
+  const valueOf = (amt: bigint): bigint => (side === "sell" ? value(amt, ctx.pxs[i]) : amt);
+  const key = `${i}:${side}`;
+  const known = ctx.sizing.get(key) ?? { pass: 0n, fail: null };
+  ctx.sizing.set(key, known);
+  const record = (amt: bigint, ok: boolean): void => {
+    if (ok) known.pass = maxBig(known.pass, amt);
+    else known.fail = known.fail === null ? amt : minBig(known.fail, amt);
+  };
+  const floorOf = (sw: PlannedSwap): bigint => slippageFloor(ctx, sw, ctx.slipCap);
+  let why: string;
+  if (known.fail === null || amountIn < known.fail) {
+    let full: PlannedSwap;
+    try {
+      full = await quoteSwap(ctx, i, side, amountIn);
+    } catch (e) {
+      notes.skipped.push({
+        assetIndex: i,
+        side,
+        code: "QUOTE_FAILED",
+        valueBase: valueOf(amountIn),
+        reason: `quote failed: ${errorText(e)}`,
+      });
+      return null;
+    }
+    const floor = floorOf(full);
+    if (full.quotedOut >= floor) {
+      record(amountIn, true);
+      return full;
+    }
+    record(amountIn, false);
+    why = `quote ${full.quotedOut} below the slippage floor ${floor} (${ctx.slipCap} bps)`;
+  } else {
+    why = `${side}s of ${known.fail} or more are quoted below the slippage floor (${ctx.slipCap} bps)`;
+  }
+  // bisection on amountIn: lo passes (0 = none known), hi fails
+  let lo = known.pass < amountIn ? known.pass : 0n;
+  let hi = minBig(known.fail ?? amountIn, amountIn);
+  if (lo >= hi) lo = 0n;
+  const resolution = maxBig(1n, amountIn >> BigInt(Math.max(0, ctx.sizeDownQuotes)));
+  for (let k = 0; k < ctx.sizeDownQuotes && hi - lo > resolution; k++) {
+    const mid = (lo + hi) / 2n;
+    let ok: boolean;
+    try {
+      const sw = await quoteSwap(ctx, i, side, mid);
+      ok = sw.quotedOut >= floorOf(sw);
+    } catch {
+      ok = false; // a size the quoter refuses counts as failing
+    }
+    record(mid, ok);
+    if (ok) lo = mid;
+    else hi = mid;
+  }
+  let best: PlannedSwap | null = null;
+  if (lo > 0n) {
+    try {
+      best = await quoteSwap(ctx, i, side, lo); // memoized: no new quote
+    } catch {
+      best = null;
+    }
+  }
+  if (best === null || best.quotedOut < floorOf(best)) {
+    notes.skipped.push({
+      assetIndex: i,
+      side,
+      code: "SLIPPAGE_FLOOR",
+      valueBase: valueOf(amountIn),
+      reason: `${why}; no size down to ${hi} passes`,
+    });
+    return null;
+  }
+  notes.reduced.push({
+    assetIndex: i,
+    side,
+    requestedIn: amountIn,
+    plannedIn: best.amountIn,
+    requestedValue: valueOf(amountIn),
+    plannedValue: best.inValue,
+    reason: `${why}: sized down to the largest passing amount found`,
+  });
+  return best;
 }
 
 function outValueOf(ctx: Ctx, sw: PlannedSwap, amountOut: bigint): bigint {
@@ -554,7 +894,8 @@ function slippageFloor(ctx: Ctx, sw: PlannedSwap, slip: bigint): bigint {
 async function buildCandidate(ctx: Ctx, ppm: bigint): Promise<Candidate | CandidateFail> {
   const { s, pxs } = ctx;
   const K = s.assets.length;
-  const skipped: SkippedTrade[] = [];
+  const notes: Notes = { skipped: [], reduced: [], swapsWanted: 0 };
+  const { skipped } = notes;
   const borrow: bigint[] = [];
   const repay: bigint[] = [];
   const fullRepay: boolean[] = [];
@@ -564,7 +905,12 @@ async function buildCandidate(ctx: Ctx, ppm: bigint): Promise<Candidate | Candid
     const B = s.positions.balances[i];
     const D = s.positions.debts[i];
     const Dt = scaleToward(D, ctx.targetDebt[i], ppm);
-    const Bt = ppm === PPM && ctx.exitAll[i] ? 0n : scaleToward(B, ctx.targetBal[i], ppm);
+    // an asset above its max weight (or net-delta band) is brought under it at every scale: the
+    // vault rejects any plan that leaves it above, so that part of the sell is never scaled down
+    const Bt = minBig(
+      ppm === PPM && ctx.exitAll[i] ? 0n : scaleToward(B, ctx.targetBal[i], ppm),
+      ctx.capBal[i],
+    );
     let bo = Dt > D ? Dt - D : 0n;
     if (bo > 0n && !s.assets[i].enabled) bo = 0n;
     let re = D > Dt ? D - Dt : 0n;
@@ -588,22 +934,27 @@ async function buildCandidate(ctx: Ctx, ppm: bigint): Promise<Candidate | Candid
     if (v === 0n || v < ctx.minTrade) {
       skipped.push({
         assetIndex: i,
+        side: "sell",
+        code: "DUST",
         valueBase: v,
         reason: v === 0n ? "sell worth 0 base units" : "below minTradeValue",
       });
       continue;
     }
-    const sw = await quoteOrSkip(ctx, i, "sell", sellAmt[i], v, skipped);
+    notes.swapsWanted++;
+    const sw = await fitSwap(ctx, i, "sell", sellAmt[i], notes);
     if (sw === null) continue;
-    const floor = slippageFloor(ctx, sw, ctx.slipCap);
-    if (sw.quotedOut < floor) {
+    if (sw.inValue < ctx.minTrade) {
       skipped.push({
         assetIndex: i,
-        valueBase: v,
-        reason: `quote ${sw.quotedOut} below the on-chain slippage floor ${floor}`,
+        side: "sell",
+        code: "DUST",
+        valueBase: sw.inValue,
+        reason: "below minTradeValue after sizing down to the slippage floor",
       });
       continue;
     }
+    const floor = slippageFloor(ctx, sw, ctx.slipCap);
     sw.minOut = maxBig(floor, mulDivDown(sw.quotedOut, BPS - ctx.tolBps, BPS));
     (borrow[i] > 0n ? sellsB : sellsA).push(sw);
   }
@@ -617,7 +968,7 @@ async function buildCandidate(ctx: Ctx, ppm: bigint): Promise<Candidate | Candid
   if (debtValueAfter > 0n) {
     const lt = s.lending.liquidationThresholdBps;
     if (lt === 0n)
-      return { fail: "hedge needs collateral but liquidationThresholdBps is 0", skipped };
+      return { fail: "hedge needs collateral but liquidationThresholdBps is 0", ...notes };
     const req =
       mulDivUp(debtValueAfter * s.limits.minHealthFactor, BPS + ctx.hfMarginBps, lt * WAD) + 1n;
     supply = req > s.positions.collateral ? req - s.positions.collateral : 0n;
@@ -627,7 +978,7 @@ async function buildCandidate(ctx: Ctx, ppm: bigint): Promise<Candidate | Candid
   if (supply > 0n && cash < supply) {
     return {
       fail: `not enough idle base for collateral: need ${supply}, have ${cash > 0n ? cash : 0n}`,
-      skipped,
+      ...notes,
     };
   }
   cash -= supply;
@@ -655,22 +1006,27 @@ async function buildCandidate(ctx: Ctx, ppm: bigint): Promise<Candidate | Candid
     if (buyIn[i] === 0n || buyIn[i] < ctx.minTrade) {
       skipped.push({
         assetIndex: i,
+        side: "buy",
+        code: buyIn[i] === 0n ? "NO_FUNDS" : "DUST",
         valueBase: buyIn[i],
         reason: buyIn[i] === 0n ? "no base available for the buy" : "below minTradeValue",
       });
       continue;
     }
-    const sw = await quoteOrSkip(ctx, i, "buy", buyIn[i], buyIn[i], skipped);
+    notes.swapsWanted++;
+    const sw = await fitSwap(ctx, i, "buy", buyIn[i], notes);
     if (sw === null) continue;
-    const floor = slippageFloor(ctx, sw, ctx.slipCap);
-    if (sw.quotedOut < floor) {
+    if (sw.inValue < ctx.minTrade) {
       skipped.push({
         assetIndex: i,
-        valueBase: buyIn[i],
-        reason: `quote ${sw.quotedOut} below the on-chain slippage floor ${floor}`,
+        side: "buy",
+        code: "DUST",
+        valueBase: sw.inValue,
+        reason: "below minTradeValue after sizing down to the slippage floor",
       });
       continue;
     }
+    const floor = slippageFloor(ctx, sw, ctx.slipCap);
     sw.minOut = maxBig(floor, mulDivDown(sw.quotedOut, BPS - ctx.tolBps, BPS));
     buys.push(sw);
   }
@@ -692,7 +1048,7 @@ async function buildCandidate(ctx: Ctx, ppm: bigint): Promise<Candidate | Candid
   if (swaps.length > 0 && expLoss > allowed) {
     return {
       fail: `expected loss ${expLoss} exceeds the allowed loss ${allowed > 0n ? allowed : 0n} (min of per-rebalance ${allowPerReb}, budget ${allowBudget})`,
-      skipped,
+      ...notes,
     };
   }
   const room = allowed - expLoss;
@@ -718,7 +1074,13 @@ async function buildCandidate(ctx: Ctx, ppm: bigint): Promise<Candidate | Candid
     const amt = minBig(repay[i], worstBal[i]);
     if (amt < repay[i]) allRepaid = false;
     if (amt === 0n) {
-      skipped.push({ assetIndex: i, valueBase: 0n, reason: "no tokens to repay with" });
+      skipped.push({
+        assetIndex: i,
+        side: "repay",
+        code: "NO_REPAY_TOKENS",
+        valueBase: 0n,
+        reason: "no tokens to repay with",
+      });
       continue;
     }
     repays.push({
@@ -762,7 +1124,7 @@ async function buildCandidate(ctx: Ctx, ppm: bigint): Promise<Candidate | Candid
       amount: UINT256_MAX,
     });
   }
-  return { steps, skipped };
+  return { steps, ...notes };
 }
 
 /** Applies the steps with every swap filled at its quote ("expected") or at minOut ("worst"). */
@@ -881,11 +1243,14 @@ function evaluate(
     error: VaultCheckError | null,
   ): PlanInfeasible => ({
     feasible: false,
+    code: error === null ? "PLANNER_BOUND" : "VAULT_CHECK",
     reason,
     binding,
     error,
     skipped: c.skipped,
+    reduced: c.reduced,
     targetsBps: tBps,
+    limits: ctx.limits,
   });
   const exp = simulate(s, c.steps, "expected");
   const wst = simulate(s, c.steps, "worst");
@@ -1017,7 +1382,10 @@ function evaluate(
   ] as const) {
     if (!r.ok) {
       const b = r.bounds.find((x) => !x.ok) ?? null;
-      return infeasible(`${name} fill fails ${r.error?.message ?? "a bound"}`, b, r.error);
+      const res = infeasible(`${name} fill fails ${r.error?.message ?? "a bound"}`, b, r.error);
+      const cause = uncuredSell(res);
+      if (cause !== null) res.reason += `: ${cause}`;
+      return res;
     }
   }
   const badRobust = robust.find((b) => !b.ok);
@@ -1038,7 +1406,9 @@ function evaluate(
     worst,
     robust,
     skipped: c.skipped,
+    reduced: c.reduced,
     scalePpm: ppm,
     targetsBps: tBps,
+    limits: ctx.limits,
   };
 }

@@ -163,6 +163,39 @@ describe("ballast CLI (child process)", function () {
     if (r.code === 1) expect(d.stderr).to.match(/\n\s+at /);
   });
 
+  it("bad option values are usage errors (exit 2) naming the option; --ttl has the config's bounds", () => {
+    const cases: [string[], RegExp][] = [
+      [["status", "--events", "abc"], /option '--events <blocks>' argument 'abc' is invalid/],
+      [["plan", "--ttl", "abc"], /option '--ttl <seconds>' argument 'abc' is invalid/],
+      [
+        ["plan", "--ttl", "0"],
+        /'--ttl <seconds>' argument '0' is invalid. expected an integer in 30…86400/,
+      ],
+      [
+        ["plan", "--ttl", "99999999"],
+        /argument '99999999' is invalid. expected an integer in 30…86400/,
+      ],
+      [
+        ["plan", "--targets", "0.9,0.9,0.1,0.1"],
+        /'--targets <weights>' .* the weights sum to 200 %/,
+      ],
+      [["plan", "--targets", "0.5,x"], /'--targets <weights>' argument '0.5,x' is invalid/],
+      [
+        ["plan", "--lens", "0x123"],
+        /'--lens <address>' argument '0x123' is invalid. not a valid address/,
+      ],
+      [["plan", "--quoter", "nope"], /'--quoter <address>' argument 'nope' is invalid/],
+    ];
+    for (const [args, message] of cases) {
+      const r = ballast(["-c", good, ...args]);
+      expect(r.code, `${args.join(" ")}: ${r.stderr}`).to.equal(2);
+      expect(r.stderr).to.match(message);
+      expect(r.stderr.trim().split("\n")).to.have.length(1);
+    }
+    const j = ballast(["-c", good, "plan", "--ttl", "0", "--json"]);
+    expect(JSON.parse(j.stdout).error.code).to.equal("USAGE_invalidArgument");
+  });
+
   it("status with an unknown vault name exits 2", () => {
     const r = ballast(["-c", good, "status", "nosuch"]);
     expect(r.code).to.be.oneOf([2, 3]);

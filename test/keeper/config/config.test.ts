@@ -13,6 +13,7 @@ import {
   parseEnvValue,
   redactedConfig,
 } from "../../../keeper/src/config/index.ts";
+import type { ConfigIssue } from "../../../keeper/src/config/errors.ts";
 import type { Limits } from "../../../keeper/src/planner/types.ts";
 import { feeTierOf, triggerConfigOf } from "../../../keeper/src/commands/run.ts";
 
@@ -64,7 +65,7 @@ function withField(pathStr: string, value: unknown): Record<string, unknown> {
   return cfg;
 }
 
-function issuesOf(fn: () => unknown): { path: string; message: string }[] {
+function issuesOf(fn: () => unknown): ConfigIssue[] {
   try {
     fn();
   } catch (e) {
@@ -310,6 +311,24 @@ describe("keeper config: schema and loader", () => {
         loadConfig(base(), { BALLAST__vaults__0__limits__maxSlippageBps: "abc" }),
       );
       expect(issues[0].path).to.equal("vaults[0].limits.maxSlippageBps");
+      // the message names the variable that set the value (not only the file)
+      expect(issues[0].message).to.match(
+        /\(from environment variable BALLAST__vaults__0__limits__maxSlippageBps\)$/,
+      );
+      expect(issues[0].env).to.equal("BALLAST__vaults__0__limits__maxSlippageBps");
+      // an unknown key set from the environment, and a whole object replaced from it
+      const unknown = issuesOf(() => loadConfig(base(), { BALLAST__vaults__0__bogus: "1" }));
+      expect(unknown[0].env).to.equal("BALLAST__vaults__0__bogus");
+      const whole = issuesOf(() =>
+        loadConfig(base(), { BALLAST__vaults__0__limits: '{"maxSlippageBps": -1}' }),
+      );
+      expect(whole.every((i) => i.env === "BALLAST__vaults__0__limits")).to.equal(true);
+      // a bad value from the file names no variable
+      const fromFile = base();
+      (fromFile.vaults as { limits: Record<string, unknown> }[])[0].limits.maxSlippageBps = "abc";
+      const plain = issuesOf(() => loadConfig(fromFile, { BALLAST__metrics__port: "9000" }));
+      expect(plain[0].env).to.equal(undefined);
+      expect(plain[0].message).to.not.match(/environment variable/);
     });
 
     it("refuses overrides that index into a scalar or a non-index into an array", () => {

@@ -102,6 +102,32 @@ describe("keeper journal", () => {
     );
   });
 
+  it("a plan never broadcast releases its nonce at once (archived); a broadcast one never does", () => {
+    j = openJournal(":memory:");
+    j.claimNonce(1, VAULT, 9n, H(1), { deadline: 10_000n });
+    const released = j.releaseNonce(1, VAULT, 9n, "simulation failed: InvalidSigner");
+    expect(released.error).to.equal("simulation failed: InvalidSigner");
+    expect(j.get(1, VAULT, 9n)).to.equal(undefined);
+    expect(j.pendingSubmissions()).to.deep.equal([]);
+    // a new plan takes the nonce before the old one's deadline
+    const c = j.claimNonce(1, VAULT, 9n, H(2), { deadline: 10_000n, nowSeconds: 1n });
+    expect(c.fresh).to.equal(true);
+    expect(c.record.planHash).to.equal(H(2));
+    // broadcast (a transaction recorded): the nonce stays held, also once dropped
+    j.recordSubmission(1, VAULT, 9n, H(0x91), "0x01");
+    expect(refusal(() => j.releaseNonce(1, VAULT, 9n, "x")).code).to.equal("BROADCAST");
+    j.markDropped(1, VAULT, 9n, "receipt timeout");
+    expect(refusal(() => j.releaseNonce(1, VAULT, 9n, "x")).code).to.equal("BROADCAST");
+    expect(j.get(1, VAULT, 9n)?.planHash).to.equal(H(2));
+    expect(refusal(() => j.claimNonce(1, VAULT, 9n, H(3), { nowSeconds: 1n })).code).to.equal(
+      "NONCE_TAKEN",
+    );
+    expect(refusal(() => j.releaseNonce(1, VAULT, 99n, "x")).code).to.equal("NOT_CLAIMED");
+    j.claimNonce(1, VAULT, 10n, H(4));
+    j.markSuperseded(1, VAULT, 10n);
+    expect(refusal(() => j.releaseNonce(1, VAULT, 10n, "x")).code).to.equal("FINAL_STATUS");
+  });
+
   it("a reverted plan holds its nonce until its deadline has passed, then may be replaced", () => {
     j = openJournal(":memory:");
     j.claimNonce(1, VAULT, 7n, H(1), { deadline: 500n });

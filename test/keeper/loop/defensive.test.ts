@@ -105,7 +105,10 @@ describe("keeper loop in defensive mode (circuit breaker tripped) on the local v
 
   it("the breaker trips; the loop notices and its only plan sells exposure, accepted on-chain", async function () {
     const journal = openJournal(":memory:");
-    const w = worker(journal, 15, [3_000n, 3_000n, 1_490n, 1_490n]);
+    // WETH and WBTC only: the 50 % turnover limit then puts ~25 % in each (LINK/UNI buys would
+    // share it, since the planner sizes them down to the shallow local pools instead of
+    // dropping them, and the shock below would no longer trip the breaker)
+    const w = worker(journal, 15, [3_000n, 3_000n, 0n, 0n]);
     const first = await tickWorker(w);
     expect(first.outcome, js(first)).to.equal("mined");
     expect(await dyn(d.vault).defensive()).to.equal(false);
@@ -227,9 +230,8 @@ describe("keeper loop in defensive mode (circuit breaker tripped) on the local v
     const [grossBefore, grossAfter] = (out.error?.args ?? []).map(BigInt);
     expect(grossAfter > grossBefore).to.equal(true);
     expect(out.txHashes).to.deep.equal([]);
-    const row = journal.get(chainId, vault, rogue.plan.nonce);
-    expect(row?.status).to.equal("dropped");
-    expect(row?.txHashes).to.deep.equal([]);
+    // never broadcast: the journal releases the nonce at once (the row is archived)
+    expect(journal.get(chainId, vault, rogue.plan.nonce)).to.equal(undefined);
     expect(await provider.getTransactionCount(relayer.address, "pending")).to.equal(sent0);
     expect(await dyn(d.vault).nextNonce()).to.equal(s.nextNonce);
     journal.close();

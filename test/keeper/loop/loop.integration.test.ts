@@ -7,7 +7,15 @@ import { deployLocalVault } from "../../../deploy/lib/vaultLocal.ts";
 import { makeProvider } from "../../../keeper/src/chain/rpc.ts";
 import type { ResilientProvider } from "../../../keeper/src/chain/rpc.ts";
 import { silentLogger } from "../../../keeper/src/commands/context.ts";
-import { formatOnce, runLoop, runOnce, tick } from "../../../keeper/src/commands/run.ts";
+import {
+  formatOnce,
+  runLoop,
+  runOnce,
+  tick,
+  tickFailure,
+} from "../../../keeper/src/commands/run.ts";
+import { healthOf } from "../../../keeper/src/loop/supervisor.ts";
+import type { TickResult } from "../../../keeper/src/loop/worker.ts";
 import { keeperConfigSchema } from "../../../keeper/src/config/schema.ts";
 import { openJournal } from "../../../keeper/src/journal/journal.ts";
 import type { Journal } from "../../../keeper/src/journal/journal.ts";
@@ -190,6 +198,32 @@ describe("keeper loop on the local vault", function () {
     jb.close();
   });
 
+  it("(d) a failed simulation (never broadcast) releases its nonce: the next tick, with the right key, plans it and is mined", async function () {
+    await networkHelpers.time.increase(601);
+    const journal = openJournal(":memory:");
+    const targets = [2_000n, 2_000n, 1_490n, 1_490n];
+    // account #1 lacks KEEPER_SIGNER_ROLE: the vault refuses its signature in the simulation
+    const bad = localWorker(
+      { name: "main", chainId, vault, lens, provider, journal, quoter, relayer: 5, targets },
+      { submit: TEST_SUBMIT, signer: wallet(1) },
+    );
+    const failed = await tick(bad);
+    expect(failed.action, js(failed)).to.equal("simulation-failed");
+    expect(failed.detail).to.equal("InvalidSigner");
+    expect(tickFailure(failed)).to.equal("simulation-failed: InvalidSigner");
+    expect(journal.get(chainId, vault, failed.nonce)).to.equal(undefined); // released
+    expect(journal.pendingSubmissions()).to.deep.equal([]);
+    const good = worker(journal, 5, targets);
+    const next = await tick(good);
+    expect(next.action, js(next)).to.equal("submitted");
+    expect(next.outcome, js(next)).to.equal("mined");
+    expect(next.nonce).to.equal(failed.nonce);
+    expect(next.receiptBlock).to.be.greaterThan(next.blockNumber);
+    expect(tickFailure(next)).to.equal(undefined);
+    expect(journal.get(chainId, vault, next.nonce)?.status).to.equal("mined");
+    journal.close();
+  });
+
   it("isolation and metrics: a dead RPC vault never stalls the live one; /metrics and /healthz over HTTP", async function () {
     await networkHelpers.time.increase(601);
     const config = keeperConfigSchema.parse({
@@ -330,5 +364,57 @@ describe("keeper loop on the local vault", function () {
       dead.destroy();
       journal.close();
     }
+  });
+});
+
+describe("run --once failures and /healthz degraded (pure)", function () {
+  const base: TickResult = { action: "idle", blockNumber: 1, nonce: 0n, fired: [] };
+  it("tickFailure: failed simulations, infeasible plans, reverted/dropped rebalances fail; decisions do not", function () {
+    const failures: [Partial<TickResult>, string][] = [
+      [
+        { action: "simulation-failed", detail: "InvalidSigner" },
+        "simulation-failed: InvalidSigner",
+      ],
+      [{ action: "infeasible", detail: "loss budget" }, "infeasible: loss budget"],
+      [{ action: "submitted", outcome: "reverted" }, "submitted reverted"],
+      [{ action: "submitted", outcome: "dropped", detail: "x" }, "submitted dropped: x"],
+      [{ action: "submitted", outcome: "simulation-failed" }, "submitted simulation-failed"],
+    ];
+    for (const [t, why] of failures) expect(tickFailure({ ...base, ...t })).to.equal(why);
+    const fine: Partial<TickResult>[] = [
+      { action: "idle" },
+      { action: "no-trade", detail: "no trade needed" },
+      { action: "paused" },
+      { action: "cooldown" },
+      { action: "tracking" },
+      { action: "nonce-blocked" },
+      { action: "superseded" },
+      { action: "nav-unavailable", detail: "feed … stale" },
+      { action: "submitted", outcome: "mined" },
+      { action: "submitted", outcome: "timeout" },
+    ];
+    for (const t of fine) expect(tickFailure({ ...base, ...t }), js(t)).to.equal(undefined);
+  });
+
+  it("healthOf: a degraded vault is named with its reason; the status code rule (ticked recently) is unchanged", function () {
+    const w = (name: string, degraded: string | null) =>
+      ({
+        opts: { name, chainId: 1n },
+        state: {
+          lastTickAt: 1_000,
+          consecutiveErrors: 0,
+          lastError: null,
+          lastBlock: 5,
+          degraded,
+        },
+      }) as unknown as Worker;
+    const h = healthOf([w("a", null), w("b", "NAV unavailable: feed 0x… stale")], 10_000, 2_000);
+    expect(h.healthy).to.equal(true);
+    expect(h.degraded).to.equal(true);
+    expect(h.vaults.map((v) => v.degraded)).to.deep.equal([
+      null,
+      "NAV unavailable: feed 0x… stale",
+    ]);
+    expect(healthOf([w("a", null)], 10_000, 2_000).degraded).to.equal(false);
   });
 });

@@ -13,7 +13,12 @@ import {
   decodeSwapData,
   decodeV3Path,
 } from "../../../keeper/src/planner/eip712.ts";
-import { buildPlan, oracleQuote } from "../../../keeper/src/planner/planner.ts";
+import {
+  PlannerError,
+  buildPlan,
+  effectiveLimits,
+  oracleQuote,
+} from "../../../keeper/src/planner/planner.ts";
 import type { PlanFeasible, PlanResult, QuoteFn } from "../../../keeper/src/planner/planner.ts";
 import type {
   Plan,
@@ -392,6 +397,226 @@ describe("planner/buildPlan: deterministic examples", () => {
   });
 });
 
+describe("planner/buildPlan: local limits, trades sized to the slippage floor, max-weight cures", () => {
+  it("effectiveLimits: the tighter of local and on-chain per field, and which local ones bind", () => {
+    const L = threeAssets().limits;
+    const e = effectiveLimits(L, {
+      maxSlippageBps: 80,
+      maxTurnoverBps: 40_000n, // looser: the vault's stays
+      maxLossPerRebalanceBps: 50n,
+      maxLeverageBps: 9_000,
+      minHealthFactor: 2n * E18,
+    });
+    expect(e.limits).to.deep.equal({
+      ...L,
+      maxSlippageBps: 80n,
+      maxLossPerRebalanceBps: 50n,
+      maxLeverageBps: 9_000n,
+      minHealthFactor: 2n * E18,
+    });
+    expect(e.localBinding).to.deep.equal([
+      "maxSlippageBps",
+      "maxLossPerRebalanceBps",
+      "maxLeverageBps",
+      "minHealthFactor",
+    ]);
+    expect(effectiveLimits(L).limits).to.deep.equal(L);
+    expect(() => effectiveLimits(L, { maxTurnoverBps: 1.5 })).to.throw(PlannerError);
+  });
+
+  it("the keeper's local slippage and turnover limits bind the plan, not only the vault's", async () => {
+    const s = threeAssets(); // vault: slippage 100 bps, turnover 20 000 bps
+    const local = { maxSlippageBps: 40, maxTurnoverBps: 4000, maxLossPerRebalanceBps: 100 };
+    // without the local limits the plan uses the vault's: 60 bps of slippage (0.3 % fee + 30 bps
+    // tolerance), 8 000 bps of turnover
+    const loose = feasible(await buildPlan(s, [0.3, 0.3, 0.2]));
+    expect(loose.plan.slippageBps > 40n).to.equal(true);
+    expect(loose.worst.report.turnoverBps > 4000n).to.equal(true);
+    const r = feasible(await buildPlan(s, [0.3, 0.3, 0.2], { localLimits: local }));
+    expect(r.plan.slippageBps <= 40n).to.equal(true);
+    expect(r.worst.report.turnoverBps <= 4000n).to.equal(true);
+    expect(r.worst.report.turnoverBps >= 3800n).to.equal(true);
+    expect(r.limits.localBinding).to.deep.equal(["maxSlippageBps", "maxTurnoverBps"]);
+    // the report's bounds show the limits the plan was held to
+    const turn = r.worst.report.bounds.find((b) => b.bound === "turnover");
+    expect(turn?.limit).to.equal(4000n);
+    // every swap at minOut passes the local slippage bound
+    for (const st of r.steps) {
+      if (st.kind !== "swap") continue;
+      const out = value(st.minOut, pxAll(s)[st.assetIndex]);
+      expect(out * 10_000n >= st.inValue * (10_000n - 40n)).to.equal(true);
+    }
+  });
+
+  it("local loss, leverage and health-factor limits bind the plan", async () => {
+    const s0 = threeAssets();
+    const s = threeAssets({
+      lending: { adapter: LENDER, healthFactor: (1n << 256n) - 1n, liquidationThresholdBps: 8000n },
+      limits: { ...s0.limits, maxLeverageBps: 20_000n, maxLossPerRebalanceBps: 200n },
+    });
+    const opts = { targetNetDeltaBps: [0n, null, null] } as const;
+    const loose = feasible(await buildPlan(s, [0.3, 0.3, 0.3], opts));
+    expect(loose.worst.healthFactor < 3n * E18).to.equal(true);
+    expect(loose.worst.report.levAfter > 8_000n).to.equal(true);
+    expect(loose.worst.report.lossBps > 20n).to.equal(true);
+    const r = feasible(
+      await buildPlan(s, [0.3, 0.3, 0.3], {
+        ...opts,
+        localLimits: {
+          minHealthFactor: 3n * E18,
+          maxLeverageBps: 8_000,
+          maxLossPerRebalanceBps: 20,
+        },
+      }),
+    );
+    // the collateral is sized for the local health factor (+10 % margin), leverage and loss fit
+    expect(r.worst.healthFactor >= (3n * E18 * 11n) / 10n).to.equal(true);
+    expect(r.worst.report.levAfter <= 8_000n).to.equal(true);
+    expect(r.limits.localBinding).to.have.members([
+      "maxLossPerRebalanceBps",
+      "maxLeverageBps",
+      "minHealthFactor",
+    ]);
+    expect(
+      r.worst.report.navAfter * 10_000n >= r.worst.report.navBefore * (10_000n - 20n),
+    ).to.equal(true);
+  });
+
+  it("a buy quoted below the slippage floor is sized down by bisection, and reported", async () => {
+    const s = threeAssets();
+    // a shallow pool for asset 1: 1 % price impact per 100 000 USDC on top of the 0.3 % fee
+    const base = oracleQuote(s);
+    let quotes = 0;
+    const impact = oracleQuote(s, 3000n, (v) => (v * 10_000n) / (100_000n * E6));
+    const quote: QuoteFn = (req) => {
+      quotes++;
+      return req.assetIndex === 1 ? impact(req) : base(req);
+    };
+    const r = feasible(await buildPlan(s, [0.3, 0.3, 0.2], { quote }));
+    // the largest size inside 100 bps: 0.3 % fee + impact ≤ 1 % → about 70 000 USDC
+    const buy = r.steps.find((x) => x.kind === "swap" && x.assetIndex === 1);
+    if (buy?.kind !== "swap") throw new Error("the reduced buy is missing");
+    expect(buy.amountIn <= 70_000n * E6).to.equal(true);
+    expect(buy.amountIn >= 65_000n * E6).to.equal(true); // within 1/64 of 300 000 below the max
+    expect(r.reduced).to.have.length(1);
+    expect(r.reduced[0]).to.include({ assetIndex: 1, side: "buy", plannedIn: buy.amountIn });
+    expect(r.reduced[0].requestedIn).to.equal(300_000n * E6);
+    expect(r.reduced[0].reason).to.match(/below the slippage floor .*sized down/);
+    expect(r.skipped).to.deep.equal([]);
+    expect(quotes <= 3 + 6).to.equal(true); // a few quotes at most
+    expect(
+      check(
+        s,
+        r.plan,
+        replay(s, r.plan, (_k, _i, _o, _a, m) => m),
+      ).ok,
+    ).to.equal(true);
+  });
+
+  it("a sell quoted below the slippage floor is sized down too; a floor no size passes is an error", async () => {
+    const s0 = threeAssets();
+    const pxs = pxAll(s0);
+    const s = threeAssets({
+      positions: {
+        ...s0.positions,
+        baseBalance: 500_000n * E6,
+        balances: [tokensForValueDown(500_000n * E6, pxs[0]), 0n, 0n],
+      },
+    });
+    const shallow = oracleQuote(s, 3000n, (v) => (v * 10_000n) / (100_000n * E6));
+    const r = feasible(await buildPlan(s, [0.2, 0, 0], { quote: shallow }));
+    expect(r.reduced.map((d) => `${d.side}${d.assetIndex}`)).to.deep.equal(["sell0"]);
+    expect(r.reduced[0].plannedValue <= 70_000n * E6).to.equal(true);
+    expect(r.reduced[0].plannedValue >= 60_000n * E6).to.equal(true);
+    // a pool fee above the slippage cap: no size passes → infeasible, never "no trade needed"
+    const none = await buildPlan(s, [0.2, 0, 0], { quote: oracleQuote(s, 20_000n) });
+    expect(none.feasible).to.equal(false);
+    if (none.feasible) return;
+    expect(none.code).to.equal("SLIPPAGE_FLOOR");
+    expect(none.skipped.map((k) => k.code)).to.deep.equal(["SLIPPAGE_FLOOR"]);
+  });
+
+  it("a quoter failing every quote is an error (QUOTES_FAILED), not an empty plan", async () => {
+    const s = threeAssets();
+    let quotes = 0;
+    const broken: QuoteFn = () => {
+      quotes++;
+      throw new Error('could not decode result data (value="0x")');
+    };
+    const r = await buildPlan(s, [0.3, 0.3, 0.2], { quote: broken });
+    expect(r.feasible).to.equal(false);
+    if (r.feasible) return;
+    expect(r.code).to.equal("QUOTES_FAILED");
+    expect(r.reason).to.match(
+      /^every quote failed \(3 of 3 swaps\): quote failed: could not decode/,
+    );
+    expect(r.skipped.map((k) => k.code)).to.deep.equal([
+      "QUOTE_FAILED",
+      "QUOTE_FAILED",
+      "QUOTE_FAILED",
+    ]);
+    expect(quotes).to.equal(3); // no scale search over a broken quoter
+  });
+
+  it("an asset above its max weight is sold under it even when the other trades are scaled down", async () => {
+    const s0 = threeAssets();
+    const pxs = pxAll(s0);
+    // a rally left asset 0 at 60 % of NAV with a 40 % max; turnover allows 30 %
+    const s = threeAssets({
+      assets: s0.assets.map((a, i) => (i === 0 ? { ...a, maxWeightBps: 4000n } : a)),
+      limits: { ...s0.limits, maxTurnoverBps: 3000n },
+      positions: {
+        ...s0.positions,
+        baseBalance: 400_000n * E6,
+        balances: [tokensForValueDown(600_000n * E6, pxs[0]), 0n, 0n],
+      },
+    });
+    const r = feasible(await buildPlan(s, [0.3, 0.3, 0.3]));
+    expect(r.scalePpm < 1_000_000n).to.equal(true);
+    for (const rep of [r.expected.report, r.worst.report]) {
+      expect(rep.weightsBps[0] < 4000n).to.equal(true); // under the max, with a margin
+      expect(rep.turnoverBps <= 3000n).to.equal(true);
+    }
+    // the sell is the cure: 60 % → 39.9 % of the NAV less the largest loss allowed (1 %)
+    const sell = r.steps.find((x) => x.kind === "swap" && x.side === "sell");
+    const cure = 600_000n * E6 - (3990n * 990_000n * E6) / 10_000n;
+    expect(sell?.kind === "swap" && sell.inValue >= cure - 2n).to.equal(true);
+    expect(r.robust.every((b) => b.ok)).to.equal(true);
+    expect(r.steps.filter((x) => x.kind === "swap" && x.side === "buy").length).to.equal(2);
+  });
+
+  it("an over-max asset whose cure sell the pool cannot take is infeasible, naming the sell", async () => {
+    const s0 = threeAssets();
+    const pxs = pxAll(s0);
+    const s = threeAssets({
+      assets: s0.assets.map((a, i) => (i === 0 ? { ...a, maxWeightBps: 4000n } : a)),
+      positions: {
+        ...s0.positions,
+        baseBalance: 400_000n * E6,
+        balances: [tokensForValueDown(600_000n * E6, pxs[0]), 0n, 0n],
+      },
+    });
+    // asset 0's pool takes about 70 000 USDC inside 100 bps; the cure needs ~205 000
+    const base = oracleQuote(s);
+    const shallow = oracleQuote(s, 3000n, (v) => (v * 10_000n) / (100_000n * E6));
+    let quotes = 0;
+    const quote: QuoteFn = (req) => {
+      quotes++;
+      return req.assetIndex === 0 ? shallow(req) : base(req);
+    };
+    const r = await buildPlan(s, [0.3, 0.3, 0.3], { quote });
+    expect(r.feasible).to.equal(false);
+    if (r.feasible) return;
+    expect(r.code).to.equal("VAULT_CHECK");
+    expect(r.error?.errorName).to.equal("WeightAboveMax");
+    expect(r.reason).to.match(/sell of asset 0 .* passes the slippage floor only up to \d+/);
+    expect(r.reduced.map((d) => `${d.side}${d.assetIndex}`)).to.deep.equal(["sell0"]);
+    // no scale search: the cure is the same at every scale
+    expect(r.atSmallestScale).to.equal(undefined);
+    expect(quotes <= 3 + 6).to.equal(true);
+  });
+});
+
 // ---------------------------------------------------------------- property test
 
 const DEC = [6, 8, 18] as const;
@@ -432,6 +657,16 @@ const stateArb = fc.record({
   pendingPct: fc.integer({ min: 0, max: 30 }),
   lending: fc.integer({ min: 0, max: 2 }),
   ltBps: fc.integer({ min: 5000, max: 9000 }),
+});
+
+/** Local limits as a percentage of the on-chain ones (health factor: above them). */
+const localArb = fc.record({
+  on: fc.boolean(),
+  slipPct: fc.integer({ min: 30, max: 120 }),
+  turnPct: fc.integer({ min: 20, max: 120 }),
+  lossPct: fc.integer({ min: 30, max: 120 }),
+  levPct: fc.integer({ min: 60, max: 120 }),
+  hfPct: fc.integer({ min: 80, max: 150 }),
 });
 
 /** mantissa · 10^(exp + decimals) as a bigint (exp may be negative). */
@@ -510,8 +745,43 @@ describe("planner/buildPlan: property (fast-check)", function () {
       fc.asyncProperty(
         stateArb,
         fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 8, maxLength: 8 }),
-        async (g, mix) => {
-          const { s, targets, hedge } = buildState(g);
+        localArb,
+        async (g, mix, lg) => {
+          const { s: onchain, targets, hedge } = buildState(g);
+          // the keeper's local limits (a fraction of the on-chain ones, or none): every plan
+          // must pass the checks against the tighter limits, not only the vault's
+          const local = lg.on
+            ? {
+                maxSlippageBps: (onchain.limits.maxSlippageBps * BigInt(lg.slipPct)) / 100n,
+                maxTurnoverBps: Number((onchain.limits.maxTurnoverBps * BigInt(lg.turnPct)) / 100n),
+                maxLossPerRebalanceBps:
+                  (onchain.limits.maxLossPerRebalanceBps * BigInt(lg.lossPct)) / 100n,
+                maxLeverageBps: (onchain.limits.maxLeverageBps * BigInt(lg.levPct)) / 100n,
+                minHealthFactor: (onchain.limits.minHealthFactor * BigInt(lg.hfPct)) / 100n,
+              }
+            : undefined;
+          const min = (a: bigint, b: bigint | number | undefined): bigint =>
+            b === undefined || BigInt(b) >= a ? a : BigInt(b);
+          const s: VaultSnapshot =
+            local === undefined
+              ? onchain
+              : {
+                  ...onchain,
+                  limits: {
+                    ...onchain.limits,
+                    maxSlippageBps: min(onchain.limits.maxSlippageBps, local.maxSlippageBps),
+                    maxTurnoverBps: min(onchain.limits.maxTurnoverBps, local.maxTurnoverBps),
+                    maxLossPerRebalanceBps: min(
+                      onchain.limits.maxLossPerRebalanceBps,
+                      local.maxLossPerRebalanceBps,
+                    ),
+                    maxLeverageBps: min(onchain.limits.maxLeverageBps, local.maxLeverageBps),
+                    minHealthFactor:
+                      local.minHealthFactor > onchain.limits.minHealthFactor
+                        ? local.minHealthFactor
+                        : onchain.limits.minHealthFactor,
+                  },
+                };
           const nav = checkRebalance({
             pre: s,
             post: s.positions,
@@ -526,12 +796,14 @@ describe("planner/buildPlan: property (fast-check)", function () {
             now: s.timestamp,
           }).navBefore;
           const quote = quoteFor(s, BigInt(g.feePpm), BigInt(g.devPpm), BigInt(g.impactPpm), nav);
-          const r = await buildPlan(s, targets, {
+          const r = await buildPlan(onchain, targets, {
             quote,
             targetNetDeltaBps: hedge,
             minOutToleranceBps: BigInt(g.tolBps),
             searchSteps: 10,
+            localLimits: local,
           });
+          expect(r.limits.limits).to.deep.equal(s.limits);
           if (!r.feasible) {
             infeasible++;
             expect(r.reason).to.be.a("string").and.not.equal("");
@@ -575,6 +847,14 @@ describe("planner/buildPlan: property (fast-check)", function () {
           }
           expect(r.plan.weightToleranceBps <= 500n).to.equal(true);
           expect(r.plan.slippageBps <= s.limits.maxSlippageBps).to.equal(true);
+          // what was sized down is reported, and the planned size is what the plan trades
+          for (const d of r.reduced) {
+            expect(d.plannedIn < d.requestedIn).to.equal(true);
+            const st = r.steps.find(
+              (x) => x.kind === "swap" && x.assetIndex === d.assetIndex && x.side === d.side,
+            );
+            expect(st?.kind === "swap" && st.amountIn === d.plannedIn).to.equal(true);
+          }
         },
       ),
       {

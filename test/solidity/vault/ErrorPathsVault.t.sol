@@ -273,7 +273,11 @@ contract ErrorPathsVaultTest is ErrorPathsFixture {
         uint256 before = usdc.balanceOf(alice);
         vm.prank(alice);
         vault.exitInKind(shares, alice, alice);
-        assertEq(usdc.balanceOf(alice) - before, ((idle + 400e6) * shares) / supply, "pro rata of idle + collateral");
+        assertEq(
+            usdc.balanceOf(alice) - before,
+            ((idle + 400e6) * shares) / supply,
+            "pro rata of idle + collateral"
+        );
         assertEq(lender.collateral(), 0);
         assertEq(lender.lastData(), abi.encode(uint8(2), address(usdc), type(uint256).max));
         // the next holder exits from what is now idle, with no further lending call
