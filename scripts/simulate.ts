@@ -748,9 +748,11 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
     for (const [i, f] of feeds.entries()) await (await f.updateAnswer(answer(prices[i]))).wait();
     await (await usdcFeed.updateAnswer(LOCAL_STACK.oracles.prices.usdc)).wait();
     const now = BigInt(await networkHelpers.time.latest());
+    // arbitrageurs move each pool to the new feed price, then the LP re-centres around it (the
+    // other way round it would mint around the old price and leave the new one uncovered)
     for (const [i, p] of pools.entries()) {
-      await recenter(p, prices[i], now);
       await arbitrage(p, prices[i]);
+      await recenter(p, prices[i], now);
     }
     await governance(day, market.regimes[day - 1]);
     await depositorActivity();
