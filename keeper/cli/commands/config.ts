@@ -36,5 +36,8 @@ export function envWarnings(cfg: KeeperConfig, env: Record<string, string | unde
   const name = cfg.signer.kind === "keystore" ? cfg.signer.passwordEnv : cfg.signer.privateKeyEnv;
   return env[name]
     ? []
-    : [`signer: environment variable ${name} is not set (needed by status/plan/run)`];
+    : [
+        `signer: environment variable ${name} is not set (plan and run need it; status then ` +
+          `leaves out the signer and its role)`,
+      ];
 }

@@ -3,7 +3,7 @@
  * rebalances (from `Rebalanced` events) and keeper health, read at one block. `runStatus` returns
  * a JSON-able object (bigints as decimal strings); `formatStatus` renders it as a table.
  */
-import { Contract } from "ethers";
+import { Contract, formatUnits } from "ethers";
 import { projectAbi } from "../chain/abis.ts";
 import { describeRevert } from "../chain/errors.ts";
 import { navUnavailableReason } from "../chain/feeds.ts";
@@ -51,6 +51,9 @@ export interface VaultStatus {
   lensNav: string | null;
   totalSupply: string;
   pricePerShareWad: string;
+  /** Decimals of the base token and of the vault's shares (base + decimals offset). */
+  baseDecimals: number;
+  shareDecimals: number;
   idle: string;
   reservedAssets: string;
   lendingCollateral: string;
@@ -220,6 +223,8 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
     lensNav: extras.lensNav === null ? null : String(extras.lensNav),
     totalSupply: String(s.totalSupply),
     pricePerShareWad: String(ppsWad(nav.nav, s.totalSupply, s.decimalsOffset)),
+    baseDecimals: s.base.decimals,
+    shareDecimals: s.base.decimals + Number(s.decimalsOffset),
     idle: String(nav.idle),
     reservedAssets: String(s.reservedAssets),
     lendingCollateral: String(s.positions.collateral),
@@ -268,7 +273,21 @@ function table(rows: string[][]): string[] {
   );
 }
 
-/** A readable multi-line rendering of {@link VaultStatus}. */
+/** A raw integer amount with `decimals` decimals, trailing zeros trimmed ("1000000" → "1"). */
+function units(raw: string, decimals: number): string {
+  const t = formatUnits(BigInt(raw), decimals);
+  return t.endsWith(".0") ? t.slice(0, -2) : t;
+}
+
+/** A WAD fraction as a percentage ("30000000000000000" → "3%"). */
+function pct(wad: string): string {
+  return `${units(wad, 16)}%`;
+}
+
+/**
+ * A readable multi-line rendering of {@link VaultStatus}: amounts in whole base tokens and
+ * shares (the JSON form keeps the raw integers).
+ */
 export function formatStatus(st: VaultStatus): string {
   const out: string[] = [];
   out.push(`Vault ${st.name} (${st.vault}) on chain ${st.chainId} at block ${st.blockNumber}`);
@@ -277,8 +296,11 @@ export function formatStatus(st: VaultStatus): string {
     for (const reason of st.navUnavailable.split("; ")) out.push(`  ${reason}`);
     out.push("the figures below are at the feeds' last answers, which the vault refuses:");
   }
+  const b = (raw: string) => units(raw, st.baseDecimals);
+  // pps(WAD) is base units per share unit × 1e18: per whole share, × 10^(shareDec − baseDec)
+  const perShare = units(st.pricePerShareWad, 18 + st.baseDecimals - st.shareDecimals);
   out.push(
-    `NAV ${st.nav}  supply ${st.totalSupply}  pps(WAD) ${st.pricePerShareWad}  idle ${st.idle}  reserved ${st.reservedAssets}  collateral ${st.lendingCollateral}  leverage ${st.leverageBps} bps`,
+    `NAV ${b(st.nav)}  supply ${units(st.totalSupply, st.shareDecimals)} shares  price per share ${perShare}  idle ${b(st.idle)}  reserved ${b(st.reservedAssets)}  collateral ${b(st.lendingCollateral)}  leverage ${st.leverageBps} bps  (base token amounts, ${st.baseDecimals} decimals)`,
   );
   const flags = Object.entries(st.flags)
     .filter(([, on]) => on)
@@ -296,7 +318,7 @@ export function formatStatus(st: VaultStatus): string {
         `${a.weightHeadroomBps} bps`,
         `${a.netDeltaBps} bps`,
         `[${a.netDeltaBand[0]}, ${a.netDeltaBand[1]}]`,
-        a.value,
+        b(a.value),
         `${a.feedAgeSeconds}s/${a.heartbeat}s`,
       ]),
     ]),
@@ -308,10 +330,10 @@ export function formatStatus(st: VaultStatus): string {
       .join(" ")}`,
   );
   out.push(
-    `loss budget: used ${st.lossBudget.usedWad} / cap ${st.lossBudget.capWad} WAD, left ${st.lossBudget.leftBps} bps`,
+    `loss budget: used ${pct(st.lossBudget.usedWad)} / cap ${pct(st.lossBudget.capWad)} of NAV, left ${st.lossBudget.leftBps} bps`,
   );
   out.push(
-    `redemptions: epoch ${st.redemptions.epoch}, pending ${st.redemptions.pendingShares} shares (~${st.redemptions.pendingAssetsEstimate} assets)`,
+    `redemptions: epoch ${st.redemptions.epoch}, pending ${units(st.redemptions.pendingShares, st.shareDecimals)} shares (~${b(st.redemptions.pendingAssetsEstimate)} base)`,
   );
   out.push(
     `next nonce ${st.nextNonce}, last rebalance at ${st.lastRebalanceAt}, cooldown ready at ${st.cooldownReadyAt}`,
@@ -319,7 +341,7 @@ export function formatStatus(st: VaultStatus): string {
   out.push(`last rebalances (${st.lastRebalances.length}):`);
   for (const r of st.lastRebalances)
     out.push(
-      `  nonce ${r.nonce} block ${r.blockNumber} NAV ${r.navBefore} → ${r.navAfter} turnover ${r.turnoverBps} bps loss ${r.lossBps} bps tx ${r.txHash}`,
+      `  nonce ${r.nonce} block ${r.blockNumber} NAV ${b(r.navBefore)} → ${b(r.navAfter)} turnover ${r.turnoverBps} bps loss ${r.lossBps} bps tx ${r.txHash}`,
     );
   const k = st.keeper;
   out.push(

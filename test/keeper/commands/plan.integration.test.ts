@@ -96,7 +96,14 @@ describe("keeper chain edge on the local vault", function () {
     expect(st.keeper.signerHasRole).to.equal(true);
     expect(st.limits.maxTurnoverBps).to.equal("5000");
     expect(JSON.parse(JSON.stringify(st))).to.deep.equal(st);
-    expect(formatStatus(st)).to.include("NAV 1000000000000");
+    expect(st.baseDecimals).to.equal(6);
+    expect(st.shareDecimals).to.equal(12);
+    // whole tokens and shares in the text (the 0.1 % entry fee stays in the vault: 999,000.999
+    // shares for 1,000,000 USDC, 1.001 USDC per share)
+    expect(formatStatus(st).split("\n")[1]).to.equal(
+      "NAV 1000000  supply 999000.999 shares  price per share 1.001  idle 1000000  reserved 0  " +
+        "collateral 0  leverage 0 bps  (base token amounts, 6 decimals)",
+    );
   });
 
   it("the dry run's signature is expired for every later block: relaying it reverts PlanExpired", async function () {
