@@ -5,7 +5,7 @@
  * configuration (`assetConfigs()[i].feed`, `oracleConfig().baseFeed`), read with
  * `latestRoundData()`; no pool price is ever read. ABIs are the run-time artifacts (abis.ts).
  */
-import { Contract, getAddress } from "ethers";
+import { Contract, getAddress, isError } from "ethers";
 import type { BlockTag, Provider } from "ethers";
 import { npmAbi, projectAbi } from "./abis.ts";
 import type { Limits, VaultSnapshot } from "../planner/types.ts";
@@ -125,6 +125,22 @@ export async function readSnapshot(
   const v = new Contract(vaultAddr, projectAbi("BallastVault"), provider);
   const erc20 = (a: string) => new Contract(a, npmAbi("erc20"), provider);
   const feedC = (a: string) => new Contract(a, npmAbi("aggregatorV3"), provider);
+  /**
+   * `method()` of the feed at `a` (`decimals` or `latestRoundData`); a call the feed itself fails
+   * (reverts or answers too little data) is a ReaderError naming it, as the vault's
+   * OracleCallFailed does. RPC failures pass through unchanged.
+   */
+  const feedCall = async <T>(a: string, what: string, method: string): Promise<T> => {
+    try {
+      return (await feedC(a).getFunction(method)(at)) as T;
+    } catch (e) {
+      if (!isError(e, "CALL_EXCEPTION") && !isError(e, "BAD_DATA")) throw e;
+      throw new ReaderError(
+        `the ${what} feed ${a} does not answer ${method}() (${e.shortMessage}): the vault ` +
+          `cannot price its NAV (OracleCallFailed) until it does`,
+      );
+    }
+  };
 
   // phase 1: the vault's own getters
   const [
@@ -225,12 +241,12 @@ export async function readSnapshot(
   ] = await Promise.all([
     erc20(baseToken).decimals(at) as Promise<bigint>,
     erc20(baseToken).balanceOf(vaultAddr, at) as Promise<bigint>,
-    feedC(baseFeedAddr).decimals(at) as Promise<bigint>,
-    feedC(baseFeedAddr).latestRoundData(at) as Promise<bigint[]>,
+    feedCall<bigint>(baseFeedAddr, "base token's", "decimals"),
+    feedCall<bigint[]>(baseFeedAddr, "base token's", "latestRoundData"),
     Promise.all(tokens.map((t) => erc20(t).decimals(at) as Promise<bigint>)),
     Promise.all(tokens.map((t) => erc20(t).balanceOf(vaultAddr, at) as Promise<bigint>)),
-    Promise.all(feeds.map((x) => feedC(x).decimals(at) as Promise<bigint>)),
-    Promise.all(feeds.map((x) => feedC(x).latestRoundData(at) as Promise<bigint[]>)),
+    Promise.all(feeds.map((x, i) => feedCall<bigint>(x, `asset ${i}'s`, "decimals"))),
+    Promise.all(feeds.map((x, i) => feedCall<bigint[]>(x, `asset ${i}'s`, "latestRoundData"))),
     Promise.all(
       tokens.map((t) =>
         adapterC === null ? Promise.resolve(0n) : (adapterC.debtOf(t, at) as Promise<bigint>),

@@ -229,4 +229,25 @@ describe("ballast CLI against the local chain", function () {
       await snap.restore();
     }
   });
+
+  it("a feed whose call reverts: status and run --once name it instead of a raw call error", async function () {
+    const snap = await networkHelpers.takeSnapshot();
+    try {
+      const weth = (await dyn(await ethers.getContractAt("BallastVault", vault)).assetConfigs())[0]
+        .feed as string;
+      await networkHelpers.setCode(weth, "0x60006000fd"); // revert(0, 0)
+      const r = await ballast(["status"]);
+      expect(r.code).to.not.equal(0);
+      expect(r.stderr).to.include(
+        `the asset 0's feed ${weth} does not answer decimals() (execution reverted`,
+      );
+      expect(r.stderr).to.match(/OracleCallFailed/);
+      expect(r.stderr).to.not.match(/\n\s+at /); // no stack trace
+      const once = await ballast(["run", "--once"]);
+      expect(once.code).to.equal(1);
+      expect(once.stdout + once.stderr).to.include(`asset 0's feed ${weth} does not answer`);
+    } finally {
+      await snap.restore();
+    }
+  });
 });
