@@ -4,11 +4,12 @@
  * decoded custom error and nothing is ever sent from here.
  */
 import { Interface } from "ethers";
-import type { BlockTag, Provider } from "ethers";
+import type { BlockTag, Provider, Signer } from "ethers";
 import { projectAbi } from "./abis.ts";
 import { decodeError, describeRevert } from "./errors.ts";
 import type { DecodedRevert } from "./errors.ts";
-import type { Plan } from "../planner/types.ts";
+import { signPlan } from "../planner/eip712.ts";
+import type { Plan, SignedPlan } from "../planner/types.ts";
 
 /** Outcome of {@link simulateRebalance}. */
 export type RebalanceSimulation =
@@ -57,4 +58,38 @@ export async function simulateRebalance(
   } catch (e) {
     return { ok: false, error: decodeError(e), message: describeRevert(e), calldata };
   }
+}
+
+/**
+ * Simulates `plan` through a copy signed to expire at the snapshot block's own timestamp, run
+ * against that block: the signature handed to the RPC node is already expired for every later
+ * block, so nobody can relay it, and no journal claim is needed for it. Only the deadline differs
+ * from `plan`. Nodes that run eth_call in a pending-block context at their own clock (Hardhat/EDR)
+ * answer PlanExpired(deadline, nodeNow): the copy is then re-signed to expire at that reported
+ * time (at most a minute later; a later clock is not trusted).
+ */
+export async function simulateExpiredCopy(
+  provider: Provider,
+  vault: string,
+  plan: Plan,
+  signer: Signer,
+  chainId: bigint,
+  from: string,
+  snapshot: { blockNumber: number; timestamp: bigint },
+): Promise<{ copy: SignedPlan; sim: RebalanceSimulation }> {
+  const at = async (deadline: bigint) => {
+    const copy = await signPlan({ ...plan, deadline }, signer, chainId, vault);
+    return {
+      copy,
+      sim: await simulateRebalance(provider, vault, copy, from, snapshot.blockNumber),
+    };
+  };
+  const first = await at(snapshot.timestamp);
+  const nodeNow =
+    !first.sim.ok && first.sim.error?.name === "PlanExpired"
+      ? BigInt(first.sim.error.args[1])
+      : null;
+  if (nodeNow !== null && nodeNow > snapshot.timestamp && nodeNow - snapshot.timestamp <= 60n)
+    return at(nodeNow);
+  return first;
 }

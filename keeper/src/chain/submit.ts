@@ -1,7 +1,7 @@
 /**
  * Safe submission of a signed plan from the relayer key: journal checks (one plan per nonce,
- * never submitted twice), simulation first (a failing simulation sends nothing and releases the
- * plan's nonce in the journal: it was never broadcast), an EIP-1559
+ * never submitted twice), simulation first (a failing simulation sends nothing; the plan holds
+ * its nonce to its deadline unless the revert proves it dead), an EIP-1559
  * transaction under a max-fee cap broadcast through the public RPC or a private relay
  * (`broadcastProvider`), receipt tracking with a timeout, same-nonce replacement with
  * bumped fees while stuck, and a final status: mined, reverted (decoded error), dropped (the node
@@ -163,8 +163,12 @@ export async function submitPlan(
 
   const sim = await simulateRebalance(provider, vault, signed, from);
   if (!sim.ok) {
-    // nothing was broadcast: the plan releases its nonce (journal.ts); a new plan may take it
-    journal?.releaseNonce(chainId, vault, nonce, `simulation: ${sim.message}`);
+    // Nothing was broadcast, but the live signature went to the read RPC inside the eth_call, so
+    // the plan keeps its nonce until its deadline (dropped), unless the revert proves the
+    // signature can never execute (its nonce is used, or it has expired): then it is released.
+    const dead = sim.error?.name === "InvalidNonce" || sim.error?.name === "PlanExpired";
+    if (dead) journal?.releaseNonce(chainId, vault, nonce, `simulation: ${sim.message}`);
+    else journal?.markDropped(chainId, vault, nonce, `simulation: ${sim.message}`);
     return outcome({ status: "simulation-failed", error: sim.error, message: sim.message });
   }
   const margin = opts.gasMarginBps ?? 2_000n;

@@ -11,10 +11,10 @@
  * journal.
  */
 import { Contract } from "ethers";
-import type { Provider, Signer } from "ethers";
+import type { Provider } from "ethers";
 import { npmAbi } from "../chain/abis.ts";
 import { readSnapshot } from "../chain/reader.ts";
-import { simulateRebalance } from "../chain/simulate.ts";
+import { simulateExpiredCopy } from "../chain/simulate.ts";
 import type { RebalanceSimulation } from "../chain/simulate.ts";
 import { walkRounds } from "../data/chainlink.ts";
 import type { PricePoint } from "../data/types.ts";
@@ -25,7 +25,6 @@ import { formatReport } from "../planner/checks.ts";
 import type { BoundReport } from "../planner/checks.ts";
 import { buildPlan, oracleQuote } from "../planner/planner.ts";
 import type { PlanResult, QuoteFn } from "../planner/planner.ts";
-import { signPlan } from "../planner/eip712.ts";
 import type { SignedPlan, VaultSnapshot } from "../planner/types.ts";
 import { CommandError, resolveVault } from "./context.ts";
 import type { CommandContext, ResolvedVault } from "./context.ts";
@@ -287,32 +286,19 @@ export async function runPlan(ctx: CommandContext, opts: PlanOptions): Promise<P
     bounds = [...result.worst.report.bounds, ...result.robust];
     if (ctx.signer === undefined)
       throw new CommandError("NO_SIGNER", "plan simulation needs the configured signer");
-    // The simulation's copy of the plan expires at the snapshot block's own timestamp and runs
-    // against that block, so the signature this dry run hands to the RPC node is already expired
-    // for later blocks: nobody can relay it, and the dry run claims no nonce. Only the deadline
-    // differs from the printed plan. Nodes that run eth_call in a pending-block context at their
-    // own clock (Hardhat/EDR) answer PlanExpired(deadline, nodeNow): the copy is then re-signed to
-    // expire at that reported time (at most a minute later; a later clock is not trusted).
+    // the simulation's copy expires at the snapshot block (simulateExpiredCopy): the dry run
+    // hands the RPC node a signature nobody can relay, and claims no nonce
     const from =
       ctx.relayer !== undefined ? await ctx.relayer.getAddress() : await ctx.signer.getAddress();
-    const simulateAt = async (deadline: bigint) => {
-      const copy = await signPlan(
-        { ...result.plan, deadline },
-        ctx.signer as Signer,
-        snapshot.chainId,
-        rv.address,
-      );
-      return {
-        copy,
-        sim: await simulateRebalance(ctx.provider, rv.address, copy, from, extras.blockNumber),
-      };
-    };
-    let attempt = await simulateAt(snapshot.timestamp);
-    const first = attempt.sim;
-    const nodeNow =
-      !first.ok && first.error?.name === "PlanExpired" ? BigInt(first.error.args[1]) : null;
-    if (nodeNow !== null && nodeNow > snapshot.timestamp && nodeNow - snapshot.timestamp <= 60n)
-      attempt = await simulateAt(nodeNow);
+    const attempt = await simulateExpiredCopy(
+      ctx.provider,
+      rv.address,
+      result.plan,
+      ctx.signer,
+      snapshot.chainId,
+      from,
+      { blockNumber: extras.blockNumber, timestamp: snapshot.timestamp },
+    );
     signed = attempt.copy;
     simulation = attempt.sim;
   } else if (result.binding !== null) {

@@ -12,10 +12,12 @@
  *   and could be relayed again until then), so a new plan may take the nonce (the old row is
  *   archived). Without it, one reverted transaction would block the vault's keeper for good.
  * - A plan that was never broadcast (status `signed`, no transaction recorded) may release its
- *   nonce ({@link Journal.releaseNonce}: the row is archived, the nonce is free at once), e.g.
- *   when its simulation failed. A plan with any recorded transaction never releases it: its
- *   signed bytes may still be mined, so it holds the nonce until it is final or (dropped or
- *   reverted) past its deadline.
+ *   nonce ({@link Journal.releaseNonce}: the row is archived, the nonce is free at once) when its
+ *   signature is provably dead (submit.ts: its simulation reverted InvalidNonce or PlanExpired).
+ *   The worker simulates an already-expired copy before it claims (chain/simulate.ts
+ *   `simulateExpiredCopy`), so a failing simulation claims nothing. A plan with any recorded
+ *   transaction never releases it: its signed bytes may still be mined, so it holds the nonce
+ *   until it is final or (dropped or reverted) past its deadline.
  * - Never submitted twice: a submission is recorded before/after broadcast by the chain edge;
  *   {@link Journal.pendingSubmissions} lists what a restarted keeper must resume tracking.
  *

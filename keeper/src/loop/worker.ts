@@ -9,7 +9,7 @@
 import { Transaction } from "ethers";
 import type { Provider, Signer } from "ethers";
 import { readSnapshot } from "../chain/reader.ts";
-import { simulateRebalance } from "../chain/simulate.ts";
+import { simulateExpiredCopy } from "../chain/simulate.ts";
 import { SubmitError, submitPlan } from "../chain/submit.ts";
 import type { SubmitOptions, SubmitOutcome } from "../chain/submit.ts";
 import { decodeError, describeRevert } from "../chain/errors.ts";
@@ -514,9 +514,32 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
   const relayer = opts.relayer ?? opts.signer;
   const from = await relayer.getAddress();
 
-  // 4. claim, sign, simulate, submit, track. The nonce is claimed BEFORE anything is signed, even
-  // for the simulation: an eth_call hands the signed plan to the RPC node, which could relay it,
-  // so a signature must never exist for a plan the journal does not hold.
+  // 4. simulate, claim, sign, submit, track. The simulation signs a copy that expires at the
+  // snapshot block (simulateExpiredCopy): an eth_call hands the signature to the RPC node, which
+  // could relay it, but that one is dead for every later block, so it needs no claim and a
+  // failing simulation leaves nothing behind. A live signature is made only after the journal
+  // holds the nonce, and submitPlan simulates its exact bytes again before any broadcast.
+  const pre = await simulateExpiredCopy(opts.provider, vault, plan, opts.signer, chainId, from, {
+    blockNumber,
+    timestamp: s.timestamp,
+  });
+  // A node that runs eth_call at its own clock more than a minute past the snapshot (a dev node
+  // after a pause) answers PlanExpired for any already-expired copy: the copy then proves
+  // nothing, and the plan goes on to the claim and submitPlan's simulation of the live bytes,
+  // which holds the nonce to its deadline if it fails.
+  const clockSkew = !pre.sim.ok && pre.sim.error?.name === "PlanExpired";
+  if (!pre.sim.ok && !clockSkew) {
+    logger.warn(
+      { ...decision, error: j(pre.sim.error), message: pre.sim.message },
+      `simulation failed: ${pre.sim.error?.name ?? pre.sim.message}`,
+    );
+    return done({
+      ...base,
+      action: "simulation-failed",
+      fired: ev.fired,
+      detail: pre.sim.error?.name ?? pre.sim.message,
+    });
+  }
   try {
     journal.claimNonce(chainId, vault, plan.nonce, hashPlan(plan), {
       deadline: plan.deadline,
@@ -530,29 +553,6 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
     throw e;
   }
   const presigned = await signPlan(plan, opts.signer, chainId, vault);
-  const sim = await simulateRebalance(opts.provider, vault, presigned, from, "latest");
-  if (!sim.ok) {
-    // Never broadcast: the plan releases its nonce (journal.releaseNonce), so the next tick can
-    // plan afresh instead of waiting out the deadline. Its signature went only to the read RPC,
-    // inside an eth_call that failed; should it ever be relayed, it still faces every on-chain
-    // bound and its deadline, and the vault executes one plan per nonce.
-    journal.releaseNonce(
-      chainId,
-      vault,
-      plan.nonce,
-      `simulation failed: ${sim.error?.name ?? sim.message}`,
-    );
-    logger.warn(
-      { ...decision, error: j(sim.error), message: sim.message },
-      `simulation failed: ${sim.error?.name ?? sim.message}`,
-    );
-    return done({
-      ...base,
-      action: "simulation-failed",
-      fired: ev.fired,
-      detail: sim.error?.name ?? sim.message,
-    });
-  }
   const signed = presigned;
   logger.info(
     {
@@ -561,7 +561,7 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
       actions: plan.actions.length,
       notes: planNotes(result),
       expectedWeightsBps: plan.expectedWeightsBps.map(String),
-      gasEstimate: sim.gasEstimate.toString(),
+      gasEstimate: pre.sim.ok ? pre.sim.gasEstimate.toString() : "after the claim (node clock)",
     },
     "plan signed, submitting",
   );

@@ -653,12 +653,13 @@ export async function buildPlan(
         ...base,
       };
     // the targets call for swaps but none could be quoted (or none passes the slippage floor at
-    // any size tried): an error, never "no trade needed"
-    const quoted = c.steps.some((st) => st.kind === "swap");
+    // any size tried) and nothing else is left to do: an error, never "no trade needed". With
+    // lending steps left (a repay or a collateral top-up that restores the health factor), that
+    // plan is evaluated on its own and the dropped swaps are reported in `skipped`.
     const quoteSkips = c.skipped.filter(
       (k) => k.code === "QUOTE_FAILED" || k.code === "SLIPPAGE_FLOOR",
     );
-    if (c.swapsWanted > 0 && !quoted && quoteSkips.length > 0) {
+    if (c.swapsWanted > 0 && c.steps.length === 0 && quoteSkips.length > 0) {
       const allFailed = quoteSkips.every((k) => k.code === "QUOTE_FAILED");
       return {
         feasible: false,
@@ -791,6 +792,11 @@ async function quoteSwap(
  * passing size, skips the trade (`notes.skipped`, with its code). Quotes are assumed monotone:
  * a larger amountIn never gets a better price. Returns the swap with `minOut` still 0.
  */
+/** Removes the `reduced` note of asset `i`'s `side` swap (it is reported as skipped instead). */
+function dropReduced(notes: { reduced: ReducedTrade[] }, i: number, side: "sell" | "buy"): void {
+  notes.reduced = notes.reduced.filter((r) => !(r.assetIndex === i && r.side === side));
+}
+
 async function fitSwap(
   ctx: Ctx,
   i: number,
@@ -945,12 +951,13 @@ async function buildCandidate(ctx: Ctx, ppm: bigint): Promise<Candidate | Candid
     const sw = await fitSwap(ctx, i, "sell", sellAmt[i], notes);
     if (sw === null) continue;
     if (sw.inValue < ctx.minTrade) {
+      dropReduced(notes, i, "sell");
       skipped.push({
         assetIndex: i,
         side: "sell",
-        code: "DUST",
+        code: "SLIPPAGE_FLOOR",
         valueBase: sw.inValue,
-        reason: "below minTradeValue after sizing down to the slippage floor",
+        reason: "the slippage floor leaves less than minTradeValue",
       });
       continue;
     }
@@ -1017,12 +1024,13 @@ async function buildCandidate(ctx: Ctx, ppm: bigint): Promise<Candidate | Candid
     const sw = await fitSwap(ctx, i, "buy", buyIn[i], notes);
     if (sw === null) continue;
     if (sw.inValue < ctx.minTrade) {
+      dropReduced(notes, i, "buy");
       skipped.push({
         assetIndex: i,
         side: "buy",
-        code: "DUST",
+        code: "SLIPPAGE_FLOOR",
         valueBase: sw.inValue,
-        reason: "below minTradeValue after sizing down to the slippage floor",
+        reason: "the slippage floor leaves less than minTradeValue",
       });
       continue;
     }

@@ -230,8 +230,10 @@ describe("keeper loop in defensive mode (circuit breaker tripped) on the local v
     const [grossBefore, grossAfter] = (out.error?.args ?? []).map(BigInt);
     expect(grossAfter > grossBefore).to.equal(true);
     expect(out.txHashes).to.deep.equal([]);
-    // never broadcast: the journal releases the nonce at once (the row is archived)
-    expect(journal.get(chainId, vault, rogue.plan.nonce)).to.equal(undefined);
+    // never broadcast, but its live signature went to the RPC: it holds the nonce to its deadline
+    const row = journal.get(chainId, vault, rogue.plan.nonce);
+    expect(row?.status).to.equal("dropped");
+    expect(row?.txHashes).to.deep.equal([]);
     expect(await provider.getTransactionCount(relayer.address, "pending")).to.equal(sent0);
     expect(await dyn(d.vault).nextNonce()).to.equal(s.nextNonce);
     journal.close();

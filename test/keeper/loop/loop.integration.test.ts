@@ -198,7 +198,7 @@ describe("keeper loop on the local vault", function () {
     jb.close();
   });
 
-  it("(d) a failed simulation (never broadcast) releases its nonce: the next tick, with the right key, plans it and is mined", async function () {
+  it("(d) a failed simulation (of an already-expired copy) claims nothing: the next tick, with the right key, plans the same nonce and is mined", async function () {
     await networkHelpers.time.increase(601);
     const journal = openJournal(":memory:");
     const targets = [2_000n, 2_000n, 1_490n, 1_490n];
@@ -211,7 +211,7 @@ describe("keeper loop on the local vault", function () {
     expect(failed.action, js(failed)).to.equal("simulation-failed");
     expect(failed.detail).to.equal("InvalidSigner");
     expect(tickFailure(failed)).to.equal("simulation-failed: InvalidSigner");
-    expect(journal.get(chainId, vault, failed.nonce)).to.equal(undefined); // released
+    expect(journal.get(chainId, vault, failed.nonce)).to.equal(undefined); // never claimed
     expect(journal.pendingSubmissions()).to.deep.equal([]);
     const good = worker(journal, 5, targets);
     const next = await tick(good);

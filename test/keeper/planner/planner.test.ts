@@ -536,6 +536,64 @@ describe("planner/buildPlan: local limits, trades sized to the slippage floor, m
     expect(none.skipped.map((k) => k.code)).to.deep.equal(["SLIPPAGE_FLOOR"]);
   });
 
+  it("a swap the slippage floor sizes below minTradeValue is an error (SLIPPAGE_FLOOR), not 'no trade needed'", async () => {
+    const s0 = threeAssets();
+    const pxs = pxAll(s0);
+    const s = threeAssets({
+      positions: {
+        ...s0.positions,
+        baseBalance: 500_000n * E6,
+        balances: [tokensForValueDown(500_000n * E6, pxs[0]), 0n, 0n],
+      },
+    });
+    const shallow = oracleQuote(s, 3000n, (v) => (v * 10_000n) / (100_000n * E6));
+    // the floor passes ~65k of the sell; the keeper trades nothing under 100k
+    const r = await buildPlan(s, [0.2, 0, 0], { quote: shallow, minTradeValue: 100_000n * E6 });
+    expect(r.feasible).to.equal(false);
+    if (r.feasible) return;
+    expect(r.code).to.equal("SLIPPAGE_FLOOR");
+    expect(r.skipped.map((k) => `${k.code} ${k.side}${k.assetIndex}`)).to.deep.equal([
+      "SLIPPAGE_FLOOR sell0",
+    ]);
+    expect(r.reduced).to.deep.equal([]); // reported once, as skipped
+  });
+
+  it("a de-risking repay and collateral top-up still go when the plan's swaps cannot be quoted", async () => {
+    const s0 = threeAssets();
+    const pxs = pxAll(s0);
+    // HF 0.88 < 1.5 with idle USDC: the targets also call for buys, which no quote serves
+    const debt = tokensForValueDown(100_000n * E6, pxs[0]);
+    const s = threeAssets({
+      lending: {
+        adapter: LENDER,
+        healthFactor: (88n * E18) / 100n,
+        liquidationThresholdBps: 8000n,
+      },
+      limits: { ...s0.limits, maxLeverageBps: 20_000n, maxLossPerRebalanceBps: 200n },
+      positions: {
+        baseBalance: 800_000n * E6,
+        collateral: 110_000n * E6,
+        balances: [debt, 0n, 0n],
+        debts: [debt, 0n, 0n],
+      },
+    });
+    const broken: QuoteFn = () => {
+      throw new Error("Unexpected error (no liquidity in range)");
+    };
+    const r = feasible(
+      await buildPlan(s, [0.1, 0.1, 0], {
+        targetNetDeltaBps: [200n, null, null],
+        quote: broken,
+      }),
+    );
+    const ops = r.steps.map((x) => (x.kind === "swap" ? `${x.side}${x.assetIndex}` : `op${x.op}`));
+    expect(ops).to.include(`op${LENDING_OP.SUPPLY}`);
+    expect(ops).to.include(`op${LENDING_OP.REPAY}`);
+    expect(ops.some((o) => o.startsWith("buy") || o.startsWith("sell"))).to.equal(false);
+    expect(r.skipped.some((k) => k.code === "QUOTE_FAILED" && k.side === "buy")).to.equal(true);
+    expect(r.worst.healthFactor >= s.limits.minHealthFactor).to.equal(true);
+  });
+
   it("a quoter failing every quote is an error (QUOTES_FAILED), not an empty plan", async () => {
     const s = threeAssets();
     let quotes = 0;
