@@ -3,7 +3,7 @@
  * (docs/plan-format.md §10), plus Solidity's `Error(string)` and `Panic(uint256)`, into
  * `{ name, args }` with bigints as decimal strings (log-friendly, JSON-able).
  */
-import { Interface, isHexString } from "ethers";
+import { Interface, isError, isHexString } from "ethers";
 import type { ErrorFragment, Result } from "ethers";
 import { projectAbi } from "./abis.ts";
 import type { ProjectContract } from "./abis.ts";
@@ -133,4 +133,16 @@ export function describeRevert(err: unknown): string {
   const short = (err as { shortMessage?: unknown } | null)?.shortMessage;
   if (typeof short === "string" && short !== "") return short;
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Whether `err` is a contract's own answer to a call: a revert (ethers `CALL_EXCEPTION` carrying
+ * revert data, "0x" included) or a result that does not decode (`BAD_DATA`). ethers also turns
+ * any JSON-RPC error of an eth_call (rate limit, "header not found") into `CALL_EXCEPTION`, but
+ * without revert data: those are the node's failures, not the contract's, and must not be read
+ * as "this is not a vault" or "this feed does not answer".
+ */
+export function isContractAnswer(err: unknown): boolean {
+  if (isError(err, "BAD_DATA")) return true;
+  return isError(err, "CALL_EXCEPTION") && typeof err.data === "string";
 }

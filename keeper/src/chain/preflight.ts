@@ -8,6 +8,7 @@
 import { Contract, isAddress } from "ethers";
 import type { Provider } from "ethers";
 import { projectAbi } from "./abis.ts";
+import { isContractAnswer } from "./errors.ts";
 
 /** Error codes of {@link PreflightError}. */
 export type PreflightErrorCode =
@@ -95,7 +96,8 @@ export async function checkVault(provider: Provider, vault: string, field: strin
   const v = new Contract(vault, projectAbi("BallastVault"), provider);
   try {
     await Promise.all([v.nextNonce(), v.assetConfigs(), v.oracleConfig(), v.KEEPER_SIGNER_ROLE()]);
-  } catch {
+  } catch (e) {
+    if (!isContractAnswer(e)) throw e; // the node failed, not the contract
     throw new PreflightError(
       "NOT_A_VAULT",
       field,
@@ -115,7 +117,8 @@ export async function checkLens(
   const l = new Contract(lens, projectAbi("BallastLens"), provider);
   try {
     await l.vaultState(vault);
-  } catch {
+  } catch (e) {
+    if (!isContractAnswer(e)) throw e; // the node failed, not the contract
     throw new PreflightError(
       "NOT_A_LENS",
       field,

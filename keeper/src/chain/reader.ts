@@ -5,9 +5,10 @@
  * configuration (`assetConfigs()[i].feed`, `oracleConfig().baseFeed`), read with
  * `latestRoundData()`; no pool price is ever read. ABIs are the run-time artifacts (abis.ts).
  */
-import { Contract, getAddress, isError } from "ethers";
+import { Contract, getAddress } from "ethers";
 import type { BlockTag, Provider } from "ethers";
 import { npmAbi, projectAbi } from "./abis.ts";
+import { isContractAnswer } from "./errors.ts";
 import type { Limits, VaultSnapshot } from "../planner/types.ts";
 
 /** The chain answered something the reader cannot use. */
@@ -128,15 +129,15 @@ export async function readSnapshot(
   /**
    * `method()` of the feed at `a` (`decimals` or `latestRoundData`); a call the feed itself fails
    * (reverts or answers too little data) is a ReaderError naming it, as the vault's
-   * OracleCallFailed does. RPC failures pass through unchanged.
+   * OracleCallFailed does. The node's own failures (no revert data) pass through unchanged.
    */
   const feedCall = async <T>(a: string, what: string, method: string): Promise<T> => {
     try {
       return (await feedC(a).getFunction(method)(at)) as T;
     } catch (e) {
-      if (!isError(e, "CALL_EXCEPTION") && !isError(e, "BAD_DATA")) throw e;
+      if (!isContractAnswer(e)) throw e; // the node failed, not the feed
       throw new ReaderError(
-        `the ${what} feed ${a} does not answer ${method}() (${e.shortMessage}): the vault ` +
+        `the ${what} feed ${a} does not answer ${method}() (${(e as { shortMessage?: string }).shortMessage ?? String(e)}): the vault ` +
           `cannot price its NAV (OracleCallFailed) until it does`,
       );
     }
