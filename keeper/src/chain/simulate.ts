@@ -66,7 +66,8 @@ export async function simulateRebalance(
  * block, so nobody can relay it, and no journal claim is needed for it. Only the deadline differs
  * from `plan`. Nodes that run eth_call in a pending-block context at their own clock (Hardhat/EDR)
  * answer PlanExpired(deadline, nodeNow): the copy is then re-signed to expire at that reported
- * time (at most a minute later; a later clock is not trusted).
+ * time (at most a minute later; a later clock is not trusted), up to three times as that clock
+ * ticks on.
  */
 export async function simulateExpiredCopy(
   provider: Provider,
@@ -84,12 +85,12 @@ export async function simulateExpiredCopy(
       sim: await simulateRebalance(provider, vault, copy, from, snapshot.blockNumber),
     };
   };
-  const first = await at(snapshot.timestamp);
-  const nodeNow =
-    !first.sim.ok && first.sim.error?.name === "PlanExpired"
-      ? BigInt(first.sim.error.args[1])
-      : null;
-  if (nodeNow !== null && nodeNow > snapshot.timestamp && nodeNow - snapshot.timestamp <= 60n)
-    return at(nodeNow);
-  return first;
+  let attempt = await at(snapshot.timestamp);
+  // the node's clock may tick past a second boundary between two calls: a few tries
+  for (let k = 0; k < 3 && !attempt.sim.ok && attempt.sim.error?.name === "PlanExpired"; k++) {
+    const nodeNow = BigInt(attempt.sim.error.args[1]);
+    if (nodeNow <= attempt.copy.plan.deadline || nodeNow - snapshot.timestamp > 60n) break;
+    attempt = await at(nodeNow);
+  }
+  return attempt;
 }
