@@ -431,7 +431,6 @@ library ConfigLib {
         return 0;
     }
 
-    /// @dev Σ debt (token units) of the lending adapter over the registry.
     /// @notice Closes a debt-free lending position: withdraws all of the lending adapter `la`'s base
     ///         collateral to the vault (plan-format §3 kind 2 WITHDRAW of the maximum; no oracle is
     ///         read). Collateral alone — a donated aToken included — then never blocks the in-kind
@@ -450,6 +449,7 @@ library ConfigLib {
         if (left != 0) revert LendingPositionOpen(left, 0);
     }
 
+    /// @dev Σ debt (token units) of the lending adapter over the registry.
     function lendingDebtAmount(Layout storage s) internal view returns (uint256 total) {
         address la = s.lendingAdapter;
         if (la == address(0)) return 0;
