@@ -9,6 +9,8 @@ import { Contract, isAddress } from "ethers";
 import type { Provider } from "ethers";
 import { projectAbi } from "./abis.ts";
 import { isContractAnswer } from "./errors.ts";
+import { ResilientProvider } from "./rpc.ts";
+import { redactUrl } from "../config/load.ts";
 
 /** Error codes of {@link PreflightError}. */
 export type PreflightErrorCode =
@@ -58,19 +60,33 @@ export async function rpcChainId(provider: Provider): Promise<bigint> {
   return (await provider.getNetwork()).chainId;
 }
 
-/** Throws CHAIN_ID_MISMATCH when the RPC's chain id differs from `configured` (`field` names it). */
+/**
+ * Throws CHAIN_ID_MISMATCH when the RPC's chain id differs from `configured` (`field` names it).
+ * With several URLs (a ResilientProvider's fallbacks), every URL that answers is asked on its
+ * own — a fallback on another chain would otherwise be found only at failover time; a URL that
+ * does not answer now is left to the failover logic.
+ */
 export async function checkChainId(
   provider: Provider,
   configured: bigint | number,
   field: string,
 ): Promise<void> {
+  const want = BigInt(configured);
   const actual = await rpcChainId(provider);
-  if (actual !== BigInt(configured))
+  if (actual !== want)
     throw new PreflightError(
       "CHAIN_ID_MISMATCH",
       field,
       `configured chain id ${configured}, but the RPC serves chain ${actual}`,
     );
+  if (!(provider instanceof ResilientProvider) || provider.client.urls.length < 2) return;
+  for (const r of await provider.client.chainIdsByUrl())
+    if (r.chainId !== null && r.chainId !== want)
+      throw new PreflightError(
+        "CHAIN_ID_MISMATCH",
+        field,
+        `configured chain id ${configured}, but the RPC URL ${redactUrl(r.url)} serves chain ${r.chainId}`,
+      );
 }
 
 /** Throws BAD_ADDRESS unless `value` is a 0x address (any case). */

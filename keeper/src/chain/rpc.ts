@@ -194,6 +194,29 @@ export class RpcClient {
     return out as Answer[];
   }
 
+  /**
+   * `eth_chainId` of every configured URL on its own (no retry, no failover), in configured
+   * order: the chain id, or the error of a URL that does not answer.
+   */
+  async chainIdsByUrl(): Promise<{ url: string; chainId: bigint | null; error: string | null }[]> {
+    return Promise.all(
+      this.urls.map(async (url) => {
+        try {
+          const [ans] = await this.attempt(url, {
+            id: this.nextId++,
+            jsonrpc: "2.0",
+            method: "eth_chainId",
+            params: [],
+          });
+          if (!("result" in ans)) return { url, chainId: null, error: JSON.stringify(ans.error) };
+          return { url, chainId: BigInt(ans.result as string), error: null };
+        } catch (e) {
+          return { url, chainId: null, error: String((e as Error).message) };
+        }
+      }),
+    );
+  }
+
   /** Retries/failover loop for idempotent requests. */
   private async withFailover(
     method: string,

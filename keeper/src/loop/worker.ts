@@ -541,10 +541,16 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
     });
   }
   try {
-    journal.claimNonce(chainId, vault, plan.nonce, hashPlan(plan), {
+    const claim = journal.claimNonce(chainId, vault, plan.nonce, hashPlan(plan), {
       deadline: plan.deadline,
       nowSeconds: s.timestamp,
     });
+    // the identical plan already holds the nonce: another process sharing the journal built it
+    // and is submitting it; a second relay would only burn gas on InvalidNonce
+    if (!claim.fresh) {
+      logger.warn(decision, "this plan is already claimed (another keeper process): not signing");
+      return done({ ...base, action: "nonce-blocked", fired: ev.fired });
+    }
   } catch (e) {
     if (e instanceof JournalError && e.code === "NONCE_TAKEN") {
       logger.warn({ ...decision, error: e.message }, "nonce claimed meanwhile: not signing");

@@ -5,6 +5,7 @@ import { network } from "hardhat";
 import { HDNodeWallet, Transaction } from "ethers";
 import { RpcClient, RpcUnavailableError, makeProvider } from "../../../keeper/src/chain/rpc.ts";
 import { decodeRevertData } from "../../../keeper/src/chain/errors.ts";
+import { PreflightError, checkChainId } from "../../../keeper/src/chain/preflight.ts";
 
 /**
  * RpcClient against the in-process Hardhat network behind a faulty JSON-RPC proxy on 127.0.0.1
@@ -144,5 +145,54 @@ describe("RpcClient with a faulty proxy", function () {
     expect(b.seen).to.not.include("eth_sendRawTransaction");
     expect(await provider.getTransactionCount(w.address, "latest")).to.equal(nonce + 1);
     provider.destroy();
+  });
+});
+
+describe("preflight: every configured RPC URL must serve the configured chain", function () {
+  /** A JSON-RPC server that answers eth_chainId with `chainId` (and nothing else). */
+  async function chainServer(chainId: bigint) {
+    const server = http.createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        const p = JSON.parse(body) as { id: number };
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ jsonrpc: "2.0", id: p.id, result: `0x${chainId.toString(16)}` }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}/v3/secret-key`,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  it("a fallback URL on another chain is refused naming it (redacted); a silent one is left to failover", async function () {
+    const main = await chainServer(31337n);
+    const other = await chainServer(1n);
+    try {
+      const dead = "http://127.0.0.1:1";
+      const ok = makeProvider([main.url, dead], 31337n, { retries: 0, timeoutMs: 300 });
+      await checkChainId(ok, 31337n, "networks.local.chainId");
+      const bad = makeProvider([main.url, other.url], 31337n, { retries: 0, timeoutMs: 300 });
+      let err: unknown;
+      try {
+        await checkChainId(bad, 31337n, "networks.local.chainId");
+      } catch (e) {
+        err = e;
+      }
+      expect(err).to.be.instanceOf(PreflightError);
+      expect((err as PreflightError).code).to.equal("CHAIN_ID_MISMATCH");
+      expect((err as Error).message).to.match(
+        /^networks\.local\.chainId: configured chain id 31337, but the RPC URL http:\/\/127\.0\.0\.1:\d+\/\S+ serves chain 1$/,
+      );
+      expect((err as Error).message).to.not.include("secret-key");
+      ok.destroy();
+      bad.destroy();
+    } finally {
+      await main.close();
+      await other.close();
+    }
   });
 });
