@@ -39,6 +39,7 @@ import {
   replayMarket,
 } from "../keeper/src/sim/returns.ts";
 import type { MarketPath } from "../keeper/src/sim/returns.ts";
+import { parsePriceCsv } from "../keeper/src/data/csv.ts";
 import {
   drawdownSeries,
   equalWeightHold,
@@ -214,17 +215,13 @@ export function replayFile(
   }
 }
 
-/** The distinct values of a long-format CSV's `symbol` column, sorted ([] without one). */
+/** The symbols of a long-format price CSV (keeper/src/data/csv.ts), sorted; [] if it does not parse. */
 export function csvSymbols(text: string): string[] {
-  const lines = text.split(/\r?\n/);
-  const col = (lines[0] ?? "").split(",").findIndex((h) => h.trim().toLowerCase() === "symbol");
-  if (col < 0) return [];
-  const out = new Set<string>();
-  for (const line of lines.slice(1)) {
-    const v = line.split(",")[col]?.trim();
-    if (v) out.add(v);
+  try {
+    return Object.keys(parsePriceCsv(text, { duplicates: "keep-last" })).sort();
+  } catch {
+    return [];
   }
-  return [...out].sort();
 }
 
 /** Parses argv (after `node scripts/simulate.ts`). */

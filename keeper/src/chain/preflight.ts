@@ -72,21 +72,19 @@ export async function checkChainId(
   field: string,
 ): Promise<void> {
   const want = BigInt(configured);
-  const actual = await rpcChainId(provider);
-  if (actual !== want)
-    throw new PreflightError(
+  const mismatch = (served: bigint, url?: string) =>
+    new PreflightError(
       "CHAIN_ID_MISMATCH",
       field,
-      `configured chain id ${configured}, but the RPC serves chain ${actual}`,
+      `configured chain id ${configured}, but the RPC ${url === undefined ? "" : `URL ${redactUrl(url)} `}serves chain ${served}`,
     );
-  if (!(provider instanceof ResilientProvider) || provider.client.urls.length < 2) return;
-  for (const r of await provider.client.chainIdsByUrl())
-    if (r.chainId !== null && r.chainId !== want)
-      throw new PreflightError(
-        "CHAIN_ID_MISMATCH",
-        field,
-        `configured chain id ${configured}, but the RPC URL ${redactUrl(r.url)} serves chain ${r.chainId}`,
-      );
+  if (provider instanceof ResilientProvider && provider.client.urls.length > 1) {
+    const answers = (await provider.client.chainIdsByUrl()).filter((r) => r.chainId !== null);
+    for (const r of answers) if (r.chainId !== want) throw mismatch(r.chainId as bigint, r.url);
+    if (answers.length > 0) return; // none answering: the failover request below says why
+  }
+  const actual = await rpcChainId(provider);
+  if (actual !== want) throw mismatch(actual);
 }
 
 /** Throws BAD_ADDRESS unless `value` is a 0x address (any case). */

@@ -154,6 +154,25 @@ function threeAssets(over: Partial<VaultSnapshot> = {}): VaultSnapshot {
   );
 }
 
+/**
+ * A hedged vault whose borrowed WETH rallied: 100k USDC of WETH debt (held as WETH) against 110k
+ * USDC collateral, HF = 110k · 0.8 / 100k = 0.88 < 1.5, and 800k idle USDC.
+ */
+function underwaterHedge() {
+  const s0 = threeAssets();
+  const debt = tokensForValueDown(100_000n * E6, pxAll(s0)[0]);
+  return threeAssets({
+    lending: { adapter: LENDER, healthFactor: (88n * E18) / 100n, liquidationThresholdBps: 8000n },
+    limits: { ...s0.limits, maxLeverageBps: 20_000n, maxLossPerRebalanceBps: 200n },
+    positions: {
+      baseBalance: 800_000n * E6,
+      collateral: 110_000n * E6,
+      balances: [debt, 0n, 0n],
+      debts: [debt, 0n, 0n],
+    },
+  });
+}
+
 describe("planner/buildPlan: deterministic examples", () => {
   it("all cash → three buys; expected and worst fills pass; decoded data matches the steps", async () => {
     const s = threeAssets();
@@ -332,24 +351,7 @@ describe("planner/buildPlan: deterministic examples", () => {
   });
 
   it("a borrowed asset rallied: a repay-only re-hedge tops the collateral up to the health-factor floor", async () => {
-    const s0 = threeAssets();
-    const pxs = pxAll(s0);
-    // 100k USDC of WETH debt against 110k USDC collateral: HF = 110k · 0.8 / 100k = 0.88 < 1.5
-    const debt = tokensForValueDown(100_000n * E6, pxs[0]);
-    const s = threeAssets({
-      lending: {
-        adapter: LENDER,
-        healthFactor: (88n * E18) / 100n,
-        liquidationThresholdBps: 8000n,
-      },
-      limits: { ...s0.limits, maxLeverageBps: 20_000n, maxLossPerRebalanceBps: 200n },
-      positions: {
-        baseBalance: 800_000n * E6,
-        collateral: 110_000n * E6,
-        balances: [debt, 0n, 0n],
-        debts: [debt, 0n, 0n],
-      },
-    });
+    const s = underwaterHedge();
     // keep the 10 % long leg, hedge to net delta 2 %: debt 100k → ~73k (a partial repay), which
     // alone leaves HF = 110k · 0.8 / 73k ≈ 1.2 < 1.5 · 1.1: collateral must be topped up
     const r = feasible(await buildPlan(s, [0.1, 0, 0], { targetNetDeltaBps: [200n, null, null] }));
@@ -559,24 +561,8 @@ describe("planner/buildPlan: local limits, trades sized to the slippage floor, m
   });
 
   it("a de-risking repay and collateral top-up still go when the plan's swaps cannot be quoted", async () => {
-    const s0 = threeAssets();
-    const pxs = pxAll(s0);
     // HF 0.88 < 1.5 with idle USDC: the targets also call for buys, which no quote serves
-    const debt = tokensForValueDown(100_000n * E6, pxs[0]);
-    const s = threeAssets({
-      lending: {
-        adapter: LENDER,
-        healthFactor: (88n * E18) / 100n,
-        liquidationThresholdBps: 8000n,
-      },
-      limits: { ...s0.limits, maxLeverageBps: 20_000n, maxLossPerRebalanceBps: 200n },
-      positions: {
-        baseBalance: 800_000n * E6,
-        collateral: 110_000n * E6,
-        balances: [debt, 0n, 0n],
-        debts: [debt, 0n, 0n],
-      },
-    });
+    const s = underwaterHedge();
     const broken: QuoteFn = () => {
       throw new Error("Unexpected error (no liquidity in range)");
     };
