@@ -1,7 +1,8 @@
 /**
  * Safe submission of a signed plan from the relayer key: journal checks (one plan per nonce,
- * never submitted twice), simulation first (a failing simulation sends nothing; the plan holds
- * its nonce to its deadline unless the revert proves it dead), an EIP-1559
+ * never submitted twice; attempts are recorded, and a dead nonce released, only on the row of
+ * this plan's hash, else SubmitError PLAN_MISMATCH), simulation first (a failing simulation sends
+ * nothing; the plan holds its nonce to its deadline unless the revert proves it dead), an EIP-1559
  * transaction under a max-fee cap broadcast through the public RPC or a private relay
  * (`broadcastProvider`), receipt tracking with a timeout, same-nonce replacement with
  * bumped fees while stuck, and a final status: mined, reverted (decoded error), dropped (the node
@@ -23,6 +24,7 @@ import type { DecodedRevert } from "./errors.ts";
 import { simulateRebalance } from "./simulate.ts";
 import { hashPlan, signPlan } from "../planner/eip712.ts";
 import type { Plan, SignedPlan } from "../planner/types.ts";
+import { JournalError } from "../journal/journal.ts";
 import type { Journal } from "../journal/journal.ts";
 
 /**
@@ -134,13 +136,19 @@ export async function submitPlan(
 ): Promise<SubmitOutcome> {
   const { journal, chainId } = opts;
   const nonce = signed.plan.nonce;
+  // the hash of the exact plan sent: every journal write below is for this plan's row only
+  // (another process sharing the journal may hold the nonce for a different plan by then)
+  const planHash = hashPlan(signed.plan);
   const emit = opts.onEvent ?? (() => undefined);
   if (journal !== undefined) {
     const rec = journal.get(chainId, vault, nonce);
     if (rec === undefined)
       throw new SubmitError("NOT_CLAIMED", `nonce ${nonce} of ${vault} was not claimed`);
-    if (rec.planHash.toLowerCase() !== signed.planHash.toLowerCase())
-      throw new SubmitError("PLAN_MISMATCH", `nonce ${nonce} is held by plan ${rec.planHash}`);
+    if (rec.planHash.toLowerCase() !== planHash.toLowerCase())
+      throw new SubmitError(
+        "PLAN_MISMATCH",
+        `nonce ${nonce}: expected plan ${planHash}, found plan ${rec.planHash}`,
+      );
     if (rec.txHashes.length > 0 || rec.status !== "signed")
       throw new SubmitError(
         "ALREADY_SUBMITTED",
@@ -167,8 +175,13 @@ export async function submitPlan(
     // the plan keeps its nonce until its deadline (dropped), unless the revert proves the
     // signature can never execute (its nonce is used, or it has expired): then it is released.
     const dead = sim.error?.name === "InvalidNonce" || sim.error?.name === "PlanExpired";
-    if (dead) journal?.releaseNonce(chainId, vault, nonce, `simulation: ${sim.message}`);
-    else journal?.markDropped(chainId, vault, nonce, `simulation: ${sim.message}`);
+    if (dead) {
+      try {
+        journal?.releaseNonce(chainId, vault, nonce, planHash, `simulation: ${sim.message}`);
+      } catch (e) {
+        throw planMismatch(e) ?? e; // the row is another plan's now: left alone
+      }
+    } else journal?.markDropped(chainId, vault, nonce, `simulation: ${sim.message}`);
     return outcome({ status: "simulation-failed", error: sim.error, message: sim.message });
   }
   const margin = opts.gasMarginBps ?? 2_000n;
@@ -197,7 +210,7 @@ export async function submitPlan(
     });
     const raw = await relayer.signTransaction(tx);
     const hash = Transaction.from(raw).hash as string;
-    journal?.recordSubmission(chainId, vault, nonce, hash, raw);
+    journal?.recordSubmission(chainId, vault, nonce, planHash, hash, raw);
     hashes.push(hash);
     try {
       await sendVia.broadcastTransaction(raw);
@@ -219,6 +232,9 @@ export async function submitPlan(
   try {
     await send();
   } catch (e) {
+    // the nonce's row now belongs to another plan: nothing was broadcast (recorded first)
+    const mismatch = planMismatch(e);
+    if (mismatch !== undefined) throw mismatch;
     const what = hashes.length > 0 ? `broadcast of ${hashes[0]}` : "signing the transaction";
     throw new SubmitError("BROADCAST", `${what} failed: ${errorText(e)}`);
   }
@@ -359,6 +375,13 @@ export async function submitPlan(
     }
     await sleep(poll);
   }
+}
+
+/** A journal PLAN_MISMATCH refusal as a SubmitError (same message), else undefined. */
+function planMismatch(e: unknown): SubmitError | undefined {
+  return e instanceof JournalError && e.code === "PLAN_MISMATCH"
+    ? new SubmitError("PLAN_MISMATCH", e.message)
+    : undefined;
 }
 
 /** True when the node answered "already known" for a re-broadcast of identical bytes. */

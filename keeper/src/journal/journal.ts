@@ -20,6 +20,11 @@
  *   until it is final or (dropped or reverted) past its deadline.
  * - Never submitted twice: a submission is recorded before/after broadcast by the chain edge;
  *   {@link Journal.pendingSubmissions} lists what a restarted keeper must resume tracking.
+ * - Never acting on another plan's row: {@link Journal.recordSubmission} and
+ *   {@link Journal.releaseNonce} take the plan hash they act for and refuse (PLAN_MISMATCH) a row
+ *   held by a different plan. Two processes sharing the file may hold the same nonce for
+ *   different plans one after the other (one releases it, another claims it); a stale caller must
+ *   then neither label the new plan's row with its transaction nor release it.
  *
  * Status flow: signed → submitted → mined | reverted | dropped; any non-final → superseded (the
  * vault's nonce moved past it, e.g. another keeper won the race). mined, reverted and superseded
@@ -69,7 +74,7 @@ export interface PlanRecord {
 
 /** Error codes of {@link JournalError}. */
 export type JournalErrorCode =
-  "NONCE_TAKEN" | "NOT_CLAIMED" | "FINAL_STATUS" | "BROADCAST" | "BAD_INPUT";
+  "NONCE_TAKEN" | "NOT_CLAIMED" | "PLAN_MISMATCH" | "FINAL_STATUS" | "BROADCAST" | "BAD_INPUT";
 
 /** A refused journal operation. `existing` is the row that caused a refusal, when any. */
 export class JournalError extends Error {
@@ -177,11 +182,16 @@ export interface Journal {
     planHash: string,
     options?: { deadline?: bigint; nowSeconds?: bigint },
   ): ClaimResult;
-  /** Appends a broadcast attempt (status → submitted). Idempotent for a repeated txHash. */
+  /**
+   * Appends a broadcast attempt of plan `planHash` (status → submitted). Idempotent for a
+   * repeated txHash. Throws NOT_CLAIMED without a row, PLAN_MISMATCH when the nonce is held by a
+   * different plan (nothing is recorded), FINAL_STATUS when the row is final.
+   */
   recordSubmission(
     chainId: ChainId,
     vault: string,
     nonce: bigint,
+    planHash: string,
     txHash: string,
     rawTx: string,
   ): PlanRecord;
@@ -198,13 +208,20 @@ export interface Journal {
   /** No attempt was mined before the receipt timeout / the node forgot it. */
   markDropped(chainId: ChainId, vault: string, nonce: bigint, error?: string): PlanRecord;
   /**
-   * Releases the nonce of a plan that was never broadcast (status `signed`, no transaction
-   * recorded; e.g. its simulation failed): the row moves to `plans_archive` with `reason` as its
-   * error and the nonce can be claimed by a new plan at once. Throws NOT_CLAIMED without a row,
-   * BROADCAST when a transaction was recorded for it (it keeps the nonce: see the module comment),
-   * FINAL_STATUS when it is final.
+   * Releases the nonce of plan `planHash` when it was never broadcast (status `signed`, no
+   * transaction recorded; e.g. its simulation failed): the row moves to `plans_archive` with
+   * `reason` as its error and the nonce can be claimed by a new plan at once. Throws NOT_CLAIMED
+   * without a row, PLAN_MISMATCH when the nonce is held by a different plan (it is left alone),
+   * FINAL_STATUS when it is final, BROADCAST when a transaction was recorded for it (it keeps the
+   * nonce: see the module comment).
    */
-  releaseNonce(chainId: ChainId, vault: string, nonce: bigint, reason: string): PlanRecord;
+  releaseNonce(
+    chainId: ChainId,
+    vault: string,
+    nonce: bigint,
+    planHash: string,
+    reason: string,
+  ): PlanRecord;
   /** The vault's nonce moved past this plan (another plan used it): never resubmit (final). */
   markSuperseded(chainId: ChainId, vault: string, nonce: bigint, reason?: string): PlanRecord;
   /** One plan, or undefined. */
@@ -295,21 +312,41 @@ export function openJournal(file: string, options: JournalOptions = {}): Journal
     return rec;
   };
 
+  /** A plan hash argument, validated and lower-cased (as claimNonce stores it). */
+  const checkPlanHash = (op: string, planHash: string): string => {
+    if (!HEX32.test(planHash))
+      throw new JournalError("BAD_INPUT", `${op}: bad plan hash ${planHash}`);
+    return planHash.toLowerCase();
+  };
+
+  /** The row of `k`; throws NOT_CLAIMED without one, PLAN_MISMATCH when `planHash` differs. */
+  const readOwn = (op: string, k: [bigint, string, bigint], planHash?: string): PlanRecord => {
+    const rec = read(k);
+    if (!rec)
+      throw new JournalError(
+        "NOT_CLAIMED",
+        `${op}: nonce ${k[2]} of ${k[1]} on chain ${k[0]} was never claimed`,
+      );
+    if (planHash !== undefined && rec.planHash.toLowerCase() !== planHash)
+      throw new JournalError(
+        "PLAN_MISMATCH",
+        `${op}: nonce ${k[2]} of ${k[1]} on chain ${k[0]}: expected plan ${planHash}, found plan ${rec.planHash} (${rec.status}); another plan's row is left alone`,
+        rec,
+      );
+    return rec;
+  };
+
   const mutate = (
     chainId: ChainId,
     vault: string,
     nonce: bigint,
     op: string,
     fn: (rec: PlanRecord) => PlanRecord,
+    planHash?: string,
   ): PlanRecord =>
     tx(() => {
       const k = key(chainId, vault, nonce);
-      const rec = read(k);
-      if (!rec)
-        throw new JournalError(
-          "NOT_CLAIMED",
-          `${op}: nonce ${k[2]} of ${k[1]} on chain ${k[0]} was never claimed`,
-        );
+      const rec = readOwn(op, k, planHash);
       if (FINAL_STATUSES.includes(rec.status))
         throw new JournalError(
           "FINAL_STATUS",
@@ -358,20 +395,28 @@ export function openJournal(file: string, options: JournalOptions = {}): Journal
         return { fresh: true, record: read(k) as PlanRecord };
       });
     },
-    recordSubmission(chainId, vault, nonce, txHash, rawTx) {
+    recordSubmission(chainId, vault, nonce, planHash, txHash, rawTx) {
+      const hash = checkPlanHash("recordSubmission", planHash);
       checkTxHash(txHash);
       if (!HEX.test(rawTx) || rawTx.length < 4)
         throw new JournalError("BAD_INPUT", "raw transaction must be 0x hex");
-      return mutate(chainId, vault, nonce, "recordSubmission", (rec) => {
-        const h = txHash.toLowerCase();
-        if (rec.txHashes.includes(h)) return { ...rec, status: "submitted" };
-        return {
-          ...rec,
-          status: "submitted",
-          txHashes: [...rec.txHashes, h],
-          attempts: [...rec.attempts, { txHash: h, rawTx: rawTx.toLowerCase(), at: now() }],
-        };
-      });
+      return mutate(
+        chainId,
+        vault,
+        nonce,
+        "recordSubmission",
+        (rec) => {
+          const h = txHash.toLowerCase();
+          if (rec.txHashes.includes(h)) return { ...rec, status: "submitted" };
+          return {
+            ...rec,
+            status: "submitted",
+            txHashes: [...rec.txHashes, h],
+            attempts: [...rec.attempts, { txHash: h, rawTx: rawTx.toLowerCase(), at: now() }],
+          };
+        },
+        hash,
+      );
     },
     markMined(chainId, vault, nonce, txHash) {
       checkTxHash(txHash);
@@ -398,15 +443,11 @@ export function openJournal(file: string, options: JournalOptions = {}): Journal
         error: error ?? rec.error,
       }));
     },
-    releaseNonce(chainId, vault, nonce, reason) {
+    releaseNonce(chainId, vault, nonce, planHash, reason) {
+      const hash = checkPlanHash("releaseNonce", planHash);
       return tx(() => {
         const k = key(chainId, vault, nonce);
-        const rec = read(k);
-        if (!rec)
-          throw new JournalError(
-            "NOT_CLAIMED",
-            `releaseNonce: nonce ${k[2]} of ${k[1]} on chain ${k[0]} was never claimed`,
-          );
+        const rec = readOwn("releaseNonce", k, hash);
         if (FINAL_STATUSES.includes(rec.status))
           throw new JournalError(
             "FINAL_STATUS",

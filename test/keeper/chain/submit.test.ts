@@ -1,4 +1,7 @@
 import { expect } from "chai";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { network } from "hardhat";
 import { Transaction } from "ethers";
 import type { HDNodeWallet } from "ethers";
@@ -24,8 +27,10 @@ import type { RpcHook as Hook } from "../../helpers/rpc.ts";
  * network, automine off, reached through the keeper's ResilientProvider with an in-process
  * fetch): a stuck transaction replaced with bumped fees (the replacement is mined), an original
  * mined while its replacement is being broadcast, an attempt mined between the two chain reads of
- * one poll, a transaction dropped from the mempool (journal rules for its nonce), and a timeout
- * with the fees at the max-fee cap (typed failure, nothing sent twice).
+ * one poll, a transaction dropped from the mempool (journal rules for its nonce), a timeout
+ * with the fees at the max-fee cap (typed failure, nothing sent twice), and a journal row that
+ * passes to another plan while a submission is under way (PLAN_MISMATCH: never labelled nor
+ * released by the stale submission, nothing broadcast).
  */
 
 const USDC = (n: bigint) => n * 10n ** 6n;
@@ -90,6 +95,45 @@ describe("submitPlan on the local vault (automine off)", function () {
     }[];
     return logs.map((l) => BigInt(l.args.nonce));
   };
+
+  /**
+   * `mine` as one keeper process sees it while another (`other`, a second handle on the same
+   * file) hands the nonce of `plan` to `next` right after this process's pre-submission check
+   * (submitPlan's journal.get): it releases `plan` (its own simulation proved it dead) and claims
+   * `next` for the same nonce.
+   */
+  function racedJournal(mine: Journal, other: Journal, plan: Plan, next: Plan): Journal {
+    let raced = false;
+    return {
+      ...mine,
+      get(c, v, nonce) {
+        const rec = mine.get(c, v, nonce);
+        if (!raced) {
+          raced = true;
+          other.releaseNonce(c, v, nonce, hashPlan(plan), "simulation: InvalidNonce");
+          other.claimNonce(c, v, nonce, hashPlan(next), { deadline: next.deadline });
+        }
+        return rec;
+      },
+    };
+  }
+
+  /** Two journal handles (two keeper processes) on one new file; `done` closes and removes it. */
+  function sharedJournal(): { mine: Journal; other: Journal; done: () => void } {
+    const dir = mkdtempSync(path.join(tmpdir(), "ballast-submit-"));
+    const file = path.join(dir, "j.sqlite");
+    const mine = openJournal(file);
+    const other = openJournal(file);
+    return {
+      mine,
+      other,
+      done: () => {
+        mine.close();
+        other.close();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
 
   const rawFees = (raw: string) => {
     const tx = Transaction.from(raw);
@@ -400,6 +444,86 @@ describe("submitPlan on the local vault (automine off)", function () {
     await rpc("evm_mine");
     journal.close();
   });
+  it("race: the nonce passes to another plan after submitPlan's journal check: its attempt is not recorded on that plan's row and nothing is broadcast (PLAN_MISMATCH)", async function () {
+    const { mine, other, done } = sharedJournal();
+    try {
+      const relayer = wallet(16);
+      const plan = await freshPlan([0.2, 0.2, 0.1, 0.1]);
+      const next: Plan = { ...plan, deadline: plan.deadline + 1n }; // same nonce, another hash
+      const signed = await claimAndSign(plan, signer, chainId, vault, mine);
+      let broadcasts = 0;
+      hook = async (method) => {
+        if (method === "eth_sendRawTransaction") broadcasts++;
+      };
+      const relayerNonce = await provider.getTransactionCount(relayer.address, "pending");
+      const vaultNonce = (await dyn(d.vault).nextNonce()) as bigint;
+      const events: SubmitEvent[] = [];
+      let refused: unknown = null;
+      await submitPlan(
+        provider,
+        relayer,
+        vault,
+        signed,
+        opts(racedJournal(mine, other, plan, next), events),
+      ).catch((e: unknown) => {
+        refused = e;
+      });
+      expect(refused).to.be.instanceOf(SubmitError);
+      expect((refused as SubmitError).code).to.equal("PLAN_MISMATCH");
+      expect((refused as SubmitError).message).to.include(`recordSubmission: nonce ${plan.nonce} `);
+      expect((refused as SubmitError).message).to.include(
+        `expected plan ${hashPlan(plan)}, found plan ${hashPlan(next)}`,
+      );
+      expect(broadcasts).to.equal(0);
+      expect(events).to.deep.equal([]);
+      const row = other.get(chainId, vault, plan.nonce)!;
+      expect(row).to.include({ planHash: hashPlan(next), status: "signed" });
+      expect(row.txHashes).to.deep.equal([]);
+      expect(await provider.getTransactionCount(relayer.address, "pending")).to.equal(relayerNonce);
+      expect(await dyn(d.vault).nextNonce()).to.equal(vaultNonce);
+    } finally {
+      done();
+    }
+  });
+
+  it("race: a plan whose simulation proves it dead does not release its nonce once another plan holds it (PLAN_MISMATCH); the other plan keeps its claim", async function () {
+    const { mine, other, done } = sharedJournal();
+    try {
+      const relayer = wallet(17);
+      const next = await freshPlan([0.2, 0.2, 0.1, 0.1]);
+      const latest = await provider.getBlock("latest");
+      // the same nonce, already expired: the vault answers PlanExpired (a dead signature)
+      const plan: Plan = { ...next, deadline: BigInt(latest!.timestamp) - 1n };
+      const signed = await claimAndSign(plan, signer, chainId, vault, mine);
+      let broadcasts = 0;
+      hook = async (method) => {
+        if (method === "eth_sendRawTransaction") broadcasts++;
+      };
+      let refused: unknown = null;
+      await submitPlan(
+        provider,
+        relayer,
+        vault,
+        signed,
+        opts(racedJournal(mine, other, plan, next), []),
+      ).catch((e: unknown) => {
+        refused = e;
+      });
+      expect(refused).to.be.instanceOf(SubmitError);
+      expect((refused as SubmitError).code).to.equal("PLAN_MISMATCH");
+      expect((refused as SubmitError).message).to.include(`releaseNonce: nonce ${plan.nonce} `);
+      expect((refused as SubmitError).message).to.include(
+        `expected plan ${hashPlan(plan)}, found plan ${hashPlan(next)}`,
+      );
+      expect(broadcasts).to.equal(0);
+      const row = other.get(chainId, vault, plan.nonce);
+      expect(row).to.include({ planHash: hashPlan(next), status: "signed" });
+      expect(other.pendingSubmissions().map((r) => r.planHash)).to.deep.equal([hashPlan(next)]);
+    } finally {
+      done();
+    }
+  });
+
   it("private relay: every attempt (original and a replacement bumped by at least 10 %) is broadcast through broadcastProvider only; receipts are read from the public provider", async function () {
     const journal = openJournal(":memory:");
     const relayer = wallet(15);

@@ -38,9 +38,9 @@ describe("keeper journal", () => {
     expect(c.fresh).to.equal(true);
     expect(c.record).to.include({ vault: VAULT, status: "signed", planHash: H(1) });
     expect(c.record.deadline).to.equal(500n);
-    j.recordSubmission(31337, VAULT, 0n, H(0xa), "0x02aa");
-    j.recordSubmission(31337, VAULT, 0n, H(0xa), "0x02aa"); // idempotent
-    const r = j.recordSubmission(31337n, VAULT, 0n, H(0xb), "0x02bb");
+    j.recordSubmission(31337, VAULT, 0n, H(1), H(0xa), "0x02aa");
+    j.recordSubmission(31337, VAULT, 0n, H(1), H(0xa), "0x02aa"); // idempotent
+    const r = j.recordSubmission(31337n, VAULT, 0n, H(1), H(0xb), "0x02bb");
     expect(r.status).to.equal("submitted");
     expect(r.txHashes).to.deep.equal([H(0xa), H(0xb)]);
     expect(r.attempts.map((a) => a.rawTx)).to.deep.equal(["0x02aa", "0x02bb"]);
@@ -67,10 +67,10 @@ describe("keeper journal", () => {
   it("final statuses refuse further changes; unknown nonces are refused", () => {
     j = openJournal(":memory:");
     j.claimNonce(1, VAULT, 0n, H(1));
-    j.recordSubmission(1, VAULT, 0n, H(9), "0x01");
+    j.recordSubmission(1, VAULT, 0n, H(1), H(9), "0x01");
     j.markReverted(1, VAULT, 0n, H(9), "LossBudgetExceeded(250, 200)");
     expect(j.get(1, VAULT, 0n)?.error).to.equal("LossBudgetExceeded(250, 200)");
-    expect(refusal(() => j.recordSubmission(1, VAULT, 0n, H(10), "0x01")).code).to.equal(
+    expect(refusal(() => j.recordSubmission(1, VAULT, 0n, H(1), H(10), "0x01")).code).to.equal(
       "FINAL_STATUS",
     );
     expect(refusal(() => j.markSuperseded(1, VAULT, 0n)).code).to.equal("FINAL_STATUS");
@@ -85,7 +85,7 @@ describe("keeper journal", () => {
     j.markSuperseded(1, VAULT, 3n, "nonce moved to 4");
     expect(j.get(1, VAULT, 3n)?.status).to.equal("superseded");
     j.claimNonce(1, VAULT, 4n, H(2), { deadline: 100n });
-    j.recordSubmission(1, VAULT, 4n, H(0x22), "0x01");
+    j.recordSubmission(1, VAULT, 4n, H(2), H(0x22), "0x01");
     j.markDropped(1, VAULT, 4n, "receipt timeout");
     // Not expired yet (or no clock given): still refused.
     expect(refusal(() => j.claimNonce(1, VAULT, 4n, H(3), { nowSeconds: 100n })).code).to.equal(
@@ -105,7 +105,7 @@ describe("keeper journal", () => {
   it("a plan never broadcast releases its nonce at once (archived); a broadcast one never does", () => {
     j = openJournal(":memory:");
     j.claimNonce(1, VAULT, 9n, H(1), { deadline: 10_000n });
-    const released = j.releaseNonce(1, VAULT, 9n, "simulation failed: InvalidSigner");
+    const released = j.releaseNonce(1, VAULT, 9n, H(1), "simulation failed: InvalidSigner");
     expect(released.error).to.equal("simulation failed: InvalidSigner");
     expect(j.get(1, VAULT, 9n)).to.equal(undefined);
     expect(j.pendingSubmissions()).to.deep.equal([]);
@@ -114,24 +114,70 @@ describe("keeper journal", () => {
     expect(c.fresh).to.equal(true);
     expect(c.record.planHash).to.equal(H(2));
     // broadcast (a transaction recorded): the nonce stays held, also once dropped
-    j.recordSubmission(1, VAULT, 9n, H(0x91), "0x01");
-    expect(refusal(() => j.releaseNonce(1, VAULT, 9n, "x")).code).to.equal("BROADCAST");
+    j.recordSubmission(1, VAULT, 9n, H(2), H(0x91), "0x01");
+    expect(refusal(() => j.releaseNonce(1, VAULT, 9n, H(2), "x")).code).to.equal("BROADCAST");
     j.markDropped(1, VAULT, 9n, "receipt timeout");
-    expect(refusal(() => j.releaseNonce(1, VAULT, 9n, "x")).code).to.equal("BROADCAST");
+    expect(refusal(() => j.releaseNonce(1, VAULT, 9n, H(2), "x")).code).to.equal("BROADCAST");
     expect(j.get(1, VAULT, 9n)?.planHash).to.equal(H(2));
     expect(refusal(() => j.claimNonce(1, VAULT, 9n, H(3), { nowSeconds: 1n })).code).to.equal(
       "NONCE_TAKEN",
     );
-    expect(refusal(() => j.releaseNonce(1, VAULT, 99n, "x")).code).to.equal("NOT_CLAIMED");
+    expect(refusal(() => j.releaseNonce(1, VAULT, 99n, H(1), "x")).code).to.equal("NOT_CLAIMED");
     j.claimNonce(1, VAULT, 10n, H(4));
     j.markSuperseded(1, VAULT, 10n);
-    expect(refusal(() => j.releaseNonce(1, VAULT, 10n, "x")).code).to.equal("FINAL_STATUS");
+    expect(refusal(() => j.releaseNonce(1, VAULT, 10n, H(4), "x")).code).to.equal("FINAL_STATUS");
+  });
+
+  it("recordSubmission and releaseNonce act only for the plan holding the nonce: another plan's row is refused (PLAN_MISMATCH) and left untouched", () => {
+    const file = tmpFile();
+    j = openJournal(file); // process A
+    const k = openJournal(file); // process B, sharing the file
+    try {
+      // A claimed plan H(1) for nonce 5 and released it (its simulation proved it dead); B then
+      // claimed plan H(0xab) for the same nonce. A, still acting for H(1), is refused both ways.
+      j.claimNonce(1, VAULT, 5n, H(1), { deadline: 900n });
+      j.releaseNonce(1, VAULT, 5n, H(1), "simulation: InvalidNonce");
+      k.claimNonce(1, VAULT, 5n, H(0xab), { deadline: 900n });
+      const held = k.get(1, VAULT, 5n);
+      const label = refusal(() => j.recordSubmission(1, VAULT, 5n, H(1), H(0x51), "0x02aa"));
+      expect(label.code).to.equal("PLAN_MISMATCH");
+      expect(label.message).to.include("recordSubmission: nonce 5 ");
+      expect(label.message).to.include(`expected plan ${H(1)}, found plan ${H(0xab)}`);
+      expect(label.existing?.planHash).to.equal(H(0xab));
+      const release = refusal(() => j.releaseNonce(1, VAULT, 5n, H(1), "simulation: PlanExpired"));
+      expect(release.code).to.equal("PLAN_MISMATCH");
+      expect(release.message).to.include("releaseNonce: nonce 5 ");
+      expect(release.message).to.include(`expected plan ${H(1)}, found plan ${H(0xab)}`);
+      expect(k.get(1, VAULT, 5n)).to.deep.equal(held); // B's row: same plan, signed, no tx
+      expect(j.pendingSubmissions().map((r) => [r.nonce, r.planHash])).to.deep.equal([
+        [5n, H(0xab)],
+      ]);
+      // the holder itself (its hash in any letter case) records and is not released once sent
+      const upper = `0x${H(0xab).slice(2).toUpperCase()}`;
+      expect(k.recordSubmission(1, VAULT, 5n, upper, H(0x52), "0x02bb").txHashes).to.deep.equal([
+        H(0x52),
+      ]);
+      expect(refusal(() => j.releaseNonce(1, VAULT, 5n, H(0xab), "x")).code).to.equal("BROADCAST");
+      // a never-broadcast row is released by its own plan only
+      k.claimNonce(1, VAULT, 6n, H(3));
+      expect(refusal(() => j.releaseNonce(1, VAULT, 6n, H(4), "x")).code).to.equal("PLAN_MISMATCH");
+      expect(j.get(1, VAULT, 6n)?.planHash).to.equal(H(3));
+      expect(j.releaseNonce(1, VAULT, 6n, H(3), "x").planHash).to.equal(H(3));
+      expect(k.get(1, VAULT, 6n)).to.equal(undefined);
+      // a malformed plan hash is bad input, not a mismatch
+      expect(
+        refusal(() => j.recordSubmission(1, VAULT, 5n, "0x12", H(0x53), "0x01")).code,
+      ).to.equal("BAD_INPUT");
+      expect(refusal(() => j.releaseNonce(1, VAULT, 5n, "0x12", "x")).code).to.equal("BAD_INPUT");
+    } finally {
+      k.close();
+    }
   });
 
   it("a reverted plan holds its nonce until its deadline has passed, then may be replaced", () => {
     j = openJournal(":memory:");
     j.claimNonce(1, VAULT, 7n, H(1), { deadline: 500n });
-    j.recordSubmission(1, VAULT, 7n, H(0x71), "0x01");
+    j.recordSubmission(1, VAULT, 7n, H(1), H(0x71), "0x01");
     j.markReverted(1, VAULT, 7n, H(0x71), "SlippageExceeded");
     // Its signature is public and valid until the deadline: no second plan before then.
     expect(refusal(() => j.claimNonce(1, VAULT, 7n, H(2), { nowSeconds: 500n })).code).to.equal(
@@ -154,7 +200,7 @@ describe("keeper journal", () => {
     const file = tmpFile();
     j = openJournal(file);
     j.claimNonce(1, VAULT, 0n, H(1));
-    j.recordSubmission(1, VAULT, 0n, H(0xa), "0xdead");
+    j.recordSubmission(1, VAULT, 0n, H(1), H(0xa), "0xdead");
     j.claimNonce(1, VAULT, 1n, H(2));
     j.close();
     j = openJournal(file);
