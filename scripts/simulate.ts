@@ -5,8 +5,9 @@
  * Uniswap pools at the feed prices with an arbitrageur, lets depositors come and go, and runs one
  * tick of the keeper's own run loop per day (`tick` of commands/run.ts: the worker `ballast run`
  * runs — triggers → targets → plan → sign → eth_call → journal → submit → track — with the
- * journal in SQLite :memory:). Ends with a summary table on stdout and an HTML report in
- * reports/. See docs/simulation.md.
+ * journal in SQLite :memory:) with the local limits of the local system's keeper config
+ * (deploy/lib/keeperConfig.ts), as `ballast run` passes a config's limits. Ends with a summary
+ * table on stdout and an HTML report in reports/. See docs/simulation.md.
  *
  * Options: --days <n> (120) --seed <n> (42) --prices <file.csv> [--columns ETH,BTC,LINK,UNI]
  *          --nu <ν> (4) --schedule-days <n> (7) --drift-bps <n> (300) --min-history <n> (20)
@@ -18,12 +19,17 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { Contract, HDNodeWallet, MaxUint256 } from "ethers";
 import type { Provider, Signer } from "ethers";
 import type { NetworkConnection } from "hardhat/types/network";
+import { parse as parseYaml } from "yaml";
 import { LOCAL_STACK } from "../deploy/config/local.ts";
 import type { RiskAssetKey } from "../deploy/config/local.ts";
 import { VAULT_ASSET_KEYS } from "../deploy/lib/vaultConfig.ts";
 import { deployLocalVault } from "../deploy/lib/vaultLocal.ts";
+import { localKeeperConfigYaml } from "../deploy/lib/keeperConfig.ts";
 import { encodeSqrtPriceX96, sortTokens, tickRange } from "../deploy/lib/uniswapMath.ts";
-import { readSnapshot } from "../keeper/src/chain/reader.ts";
+import { readOnchainLimits, readSnapshot } from "../keeper/src/chain/reader.ts";
+import { checkLimitsInside, formatWad } from "../keeper/src/config/limits.ts";
+import { loadConfig } from "../keeper/src/config/load.ts";
+import type { LocalLimits } from "../keeper/src/config/schema.ts";
 import { tick } from "../keeper/src/commands/run.ts";
 import type { CommandLogger } from "../keeper/src/commands/context.ts";
 import { openJournal } from "../keeper/src/journal/journal.ts";
@@ -141,6 +147,20 @@ export interface SimulationResult {
   targetSources: { quant: number; fallback: number };
   /** Mined rebalances by the source of the targets they moved toward. */
   rebalancesBySource: { quant: number; fallback: number };
+  /**
+   * The keeper config's local limits the worker plans with (bps; minHealthFactor WAD): the
+   * planner holds each plan to the tighter of these and the vault's (effectiveLimits).
+   */
+  localLimits: LocalLimits;
+  /**
+   * Plans signed; those whose planner notes said local limits bind (are tighter than the
+   * vault's); and how many named each limit.
+   */
+  signedPlans: number;
+  localBoundPlans: number;
+  localLimitsBinding: Record<string, number>;
+  /** Slippage commitment (plan.slippageBps) of each mined rebalance, from its calldata. */
+  planSlippageBps: bigint[];
   planFailures: string[];
   gasUsed: bigint;
   /** Σ traded notional / average NAV. */
@@ -359,8 +379,22 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
   const targetSources = { quant: 0, fallback: 0 };
   let currentSource: "quant" | "fallback" | null = null;
   const noop = () => undefined;
+  let signedPlans = 0;
+  let localBoundPlans = 0;
+  const localLimitsBinding: Record<string, number> = {};
+  const LOCAL_NOTE = "local limits tighter than the vault's: ";
   const logger: CommandLogger = {
     info: (obj, msg) => {
+      if (msg === "plan signed, submitting") {
+        signedPlans++;
+        const notes = (obj as { notes?: string[] }).notes ?? [];
+        const local = notes.find((x) => x.startsWith(LOCAL_NOTE));
+        if (local === undefined) return;
+        localBoundPlans++;
+        for (const f of local.slice(LOCAL_NOTE.length).split(", "))
+          localLimitsBinding[f] = (localLimitsBinding[f] ?? 0) + 1;
+        return;
+      }
       if (msg !== "targets updated") return;
       const src = (obj as { source?: string }).source;
       currentSource = src === "equal-weight-fallback" ? "fallback" : "quant";
@@ -597,6 +631,7 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
   const traded: number[] = [];
   const breaches: string[] = [];
   let navMismatches = 0;
+  const planSlippageBps: bigint[] = [];
 
   const snap = async (): Promise<VaultSnapshot> =>
     (await readSnapshot(provider, vaultAddr, lensAddr, "latest")).snapshot;
@@ -630,6 +665,29 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
     const lossLimit = (ppsBefore * (10_000n - s.limits.maxLossPerRebalanceBps - 1n)) / 10_000n;
     if (pps < lossLimit) breaches.push(`day ${day}: loss per rebalance pps ${ppsBefore} → ${pps}`);
   };
+
+  // The keeper config of this local system, the one `npm run node` writes for it
+  // (deploy/lib/keeperConfig.ts), read by the keeper's own loader. Like `ballast run`, the
+  // simulation refuses local limits looser than the vault's (runKeeper) and hands the vault's
+  // `limits` to its worker (buildWorkers: localLimits = vaults[i].limits).
+  const quoter = await d.quoterV2.getAddress();
+  const keeperConfig = loadConfig(
+    parseYaml(
+      localKeeperConfigYaml(
+        { rpcUrl: "http://127.0.0.1:8545", vault: vaultAddr, lens: lensAddr, quoterV2: quoter },
+        "journal.sqlite", // never opened: the simulation's journal is in memory
+      ),
+    ) as Record<string, unknown>,
+    {},
+  );
+  const localLimits = keeperConfig.vaults[0].limits;
+  const onchainLimits = await readOnchainLimits(provider, vaultAddr);
+  const looser = checkLimitsInside(localLimits, onchainLimits, "vaults[0]");
+  if (looser.length > 0)
+    throw new SimulateError(
+      "STEP_FAILED",
+      `keeper config: ${looser.map((x) => `${x.path}: ${x.message}`).join("; ")}`,
+    );
 
   // The keeper: exactly the worker `ballast run` runs (keeper/src/loop/worker.ts), one tick per
   // simulated day. Triggers and targets come from the loop (strategy targets from the Chainlink
@@ -666,8 +724,9 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
       riskAversion:
         opts.model === "mean-variance" && opts.targetVolatility === undefined ? 5 : undefined,
     },
-    quoter: await d.quoterV2.getAddress(),
+    quoter,
     feeTier: (i) => LOCAL_STACK.uniswap.pools[VAULT_ASSET_KEYS[i]].fee,
+    localLimits,
   });
   let ticks = 0;
   const tickActions: Record<string, number> = {};
@@ -698,7 +757,13 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
       return false;
     }
     const txHash = worker.state.outcomes[worker.state.outcomes.length - 1]?.txHash ?? null;
-    if (txHash !== null) gasUsed += (await provider.getTransactionReceipt(txHash))?.gasUsed ?? 0n;
+    if (txHash !== null) {
+      gasUsed += (await provider.getTransactionReceipt(txHash))?.gasUsed ?? 0n;
+      const tx = await provider.getTransaction(txHash);
+      const call = tx === null ? null : vault.interface.parseTransaction({ data: tx.data });
+      if (call?.name === "rebalance")
+        planSlippageBps.push((call.args[0] as { slippageBps: bigint }).slippageBps);
+    }
     const nb = navOf(s.positions, s.reservedAssets, pxAll(s));
     const ppsBefore = ppsWad(nb.nav, s.totalSupply, s.decimalsOffset);
     const after = await snap();
@@ -820,6 +885,16 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
       `computed ${targetSources.quant} / ${targetSources.fallback}; ` +
         `rebalances ${rebalancesBySource.quant} / ${rebalancesBySource.fallback}`,
     ],
+    [
+      "keeper local limits (config)",
+      `slippage ${localLimits.maxSlippageBps} / turnover ${localLimits.maxTurnoverBps} / ` +
+        `loss per rebalance ${localLimits.maxLossPerRebalanceBps} / leverage ` +
+        `${localLimits.maxLeverageBps} bps, health factor ≥ ${formatWad(localLimits.minHealthFactor)}; ` +
+        `tighter than the vault's in ${localBoundPlans} of ${signedPlans} signed plans` +
+        (planSlippageBps.length === 0
+          ? ""
+          : `, mined slippage ≤ ${planSlippageBps.reduce((m, x) => (x > m ? x : m))} bps`),
+    ],
     ["turnover (traded / avg NAV)", pct(to)],
     ["gas spent on rebalances", `${gasUsed.toLocaleString("en-US")} gas`],
     ["risk-bound breaches", String(breaches.length)],
@@ -883,6 +958,11 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
     triggersFired,
     targetSources,
     rebalancesBySource,
+    localLimits,
+    signedPlans,
+    localBoundPlans,
+    localLimitsBinding,
+    planSlippageBps,
     planFailures,
     gasUsed,
     turnover: to,

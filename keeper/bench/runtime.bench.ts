@@ -21,7 +21,7 @@ import { deployLocalVault } from "../../deploy/lib/vaultLocal.ts";
 import type { LocalVault } from "../../deploy/lib/vaultLocal.ts";
 import { LOCAL_STACK } from "../../deploy/config/local.ts";
 import { VAULT_ASSET_KEYS } from "../../deploy/lib/vaultConfig.ts";
-import { encodeSqrtPriceX96, sortTokens } from "../../deploy/lib/uniswapMath.ts";
+import { shockWethAndArbitrage } from "../../deploy/lib/marketMoves.ts";
 import { readSnapshot } from "../src/chain/reader.ts";
 import { simulateRebalance } from "../src/chain/simulate.ts";
 import { silentLogger } from "../src/commands/context.ts";
@@ -138,29 +138,12 @@ async function setup(): Promise<Env> {
   };
 }
 
-/** Moves the WETH feed ±`bps` (alternating) and arbitrages the WETH/USDC pool to it. */
+/**
+ * Moves the WETH feed ±`bps` (alternating) and arbitrages the WETH/USDC pool to it, from the
+ * arbitrageur funded and approved once in {@link setup}.
+ */
 async function shock(env: Env, bps: bigint): Promise<void> {
-  const { d } = env;
-  const feed = dyn(d.wethUsd);
-  const [, answer] = (await feed.latestRoundData()) as bigint[];
-  const next = (answer * (env.up ? 10_000n + bps : 10_000n - bps)) / 10_000n;
-  await feed.updateAnswer(next);
-  const [, usdAnswer] = (await dyn(d.usdcUsd).latestRoundData()) as bigint[];
-  const usdc = await d.usdc.getAddress();
-  const weth = await d.weth.getAddress();
-  const [t0, t1] = sortTokens(
-    { address: usdc, decimals: 6, usdPrice: usdAnswer },
-    { address: weth, decimals: 18, usdPrice: next },
-  );
-  await dyn(dyn(d.swapRouter02).connect(env.arb)).exactInputSingle({
-    tokenIn: env.up ? usdc : weth,
-    tokenOut: env.up ? weth : usdc,
-    fee: LOCAL_STACK.uniswap.pools.weth.fee,
-    recipient: env.arb.address,
-    amountIn: env.up ? 10n ** 14n : 10n ** 23n,
-    amountOutMinimum: 0n,
-    sqrtPriceLimitX96: encodeSqrtPriceX96(t0, t1),
-  });
+  await shockWethAndArbitrage(env.d, { bps: env.up ? bps : -bps, arb: env.arb });
   env.up = !env.up;
 }
 

@@ -13,14 +13,15 @@ import {
 } from "../../scripts/simulate.ts";
 import type { SimulationResult } from "../../scripts/simulate.ts";
 import { resampleBucketSeconds } from "../../keeper/src/commands/plan.ts";
+import { VAULT_LIMITS } from "../../deploy/lib/vaultConfig.ts";
 import "../helpers/float-matchers.ts";
 
 /**
  * The main job end to end, in-process: a short seeded simulation on the local system (stack +
  * vault), with the keeper's run-loop worker ticking once a day (triggers, strategy targets, plan,
  * sign, submit); checks that the loop's tick ran, that the quant targets replaced the equal-weight
- * fallback once the feed history was long enough, rebalances, NAV consistency, zero risk-bound
- * breaches and the HTML report.
+ * fallback once the feed history was long enough, that the plans were held to the keeper config's
+ * local limits, rebalances, NAV consistency, zero risk-bound breaches and the HTML report.
  */
 describe("npm run simulate (short run, in-process)", function () {
   this.timeout(120_000);
@@ -70,6 +71,38 @@ describe("npm run simulate (short run, in-process)", function () {
     expect(invested).to.be.greaterThan(0.3);
     expect(res.gasUsed > 0n).to.equal(true);
     expect(res.turnover).to.be.greaterThan(0);
+  });
+
+  it("the worker plans with the keeper config's local limits, tighter than the vault's, as `ballast run` does", function () {
+    // deploy/lib/keeperConfig.ts: 80 % of each on-chain maximum, the health factor 10 % above
+    const l = VAULT_LIMITS;
+    expect(res.localLimits).to.deep.equal({
+      maxTurnoverBps: Math.floor(l.maxTurnoverBps * 0.8),
+      maxSlippageBps: Math.floor(l.maxSlippageBps * 0.8),
+      maxLossPerRebalanceBps: Math.floor(l.maxLossPerRebalanceBps * 0.8),
+      maxLeverageBps: Math.floor(l.maxLeverageBps * 0.8),
+      minHealthFactor: (l.minHealthFactor * 11n) / 10n,
+    });
+    expect(res.localLimits.maxSlippageBps).to.be.lessThan(l.maxSlippageBps);
+    // the planner's notes of every signed plan name the local limits that bind instead
+    expect(res.rebalances).to.be.greaterThan(0);
+    expect(res.signedPlans).to.be.greaterThanOrEqual(res.rebalances);
+    expect(res.localBoundPlans).to.equal(res.signedPlans);
+    for (const f of [
+      "maxSlippageBps",
+      "maxTurnoverBps",
+      "maxLossPerRebalanceBps",
+      "maxLeverageBps",
+      "minHealthFactor",
+    ])
+      expect(res.localLimitsBinding[f], f).to.equal(res.signedPlans);
+    // every mined plan commits to the local slippage cap, not the vault's
+    expect(res.planSlippageBps).to.have.length(res.rebalances);
+    for (const x of res.planSlippageBps)
+      expect(x <= BigInt(res.localLimits.maxSlippageBps), String(x)).to.equal(true);
+    expect(res.summary).to.match(
+      /keeper local limits \(config\)\s+slippage 80 \/ turnover 4000 .* in \d+ of \d+ signed plans/,
+    );
   });
 
   it("NAV is consistent with totalAssets and no risk bound was breached", function () {

@@ -68,3 +68,66 @@ export function localWorker(spec: LocalWorkerSpec, extra: Partial<WorkerOptions>
     ...extra,
   });
 }
+
+/** The tests' keeper config strategy: min variance on the sample covariance, 50 bp drift band. */
+export const TEST_CONFIG_STRATEGY = {
+  model: "min-variance",
+  estimator: "sample",
+  lookbackDays: 30,
+  driftBandBps: 50,
+  scheduleSeconds: 86_400,
+} as const;
+
+/** The tests' keeper config limits: the local vault's on-chain limits (none binds locally). */
+export const TEST_CONFIG_LIMITS = {
+  maxTurnoverBps: 5_000,
+  maxSlippageBps: 100,
+  maxLossPerRebalanceBps: 50,
+  maxLeverageBps: 15_000,
+  minHealthFactor: "1.5",
+} as const;
+
+/** Config fields a test adds to or overrides in an entry. */
+type ConfigFields = Record<string, unknown>;
+
+/** What differs between the tests' keeper configs. */
+export interface TestKeeperConfigSpec {
+  /** Network entries; each gets a 200 gwei fee cap unless it sets `maxFeePerGasGwei`. */
+  networks: Record<string, { chainId: number; rpcUrls: string[] } & ConfigFields>;
+  /**
+   * Vault entries; each gets {@link TEST_CONFIG_STRATEGY} and {@link TEST_CONFIG_LIMITS} unless
+   * it sets `strategy` / `limits`.
+   */
+  vaults: readonly ({
+    name: string;
+    network: string;
+    address: string;
+    lens: string;
+  } & ConfigFields)[];
+  /** Environment variable of the raw signer key (`signer.privateKeyEnv`, allowRawKey). */
+  keyEnv: string;
+}
+
+/**
+ * A keeper config as a file holds it (before `keeperConfigSchema`: the health factor a decimal
+ * string): the spec's networks and vaults with the tests' defaults, a raw-key signer, and `extra`
+ * top-level fields (journal, metrics, …). Write it as JSON for the CLI, or parse it.
+ */
+export function testKeeperConfig(
+  spec: TestKeeperConfigSpec,
+  extra: ConfigFields = {},
+): ConfigFields {
+  const networks: ConfigFields = {};
+  for (const [name, n] of Object.entries(spec.networks))
+    networks[name] = { maxFeePerGasGwei: 200, ...n };
+  return {
+    networks,
+    vaults: spec.vaults.map((v) => ({
+      strategy: { ...TEST_CONFIG_STRATEGY },
+      limits: { ...TEST_CONFIG_LIMITS },
+      ...v,
+    })),
+    signer: { privateKeyEnv: spec.keyEnv, allowRawKey: true },
+    ...extra,
+  };
+}

@@ -7,7 +7,7 @@ import { deployLocalVault } from "../../../deploy/lib/vaultLocal.ts";
 import { main } from "../../../keeper/cli/program.ts";
 import type { CliIo } from "../../../keeper/cli/runtime.ts";
 import { openJournal } from "../../../keeper/src/journal/journal.ts";
-import { localFeeTier } from "../../helpers/keeper.ts";
+import { localFeeTier, testKeeperConfig } from "../../helpers/keeper.ts";
 import { dyn, startRpcProxy } from "../../helpers/rpc.ts";
 
 /**
@@ -78,35 +78,23 @@ describe("ballast CLI against the local chain", function () {
     await dyn(dyn(d.usdc).connect(alice)).approve(vault, USDC(1_000_000n));
     await dyn(dyn(d.vault).connect(alice)).deposit(USDC(1_000_000n), alice.address);
     const chainId = Number((await ethers.provider.getNetwork()).chainId);
-    const config = {
-      networks: { local: { chainId, rpcUrls: [proxy.url], maxFeePerGasGwei: 200, quoterV2 } },
-      vaults: [
-        {
-          name: "main",
-          network: "local",
-          address: vault,
-          lens,
-          strategy: {
-            model: "min-variance",
-            estimator: "sample",
-            lookbackDays: 30,
-            driftBandBps: 50,
-            scheduleSeconds: 86_400,
+    const config = testKeeperConfig(
+      {
+        networks: { local: { chainId, rpcUrls: [proxy.url], quoterV2 } },
+        vaults: [
+          {
+            name: "main",
+            network: "local",
+            address: vault,
+            lens,
+            costGate: false,
+            feeTiers: [0, 1, 2, 3].map(localFeeTier),
           },
-          costGate: false,
-          feeTiers: [0, 1, 2, 3].map(localFeeTier),
-          limits: {
-            maxTurnoverBps: 5_000,
-            maxSlippageBps: 100,
-            maxLossPerRebalanceBps: 50,
-            maxLeverageBps: 15_000,
-            minHealthFactor: "1.5",
-          },
-        },
-      ],
-      signer: { privateKeyEnv: "BALLAST_DEV_PRIVATE_KEY", allowRawKey: true },
-      journal: { path: journalPath },
-    };
+        ],
+        keyEnv: "BALLAST_DEV_PRIVATE_KEY",
+      },
+      { journal: { path: journalPath } },
+    );
     writeFileSync(file, JSON.stringify(config));
   });
 

@@ -20,7 +20,7 @@ import { keeperConfigSchema } from "../../../keeper/src/config/schema.ts";
 import { openJournal } from "../../../keeper/src/journal/journal.ts";
 import type { Journal } from "../../../keeper/src/journal/journal.ts";
 import type { Worker } from "../../../keeper/src/loop/worker.ts";
-import { TEST_SUBMIT, localFeeTier, localWorker } from "../../helpers/keeper.ts";
+import { TEST_SUBMIT, localFeeTier, localWorker, testKeeperConfig } from "../../helpers/keeper.ts";
 import { shockWeth } from "../../helpers/market.ts";
 import { dyn, js, startRpcProxy, until, walletAt } from "../../helpers/rpc.ts";
 
@@ -226,67 +226,32 @@ describe("keeper loop on the local vault", function () {
 
   it("isolation and metrics: a dead RPC vault never stalls the live one; /metrics and /healthz over HTTP", async function () {
     await networkHelpers.time.increase(601);
-    const config = keeperConfigSchema.parse({
-      networks: {
-        local: {
-          chainId: Number(chainId),
-          rpcUrls: [proxy.url],
-          maxFeePerGasGwei: 200,
-          pollIntervalMs: 200,
-        },
-        dead: {
-          chainId: 999_999,
-          rpcUrls: ["http://127.0.0.1:1"],
-          privateRpcUrl: "http://127.0.0.1:2",
-          maxFeePerGasGwei: 200,
-          pollIntervalMs: 200,
-        },
-      },
-      vaults: [
+    const config = keeperConfigSchema.parse(
+      testKeeperConfig(
         {
-          name: "live",
-          network: "local",
-          address: vault,
-          lens,
-          strategy: {
-            model: "min-variance",
-            estimator: "sample",
-            lookbackDays: 30,
-            driftBandBps: 50,
-            scheduleSeconds: 86_400,
+          networks: {
+            local: { chainId: Number(chainId), rpcUrls: [proxy.url], pollIntervalMs: 200 },
+            dead: {
+              chainId: 999_999,
+              rpcUrls: ["http://127.0.0.1:1"],
+              privateRpcUrl: "http://127.0.0.1:2",
+              pollIntervalMs: 200,
+            },
           },
-          limits: {
-            maxTurnoverBps: 5_000,
-            maxSlippageBps: 100,
-            maxLossPerRebalanceBps: 50,
-            maxLeverageBps: 15_000,
-            minHealthFactor: "1.5",
-          },
+          vaults: [
+            { name: "live", network: "local", address: vault, lens },
+            {
+              name: "dead",
+              network: "dead",
+              address: "0x000000000000000000000000000000000000dEaD",
+              lens: "0x000000000000000000000000000000000000dEaD",
+            },
+          ],
+          keyEnv: "UNUSED",
         },
-        {
-          name: "dead",
-          network: "dead",
-          address: "0x000000000000000000000000000000000000dEaD",
-          lens: "0x000000000000000000000000000000000000dEaD",
-          strategy: {
-            model: "min-variance",
-            estimator: "sample",
-            lookbackDays: 30,
-            driftBandBps: 50,
-            scheduleSeconds: 86_400,
-          },
-          limits: {
-            maxTurnoverBps: 5_000,
-            maxSlippageBps: 100,
-            maxLossPerRebalanceBps: 50,
-            maxLeverageBps: 15_000,
-            minHealthFactor: "1.5",
-          },
-        },
-      ],
-      signer: { privateKeyEnv: "UNUSED", allowRawKey: true },
-      metrics: { port: 0 },
-    });
+        { metrics: { port: 0 } },
+      ),
+    );
     const dead = makeProvider(["http://127.0.0.1:1"], 999_999, { timeoutMs: 300, retries: 0 });
     const journal = openJournal(":memory:");
     const ctx = {
