@@ -176,19 +176,18 @@ contract BallastVault is VaultCore, IBallastVault {
     /// @notice Deposits `assets`, minting shares to `receiver`.
     function deposit(uint256 assets, address receiver) public override nonReentrant returns (uint256 shares) {
         (, uint256 nav, uint256 f, uint256 cap) = _navFull(true);
-        _accrue(nav, false, f);
+        uint256 supply = _accrue(nav, false, f);
         uint256 maxA = _maxDepositAt(nav, cap);
         if (assets > maxA) revert ERC4626ExceededMaxDeposit(receiver, assets, maxA);
         uint256 net = assets - NavMath.feeOnTotal(assets, _entryFee(f));
-        shares = _toShares(net, nav, totalSupply(), Math.Rounding.Floor);
+        shares = _toShares(net, nav, supply, Math.Rounding.Floor);
         _deposit(_msgSender(), receiver, assets, shares);
     }
 
     /// @notice Mints exactly `shares` to `receiver`.
     function mint(uint256 shares, address receiver) public override nonReentrant returns (uint256 assets) {
         (, uint256 nav, uint256 f, uint256 cap) = _navFull(true);
-        _accrue(nav, false, f);
-        uint256 supply = totalSupply();
+        uint256 supply = _accrue(nav, false, f);
         uint256 maxA = _maxDepositAt(nav, cap);
         uint256 maxS =
             maxA == 0

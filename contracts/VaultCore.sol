@@ -114,10 +114,20 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     /// @dev ERC-7540 operators: `_operators[controller][operator]`.
     mapping(address controller => mapping(address operator => bool)) internal _operators;
 
-    // Gas: the flags, the accrual time and the last good price per share (`_cfg.hot.mark`) every
-    // deposit/withdraw reads live in the NAV snapshot pointer's slot (ConfigLib.Hot); the high-water
+    // Gas: the flags and the accrual time every deposit/withdraw reads live in the NAV snapshot
+    // pointer's slot (ConfigLib.Hot); the last good price per share (the mark) shares the share
+    // supply's slot ({_supplyWord}), which every deposit and withdrawal writes anyway, so lowering
+    // the mark after a feed move costs a warm re-write, not a second SSTORE; the high-water
     // mark has its own slot, read only when the price per share rises more than 1 bp above the
     // mark ({_noFeeDue}); the reserve has its own, read only while it is non-zero (flag `F_RESERVED`).
+    /// @dev Share balances. OpenZeppelin's ERC20 keeps its own `_balances` and `_totalSupply`
+    ///      private; {_update}, {balanceOf} and {totalSupply} are overridden to use these instead
+    ///      (ERC20's two slots stay empty).
+    mapping(address account => uint256) internal _shareBalances;
+    /// @dev The share supply (bits 0–215) and the mark (bits 216–255: the last good price per
+    ///      share, {NavMath.toMark}-encoded; 0 = none yet; docs/vault.md "Fees" and "Oracle outage").
+    ///      Invariant: supply = Σ `_shareBalances` (kept by {_update}, the only writer of either).
+    uint256 internal _supplyWord;
     /// @dev High-water mark of price per share (WAD) for the performance fee.
     uint256 internal _hwm;
 
@@ -142,6 +152,60 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         string memory symbol_
     ) ERC20(name_, symbol_) ERC4626(base_) EIP712("Ballast Vault", "1") {
         _BASE = base_;
+    }
+
+    // ================================================================ share accounting
+
+    /// @inheritdoc IERC20
+    function totalSupply() public view override(ERC20, IERC20) returns (uint256) {
+        return uint216(_supplyWord);
+    }
+
+    /// @inheritdoc IERC20
+    function balanceOf(address account) public view override(ERC20, IERC20) returns (uint256) {
+        return _shareBalances[account];
+    }
+
+    /// @dev OpenZeppelin's {ERC20-_update} on {_shareBalances} and {_supplyWord}: same checks,
+    ///      errors and event; a mint beyond 2^216 − 1 shares reverts `SafeCastOverflowedUintDowncast`
+    ///      (OpenZeppelin's reverts with an overflow panic at 2^256). The supply is the word's low
+    ///      216 bits, so adding or subtracting it on the whole word keeps the mark: a mint is checked
+    ///      to fit, and a burn never exceeds the supply (value ≤ the holder's balance ≤ supply).
+    function _update(address from, address to, uint256 value) internal override {
+        if (from == address(0)) {
+            uint256 w = _supplyWord;
+            uint256 supply = uint216(w) + value;
+            if (supply > type(uint216).max) revert SafeCast.SafeCastOverflowedUintDowncast(216, supply);
+            unchecked {
+                _supplyWord = w + value; // the low 216 bits do not carry into the mark
+            }
+        } else {
+            uint256 fromBalance = _shareBalances[from];
+            if (fromBalance < value) revert ERC20InsufficientBalance(from, fromBalance, value);
+            unchecked {
+                _shareBalances[from] = fromBalance - value; // value ≤ fromBalance
+            }
+        }
+        if (to == address(0)) {
+            unchecked {
+                _supplyWord -= value; // value ≤ fromBalance ≤ supply: no borrow from the mark
+            }
+        } else {
+            unchecked {
+                _shareBalances[to] += value; // ≤ supply < 2^216
+            }
+        }
+        emit Transfer(from, to, value);
+    }
+
+    /// @dev The mark ({_supplyWord}'s top 40 bits).
+    function _markBits() internal view returns (uint256) {
+        return _supplyWord >> 216;
+    }
+
+    /// @dev Stores the mark `m` ({NavMath.toMark}-encoded), keeping the supply.
+    function _setMark(uint40 m) internal {
+        _supplyWord = (uint256(m) << 216) | uint216(_supplyWord);
     }
 
     // ================================================================ internal: pricing
@@ -290,8 +354,7 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         bool ok;
         (ok, nav, f, , idle) = _navIdle(false);
         if (ok) {
-            _accrue(nav, false, f);
-            return (nav, totalSupply(), f, idle);
+            return (nav, _accrue(nav, false, f), f, idle);
         }
         (nav, supply, f) = _basis();
         idle = _idle();
@@ -303,25 +366,27 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     }
 
     /// @dev The last good price per share (WAD, rounded down; 0 before the first accrual): the
-    ///      oracle-outage basis (docs/vault.md "Oracle outage"). It is the hot slot's mark, which
+    ///      oracle-outage basis (docs/vault.md "Oracle outage"). It is the mark ({_supplyWord}), which
     ///      {_accrue} keeps at most 1 bp below the price per share of the last accrual with good
     ///      feeds, and never above it nor above the high-water mark.
     function _lastGoodPps() internal view returns (uint256) {
-        return NavMath.fromMark(_hotWord() >> ConfigLib.HOT_MARK);
+        return NavMath.fromMark(_markBits());
     }
 
     /// @dev Whether no fee can be due, decided without reading the high-water mark: the management
     ///      fee is not due ({_mgmtDue}) and the price per share `pps` (before fees, returned) is at
     ///      most PERF_FEE_STEP_BPS above the mark (`pps ≤ mark + mark × step ÷ BPS`). Since
     ///      mark ≤ high-water mark (invariant kept by {_accrue}), pps ≤ hwm + hwm × step ÷ BPS, so
-    ///      {_feesDue} would mint no performance fee either. `mark` is returned for {_accrue}.
+    ///      {_feesDue} would mint no performance fee either. `markBits`: the stored mark
+    ///      ({_markBits}, passed in: {_accrue} has read its slot already); `mark` is returned decoded.
     function _noFeeDue(
         uint256 nav,
         uint256 supply,
+        uint256 markBits,
         uint256 f
     ) internal view returns (bool quiet, uint256 pps, uint256 mark) {
         uint256 h = _hotWord();
-        mark = NavMath.fromMark(h >> ConfigLib.HOT_MARK);
+        mark = NavMath.fromMark(markBits);
         if (mark == 0) return (false, 0, 0);
         if (_mgmtDueSince(uint16(f >> 32), uint40(h >> ConfigLib.HOT_LAST_ACCRUAL), false))
             return (false, 0, mark);
@@ -338,7 +403,7 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         bool full
     ) internal view returns (uint256, uint256) {
         if (!full) {
-            (bool quiet, , ) = _noFeeDue(nav, supply, f);
+            (bool quiet, , ) = _noFeeDue(nav, supply, _markBits(), f);
             if (quiet) return (0, 0);
         }
         (uint256 m, uint256 p, , ) = _feesDue(nav, supply, f, full);
@@ -411,13 +476,16 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     ///      `dt` does not matter, so it is not written. `restartClock` (before every fee change)
     ///      charges the management fee for any `dt` and always restarts the clock, so a fee switched
     ///      on later never charges for the time it was off.
-    function _accrue(uint256 nav, bool restartClock, uint256 f) internal {
-        uint256 supply = totalSupply();
+    ///      Returns the share supply after any fee mint.
+    function _accrue(uint256 nav, bool restartClock, uint256 f) internal returns (uint256 supply) {
+        uint256 sw = _supplyWord;
+        supply = uint216(sw);
         if (!restartClock) {
-            (bool quiet, uint256 p0, uint256 mark0) = _noFeeDue(nav, supply, f);
+            (bool quiet, uint256 p0, uint256 mark0) = _noFeeDue(nav, supply, sw >> 216, f);
             if (quiet) {
-                if (p0 < mark0) _cfg.hot.mark = NavMath.toMark(p0); // mark ≤ pps < old mark ≤ hwm
-                return;
+                // mark ≤ pps < old mark ≤ hwm; the supply bits are rewritten unchanged
+                if (p0 < mark0) _supplyWord = (uint256(NavMath.toMark(p0)) << 216) | supply;
+                return supply;
             }
         }
         (uint256 m, uint256 p, uint256 hwm, uint256 pps) = _feesDue(nav, supply, f, restartClock);
@@ -431,7 +499,7 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
         if (hwm != _hwm) _hwm = hwm; // warm: {_feesDue} read it
         ConfigLib.Hot storage hs = _cfg.hot;
         uint40 mark = NavMath.toMark(Math.min(pps, hwm)); // {_noFeeDue}'s invariant
-        if (hs.mark != mark) hs.mark = mark;
+        if (_markBits() != mark) _setMark(mark);
         uint40 nowTs = uint40(block.timestamp);
         bool clock = restartClock || _mgmtDue(uint16(f >> 32), false);
         if (clock && hs.lastAccrual != nowTs) hs.lastAccrual = nowTs;

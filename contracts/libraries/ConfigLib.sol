@@ -98,20 +98,19 @@ library ConfigLib {
 
     /// @notice One storage slot read by every deposit and withdrawal: the NAV snapshot (see
     ///         {snapshot}: one cold EXTCODECOPY instead of ~4 cold SLOADs per asset), the vault's
-    ///         flags, the fee accrual time and the price-per-share mark. Flags ({F_SHUTDOWN} …):
+    ///         flags and the fee accrual time. Flags ({F_SHUTDOWN} …):
     ///         `F_RESERVED`: `reservedAssets != 0` (the reserve's own slot is read only then);
     ///         `F_CLAIMS`: some fulfilled redemption shares are still unclaimed (else a synchronous
     ///         withdraw/redeem skips the owner's redemption slots); `F_PENDING`: `pendingShares != 0`
-    ///         (else a rebalance skips the redemption queue). `mark`: the last good price per share,
-    ///         {NavMath.packMark}-encoded (0 = none yet; docs/vault.md "Fees" and "Oracle outage").
-    ///         Bits: navData 0–159, navWords 160–167, flags 168–175, lastAccrual 176–215,
-    ///         mark 216–255.
+    ///         (else a rebalance skips the redemption queue). The last good price per share (the
+    ///         mark) lives with the share supply (VaultCore._supplyWord), which deposits and
+    ///         withdrawals write anyway. Bits: navData 0–159, navWords 160–167, flags 168–175,
+    ///         lastAccrual 176–215 (216–255 unused).
     struct Hot {
         address navData;
         uint8 navWords;
         uint8 flags;
         uint40 lastAccrual;
-        uint40 mark;
     }
 
     /// @dev {Hot.flags} bits. Shutdown, defensive and paused are the low three, so that one mask
@@ -126,11 +125,10 @@ library ConfigLib {
     uint8 internal constant F_CLOSED = F_SHUTDOWN | F_DEFENSIVE | F_PAUSED;
 
     /// @dev Bit offsets of {Hot}'s fields in its slot, for code that reads the slot as one word
-    ///      (VaultCore._hotWord). `HOT_MARK` is the top field: `word >> HOT_MARK` is the mark.
+    ///      (VaultCore._hotWord).
     uint256 internal constant HOT_NAV_WORDS = 160;
     uint256 internal constant HOT_FLAGS = 168;
     uint256 internal constant HOT_LAST_ACCRUAL = 176;
-    uint256 internal constant HOT_MARK = 216;
 
     /// @dev Whether any of the flags `f` is set in the hot slot word `word`.
     function hasFlag(uint256 word, uint8 f) internal pure returns (bool) {

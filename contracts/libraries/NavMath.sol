@@ -47,7 +47,7 @@ library NavMath {
         return Math.mulDiv(nav + 1, WAD, supply + virtualShares);
     }
 
-    /// @dev Packs a price per share into the hot slot's 40-bit mark: exponent (8 bits) ‖ mantissa
+    /// @dev Packs a price per share into the 40-bit mark (stored with the share supply): exponent (8 bits) ‖ mantissa
     ///      (32 bits), value = mantissa << exponent. Rounded down: {fromMark}(toMark(x)) ≤ x, within
     ///      a relative 2^-31 (≈ 5e-10) of it; 0 stays 0.
     function toMark(uint256 x) internal pure returns (uint40) {

@@ -6,6 +6,7 @@ import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.so
 import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggregator.sol";
 import {ErrorPathsFixture, FalseReturningToken} from "./ErrorPathsFixture.t.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {BallastVault} from "../../../contracts/BallastVault.sol";
 import {BallastLens} from "../../../contracts/BallastLens.sol";
 import {IBallastVault} from "../../../contracts/interfaces/IBallastVault.sol";
@@ -24,6 +25,35 @@ contract ErrorPathsVaultTest is ErrorPathsFixture {
     }
 
     // ------------------------------------------------------------ holders
+
+    /// @dev The share supply is stored in 216 bits (VaultCore._supplyWord, with the mark above
+    ///      it). Reaching 2^216 shares needs the price per share ~10^20 below its start (the
+    ///      deposit cap is a uint128), so the state is written with `vm.store`; the mint must then
+    ///      revert naming the supply it would reach, and keep the mark bits intact.
+    function test_supplyOverflow_deposit() public {
+        bytes32 slot;
+        for (uint256 i; i < 80; ++i) {
+            uint256 w = uint256(vm.load(address(vault), bytes32(i)));
+            if (w != 0 && uint216(w) == vault.totalSupply()) slot = bytes32(i);
+        }
+        uint256 word = uint256(vm.load(address(vault), slot));
+        assertEq(uint216(word), vault.totalSupply(), "the supply slot");
+        uint256 supply = type(uint216).max - 1e30;
+        vm.store(address(vault), slot, bytes32(((word >> 216) << 216) | supply));
+        assertEq(vault.totalSupply(), supply);
+
+        uint256 assets = 100e6;
+        uint256 shares = vault.previewDeposit(assets);
+        assertGt(shares, 1e30, "the mint crosses 2^216");
+        usdc.mint(bob, assets);
+        vm.startPrank(bob);
+        usdc.approve(address(vault), assets);
+        vm.expectRevert(
+            abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 216, supply + shares)
+        );
+        vault.deposit(assets, bob);
+        vm.stopPrank();
+    }
 
     function test_zeroShares_exitInKind() public {
         vm.prank(guardian);

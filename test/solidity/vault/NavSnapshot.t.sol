@@ -49,6 +49,47 @@ contract NavSnapshotTest is VaultFixture {
         vault.unpause();
     }
 
+    /// @dev The share supply and the mark (the last good price per share) share one slot
+    ///      (VaultCore._supplyWord): a deposit after a feed fall lowers the mark and mints in that
+    ///      one slot, and no other slot but the depositor's balance changes in the vault.
+    function test_supplyAndMarkShareOneSlot() public {
+        _deposit(bob, 1e6); // accrues: the mark rises to the price per share of setUp's basket
+        bytes32 slot;
+        bool found;
+        for (uint256 i; i < 80; ++i) {
+            uint256 w = uint256(vm.load(address(vault), bytes32(i)));
+            if (
+                w != 0 &&
+                uint216(w) == vault.totalSupply() &&
+                NavMath.fromMark(w >> 216) == vault.lastGoodPpsWad()
+            ) {
+                assertFalse(found, "one slot holds supply and mark");
+                (slot, found) = (bytes32(i), true);
+            }
+        }
+        assertTrue(found, "the supply slot");
+        uint256 mark0 = vault.lastGoodPpsWad();
+        assertGt(mark0, 0);
+
+        wethFeed.updateAnswer((wethFeed.latestAnswer() * 90) / 100); // the price per share falls
+        uint256[80] memory before;
+        for (uint256 i; i < 80; ++i) before[i] = uint256(vm.load(address(vault), bytes32(i)));
+        uint256 bobBefore = vault.balanceOf(bob);
+        uint256 shares = _deposit(bob, 100e6);
+        uint256 w1 = uint256(vm.load(address(vault), slot));
+        assertEq(uint216(w1), vault.totalSupply(), "supply after the deposit");
+        assertEq(NavMath.fromMark(w1 >> 216), vault.lastGoodPpsWad(), "mark after the deposit");
+        assertLt(vault.lastGoodPpsWad(), mark0, "the mark fell with the price per share");
+        assertEq(vault.balanceOf(bob), bobBefore + shares, "the depositor's balance");
+        for (uint256 i; i < 80; ++i)
+            if (bytes32(i) != slot)
+                assertEq(
+                    uint256(vm.load(address(vault), bytes32(i))),
+                    before[i],
+                    "no other low slot changes"
+                );
+    }
+
     /// @dev The hot paths read the hot slot as one word through ConfigLib's HOT_* offsets and F_*
     ///      masks; the views read the same fields through the compiler's struct layout. Both must
     ///      agree, field by field (a guard against an offset drifting from the struct).
@@ -61,7 +102,6 @@ contract NavSnapshotTest is VaultFixture {
         assertEq((nav.code.length - 1) % 32, 0, "and holds whole words");
         assertEq(uint8(w >> ConfigLib.HOT_NAV_WORDS), (nav.code.length - 1) / 32, "navWords");
         assertEq(uint40(w >> ConfigLib.HOT_LAST_ACCRUAL), vault.lastFeeAccrual(), "lastAccrual");
-        assertEq(NavMath.fromMark(w >> ConfigLib.HOT_MARK), vault.lastGoodPpsWad(), "mark");
         assertGt(vault.lastGoodPpsWad(), 0);
         assertFalse(ConfigLib.hasFlag(w, ConfigLib.F_CLOSED | ConfigLib.F_PENDING | ConfigLib.F_CLAIMS));
 

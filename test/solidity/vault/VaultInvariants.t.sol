@@ -436,4 +436,19 @@ contract VaultInvariantsTest is VaultFixture {
     function invariant_highWaterMarkSet() public view {
         assertGe(vault.highWaterMarkWad(), 1e12);
     }
+
+    /// @dev The share supply is the sum of every holder's balance (the vault keeps its own
+    ///      balances and supply, VaultCore._update), and the mark stored above the supply in the
+    ///      same slot stays a price per share no higher than the high-water mark (no mint or burn
+    ///      carried into it or borrowed from it).
+    function invariant_supplyIsTheSumOfBalancesAndTheMarkIsIntact() public view {
+        address[3] memory a = handler.actors();
+        uint256 sum =
+            vault.balanceOf(alice) + vault.balanceOf(feeRecipient) + vault.balanceOf(address(vault));
+        for (uint256 i; i < 3; ++i) sum += vault.balanceOf(a[i]);
+        assertEq(sum, vault.totalSupply(), "supply = sum of balances");
+        uint256 mark = vault.lastGoodPpsWad();
+        assertGt(mark, 0, "mark set");
+        assertLe(mark, vault.highWaterMarkWad(), "mark <= high-water mark");
+    }
 }
