@@ -18,7 +18,11 @@ export interface LocalKeeperAddresses {
 /** Env var the generated config reads the keeper signer's private key from. */
 export const LOCAL_KEY_ENV = "BALLAST_DEV_PRIVATE_KEY";
 
-/** Keeper config (YAML) for the local system; `journal` is the journal path to write in it. */
+/**
+ * Keeper config (YAML) for the local system; `journal` is the journal path to write in it. The
+ * RPC URL and the journal path are written as JSON strings (valid YAML double-quoted scalars), so
+ * any path reads back unchanged.
+ */
 export function localKeeperConfigYaml(a: LocalKeeperAddresses, journal: string): string {
   const l = VAULT_LIMITS;
   // local limits: 80 % of each on-chain bound (min health factor: 10 % above)
@@ -32,7 +36,7 @@ export function localKeeperConfigYaml(a: LocalKeeperAddresses, journal: string):
     "  local:",
     "    chainId: 31337",
     "    rpcUrls:",
-    `      - ${a.rpcUrl}`,
+    `      - ${JSON.stringify(a.rpcUrl)}`,
     `    quoterV2: "${a.quoterV2}"`,
     "    pollIntervalMs: 1000",
     "    maxFeePerGasGwei: 200",
@@ -60,7 +64,7 @@ export function localKeeperConfigYaml(a: LocalKeeperAddresses, journal: string):
     `  privateKeyEnv: ${LOCAL_KEY_ENV}`,
     "  allowRawKey: true",
     "journal:",
-    `  path: ${journal}`,
+    `  path: ${JSON.stringify(journal)}`, // quoted: a path may hold ": ", " #" or start with ":"
     "",
   ].join("\n");
 }
