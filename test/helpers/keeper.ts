@@ -12,7 +12,8 @@ import type { Journal } from "../../keeper/src/journal/journal.ts";
 import type { TriggerConfig } from "../../keeper/src/loop/triggers.ts";
 import { createWorker } from "../../keeper/src/loop/worker.ts";
 import type { SubmitSettings, Worker, WorkerOptions } from "../../keeper/src/loop/worker.ts";
-import { walletAt } from "./rpc.ts";
+import type { LocalVault } from "../../deploy/lib/vaultLocal.ts";
+import { dyn, walletAt } from "./rpc.ts";
 
 /** The schedule and drift band of the tests' workers. */
 export const TEST_TRIGGERS: TriggerConfig = { scheduleSeconds: 30 * 86_400, driftBandBps: 50 };
@@ -130,4 +131,19 @@ export function testKeeperConfig(
     signer: { privateKeyEnv: spec.keyEnv, allowRawKey: true },
     ...extra,
   };
+}
+
+/**
+ * The keeper suites' seed liquidity on a fresh local vault: `holder` (they use Hardhat account #4)
+ * mints `amount` test USDC (default 1,000,000), approves the vault and deposits all of it.
+ */
+export async function seedDeposit(
+  d: LocalVault,
+  holder: { address: string },
+  amount: bigint = 1_000_000n * 10n ** 6n,
+): Promise<void> {
+  const vault = await d.vault.getAddress();
+  await dyn(d.usdc).mint(holder.address, amount);
+  await dyn(dyn(d.usdc).connect(holder as never)).approve(vault, amount);
+  await dyn(dyn(d.vault).connect(holder as never)).deposit(amount, holder.address);
 }

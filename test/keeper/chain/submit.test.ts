@@ -21,6 +21,7 @@ import { hashPlan, signPlan } from "../../../keeper/src/planner/eip712.ts";
 import type { Plan } from "../../../keeper/src/planner/types.ts";
 import { dyn, hookedNode, inProcessFetch, walletAt } from "../../helpers/rpc.ts";
 import type { RpcHook as Hook } from "../../helpers/rpc.ts";
+import { seedDeposit } from "../../helpers/keeper.ts";
 
 /**
  * submitPlan's tracking paths on the real local vault (deployLocalVault on the in-process
@@ -33,7 +34,6 @@ import type { RpcHook as Hook } from "../../helpers/rpc.ts";
  * released by the stale submission, nothing broadcast).
  */
 
-const USDC = (n: bigint) => n * 10n ** 6n;
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
 
@@ -150,9 +150,7 @@ describe("submitPlan on the local vault (automine off)", function () {
     vault = await d.vault.getAddress();
     lens = await d.lens.getAddress();
     const alice = (await ethers.getSigners())[4];
-    await dyn(d.usdc).mint(alice.address, USDC(1_000_000n));
-    await dyn(dyn(d.usdc).connect(alice)).approve(vault, USDC(1_000_000n));
-    await dyn(dyn(d.vault).connect(alice)).deposit(USDC(1_000_000n), alice.address);
+    await seedDeposit(d, alice);
     quoter = await d.quoterV2.getAddress();
     signer = wallet(3); // holds KEEPER_SIGNER_ROLE
   });

@@ -7,7 +7,7 @@ import { deployLocalVault } from "../../../deploy/lib/vaultLocal.ts";
 import { main } from "../../../keeper/cli/program.ts";
 import type { CliIo } from "../../../keeper/cli/runtime.ts";
 import { openJournal } from "../../../keeper/src/journal/journal.ts";
-import { localFeeTier, testKeeperConfig } from "../../helpers/keeper.ts";
+import { localFeeTier, seedDeposit, testKeeperConfig } from "../../helpers/keeper.ts";
 import { dyn, startRpcProxy } from "../../helpers/rpc.ts";
 
 /**
@@ -17,7 +17,6 @@ import { dyn, startRpcProxy } from "../../helpers/rpc.ts";
  * outage makes `status` and `run --once` report the NAV unavailable, naming the feed.
  */
 
-const USDC = (n: bigint) => n * 10n ** 6n;
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
 
@@ -74,9 +73,7 @@ describe("ballast CLI against the local chain", function () {
     usdc = await d.usdc.getAddress();
     const quoterV2 = await d.quoterV2.getAddress();
     const alice = (await ethers.getSigners())[4];
-    await dyn(d.usdc).mint(alice.address, USDC(1_000_000n));
-    await dyn(dyn(d.usdc).connect(alice)).approve(vault, USDC(1_000_000n));
-    await dyn(dyn(d.vault).connect(alice)).deposit(USDC(1_000_000n), alice.address);
+    await seedDeposit(d, alice);
     const chainId = Number((await ethers.provider.getNetwork()).chainId);
     const config = testKeeperConfig(
       {

@@ -16,6 +16,7 @@ import { openJournal } from "../../../keeper/src/journal/journal.ts";
 import { encodeSwapData, encodeV3Path, signPlan } from "../../../keeper/src/planner/eip712.ts";
 import { navOf, pxAll } from "../../../keeper/src/planner/checks.ts";
 import { dyn, js as j, startRpcProxy, walletAt as wallet } from "../../helpers/rpc.ts";
+import { seedDeposit } from "../../helpers/keeper.ts";
 
 /**
  * The keeper's chain edge on the real local system (deployLocalVault on the in-process network,
@@ -58,9 +59,7 @@ describe("keeper chain edge on the local vault", function () {
     const signers = await ethers.getSigners();
     expect(wallet(3, provider).address).to.equal(signers[3].address); // keeper signer = account #3
     const alice = signers[4];
-    await dyn(d.usdc).mint(alice.address, USDC(1_000_000n));
-    await dyn(dyn(d.usdc).connect(alice)).approve(vault, USDC(1_000_000n));
-    await dyn(dyn(d.vault).connect(alice)).deposit(USDC(1_000_000n), alice.address);
+    await seedDeposit(d, alice);
     ctx = {
       provider,
       signer: wallet(3, provider),

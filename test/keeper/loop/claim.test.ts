@@ -10,8 +10,8 @@ import type { ResilientProvider } from "../../../keeper/src/chain/rpc.ts";
 import { openJournal } from "../../../keeper/src/journal/journal.ts";
 import type { ClaimResult, Journal } from "../../../keeper/src/journal/journal.ts";
 import { tickWorker } from "../../../keeper/src/loop/worker.ts";
-import { localWorker } from "../../helpers/keeper.ts";
-import { dyn, hookedNode, inProcessFetch, js, walletAt } from "../../helpers/rpc.ts";
+import { localWorker, seedDeposit } from "../../helpers/keeper.ts";
+import { hookedNode, inProcessFetch, js, walletAt } from "../../helpers/rpc.ts";
 
 /**
  * The worker's claim of a plan that another keeper process sharing its journal file has already
@@ -24,7 +24,6 @@ import { dyn, hookedNode, inProcessFetch, js, walletAt } from "../../helpers/rpc
  * only burns gas on InvalidNonce) and reports the nonce as blocked.
  */
 
-const USDC = (n: bigint) => n * 10n ** 6n;
 const connection = await network.create();
 const { ethers } = connection;
 
@@ -53,9 +52,7 @@ describe("keeper worker: a plan already claimed by another process sharing the j
     lens = await d.lens.getAddress();
     quoter = await d.quoterV2.getAddress();
     const alice = (await ethers.getSigners())[4];
-    await dyn(d.usdc).mint(alice.address, USDC(1_000_000n));
-    await dyn(dyn(d.usdc).connect(alice)).approve(vault, USDC(1_000_000n));
-    await dyn(dyn(d.vault).connect(alice)).deposit(USDC(1_000_000n), alice.address);
+    await seedDeposit(d, alice);
   });
 
   after(function () {

@@ -17,7 +17,7 @@ import { leverageBps, navOf, pxAll } from "../../../keeper/src/planner/checks.ts
 import { decodeSwapData } from "../../../keeper/src/planner/eip712.ts";
 import { buildPlan } from "../../../keeper/src/planner/planner.ts";
 import type { VaultSnapshot } from "../../../keeper/src/planner/types.ts";
-import { localFeeTier, localWorker } from "../../helpers/keeper.ts";
+import { localFeeTier, localWorker, seedDeposit } from "../../helpers/keeper.ts";
 import { dyn, inProcessFetch, js, walletAt } from "../../helpers/rpc.ts";
 
 /**
@@ -31,7 +31,6 @@ import { dyn, inProcessFetch, js, walletAt } from "../../helpers/rpc.ts";
  * simulation with ExposureNotReduced: nothing is broadcast.
  */
 
-const USDC = (n: bigint) => n * 10n ** 6n;
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
 
@@ -94,9 +93,7 @@ describe("keeper loop in defensive mode (circuit breaker tripped) on the local v
     quoter = await d.quoterV2.getAddress();
     usdc = await d.usdc.getAddress();
     const alice = (await ethers.getSigners())[4];
-    await dyn(d.usdc).mint(alice.address, USDC(1_000_000n));
-    await dyn(dyn(d.usdc).connect(alice)).approve(vault, USDC(1_000_000n));
-    await dyn(dyn(d.vault).connect(alice)).deposit(USDC(1_000_000n), alice.address);
+    await seedDeposit(d, alice);
   });
 
   after(async function () {

@@ -20,7 +20,13 @@ import { keeperConfigSchema } from "../../../keeper/src/config/schema.ts";
 import { openJournal } from "../../../keeper/src/journal/journal.ts";
 import type { Journal } from "../../../keeper/src/journal/journal.ts";
 import type { Worker } from "../../../keeper/src/loop/worker.ts";
-import { TEST_SUBMIT, localFeeTier, localWorker, testKeeperConfig } from "../../helpers/keeper.ts";
+import {
+  TEST_SUBMIT,
+  localFeeTier,
+  localWorker,
+  seedDeposit,
+  testKeeperConfig,
+} from "../../helpers/keeper.ts";
 import { shockWeth } from "../../helpers/market.ts";
 import { dyn, js, startRpcProxy, until, walletAt } from "../../helpers/rpc.ts";
 
@@ -31,7 +37,6 @@ import { dyn, js, startRpcProxy, until, walletAt } from "../../helpers/rpc.ts";
  * /healthz over HTTP.
  */
 
-const USDC = (n: bigint) => n * 10n ** 6n;
 const connection = await network.create();
 const { ethers, networkHelpers } = connection;
 
@@ -81,9 +86,7 @@ describe("keeper loop on the local vault", function () {
     lens = await d.lens.getAddress();
     quoter = await d.quoterV2.getAddress();
     const alice = (await ethers.getSigners())[4];
-    await dyn(d.usdc).mint(alice.address, USDC(1_000_000n));
-    await dyn(dyn(d.usdc).connect(alice)).approve(vault, USDC(1_000_000n));
-    await dyn(dyn(d.vault).connect(alice)).deposit(USDC(1_000_000n), alice.address);
+    await seedDeposit(d, alice);
   });
 
   after(async function () {
