@@ -4,6 +4,8 @@ pragma solidity 0.8.28;
 // solhint-disable gas-small-strings
 
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {VaultFixture} from "./VaultFixture.sol";
 import {IBallastVault} from "../../../contracts/interfaces/IBallastVault.sol";
 import {OracleLib} from "../../../contracts/libraries/OracleLib.sol";
@@ -49,12 +51,9 @@ contract NavSnapshotTest is VaultFixture {
         vault.unpause();
     }
 
-    /// @dev The share supply and the mark (the last good price per share) share one slot
-    ///      (VaultCore._supplyWord): a deposit after a feed fall lowers the mark and mints in that
-    ///      one slot, and no other slot but the depositor's balance changes in the vault.
-    function test_supplyAndMarkShareOneSlot() public {
-        _deposit(bob, 1e6); // accrues: the mark rises to the price per share of setUp's basket
-        bytes32 slot;
+    /// @dev The slot holding the share supply (low 216 bits) and the mark (top 40 bits), found by
+    ///      value; exactly one low slot must match.
+    function _supplySlot() internal view returns (bytes32 slot) {
         bool found;
         for (uint256 i; i < 80; ++i) {
             uint256 w = uint256(vm.load(address(vault), bytes32(i)));
@@ -68,6 +67,59 @@ contract NavSnapshotTest is VaultFixture {
             }
         }
         assertTrue(found, "the supply slot");
+    }
+
+    /// @dev A share transfer (the vault overrides ERC20's _update) moves balances exactly as
+    ///      OpenZeppelin's would and leaves the supply word (supply and mark) untouched; above the
+    ///      balance it reverts ERC20InsufficientBalance with the values.
+    function testFuzz_transferKeepsTheSupplyWord(uint256 amount, bool self) public {
+        _deposit(bob, 1e6);
+        bytes32 slot = _supplySlot();
+        uint256 word = uint256(vm.load(address(vault), slot));
+        uint256 bal = vault.balanceOf(alice);
+        address to = self ? alice : bob;
+        uint256 toBefore = vault.balanceOf(to);
+        if (amount > bal) {
+            vm.prank(alice);
+            vm.expectRevert(
+                abi.encodeWithSelector(IERC20Errors.ERC20InsufficientBalance.selector, alice, bal, amount)
+            );
+            vault.transfer(to, amount);
+            return;
+        }
+        vm.expectEmit(address(vault));
+        emit IERC20.Transfer(alice, to, amount);
+        vm.prank(alice);
+        assertTrue(vault.transfer(to, amount));
+        assertEq(uint256(vm.load(address(vault), slot)), word, "supply word unchanged");
+        if (self) assertEq(vault.balanceOf(alice), bal, "a self-transfer changes nothing");
+        else {
+            assertEq(vault.balanceOf(alice), bal - amount, "sender");
+            assertEq(vault.balanceOf(bob), toBefore + amount, "receiver");
+        }
+    }
+
+    /// @dev A redemption burns from the supply bits only: with feeds unchanged the mark bits stay
+    ///      as they were, and the supply falls by exactly the shares burned.
+    function testFuzz_redeemBurnsOnlySupplyBits(uint256 shares) public {
+        _deposit(bob, 1e6);
+        bytes32 slot = _supplySlot();
+        uint256 word = uint256(vm.load(address(vault), slot));
+        shares = bound(shares, 1, vault.maxRedeem(alice));
+        vm.prank(alice);
+        vault.redeem(shares, alice, alice);
+        uint256 w1 = uint256(vm.load(address(vault), slot));
+        assertEq(w1 >> 216, word >> 216, "mark bits");
+        assertEq(uint216(w1), uint216(word) - shares, "supply bits");
+        assertEq(vault.totalSupply(), uint216(word) - shares);
+    }
+
+    /// @dev The share supply and the mark (the last good price per share) share one slot
+    ///      (VaultCore._supplyWord): a deposit after a feed fall lowers the mark and mints in that
+    ///      one slot, and no other slot but the depositor's balance changes in the vault.
+    function test_supplyAndMarkShareOneSlot() public {
+        _deposit(bob, 1e6); // accrues: the mark rises to the price per share of setUp's basket
+        bytes32 slot = _supplySlot();
         uint256 mark0 = vault.lastGoodPpsWad();
         assertGt(mark0, 0);
 
