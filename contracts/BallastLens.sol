@@ -14,6 +14,8 @@ import {ILendingAdapter} from "./interfaces/IAdapter.sol";
 import {OracleLib} from "./libraries/OracleLib.sol";
 import {NavMath} from "./libraries/NavMath.sol";
 import {RiskChecks} from "./libraries/RiskChecks.sol";
+import {ConfigLib} from "./libraries/ConfigLib.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 /// @notice The vault's oracle configuration getter.
 interface IBallastOracleConfig {
@@ -39,9 +41,48 @@ interface IBallastVaultReads {
 
 /// @title BallastLens
 /// @notice Stateless read helper for the keeper and the web page: per-asset balances, prices,
-///         values, weights and net deltas of a Ballast vault, computed with the vault's own
-///         oracle rules and rounding (docs/plan-format.md §4–§6). Kept out of the vault for size.
+///         values, weights and net deltas of a Ballast vault (also without reverting while a feed
+///         fails), its gross exposure and leverage, and the in-kind exit's payout, computed with
+///         the vault's own oracle rules and rounding (docs/plan-format.md §4–§6, §11). Kept out of
+///         the vault for size. Never reads a pool's spot price.
 contract BallastLens {
+    /// @notice Per-asset view of {tryAssetStates}: never reverts on a failed feed.
+    /// @dev `status` is OracleLib's tryPrice code of the asset's own feed (0 OK, 1 answer not
+    ///      positive, 2 stale, 3 out of band, 4 call failed); `answer` and `updatedAt` are what the
+    ///      feed returned (0 when its call failed). `valueOk`: the sequencer, the base feed and this
+    ///      feed pass every check, so `value` and `debtValue` are set; `weightOk`: additionally the
+    ///      vault's NAV prices (every feed good), so `weightBps` and `netDeltaBps` are set. Fields
+    ///      that are not ok are 0.
+    // solhint-disable-next-line gas-struct-packing
+    struct AssetStateTry {
+        address token;
+        address feed;
+        uint256 balance;
+        uint256 debt;
+        bool priceOk;
+        uint8 status;
+        int256 answer;
+        uint256 updatedAt;
+        bool valueOk;
+        uint256 value;
+        uint256 debtValue;
+        bool weightOk;
+        uint256 weightBps;
+        int256 netDeltaBps;
+    }
+
+    /// @dev Base-side pricing inputs shared by the per-asset loop (memory only).
+    // solhint-disable-next-line gas-struct-packing
+    struct BaseCtx {
+        bool baseOk;
+        uint256 pBase;
+        uint8 baseDec;
+        uint8 baseFeedDec;
+        address la;
+        bool navOk;
+        uint256 nav;
+    }
+
     /// @notice One-call snapshot of `vault` (navAvailable = false while a feed fails).
     /// @param vault The Ballast vault.
     /// @return s The snapshot.
@@ -104,6 +145,142 @@ contract BallastLens {
             a.debtValue = NavMath.debtValue(a.debt, px);
             a.weightBps = NavMath.bpsDown(a.value, nav);
             a.netDeltaBps = RiskChecks.netDeltaBps(a.value, a.debtValue, nav);
+        }
+    }
+
+    /// @notice Per-asset state of `vault` in registry order without reverting on a failed feed or
+    ///         sequencer: balances and debts always; each asset's feed status (OracleLib codes);
+    ///         values only when the sequencer, the base feed and the asset's feed are good; weights
+    ///         and net deltas only when the NAV prices (same formulas and rounding as
+    ///         {assetStates}). Never reads a pool price.
+    /// @param vault The Ballast vault.
+    /// @return out One entry per registered asset (see {AssetStateTry}).
+    function tryAssetStates(address vault) external view returns (AssetStateTry[] memory out) {
+        (out, ) = _tryStates(vault);
+    }
+
+    /// @notice Gross exposure and leverage of `vault` now, as the rebalance bound of
+    ///         docs/plan-format.md §6 step 8 computes them: gross = Σ (value + debtValue) over the
+    ///         registry (holdings rounded down, debts up), leverageBps = floor(gross × 10000 / nav)
+    ///         (type(uint256).max when nav == 0 < gross), on the current NAV (`totalAssets()`).
+    ///         Does not revert on a failed feed: `ok` is false and gross, nav, leverage are 0.
+    /// @param vault The Ballast vault.
+    /// @return ok Whether every feed (and the sequencer) is good, so that the figures are set.
+    /// @return gross Gross exposure in base units.
+    /// @return nav The NAV the leverage is measured against (base units).
+    /// @return leverageBps floor(gross × 10000 / nav).
+    /// @return maxLeverageBps The vault's `limits().maxLeverageBps` (always set).
+    function exposure(
+        address vault
+    )
+        external
+        view
+        returns (bool ok, uint256 gross, uint256 nav, uint256 leverageBps, uint256 maxLeverageBps)
+    {
+        maxLeverageBps = IBallastVault(vault).limits().maxLeverageBps;
+        (AssetStateTry[] memory st, BaseCtx memory c) = _tryStates(vault);
+        if (!c.navOk) return (false, 0, 0, 0, maxLeverageBps);
+        for (uint256 i; i < st.length; ++i) {
+            if (!st[i].valueOk) return (false, 0, 0, 0, maxLeverageBps);
+            gross += st[i].value + st[i].debtValue;
+        }
+        return (true, gross, c.nav, RiskChecks.leverageBps(gross, c.nav), maxLeverageBps);
+    }
+
+    /// @notice What `exitInKind(shares, …)` would pay now (RebalanceLib.payInKind, same rounding):
+    ///         floor((idle + lending collateral) × shares / supply) of the base token — a debt-free
+    ///         position's collateral is withdrawn in full first — then floor(balance × shares /
+    ///         supply) of every registered asset. Reads no oracle. Ignores the shutdown flag and the
+    ///         owner's balance and allowance. Reverts `LendingPositionOpen(collateral, debt)`, as the
+    ///         exit does, while the lending adapter owes a debt. All zero when the supply is 0.
+    /// @param vault The Ballast vault.
+    /// @param shares Shares to exit with.
+    /// @return tokens The base token, then the registered assets in registry order.
+    /// @return amounts The amount of each token paid.
+    function previewExitInKind(
+        address vault,
+        uint256 shares
+    ) external view returns (address[] memory tokens, uint256[] memory amounts) {
+        IBallastVault.AssetConfig[] memory cfg = IBallastVault(vault).assetConfigs();
+        tokens = new address[](cfg.length + 1);
+        amounts = new uint256[](cfg.length + 1);
+        address base = IERC4626(vault).asset();
+        tokens[0] = base;
+        for (uint256 i; i < cfg.length; ++i) tokens[i + 1] = cfg[i].token;
+        uint256 bal = IERC20(base).balanceOf(vault);
+        uint256 reserved = IBallastVaultReads(vault).reservedAssets();
+        uint256 idle = bal > reserved ? bal - reserved : 0;
+        address la = IBallastOracleConfig(vault).lendingAdapter();
+        if (la != address(0)) {
+            uint256 debt;
+            for (uint256 i; i < cfg.length; ++i) debt += ILendingAdapter(la).debtOf(cfg[i].token);
+            uint256 coll = ILendingAdapter(la).collateralOf(base);
+            if (debt != 0) revert ConfigLib.LendingPositionOpen(coll, debt);
+            idle += coll;
+        }
+        uint256 supply = IERC20(vault).totalSupply();
+        if (supply == 0) return (tokens, amounts);
+        amounts[0] = Math.mulDiv(idle, shares, supply);
+        for (uint256 i; i < cfg.length; ++i) {
+            amounts[i + 1] = Math.mulDiv(IERC20(cfg[i].token).balanceOf(vault), shares, supply);
+        }
+    }
+
+    /// @dev {tryAssetStates} and the base-side context it priced with.
+    function _tryStates(address vault) private view returns (AssetStateTry[] memory out, BaseCtx memory c) {
+        IBallastVault.AssetConfig[] memory cfg = IBallastVault(vault).assetConfigs();
+        c = _baseCtx(vault);
+        out = new AssetStateTry[](cfg.length);
+        for (uint256 i; i < cfg.length; ++i) {
+            AssetStateTry memory a = out[i];
+            IBallastVault.AssetConfig memory ac = cfg[i];
+            a.token = ac.token;
+            a.feed = ac.feed;
+            a.balance = IERC20(a.token).balanceOf(vault);
+            a.debt = c.la == address(0) ? 0 : ILendingAdapter(c.la).debtOf(a.token);
+            (a.status, a.answer, a.updatedAt) = OracleLib.tryPrice(
+                OracleLib.Feed(ac.feed, ac.heartbeat, ac.minPrice, ac.maxPrice)
+            );
+            a.priceOk = a.status == OracleLib.OK;
+            if (!a.priceOk || !c.baseOk) continue;
+            NavMath.Px memory px = NavMath.px(
+                // forge-lint: disable-next-line(unsafe-typecast)
+                uint256(a.answer),
+                IERC20Metadata(a.token).decimals(),
+                AggregatorV3Interface(ac.feed).decimals(),
+                c.pBase,
+                c.baseDec,
+                c.baseFeedDec
+            );
+            a.valueOk = true;
+            a.value = NavMath.value(a.balance, px);
+            a.debtValue = NavMath.debtValue(a.debt, px);
+            if (!c.navOk) continue;
+            a.weightOk = true;
+            a.weightBps = NavMath.bpsDown(a.value, c.nav);
+            a.netDeltaBps = RiskChecks.netDeltaBps(a.value, a.debtValue, c.nav);
+        }
+    }
+
+    /// @dev Sequencer and base feed status, the base price and decimals, the lending adapter and
+    ///      the NAV (navOk = false while `totalAssets()` reverts).
+    function _baseCtx(address vault) private view returns (BaseCtx memory c) {
+        (OracleLib.Feed memory baseFeed, OracleLib.Sequencer memory seq) = IBallastOracleConfig(vault)
+            .oracleConfig();
+        (bool seqOk, , ) = OracleLib.trySequencer(seq);
+        (uint8 st, int256 pBase, ) = OracleLib.tryPrice(baseFeed);
+        c.baseOk = seqOk && st == OracleLib.OK;
+        if (c.baseOk) {
+            // forge-lint: disable-next-line(unsafe-typecast)
+            c.pBase = uint256(pBase);
+            c.baseDec = IERC20Metadata(IERC4626(vault).asset()).decimals();
+            c.baseFeedDec = AggregatorV3Interface(baseFeed.feed).decimals();
+        }
+        c.la = IBallastOracleConfig(vault).lendingAdapter();
+        try IERC4626(vault).totalAssets() returns (uint256 nav) {
+            (c.navOk, c.nav) = (true, nav);
+        } catch {
+            c.navOk = false;
         }
     }
 }

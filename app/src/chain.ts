@@ -2,14 +2,23 @@
  * Everything the page reads from the chain, through any ethers provider (a JsonRpcProvider on the
  * configured RPC URL without a wallet): the vault's configuration (base token, share token,
  * registry, limits, fees), its state (BallastLens.vaultState, or the vault's own getters when no
- * lens is configured), holdings (BallastLens.assetStates; balances only while a feed fails), the
+ * lens is configured), holdings (BallastLens.tryAssetStates: balances always, values where the
+ * feeds answer, the failing feed named), exposure and leverage (BallastLens.exposure), the
  * connected depositor's position, and the latest vault events. DOM-free.
  */
 import { Contract, getAddress, isAddress } from "ethers";
 import type { ContractRunner, InterfaceAbi, Provider } from "ethers";
 import type { RevertDecoder } from "./errors.ts";
-import { describeFeedFailure, extractRevertData } from "./errors.ts";
-import type { HoldingInput, Position, TokenMeta, VaultEvent, VaultSnapshot } from "./state.ts";
+import { describeFeedFailure, extractRevertData, feedStatusRevert } from "./errors.ts";
+import type {
+  ExposureInput,
+  HoldingInput,
+  InKindLine,
+  Position,
+  TokenMeta,
+  VaultEvent,
+  VaultSnapshot,
+} from "./state.ts";
 import { HISTORY_EVENTS } from "./state.ts";
 
 /** A config.json field that is missing or wrong. */
@@ -135,6 +144,11 @@ export interface AssetConfigView {
   readonly token: TokenMeta;
   readonly enabled: boolean;
   readonly maxWeightBps: bigint;
+  /** The asset's price feed and its checks (to word a failed feed). */
+  readonly feed: string;
+  readonly heartbeat: bigint;
+  readonly minPrice: bigint;
+  readonly maxPrice: bigint;
 }
 
 /** Configuration read once per refresh cycle (cheap, rarely changes). */
@@ -213,6 +227,10 @@ export async function readVaultInfo(
       token: await tokenMeta(String(a.token), abis.erc20, provider, cache),
       enabled: Boolean(a.enabled),
       maxWeightBps: num(a, "maxWeightBps"),
+      feed: String(a.feed),
+      heartbeat: num(a, "heartbeat"),
+      minPrice: num(a, "minPrice"),
+      maxPrice: num(a, "maxPrice"),
     })),
   );
   const limitKeys = [
@@ -370,17 +388,31 @@ export async function readSnapshot(
 }
 
 /**
- * Holdings per registered asset: BallastLens.assetStates (balance, debt, value, weight, net
- * delta) when the feeds answer; otherwise — or without a lens — the vault's token balances only.
+ * Holdings per registered asset: BallastLens.tryAssetStates — balances and debts always; values
+ * where the asset's feed and the base feed answer; weights and net deltas while the NAV prices;
+ * and, for an asset whose own feed fails, why in words (`feedError`, labelled by `feedLabels`).
+ * A lens without tryAssetStates falls back to assetStates (which reverts while a feed fails);
+ * then — or without a lens — the vault's token balances only.
  */
 export async function readHoldings(
   c: Contracts,
   info: VaultInfo,
   erc20: InterfaceAbi,
   runner: ContractRunner,
+  provider: Provider,
 ): Promise<HoldingInput[]> {
   const vaultAddr = await c.vault.getAddress();
   if (c.lens !== null) {
+    try {
+      const block = await provider.getBlock("latest");
+      if (block === null) throw new Error("the node has no latest block");
+      const states = (await c.lens.getFunction("tryAssetStates")(vaultAddr, {
+        blockTag: block.number,
+      })) as Record<string, unknown>[];
+      return info.assets.map((a, i) => holdingFromTry(a, states[i], BigInt(block.timestamp), info));
+    } catch {
+      // an older lens without tryAssetStates: the reverting view, then balances only
+    }
     try {
       const states = (await c.lens.getFunction("assetStates")(vaultAddr)) as Record<
         string,
@@ -416,6 +448,100 @@ export async function readHoldings(
       netDeltaBps: null,
     })),
   );
+}
+
+/**
+ * One holding from a BallastLens.tryAssetStates entry `t` read at a block with timestamp `nowTs`:
+ * value and debt value when `valueOk`, weight and net delta when `weightOk`, and the asset's
+ * failed feed in words (errors.ts describeFeedFailure on the error OracleLib would raise).
+ */
+export function holdingFromTry(
+  a: AssetConfigView,
+  t: Record<string, unknown>,
+  nowTs: bigint,
+  info: Pick<VaultInfo, "feedLabels">,
+): HoldingInput {
+  const valueOk = Boolean(t.valueOk);
+  const weightOk = Boolean(t.weightOk);
+  const failed = feedStatusRevert({
+    status: num(t, "status"),
+    feed: String(t.feed),
+    answer: num(t, "answer"),
+    updatedAt: num(t, "updatedAt"),
+    heartbeat: a.heartbeat,
+    minPrice: a.minPrice,
+    maxPrice: a.maxPrice,
+    nowTs,
+  });
+  return {
+    token: a.token,
+    enabled: a.enabled,
+    maxWeightBps: a.maxWeightBps,
+    balance: num(t, "balance"),
+    debt: num(t, "debt"),
+    value: valueOk ? num(t, "value") : null,
+    debtValue: valueOk ? num(t, "debtValue") : null,
+    weightBps: weightOk ? num(t, "weightBps") : null,
+    netDeltaBps: weightOk ? num(t, "netDeltaBps") : null,
+    feedError: failed === null ? null : describeFeedFailure(failed, info.feedLabels),
+  };
+}
+
+/**
+ * Gross exposure and leverage as the vault's leverage bound computes them (BallastLens.exposure);
+ * null without a lens or with a lens that lacks the view.
+ */
+export async function readExposure(c: Contracts): Promise<ExposureInput | null> {
+  if (c.lens === null) return null;
+  try {
+    const x = (await c.lens.getFunction("exposure")(await c.vault.getAddress())) as Record<
+      string,
+      unknown
+    >;
+    return {
+      ok: Boolean(x.ok),
+      gross: num(x, "gross"),
+      nav: num(x, "nav"),
+      leverageBps: num(x, "leverageBps"),
+      maxLeverageBps: num(x, "maxLeverageBps"),
+    };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * What `exitInKind(shares)` would pay now, from BallastLens.previewExitInKind (the vault's own
+ * pro-rata formula and rounding, the debt-free lending collateral included): the base token,
+ * then the registered assets, zero lines left out. Reverts as the exit does (e.g.
+ * `LendingPositionOpen` while a debt is open). Null without a lens, or when the lens has no such
+ * view (a call that reverts without data), so that the caller can estimate instead.
+ */
+export async function readInKindPreview(
+  c: Contracts,
+  info: Pick<VaultInfo, "base" | "assets">,
+  shares: bigint,
+): Promise<InKindLine[] | null> {
+  if (c.lens === null) return null;
+  let res: [string[], bigint[]];
+  try {
+    res = (await c.lens.getFunction("previewExitInKind")(await c.vault.getAddress(), shares)) as [
+      string[],
+      bigint[],
+    ];
+  } catch (err) {
+    if (extractRevertData(err) !== null) throw err;
+    return null;
+  }
+  const metas = [info.base, ...info.assets.map((a) => a.token)];
+  const [tokens, amounts] = res;
+  const lines: InKindLine[] = [];
+  tokens.forEach((t, i) => {
+    const meta = metas.find((m) => m.address.toLowerCase() === t.toLowerCase());
+    if (meta === undefined) throw new Error(`previewExitInKind named an unknown token ${t}`);
+    if (amounts[i] !== 0n) lines.push({ token: meta, amount: amounts[i] });
+  });
+  return lines;
 }
 
 async function orNull<T>(p: Promise<T>): Promise<T | null> {

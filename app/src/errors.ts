@@ -5,7 +5,7 @@
  * and explains the errors a depositor can meet in plain language with formatted values.
  * DOM-free (ethers only), so the unit tests decode real vault errors in Node.
  */
-import { Interface, isHexString } from "ethers";
+import { id, Interface, isHexString } from "ethers";
 import type { ErrorFragment, InterfaceAbi } from "ethers";
 import { formatAmount, formatDuration } from "./amounts.ts";
 
@@ -210,6 +210,76 @@ export function describeFeedFailure(
       words = "a price check failed";
   }
   return `${words} [${formatRevert(d)}]`;
+}
+
+/** One feed's check as BallastLens.tryAssetStates reports it (OracleLib.tryPrice). */
+export interface FeedStatus {
+  /** OracleLib status: 0 OK, 1 answer not positive, 2 stale, 3 out of band, 4 call failed. */
+  readonly status: bigint;
+  readonly feed: string;
+  readonly answer: bigint;
+  readonly updatedAt: bigint;
+  /** From the registry entry. */
+  readonly heartbeat: bigint;
+  readonly minPrice: bigint;
+  readonly maxPrice: bigint;
+  /** Timestamp of the block the status was read at. */
+  readonly nowTs: bigint;
+}
+
+/** OracleLib's errors by tryPrice status, with their parameters (as `price` reverts with them). */
+const FEED_ERRORS: Readonly<Record<string, readonly [string, readonly [string, string][]]>> = {
+  "1": [
+    "OracleAnswerNotPositive",
+    [
+      ["feed", "address"],
+      ["answer", "int256"],
+    ],
+  ],
+  "2": [
+    "OracleStale",
+    [
+      ["feed", "address"],
+      ["updatedAt", "uint256"],
+      ["heartbeat", "uint256"],
+      ["nowTs", "uint256"],
+    ],
+  ],
+  "3": [
+    "OraclePriceOutOfBand",
+    [
+      ["feed", "address"],
+      ["answer", "int256"],
+      ["minPrice", "uint256"],
+      ["maxPrice", "uint256"],
+    ],
+  ],
+  "4": ["OracleCallFailed", [["feed", "address"]]],
+};
+
+/**
+ * The error OracleLib's `price` reverts with for a failed status (same name, selector and
+ * arguments), so that {@link describeFeedFailure} words it as it words a revert; null when the
+ * status is OK (0) or unknown.
+ */
+export function feedStatusRevert(f: FeedStatus): DecodedRevert | null {
+  const e = FEED_ERRORS[f.status.toString()];
+  if (e === undefined) return null;
+  const [name, params] = e;
+  const values: Readonly<Record<string, unknown>> = {
+    feed: f.feed,
+    answer: f.answer,
+    updatedAt: f.updatedAt,
+    heartbeat: f.heartbeat,
+    nowTs: f.nowTs,
+    minPrice: f.minPrice,
+    maxPrice: f.maxPrice,
+  };
+  return {
+    name,
+    selector: id(`${name}(${params.map(([, t]) => t).join(",")})`).slice(0, 10),
+    args: params.map(([n, type]) => ({ name: n, type, value: values[n] })),
+  };
 }
 
 /** What the page shows for a failed simulation, signature or transaction. */

@@ -22,8 +22,10 @@ import {
   errorAbis,
   loadAbis,
   parseAppConfig,
+  readExposure,
   readHistory,
   readHoldings,
+  readInKindPreview,
   readPosition,
   readSnapshot,
   readVaultInfo,
@@ -36,11 +38,19 @@ import {
   deriveBanner,
   historyRows,
   holdingRows,
+  holdingsNote,
   inKindPreview,
   riskView,
   splitRedeem,
 } from "./state.ts";
-import type { ActionState, HoldingInput, Position, TokenMeta, VaultSnapshot } from "./state.ts";
+import type {
+  ActionState,
+  ExposureInput,
+  HoldingInput,
+  Position,
+  TokenMeta,
+  VaultSnapshot,
+} from "./state.ts";
 import { contractCall, simulateAndSend } from "./tx.ts";
 import type { ContractMethod, TxUpdate } from "./tx.ts";
 
@@ -185,11 +195,17 @@ function renderInfo(app: App, info: VaultInfo): void {
   ]);
 }
 
-function renderRisk(app: App, s: VaultSnapshot, holdings: readonly HoldingInput[]): void {
+function renderRisk(
+  app: App,
+  s: VaultSnapshot,
+  holdings: readonly HoldingInput[],
+  exposure: ExposureInput | null,
+): void {
   const info = app.info;
   if (info === null) return;
   const l = info.limits;
-  const r = riskView(s, holdings, l);
+  const r = riskView(s, holdings, l, exposure);
+  const unbounded = exposure !== null && exposure.ok && r.leverageBps === null;
   const modeText: Record<typeof r.mode, string> = {
     open: "open: deposits and withdrawals",
     paused: "paused by the guardian: deposits and rebalances stopped, withdrawals open",
@@ -216,7 +232,15 @@ function renderRisk(app: App, s: VaultSnapshot, holdings: readonly HoldingInput[
     ],
     [
       "Leverage now",
-      `${r.leverageBps === null ? "unknown (feed down)" : formatBps(r.leverageBps)} (max ${formatBps(l.maxLeverageBps)})`,
+      `${r.leverageBps !== null ? formatBps(r.leverageBps) : unbounded ? "unbounded (NAV 0)" : "unknown (feed down)"} (max ${formatBps(r.maxLeverageBps)})`,
+    ],
+    [
+      "Gross exposure",
+      r.grossExposure !== null
+        ? `${base(app, r.grossExposure)} (holdings + debts at oracle prices, as the vault's leverage bound counts them)`
+        : r.fromLens
+          ? "unknown (feed down)"
+          : "needs the lens",
     ],
     [
       "Circuit breaker",
@@ -334,16 +358,17 @@ async function refresh(app: App): Promise<void> {
       app.read ??= bindContracts(app.cfg, app.abis, info.base.address, app.reader);
       renderInfo(app, info);
       const read = app.read;
-      const [snapshot, holdings, history] = await Promise.all([
+      const [snapshot, holdings, exposure, history] = await Promise.all([
         readSnapshot(read, app.decode, info.feedLabels),
-        readHoldings(read, info, app.abis.erc20, app.reader),
+        readHoldings(read, info, app.abis.erc20, app.reader, app.reader),
+        readExposure(read),
         readHistory(read.vault, app.reader, app.history).catch(() => null),
       ]);
       app.snapshot = snapshot;
       app.holdings = holdings;
       app.history = history ?? app.history;
       renderSnapshot(app, snapshot);
-      renderRisk(app, snapshot, holdings);
+      renderRisk(app, snapshot, holdings, exposure);
       setRows(
         "holdings",
         holdingRows(holdings, info.base).map((r) => [
@@ -353,14 +378,7 @@ async function refresh(app: App): Promise<void> {
           [r.weight, r.headroom],
         ]),
       );
-      note(
-        "holdings-note",
-        holdings.every((h) => h.value !== null)
-          ? ""
-          : app.cfg.lens === null
-            ? "Oracle values and weights need the lens (start the page with --lens <address>): balances only."
-            : "A price feed fails: balances only, no oracle values or weights.",
-      );
+      note("holdings-note", holdingsNote(holdings, app.cfg.lens !== null, snapshot.navError));
       if (history === null)
         setRows("history", [[["—"], ["History unavailable"], ["the node refused eth_getLogs"]]]);
       else {
@@ -799,19 +817,21 @@ function previewRedeem(app: App): Promise<void> {
 }
 
 function previewExit(app: App): Promise<void> {
-  return preview(app, "exit-shares", "exit-note", "share", async (amount, info) => {
+  return preview(app, "exit-shares", "exit-note", "share", async (amount, info, read) => {
     const s = app.snapshot;
     const p = app.position;
     if (s === null) return ["", false];
     if (p !== null && amount > p.shares) {
       return [`You hold only ${shares(app, p.shares)}.`, true];
     }
-    const lines = inKindPreview(amount, s, app.holdings, info.base);
+    // the lens computes it on-chain as the exit does; without it, the page's estimate
+    const exact = await readInKindPreview(read, info, amount);
+    const lines = exact ?? inKindPreview(amount, s, app.holdings, info.base);
     const paid = lines
       .map((l) => `${formatAmount(l.amount, l.token.decimals, 6)} ${l.token.symbol}`)
       .join(", ");
     return [
-      `You would receive ${paid === "" ? "nothing" : paid} (your pro-rata share of each token, rounded down, on the state read at ${new Date().toLocaleTimeString()}).`,
+      `You would receive ${paid === "" ? "nothing" : paid} (your pro-rata share of each token, rounded down, ${exact === null ? "estimated on the state read" : "as the vault computes it (lens previewExitInKind)"} at ${new Date().toLocaleTimeString()}).`,
       false,
     ];
   });

@@ -206,6 +206,44 @@ export interface HoldingInput {
   readonly debtValue: bigint | null;
   readonly weightBps: bigint | null;
   readonly netDeltaBps: bigint | null;
+  /**
+   * Why this asset's own feed fails, in words naming it (errors.ts describeFeedFailure of the
+   * status BallastLens.tryAssetStates reports); null or absent when it answers or is not known.
+   */
+  readonly feedError?: string | null;
+}
+
+/**
+ * The note under the holdings table: empty when every value and weight is known; otherwise what
+ * is missing and why — no lens; or the failing feeds by asset (from tryAssetStates), else the
+ * reason the NAV cannot be priced (`navError`, e.g. the base feed or the sequencer).
+ */
+export function holdingsNote(
+  rows: readonly HoldingInput[],
+  hasLens: boolean,
+  navError: string | null,
+): string {
+  if (rows.every((h) => h.value !== null && h.weightBps !== null)) return "";
+  if (!hasLens)
+    return "Oracle values and weights need the lens (start the page with --lens <address>): balances only.";
+  const failing = rows.filter((h) => typeof h.feedError === "string");
+  // the NAV's reason too, unless it is one of the asset feeds already listed (the base feed or
+  // the sequencer, which no asset entry names)
+  const navFeed =
+    navError === null ? null : (/feed=(0x[0-9a-fA-F]{40})/.exec(navError)?.[1] ?? null);
+  const navListed =
+    navFeed !== null &&
+    failing.some((h) =>
+      String(h.feedError).toLowerCase().includes(`feed=${navFeed.toLowerCase()}`),
+    );
+  const reasons = [
+    ...(navError !== null && !navListed ? [navError] : []),
+    ...failing.map((h) => `${h.token.symbol}: ${String(h.feedError)}`),
+  ];
+  const what = rows.some((h) => h.value !== null)
+    ? "balances are current; values only where the asset's and the base feed answer; no weights while the NAV cannot be priced."
+    : "balances only, no oracle values or weights.";
+  return `A price feed fails${reasons.length > 0 ? ` (${reasons.join("; ")})` : ""}: ${what}`;
 }
 
 /** A display row of the holdings table. */
@@ -354,10 +392,30 @@ export interface RiskLimitsInput {
   readonly circuitBreakerWindow: bigint;
 }
 
+/** What BallastLens.exposure reports: gross exposure and leverage as the vault's bound computes them. */
+export interface ExposureInput {
+  /** false while a feed fails (the figures are then 0). */
+  readonly ok: boolean;
+  readonly gross: bigint;
+  readonly nav: bigint;
+  /** floor(gross × 10000 / nav); type(uint256).max when nav = 0 < gross. */
+  readonly leverageBps: bigint;
+  readonly maxLeverageBps: bigint;
+}
+
+/** The vault's "unbounded" leverage (nav = 0 < gross). */
+export const MAX_UINT256 = 2n ** 256n - 1n;
+
 /** Current risk figures next to their limits. */
 export interface RiskView {
   /** floor(Σ (value + debtValue) × 10000 / NAV) as the vault checks it (§6); null when unknown. */
   readonly leverageBps: bigint | null;
+  /** Σ (value + debtValue) in base units (the lens's figure); null when unknown or without it. */
+  readonly grossExposure: bigint | null;
+  /** The leverage limit the figure is compared with (the lens's reading when there is one). */
+  readonly maxLeverageBps: bigint;
+  /** Whether the leverage came from BallastLens.exposure (else computed here from the holdings). */
+  readonly fromLens: boolean;
   /** Room left under the deposit cap: cap − NAV (0 when over); null while the NAV is unknown. */
   readonly capRoom: bigint | null;
   /** Loss budget left in the window, WAD fraction of the NAV (cap − used, 0 when spent). */
@@ -370,15 +428,23 @@ export interface RiskView {
  * Current leverage, deposit-cap room, loss budget left and operating mode. Leverage uses the
  * lens's per-asset values (holdings rounded down, debts up, as the vault values them) and the
  * NAV, with the vault's formula `floor(gross × 10000 / nav)`; a vault with no NAV but gross
- * exposure has unbounded leverage (the vault uses type(uint256).max), shown as null here.
+ * exposure has unbounded leverage (the vault uses type(uint256).max), shown as null here. With
+ * `exposure` (BallastLens.exposure, the vault's own computation) its figures are used instead.
  */
 export function riskView(
   s: VaultSnapshot,
   holdings: readonly HoldingInput[],
   l: RiskLimitsInput,
+  exposure: ExposureInput | null = null,
 ): RiskView {
   let leverageBps: bigint | null = null;
-  if (s.navAvailable && holdings.every((h) => h.value !== null && h.debtValue !== null)) {
+  let grossExposure: bigint | null = null;
+  if (exposure !== null) {
+    if (exposure.ok) {
+      grossExposure = exposure.gross;
+      leverageBps = exposure.leverageBps === MAX_UINT256 ? null : exposure.leverageBps;
+    }
+  } else if (s.navAvailable && holdings.every((h) => h.value !== null && h.debtValue !== null)) {
     const gross = holdings.reduce((acc, h) => acc + (h.value ?? 0n) + (h.debtValue ?? 0n), 0n);
     leverageBps = s.nav === 0n ? (gross === 0n ? 0n : null) : (gross * 10_000n) / s.nav;
   }
@@ -386,7 +452,15 @@ export function riskView(
   const left =
     s.lossBudgetCapWad > s.lossBudgetUsedWad ? s.lossBudgetCapWad - s.lossBudgetUsedWad : 0n;
   const mode = s.shutdown ? "shut down" : s.defensive ? "defensive" : s.paused ? "paused" : "open";
-  return { leverageBps, capRoom, lossBudgetLeftWad: left, mode };
+  return {
+    leverageBps,
+    grossExposure,
+    maxLeverageBps: exposure?.maxLeverageBps ?? l.maxLeverageBps,
+    fromLens: exposure !== null,
+    capRoom,
+    lossBudgetLeftWad: left,
+    mode,
+  };
 }
 
 /** One token an in-kind exit pays. */

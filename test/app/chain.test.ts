@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { Contract, id } from "ethers";
 import type { Provider } from "ethers";
 import { projectAbi } from "../../keeper/src/chain/abis.ts";
-import { HISTORY_BLOCKS, readHistory } from "../../app/src/chain.ts";
+import { HISTORY_BLOCKS, holdingFromTry, readHistory } from "../../app/src/chain.ts";
 
 const VAULT = "0x99bbA657f2BbC93c02D617f8bA121cB8Fc104Acf";
 const OWNER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -82,5 +82,77 @@ describe("app chain: history", function () {
     const fourth = await readHistory(vault, provider, third);
     expect(chain.ranges[3]).to.deep.equal([0, 20]);
     expect(fourth.events).to.deep.equal([]);
+  });
+});
+
+describe("app chain: holdings from BallastLens.tryAssetStates", function () {
+  const FEED = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
+  const cfg = {
+    token: { address: "0xB", symbol: "WBTC", decimals: 8 },
+    enabled: true,
+    maxWeightBps: 4000n,
+    feed: FEED,
+    heartbeat: 86_400n,
+    minPrice: 0n,
+    maxPrice: 0n,
+  };
+  const info = { feedLabels: { [FEED.toLowerCase()]: "WBTC/USD feed" } };
+  const entry = {
+    token: "0xB",
+    feed: FEED,
+    balance: 100_000_000n,
+    debt: 0n,
+    priceOk: true,
+    status: 0n,
+    answer: 60_000_00000000n,
+    updatedAt: 1_700_000_000n,
+    valueOk: true,
+    value: 60_000_000_000n,
+    debtValue: 0n,
+    weightOk: true,
+    weightBps: 600n,
+    netDeltaBps: 600n,
+  };
+
+  it("keeps the balance always, a value only when valueOk, a weight only when weightOk, and words a failed feed", function () {
+    const ok = holdingFromTry(cfg, entry, 1_700_000_100n, info);
+    expect([ok.balance, ok.value, ok.weightBps, ok.netDeltaBps, ok.feedError]).to.deep.equal([
+      100_000_000n,
+      60_000_000_000n,
+      600n,
+      600n,
+      null,
+    ]);
+    // another feed fails: valued, no weight (the lens zeroes it; the page must not show 0)
+    const noNav = holdingFromTry(cfg, { ...entry, weightOk: false, weightBps: 0n }, 1n, info);
+    expect([noNav.value, noNav.weightBps, noNav.netDeltaBps]).to.deep.equal([
+      60_000_000_000n,
+      null,
+      null,
+    ]);
+    const stale = holdingFromTry(
+      cfg,
+      {
+        ...entry,
+        priceOk: false,
+        status: 2n,
+        valueOk: false,
+        value: 0n,
+        weightOk: false,
+        weightBps: 0n,
+      },
+      1_700_200_000n,
+      info,
+    );
+    expect([stale.balance, stale.value, stale.debtValue, stale.weightBps]).to.deep.equal([
+      100_000_000n,
+      null,
+      null,
+      null,
+    ]);
+    expect(stale.feedError).to.equal(
+      "the WBTC/USD feed is stale: its last answer is from 2023-11-14T22:13:20Z, older than its " +
+        `heartbeat of 1 d [OracleStale(feed=${FEED}, updatedAt=1700000000, heartbeat=86400, nowTs=1700200000)]`,
+    );
   });
 });

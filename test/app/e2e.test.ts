@@ -457,6 +457,7 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
     const provider = nodeProvider();
     let nav: bigint, supply: bigint, idle: bigint;
     let weth: { value: bigint; weightBps: bigint };
+    let gross = 0n;
     try {
       const cfg = await pageConfig();
       const vault = new Contract(cfg.vault, projectAbi("BallastVault"), provider);
@@ -464,7 +465,14 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
       supply = (await vault.getFunction("totalSupply")()) as bigint;
       const lens = new Contract(cfg.lens, projectAbi("BallastLens"), provider);
       idle = ((await lens.getFunction("vaultState")(cfg.vault)) as { idle: bigint }).idle;
-      weth = ((await lens.getFunction("assetStates")(cfg.vault)) as (typeof weth)[])[0];
+      const states = (await lens.getFunction("assetStates")(cfg.vault)) as {
+        value: bigint;
+        debtValue: bigint;
+        weightBps: bigint;
+      }[];
+      weth = states[0];
+      // gross exposure as the vault's leverage bound counts it: Σ (value + debtValue)
+      for (const a of states) gross += a.value + a.debtValue;
     } finally {
       provider.destroy();
     }
@@ -485,6 +493,9 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
     expect(risk).to.match(/Circuit breaker\s+armed: trips on a 10\.00 % drop/);
     expect(risk).to.match(/Price feeds\s+answering/);
     expect(risk).to.match(/Leverage now\s+\d\d\.\d\d % \(max 150\.00 %\)/);
+    const lev = formatBps((gross * 10_000n) / nav).replace(".", "\\.");
+    expect(risk).to.match(new RegExp(`Leverage now\\s+${lev} \\(max 150\\.00 %\\)`));
+    expect(risk).to.match(new RegExp(`Gross exposure\\s+${formatAmount(gross, 6, 2)} USDC \\(`));
     const holdings = await page.locator("#holdings").innerText();
     for (const sym of ["WETH", "WBTC", "LINK", "UNI"]) expect(holdings).to.include(sym);
     expect(holdings).to.match(
@@ -577,8 +588,15 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
       /Vault\s+open, but a price feed is down: deposits wait for it/,
     );
     expect(await page.locator("#holdings").innerText()).to.match(/WETH\s+[\d.]+\s+unavailable/);
-    expect(await page.locator("#holdings-note").innerText()).to.match(
-      /^A price feed fails: balances only, no oracle values or weights\.$/,
+    // the lens's tryAssetStates names each asset's stale feed (the base feed's comes from the NAV)
+    const holdingsNote = await page.locator("#holdings-note").innerText();
+    expect(holdingsNote).to.match(
+      /^A price feed fails \(the USDC\/USD feed is stale: .*; WETH: the WETH\/USD feed is stale: its last answer is from \d{4}-.*\): balances only, no oracle values or weights\.$/,
+    );
+    for (const sym of ["WBTC", "LINK", "UNI"])
+      expect(holdingsNote).to.include(`${sym}: the ${sym}/USD feed is stale`);
+    expect(await page.locator("#risk").innerText()).to.match(
+      /Gross exposure\s+unknown \(feed down\)/,
     );
     await shot(page, "3-feed-down");
     // the long error wraps inside the 360 px screen
@@ -635,6 +653,7 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
         page.locator("#exit-note"),
         /You would receive \d+(\.\d+)? USDC, \d+\.\d+ WETH, \d+\.\d+ WBTC, \d+\.\d+ LINK, \d+\.\d+ UNI/,
       );
+      expect(preview).to.include("as the vault computes it (lens previewExitInKind)");
       const before = await balances();
       await page.getByRole("button", { name: "Exit in kind", exact: true }).click();
       await waitText(txLog, /Exit in kind with 39\d(\.\d+)? bUSDC #\d+: confirmed/, 30_000);

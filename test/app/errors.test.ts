@@ -7,6 +7,7 @@ import {
   describeFeedFailure,
   explainRevert,
   extractRevertData,
+  feedStatusRevert,
   formatRevert,
   makeDecoder,
   reportError,
@@ -146,6 +147,36 @@ describe("app errors: decoding real vault errors", function () {
     expect(describeFeedFailure(null, labels)).to.equal(
       "a price check failed with an unknown error",
     );
+  });
+
+  it("words a tryAssetStates feed status as the revert OracleLib.price raises for it (same name, selector, arguments, text)", function () {
+    const labels = { [FEED.toLowerCase()]: "WBTC/USD feed" };
+    const f = {
+      feed: FEED,
+      answer: -7n,
+      updatedAt: 1_700_000_000n,
+      heartbeat: 86_400n,
+      minPrice: 5n,
+      maxPrice: 10n,
+      nowTs: 1_700_200_000n,
+    };
+    const cases: [bigint, string, unknown[]][] = [
+      [1n, "OracleAnswerNotPositive", [FEED, -7n]],
+      [2n, "OracleStale", [FEED, 1_700_000_000n, 86_400n, 1_700_200_000n]],
+      [3n, "OraclePriceOutOfBand", [FEED, -7n, 5n, 10n]],
+      [4n, "OracleCallFailed", [FEED]],
+    ];
+    for (const [status, name, args] of cases) {
+      const real = decode(lens.encodeErrorResult(name, args));
+      const made = feedStatusRevert({ ...f, status });
+      expect(made, name).to.deep.equal(real);
+      expect(describeFeedFailure(made, labels)).to.equal(describeFeedFailure(real, labels));
+    }
+    expect(describeFeedFailure(feedStatusRevert({ ...f, status: 2n }), labels)).to.match(
+      /^the WBTC\/USD feed is stale: its last answer is from 2023-11-14T22:13:20Z/,
+    );
+    expect(feedStatusRevert({ ...f, status: 0n })).to.equal(null);
+    expect(feedStatusRevert({ ...f, status: 9n })).to.equal(null);
   });
 
   it("decodes share-denominated, pause, redemption and shutdown errors", function () {

@@ -4,7 +4,9 @@ import {
   deriveBanner,
   historyRows,
   holdingRows,
+  holdingsNote,
   inKindPreview,
+  MAX_UINT256,
   riskView,
   splitRedeem,
 } from "../../app/src/state.ts";
@@ -314,6 +316,70 @@ describe("app state: risk figures and the in-kind exit", function () {
     const spent = { ...SNAP, lossBudgetUsedWad: 3n * 10n ** 16n };
     expect(riskView(spent, [], LIMITS).lossBudgetLeftWad).to.equal(0n);
     expect(riskView({ ...SNAP, nav: 11_000_000_000n }, [], LIMITS).capRoom).to.equal(0n);
+  });
+
+  it("with BallastLens.exposure, shows the lens's gross and leverage (not a page estimate) and its max", function () {
+    const holdings = [hold(WETH, 1n, 600_000_000n, 100_000_000n)]; // page estimate 7000
+    const x = {
+      ok: true,
+      gross: 712_345_678n,
+      nav: 1_000_000_000n,
+      leverageBps: 7123n,
+      maxLeverageBps: 12_000n,
+    };
+    const r = riskView(SNAP, holdings, LIMITS, x);
+    expect([r.leverageBps, r.grossExposure, r.maxLeverageBps, r.fromLens]).to.deep.equal([
+      7123n,
+      712_345_678n,
+      12_000n,
+      true,
+    ]);
+    // a feed down: unknown, however complete the holdings look
+    const down = riskView(SNAP, holdings, LIMITS, { ...x, ok: false, gross: 0n, leverageBps: 0n });
+    expect([down.leverageBps, down.grossExposure, down.fromLens]).to.deep.equal([null, null, true]);
+    // NAV 0 < gross: the vault's type(uint256).max, shown as null with the gross known
+    const unb = riskView(SNAP, holdings, LIMITS, { ...x, nav: 0n, leverageBps: MAX_UINT256 });
+    expect([unb.leverageBps, unb.grossExposure]).to.deep.equal([null, 712_345_678n]);
+    // without the lens view: the page's own figure, the configured max
+    const own = riskView(SNAP, holdings, LIMITS, null);
+    expect([own.leverageBps, own.grossExposure, own.maxLeverageBps, own.fromLens]).to.deep.equal([
+      7000n,
+      null,
+      15_000n,
+      false,
+    ]);
+  });
+
+  it("the holdings note names each asset's failing feed, adds the NAV's reason when no asset names it, and says what still shows", function () {
+    const WBTC = { ...WETH, symbol: "WBTC" };
+    const F1 = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
+    const F2 = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
+    const stale = `the WBTC/USD feed is stale: its last answer is from 2023-11-14T22:13:20Z, older than its heartbeat of 1 d [OracleStale(feed=${F2}, updatedAt=1700000000, heartbeat=86400, nowTs=1700200000)]`;
+    const good = hold(WETH, 5n, 600n, 0n);
+    expect(holdingsNote([good], true, null)).to.equal("");
+    expect(holdingsNote([hold(WETH, 5n, null, null)], false, null)).to.equal(
+      "Oracle values and weights need the lens (start the page with --lens <address>): balances only.",
+    );
+    // WBTC's feed is stale: WETH still valued, no weights; the NAV fails on that same feed
+    const navOnWbtc = `the WBTC/USD feed is stale [OracleStale(feed=${F2.toLowerCase()}, updatedAt=1, heartbeat=2, nowTs=3)]`;
+    const valuedNoWeight = { ...good, weightBps: null, netDeltaBps: null };
+    const wbtcDown = { ...hold(WBTC, 1n, null, null), feedError: stale };
+    expect(holdingsNote([valuedNoWeight, wbtcDown], true, navOnWbtc)).to.equal(
+      `A price feed fails (WBTC: ${stale}): balances are current; values only where the asset's and the base feed answer; no weights while the NAV cannot be priced.`,
+    );
+    // the base feed fails: no asset names it, so the NAV's reason is given, first
+    const navOnBase = `the USDC/USD feed answers 0, not a positive price [OracleAnswerNotPositive(feed=${F1}, answer=0)]`;
+    const noValue = { ...hold(WETH, 5n, null, null), feedError: null };
+    expect(holdingsNote([noValue], true, navOnBase)).to.equal(
+      `A price feed fails (${navOnBase}): balances only, no oracle values or weights.`,
+    );
+    expect(holdingsNote([noValue, wbtcDown], true, navOnBase)).to.equal(
+      `A price feed fails (${navOnBase}; WBTC: ${stale}): balances only, no oracle values or weights.`,
+    );
+    // an older lens (no per-asset status) during an outage
+    expect(holdingsNote([hold(WETH, 5n, null, null)], true, null)).to.equal(
+      "A price feed fails: balances only, no oracle values or weights.",
+    );
   });
 
   it("mode is the strictest flag: shut down > defensive > paused > open", function () {
