@@ -117,16 +117,18 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     // Gas: the flags and the accrual time every deposit/withdraw reads live in the NAV snapshot
     // pointer's slot (ConfigLib.Hot); the last good price per share (the mark) shares the share
     // supply's slot ({_supplyWord}), which every deposit and withdrawal writes anyway, so lowering
-    // the mark after a feed move costs a warm re-write, not a second SSTORE; the high-water
-    // mark has its own slot, read only when the price per share rises more than 1 bp above the
-    // mark ({_noFeeDue}); the reserve has its own, read only while it is non-zero (flag `F_RESERVED`).
+    // the mark after a feed move adds a re-write of that dirty slot (~0.1k), not an SSTORE to a
+    // second slot (~2.9k); the high-water mark has its own slot, read only when the price per
+    // share rises more than 1 bp above the mark ({_noFeeDue}); the reserve has its own, read only
+    // while it is non-zero (flag `F_RESERVED`).
     /// @dev Share balances. OpenZeppelin's ERC20 keeps its own `_balances` and `_totalSupply`
     ///      private; {_update}, {balanceOf} and {totalSupply} are overridden to use these instead
     ///      (ERC20's two slots stay empty).
     mapping(address account => uint256) internal _shareBalances;
     /// @dev The share supply (bits 0–215) and the mark (bits 216–255: the last good price per
     ///      share, {NavMath.toMark}-encoded; 0 = none yet; docs/vault.md "Fees" and "Oracle outage").
-    ///      Invariant: supply = Σ `_shareBalances` (kept by {_update}, the only writer of either).
+    ///      Invariant: supply = Σ `_shareBalances` ({_update} is the only writer of the balances and
+    ///      of the supply bits; {_accrue} and {_setMark} rewrite only the mark bits).
     uint256 internal _supplyWord;
     /// @dev High-water mark of price per share (WAD) for the performance fee.
     uint256 internal _hwm;
