@@ -364,3 +364,63 @@ export async function readSnapshot(
     },
   };
 }
+
+/**
+ * One row of `BallastLens.tryAssetStates` (the lens's `AssetStateTry`, same field names): per
+ * asset in registry order, the balance and debt always, the feed's OracleLib status code (0 OK,
+ * 1 answer not positive, 2 stale, 3 out of band, 4 call failed) with what it answered, the
+ * values when `valueOk`, the weight and net delta when `weightOk` (fields not ok are 0).
+ */
+export interface LensAssetTry {
+  token: string;
+  feed: string;
+  balance: bigint;
+  debt: bigint;
+  priceOk: boolean;
+  status: number;
+  answer: bigint;
+  updatedAt: bigint;
+  valueOk: boolean;
+  value: bigint;
+  debtValue: bigint;
+  weightOk: boolean;
+  weightBps: bigint;
+  netDeltaBps: bigint;
+}
+
+/**
+ * `BallastLens.tryAssetStates(vault)` at `blockTag` (never reverts while a feed fails), or null
+ * when the lens answers it with a revert or undecodable data: an older lens deployment without
+ * the function. The node's own failures (no revert data) pass through unchanged.
+ */
+export async function readTryAssetStates(
+  provider: Provider,
+  lens: string,
+  vault: string,
+  blockTag: BlockTag = "latest",
+): Promise<LensAssetTry[] | null> {
+  const l = new Contract(lens, projectAbi("BallastLens"), provider);
+  let rows: Record<string, unknown>[];
+  try {
+    rows = (await l.tryAssetStates(getAddress(vault), { blockTag })) as Record<string, unknown>[];
+  } catch (e) {
+    if (isContractAnswer(e)) return null; // no such function on this lens
+    throw e;
+  }
+  return rows.map((r) => ({
+    token: getAddress(r.token as string),
+    feed: getAddress(r.feed as string),
+    balance: big(r.balance),
+    debt: big(r.debt),
+    priceOk: Boolean(r.priceOk),
+    status: Number(r.status),
+    answer: big(r.answer),
+    updatedAt: big(r.updatedAt),
+    valueOk: Boolean(r.valueOk),
+    value: big(r.value),
+    debtValue: big(r.debtValue),
+    weightOk: Boolean(r.weightOk),
+    weightBps: big(r.weightBps),
+    netDeltaBps: big(r.netDeltaBps),
+  }));
+}

@@ -6,8 +6,10 @@
 import { Contract, formatUnits } from "ethers";
 import { projectAbi } from "../chain/abis.ts";
 import { describeRevert } from "../chain/errors.ts";
-import { navUnavailableReason } from "../chain/feeds.ts";
-import { readSnapshot } from "../chain/reader.ts";
+import { feedFailure, navUnavailableReason } from "../chain/feeds.ts";
+import { readSnapshot, readTryAssetStates } from "../chain/reader.ts";
+import type { LensAssetTry } from "../chain/reader.ts";
+import type { VaultSnapshot } from "../planner/types.ts";
 import { ResilientProvider } from "../chain/rpc.ts";
 import type { RpcStats } from "../chain/rpc.ts";
 import {
@@ -35,6 +37,44 @@ export interface StatusOptions {
   lastRebalances?: number;
 }
 
+/** OracleLib.tryPrice status codes, as {@link AssetHolding.feedStatus} names them. */
+export const FEED_STATUS = ["ok", "not-positive", "stale", "out-of-band", "call-failed"] as const;
+
+/** A feed's state as the lens reports it. */
+export type FeedStatus = (typeof FEED_STATUS)[number] | "unknown";
+
+/**
+ * One asset's holdings while the NAV is unavailable, from `BallastLens.tryAssetStates` (raw
+ * integers as decimal strings, plus whole-token renderings of the balance and debt). `value` and
+ * `debtValue` (base token units) are null unless the sequencer, the base feed and this asset's
+ * feed are good; `weightBps` and `netDeltaBps` are null while the NAV does not price.
+ */
+export interface AssetHolding {
+  index: number;
+  token: string;
+  /** The token's decimals (the snapshot's). */
+  decimals: number;
+  balance: string;
+  debt: string;
+  /** `balance` in whole tokens ("1.5"). */
+  balanceTokens: string;
+  /** `debt` in whole tokens. */
+  debtTokens: string;
+  feed: string;
+  /** The lens's OracleLib status code (0 OK, 1 not positive, 2 stale, 3 out of band, 4 call failed). */
+  feedStatusCode: number;
+  feedStatus: FeedStatus;
+  /** The feed's state in words: "ok", or the failure as `status` names it elsewhere. */
+  feedState: string;
+  /** What the feed answered and when (0 when its call failed). */
+  answer: string;
+  updatedAt: string;
+  value: string | null;
+  debtValue: string | null;
+  weightBps: string | null;
+  netDeltaBps: string | null;
+}
+
 /** JSON-able status (every chain quantity as a decimal string). */
 export interface VaultStatus {
   vault: string;
@@ -49,6 +89,12 @@ export interface VaultStatus {
   /** Why the NAV is unavailable (the failing feeds, or the vault's revert), else null. */
   navUnavailable: string | null;
   lensNav: string | null;
+  /**
+   * Only while the NAV is unavailable: the per-asset holdings the lens reads without the failing
+   * feed (`BallastLens.tryAssetStates`). Absent while the NAV prices, without a lens, and with an
+   * older lens that lacks `tryAssetStates` (a warning says so).
+   */
+  holdings?: AssetHolding[];
   totalSupply: string;
   pricePerShareWad: string;
   /** Decimals of the base token and of the vault's shares (base + decimals offset). */
@@ -124,6 +170,17 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
     chainUnavailable,
     navRevert ?? "the lens reports the NAV unavailable",
   );
+
+  // during an outage: what the vault holds, from the lens that survives a failing feed
+  let holdings: AssetHolding[] | undefined;
+  if (navUnavailable !== null && rv.lens !== null) {
+    const rows = await readTryAssetStates(ctx.provider, rv.lens, rv.address, extras.blockNumber);
+    if (rows === null)
+      warnings.push(
+        `lens ${rv.lens} does not answer tryAssetStates (an older deployment): per-asset holdings during the outage are not shown`,
+      );
+    else holdings = holdingsOf(rows, s);
+  }
 
   const lookback = opts.eventLookbackBlocks ?? 10_000;
   const logs = await ctx.provider.getLogs({
@@ -221,6 +278,7 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
     navAvailable: navUnavailable === null,
     navUnavailable,
     lensNav: extras.lensNav === null ? null : String(extras.lensNav),
+    ...(holdings === undefined ? {} : { holdings }),
     totalSupply: String(s.totalSupply),
     pricePerShareWad: String(ppsWad(nav.nav, s.totalSupply, s.decimalsOffset)),
     baseDecimals: s.base.decimals,
@@ -263,6 +321,93 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
   };
 }
 
+/** The feed state of a `tryAssetStates` row in words (the off-chain check's wording). */
+function feedStateOf(
+  row: LensAssetTry,
+  s: VaultSnapshot,
+  i: number,
+): { status: FeedStatus; words: string } {
+  const status: FeedStatus = FEED_STATUS[row.status] ?? "unknown";
+  if (status === "ok") return { status, words: "ok" };
+  if (status === "call-failed")
+    return {
+      status,
+      words: "call failed: the feed does not answer latestRoundData() (OracleCallFailed)",
+    };
+  const info = s.assets[i]?.feedInfo;
+  const f =
+    info === undefined
+      ? null
+      : feedFailure({ ...info, updatedAt: row.updatedAt }, row.answer, s.timestamp);
+  if (f !== null && f.reason === status) return { status, words: f.detail };
+  // the lens and the off-chain check disagree (should not happen at one block): the lens's code
+  const words = {
+    "not-positive": `answer ${row.answer} is not positive`,
+    stale: `stale: updated at ${row.updatedAt}`,
+    "out-of-band": `answer ${row.answer} outside the feed's band`,
+    unknown: `unknown status ${row.status}`,
+  }[status];
+  return { status, words };
+}
+
+/**
+ * The holdings of {@link VaultStatus.holdings} from `BallastLens.tryAssetStates` rows and the
+ * snapshot read at the same block (token decimals, feed heartbeats and bands, the block time).
+ * Pure.
+ */
+export function holdingsOf(rows: LensAssetTry[], s: VaultSnapshot): AssetHolding[] {
+  return rows.map((r, i) => {
+    const decimals = s.assets[i]?.decimals ?? 18;
+    const feed = feedStateOf(r, s, i);
+    return {
+      index: i,
+      token: r.token,
+      decimals,
+      balance: String(r.balance),
+      debt: String(r.debt),
+      balanceTokens: units(String(r.balance), decimals),
+      debtTokens: units(String(r.debt), decimals),
+      feed: r.feed,
+      feedStatusCode: r.status,
+      feedStatus: feed.status,
+      feedState: feed.words,
+      answer: String(r.answer),
+      updatedAt: String(r.updatedAt),
+      value: r.valueOk ? String(r.value) : null,
+      debtValue: r.valueOk ? String(r.debtValue) : null,
+      weightBps: r.weightOk ? String(r.weightBps) : null,
+      netDeltaBps: r.weightOk ? String(r.netDeltaBps) : null,
+    };
+  });
+}
+
+/**
+ * The holdings table of the outage view: balance and debt in whole tokens, value and debt value
+ * in whole base tokens, weight and net delta, then the feed's state ("n/a" where the lens could
+ * not price). Pure.
+ */
+export function formatHoldings(holdings: AssetHolding[], baseDecimals: number): string[] {
+  const b = (raw: string | null) => (raw === null ? "n/a" : units(raw, baseDecimals));
+  const bps = (x: string | null) => (x === null ? "n/a" : `${x} bps`);
+  return [
+    "holdings (whole tokens; value and debt value in base token amounts, n/a without a good price):",
+    ...table([
+      ["#", "token", "balance", "debt", "value", "debt value", "weight", "net delta", "feed"],
+      ...holdings.map((h) => [
+        String(h.index),
+        h.token,
+        h.balanceTokens,
+        h.debtTokens,
+        b(h.value),
+        b(h.debtValue),
+        bps(h.weightBps),
+        bps(h.netDeltaBps),
+        h.feedState,
+      ]),
+    ]).map((l) => `  ${l}`),
+  ];
+}
+
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   return rows.map((r) =>
@@ -294,6 +439,7 @@ export function formatStatus(st: VaultStatus): string {
   if (st.navUnavailable !== null) {
     out.push("NAV unavailable:");
     for (const reason of st.navUnavailable.split("; ")) out.push(`  ${reason}`);
+    if (st.holdings !== undefined) out.push(...formatHoldings(st.holdings, st.baseDecimals));
     out.push("the figures below are at the feeds' last answers, which the vault refuses:");
   }
   const b = (raw: string) => units(raw, st.baseDecimals);

@@ -2,19 +2,22 @@ import { expect } from "chai";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { Interface, formatUnits } from "ethers";
 import { network } from "hardhat";
 import { deployLocalVault } from "../../../deploy/lib/vaultLocal.ts";
 import { main } from "../../../keeper/cli/program.ts";
 import type { CliIo } from "../../../keeper/cli/runtime.ts";
+import { projectAbi } from "../../../keeper/src/chain/abis.ts";
 import { openJournal } from "../../../keeper/src/journal/journal.ts";
 import { localFeeTier, seedDeposit, testKeeperConfig } from "../../helpers/keeper.ts";
-import { dyn, startRpcProxy } from "../../helpers/rpc.ts";
+import { dyn, hookedNode, startRpcProxy } from "../../helpers/rpc.ts";
 
 /**
  * The keeper CLI (in process, `main(argv, io)`) against the local system over HTTP: the start-up
  * checks (chain id, vault/lens addresses, signer role) refuse with typed errors before anything
  * is signed, option errors are usage errors, `run --once` prints the receipt's block, and a feed
- * outage makes `status` and `run --once` report the NAV unavailable, naming the feed.
+ * outage makes `status` and `run --once` report the NAV unavailable, naming the feed, and `status`
+ * list the holdings from the lens's `tryAssetStates` (or fall back without it on an older lens).
  */
 
 const connection = await network.create();
@@ -39,6 +42,11 @@ describe("ballast CLI against the local chain", function () {
   let vault: string;
   let lens: string;
   let usdc: string;
+  /** When set, the proxy answers `tryAssetStates` as a lens without it does: revert, no data. */
+  let oldLens = false;
+  const TRY_ASSET_STATES = new Interface(projectAbi("BallastLens")).getFunction(
+    "tryAssetStates",
+  )!.selector;
 
   async function ballast(args: string[], env: Record<string, string> = {}): Promise<Run> {
     let stdout = "";
@@ -67,7 +75,14 @@ describe("ballast CLI against the local chain", function () {
 
   before(async function () {
     const d = await deployLocalVault(connection);
-    proxy = await startRpcProxy(connection.provider);
+    proxy = await startRpcProxy(
+      hookedNode(connection.provider, async (method, params) => {
+        const call = params[0] as { data?: string; input?: string } | undefined;
+        const data = call?.data ?? call?.input ?? "";
+        if (oldLens && method === "eth_call" && data.startsWith(TRY_ASSET_STATES))
+          throw Object.assign(new Error("execution reverted"), { code: 3, data: "0x" });
+      }),
+    );
     vault = await d.vault.getAddress();
     lens = await d.lens.getAddress();
     usdc = await d.usdc.getAddress();
@@ -196,6 +211,8 @@ describe("ballast CLI against the local chain", function () {
     try {
       const ok = await ballast(["status", "--json"]);
       expect(JSON.parse(ok.stdout).status.navAvailable).to.equal(true);
+      expect(JSON.parse(ok.stdout).status).to.not.have.property("holdings");
+      expect((await ballast(["status"])).stdout).to.not.match(/holdings/);
       await networkHelpers.time.increase(86_401 + 600);
       const r = await ballast(["status"]);
       expect(r.code, r.stderr).to.equal(0);
@@ -207,10 +224,117 @@ describe("ballast CLI against the local chain", function () {
       expect(j.status.navAvailable).to.equal(false);
       expect(j.status.flags.navUnavailable).to.equal(true);
       expect(j.status.navUnavailable).to.match(/of asset 0 .*stale/);
+      // every feed stale, the base feed too: holdings listed, nothing valued
+      expect(r.stdout).to.match(/^holdings \(whole tokens/m);
+      expect(
+        (j.status.holdings as { feedStatus: string; value: string | null }[]).map((h) => [
+          h.feedStatus,
+          h.value,
+        ]),
+      ).to.deep.equal([0, 1, 2, 3].map(() => ["stale", null]));
       const once = await ballast(["run", "--once"]);
       expect(once.code, once.stderr).to.equal(0);
       expect(once.stdout).to.match(/^main: nav-unavailable at block \d+, nonce 1 .*stale/);
     } finally {
+      await snap.restore();
+    }
+  });
+
+  it("one stale feed: status lists every asset's holdings from tryAssetStates, naming the feed; an older lens falls back", async function () {
+    const snap = await networkHelpers.takeSnapshot();
+    try {
+      const v = dyn(await ethers.getContractAt("BallastVault", vault));
+      const cfgs = (await v.assetConfigs()) as { token: string; feed: string }[];
+      const feedAddr = cfgs[1].feed;
+      const feed = dyn(await ethers.getContractAt("MockV3Aggregator", feedAddr));
+      const answer = ((await feed.latestRoundData()) as bigint[])[1];
+      const old = (await networkHelpers.time.latest()) - 90_000;
+      await feed.updateRoundData(((await feed.latestRound()) as bigint) + 1n, answer, old, old);
+
+      const j = await ballast(["status", "--json"]);
+      expect(j.code, j.stderr).to.equal(0);
+      const st = JSON.parse(j.stdout).status;
+      const r = await ballast(["status"]);
+      expect(r.code, r.stderr).to.equal(0);
+      const ago = Number(st.timestamp) - old;
+      const staleWords = `stale: updated ${ago} s ago, heartbeat 86400 s`;
+      expect(st.navAvailable).to.equal(false);
+      expect(st.navUnavailable).to.equal(
+        `feed ${feedAddr} of asset 1 (${cfgs[1].token}): ${staleWords}`,
+      );
+      const whole = (raw: bigint, dec: number) => {
+        const t = formatUnits(raw, dec);
+        return t.endsWith(".0") ? t.slice(0, -2) : t;
+      };
+      const lines = r.stdout.split("\n");
+      expect(lines.slice(1, 4)).to.deep.equal([
+        "NAV unavailable:",
+        `  feed ${feedAddr} of asset 1 (${cfgs[1].token}): ${staleWords}`,
+        "holdings (whole tokens; value and debt value in base token amounts, n/a without a good price):",
+      ]);
+      expect(lines[4]).to.match(
+        /^ {2}# +token +balance +debt +value +debt value +weight +net delta +feed$/,
+      );
+      expect(st.holdings).to.have.length(4);
+      const la = (await v.lendingAdapter()) as string;
+      const aave = dyn(await ethers.getContractAt("AaveV3Adapter", la));
+      let held = 0;
+      for (let i = 0; i < 4; i++) {
+        const t = dyn(await ethers.getContractAt("TestERC20", cfgs[i].token));
+        const dec = Number(await t.decimals());
+        const bal = (await t.balanceOf(vault)) as bigint;
+        const debt = BigInt(la) === 0n ? 0n : ((await aave.debtOf(cfgs[i].token)) as bigint);
+        if (bal > 0n) held++;
+        const h = st.holdings[i];
+        expect(h).to.deep.include({
+          index: i,
+          token: cfgs[i].token,
+          feed: cfgs[i].feed,
+          decimals: dec,
+          balance: String(bal),
+          debt: String(debt),
+          balanceTokens: whole(bal, dec),
+          debtTokens: whole(debt, dec),
+          weightBps: null,
+          netDeltaBps: null,
+        });
+        // the good feeds are valued as the keeper values them at their answers; the stale one not
+        const value = i === 1 ? "n/a" : whole(BigInt(st.assets[i].value), 6);
+        expect(h.value).to.equal(i === 1 ? null : st.assets[i].value);
+        if (i === 1 || debt === 0n) expect(h.debtValue).to.equal(i === 1 ? null : "0");
+        else expect(BigInt(h.debtValue) > 0n).to.equal(true);
+        expect(h.feedStatus).to.equal(i === 1 ? "stale" : "ok");
+        expect(h.feedStatusCode).to.equal(i === 1 ? 2 : 0);
+        expect(h.feedState).to.equal(i === 1 ? staleWords : "ok");
+        if (i === 1) expect([h.answer, h.updatedAt]).to.deep.equal([String(answer), String(old)]);
+        const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        expect(lines[5 + i]).to.match(
+          new RegExp(
+            `^ {2}${i} +${cfgs[i].token} +${esc(whole(bal, dec))} +${esc(whole(debt, dec))} +${esc(value)} +${i === 1 ? "n/a" : h.debtValue === "0" ? "0" : "[0-9.]+"} +n/a +n/a +${esc(i === 1 ? staleWords : "ok")}$`,
+          ),
+        );
+      }
+      expect(held, "the rebalance of an earlier case left assets in the vault").to.be.greaterThan(
+        0,
+      );
+      expect(lines[9]).to.equal(
+        "the figures below are at the feeds' last answers, which the vault refuses:",
+      );
+
+      // a lens deployed before tryAssetStates: today's outage view, a warning, no crash
+      oldLens = true;
+      const o = await ballast(["status"]);
+      expect(o.code, o.stderr).to.equal(0);
+      expect(o.stdout).to.contain(`NAV unavailable:\n  feed ${feedAddr} of asset 1`);
+      expect(o.stdout).to.not.match(/^holdings/m);
+      expect(o.stdout).to.contain(
+        `WARNING: lens ${lens} does not answer tryAssetStates (an older deployment): per-asset holdings during the outage are not shown`,
+      );
+      const oj = await ballast(["status", "--json"]);
+      expect(oj.code, oj.stderr).to.equal(0);
+      expect(JSON.parse(oj.stdout).status).to.not.have.property("holdings");
+    } finally {
+      oldLens = false;
       await snap.restore();
     }
   });
