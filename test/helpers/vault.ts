@@ -18,6 +18,7 @@ import type { NetworkConnection } from "hardhat/types/network";
 import { LOCAL_STACK } from "../../deploy/config/local.ts";
 import { deployLocalStack } from "../../deploy/lib/localStack.ts";
 import { deployTestVault, TEST_LIMITS } from "../../deploy/lib/vaultDirect.ts";
+import { LENDING_OP } from "../../keeper/src/planner/eip712.ts";
 import type { Action, Plan } from "../../keeper/src/planner/types.ts";
 
 /** `n` whole USDC in base units (6 decimals). */
@@ -182,4 +183,17 @@ export async function lendingVault(connection: NetworkConnection, opts: WethVaul
     data: AbiCoder.defaultAbiCoder().encode(["uint8", "address", "uint256"], [op, asset, amount]),
   });
   return { ...s, poolAddr, aave, aaveAddr, lend };
+}
+
+/**
+ * The delta hedge the lending suites run on a {@link lendingVault}: buy ~300k of WETH, supply
+ * 400k USDC, borrow 50 WETH and sell it (a debt plus collateral).
+ */
+export function hedgeActions(s: Awaited<ReturnType<typeof lendingVault>>): Action[] {
+  return [
+    s.swap(s.usdcAddr, s.wethAddr, USDC(300_000n)),
+    s.lend(LENDING_OP.SUPPLY, s.usdcAddr, USDC(400_000n)),
+    s.lend(LENDING_OP.BORROW, s.wethAddr, WETH(50n)),
+    s.swap(s.wethAddr, s.usdcAddr, WETH(50n)),
+  ];
 }

@@ -2,8 +2,8 @@ import { expect } from "chai";
 import { network } from "hardhat";
 import { LOCAL_STACK } from "../../deploy/config/local.ts";
 import { LENDING_OP } from "../../keeper/src/planner/eip712.ts";
-import type { Action, Plan } from "../../keeper/src/planner/types.ts";
-import { dyn, lendingVault, USDC, WETH } from "../helpers/vault.ts";
+import type { Plan } from "../../keeper/src/planner/types.ts";
+import { dyn, hedgeActions, lendingVault, USDC, WETH } from "../helpers/vault.ts";
 
 /**
  * The Aave V3 lending adapter (kind 2) on the real local stack (Aave core-v3 1.19.3, Uniswap V3
@@ -33,16 +33,6 @@ async function setup() {
 }
 
 type Setup = Awaited<ReturnType<typeof setup>>;
-
-/** The delta hedge: buy ~300k of WETH, supply 400k USDC, borrow 50 WETH and sell it. */
-function hedgeActions(s: Setup): Action[] {
-  return [
-    s.swap(s.usdcAddr, s.wethAddr, USDC(300_000n)),
-    s.lend(LENDING_OP.SUPPLY, s.usdcAddr, USDC(400_000n)),
-    s.lend(LENDING_OP.BORROW, s.wethAddr, WETH(50n)),
-    s.swap(s.wethAddr, s.usdcAddr, WETH(50n)),
-  ];
-}
 
 /** value_i / debtValue_i of §4 for WETH at a WETH answer `pW` and USDC answer `pB`. */
 function conv(pW: bigint, pB: bigint) {

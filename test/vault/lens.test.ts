@@ -3,8 +3,7 @@ import { network } from "hardhat";
 import { anyUint } from "@nomicfoundation/hardhat-ethers-chai-matchers/withArgs";
 import type { Contract } from "ethers";
 import { LENDING_OP } from "../../keeper/src/planner/eip712.ts";
-import type { Action } from "../../keeper/src/planner/types.ts";
-import { dyn, lendingVault, USDC, WETH } from "../helpers/vault.ts";
+import { dyn, hedgeActions, lendingVault, USDC } from "../helpers/vault.ts";
 
 /**
  * BallastLens's non-reverting views on the real local stack (Aave V3, Uniswap V3, Chainlink mock
@@ -48,16 +47,6 @@ async function setup() {
 }
 
 type Setup = Awaited<ReturnType<typeof setup>>;
-
-/** Buy ~300k of WETH, supply 400k USDC, borrow 50 WETH and sell it (debt + collateral). */
-function hedgeActions(s: Setup): Action[] {
-  return [
-    s.swap(s.usdcAddr, s.wethAddr, USDC(300_000n)),
-    s.lend(LENDING_OP.SUPPLY, s.usdcAddr, USDC(400_000n)),
-    s.lend(LENDING_OP.BORROW, s.wethAddr, WETH(50n)),
-    s.swap(s.wethAddr, s.usdcAddr, WETH(50n)),
-  ];
-}
 
 async function hedge(s: Setup) {
   const p = await s.plan(hedgeActions(s));
