@@ -102,6 +102,28 @@ describe("submitPlan on the local vault (automine off)", function () {
    * (submitPlan's journal.get): it releases `plan` (its own simulation proved it dead) and claims
    * `next` for the same nonce.
    */
+  /**
+   * `submission` is refused with SubmitError PLAN_MISMATCH by the journal's `op`, naming the nonce,
+   * the plan it acts for and the plan that holds the nonce.
+   */
+  async function expectPlanMismatch(
+    submission: Promise<unknown>,
+    op: string,
+    plan: Plan,
+    next: Plan,
+  ): Promise<void> {
+    let refused: unknown = null;
+    await submission.catch((e: unknown) => {
+      refused = e;
+    });
+    expect(refused).to.be.instanceOf(SubmitError);
+    expect((refused as SubmitError).code).to.equal("PLAN_MISMATCH");
+    expect((refused as SubmitError).message).to.include(`${op}: nonce ${plan.nonce} `);
+    expect((refused as SubmitError).message).to.include(
+      `expected plan ${hashPlan(plan)}, found plan ${hashPlan(next)}`,
+    );
+  }
+
   function racedJournal(mine: Journal, other: Journal, plan: Plan, next: Plan): Journal {
     let raced = false;
     return {
@@ -456,21 +478,17 @@ describe("submitPlan on the local vault (automine off)", function () {
       const relayerNonce = await provider.getTransactionCount(relayer.address, "pending");
       const vaultNonce = (await dyn(d.vault).nextNonce()) as bigint;
       const events: SubmitEvent[] = [];
-      let refused: unknown = null;
-      await submitPlan(
-        provider,
-        relayer,
-        vault,
-        signed,
-        opts(racedJournal(mine, other, plan, next), events),
-      ).catch((e: unknown) => {
-        refused = e;
-      });
-      expect(refused).to.be.instanceOf(SubmitError);
-      expect((refused as SubmitError).code).to.equal("PLAN_MISMATCH");
-      expect((refused as SubmitError).message).to.include(`recordSubmission: nonce ${plan.nonce} `);
-      expect((refused as SubmitError).message).to.include(
-        `expected plan ${hashPlan(plan)}, found plan ${hashPlan(next)}`,
+      await expectPlanMismatch(
+        submitPlan(
+          provider,
+          relayer,
+          vault,
+          signed,
+          opts(racedJournal(mine, other, plan, next), events),
+        ),
+        "recordSubmission",
+        plan,
+        next,
       );
       expect(broadcasts).to.equal(0);
       expect(events).to.deep.equal([]);
@@ -497,21 +515,17 @@ describe("submitPlan on the local vault (automine off)", function () {
       hook = async (method) => {
         if (method === "eth_sendRawTransaction") broadcasts++;
       };
-      let refused: unknown = null;
-      await submitPlan(
-        provider,
-        relayer,
-        vault,
-        signed,
-        opts(racedJournal(mine, other, plan, next), []),
-      ).catch((e: unknown) => {
-        refused = e;
-      });
-      expect(refused).to.be.instanceOf(SubmitError);
-      expect((refused as SubmitError).code).to.equal("PLAN_MISMATCH");
-      expect((refused as SubmitError).message).to.include(`releaseNonce: nonce ${plan.nonce} `);
-      expect((refused as SubmitError).message).to.include(
-        `expected plan ${hashPlan(plan)}, found plan ${hashPlan(next)}`,
+      await expectPlanMismatch(
+        submitPlan(
+          provider,
+          relayer,
+          vault,
+          signed,
+          opts(racedJournal(mine, other, plan, next), []),
+        ),
+        "releaseNonce",
+        plan,
+        next,
       );
       expect(broadcasts).to.equal(0);
       const row = other.get(chainId, vault, plan.nonce);

@@ -126,6 +126,15 @@ function check(
   });
 }
 
+/** {@link check} of the independent replay with every swap filled at exactly its minOut. */
+function worstCaseCheck(s: VaultSnapshot, plan: Plan): CheckReport {
+  return check(
+    s,
+    plan,
+    replay(s, plan, (_k, _i, _o, _a, minOut) => minOut),
+  );
+}
+
 function feasible(r: PlanResult): PlanFeasible {
   if (!r.feasible) throw new Error(`expected a plan, got: ${r.reason}`);
   return r;
@@ -196,11 +205,7 @@ describe("planner/buildPlan: deterministic examples", () => {
     expect(r.plan.expectedWeightsBps.map(Number)).to.deep.equal([2998, 2998, 1998]);
     expect(r.plan.slippageBps <= s.limits.maxSlippageBps).to.equal(true);
     // the independent replay agrees with the planner's own simulation
-    const w = check(
-      s,
-      r.plan,
-      replay(s, r.plan, (_k, _i, _o, _a, minOut) => minOut),
-    );
+    const w = worstCaseCheck(s, r.plan);
     expect(w.ok).to.equal(true);
     expect(w.navAfter).to.equal(r.worst.report.navAfter);
   });
@@ -225,13 +230,7 @@ describe("planner/buildPlan: deterministic examples", () => {
     if (sell.kind !== "swap") throw new Error("unreachable");
     const spent = buys.reduce((x, b) => x + (b.kind === "swap" ? b.amountIn : 0n), 0n);
     expect(spent <= s.positions.baseBalance + sell.minOut).to.equal(true);
-    expect(
-      check(
-        s,
-        r.plan,
-        replay(s, r.plan, (_k, _i, _o, _a, m) => m),
-      ).ok,
-    ).to.equal(true);
+    expect(worstCaseCheck(s, r.plan).ok).to.equal(true);
   });
 
   it("turnover above the limit is scaled down to fit", async () => {
@@ -327,13 +326,7 @@ describe("planner/buildPlan: deterministic examples", () => {
     expect(w.ok).to.equal(true);
     expect(w.netDeltasBps[0] >= -20n && w.netDeltasBps[0] <= 20n).to.equal(true);
     expect(r.worst.healthFactor >= (s.limits.minHealthFactor * 11n) / 10n).to.equal(true);
-    expect(
-      check(
-        s,
-        r.plan,
-        replay(s, r.plan, (_k, _i, _o, _a, m) => m),
-      ).ok,
-    ).to.equal(true);
+    expect(worstCaseCheck(s, r.plan).ok).to.equal(true);
   });
 
   it("a failing quote skips that trade with the reason; the other trades still go", async () => {
@@ -381,13 +374,7 @@ describe("planner/buildPlan: deterministic examples", () => {
     expect(ops).to.deep.equal(["buy0", `op${LENDING_OP.REPAY}`, `op${LENDING_OP.WITHDRAW}`]);
     expect(r.worst.positions.debts[0]).to.equal(0n);
     expect(r.worst.positions.collateral).to.equal(0n);
-    expect(
-      check(
-        s,
-        r.plan,
-        replay(s, r.plan, (_k, _i, _o, _a, m) => m),
-      ).ok,
-    ).to.equal(true);
+    expect(worstCaseCheck(s, r.plan).ok).to.equal(true);
   });
 
   it("pending redemptions: cash is kept so they are fulfilled, weights are on navFinal", async () => {
@@ -506,13 +493,7 @@ describe("planner/buildPlan: local limits, trades sized to the slippage floor, m
     expect(r.reduced[0].reason).to.match(/below the slippage floor .*sized down/);
     expect(r.skipped).to.deep.equal([]);
     expect(quotes <= 3 + 6).to.equal(true); // a few quotes at most
-    expect(
-      check(
-        s,
-        r.plan,
-        replay(s, r.plan, (_k, _i, _o, _a, m) => m),
-      ).ok,
-    ).to.equal(true);
+    expect(worstCaseCheck(s, r.plan).ok).to.equal(true);
   });
 
   it("a sell quoted below the slippage floor is sized down too; a floor no size passes is an error", async () => {

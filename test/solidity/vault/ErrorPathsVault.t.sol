@@ -273,6 +273,15 @@ contract ErrorPathsVaultTest is ErrorPathsFixture {
 
     // ------------------------------------------------------------ vault-side checks with a lending position
 
+    /// @dev The scripted lending adapter holding `collateral` USDC of real tokens and no debt,
+    ///      which its WITHDRAW hands back to the vault.
+    function _installDebtFreeLender(uint256 collateral) internal {
+        _installLender();
+        usdc.mint(address(lender), collateral);
+        lender.script(collateral, address(weth), 0, type(uint256).max);
+        lender.scriptWithdraw(address(usdc));
+    }
+
     function test_lendingPositionOpen_exitInKind() public {
         _installLender();
         lender.script(500e6, address(weth), 0.1e18, type(uint256).max);
@@ -288,10 +297,7 @@ contract ErrorPathsVaultTest is ErrorPathsFixture {
     /// (WITHDRAW of the maximum; no feed is read — every feed is down here) and shares it like
     /// idle base. This also defeats a donated aToken, which no plan could clear during an outage.
     function test_inKindExitWithdrawsDebtFreeCollateral() public {
-        _installLender();
-        usdc.mint(address(lender), 400e6);
-        lender.script(400e6, address(weth), 0, type(uint256).max);
-        lender.scriptWithdraw(address(usdc));
+        _installDebtFreeLender(400e6);
         _deposit(bob, 1_000e6);
         vm.prank(guardian);
         vault.shutDown();
@@ -334,10 +340,7 @@ contract ErrorPathsVaultTest is ErrorPathsFixture {
     /// Removing a debt-free lending adapter first withdraws its collateral to the vault: the NAV
     /// does not lose it.
     function test_removingDebtFreeLendingAdapterWithdrawsCollateral() public {
-        _installLender();
-        usdc.mint(address(lender), 300e6);
-        lender.script(300e6, address(weth), 0, type(uint256).max);
-        lender.scriptWithdraw(address(usdc));
+        _installDebtFreeLender(300e6);
         uint256 nav = vault.totalAssets();
         vm.prank(guardian);
         vault.submitAdapter(LEND_ID, address(0), 0);
