@@ -109,6 +109,18 @@ contract BallastVault is VaultCore, IBallastVault {
         return nav;
     }
 
+    /// @notice ERC-4626 `convertToShares`: shares for `assets` at the NAV with fees accrued to now,
+    ///         no entry fee, rounded down. Reverts while a vault call is in progress.
+    function convertToShares(uint256 assets) public view override nonReentrantView returns (uint256) {
+        return _convertToShares(assets, Math.Rounding.Floor);
+    }
+
+    /// @notice ERC-4626 `convertToAssets`: assets for `shares` at the NAV with fees accrued to now,
+    ///         no exit fee, rounded down. Reverts while a vault call is in progress.
+    function convertToAssets(uint256 shares) public view override nonReentrantView returns (uint256) {
+        return _convertToAssets(shares, Math.Rounding.Floor);
+    }
+
     /// @notice Deposits are open unless paused, shut down, defensive or the NAV cannot be priced.
     /// @return The deposit cap minus the NAV.
     function maxDeposit(address) public view override nonReentrantView returns (uint256) {
@@ -481,7 +493,10 @@ contract BallastVault is VaultCore, IBallastVault {
     /// @notice Chainlink Automation: true when the circuit breaker should trip now.
     /// @return upkeepNeeded Whether `performUpkeep` would enter defensive mode.
     /// @return performData Empty.
-    function checkUpkeep(bytes calldata) external view returns (bool upkeepNeeded, bytes memory performData) {
+    /// @dev Reverts while a vault call is in progress (it prices shares).
+    function checkUpkeep(
+        bytes calldata
+    ) external view nonReentrantView returns (bool upkeepNeeded, bytes memory performData) {
         (bool ok, , ) = _tryNav();
         uint256 ref = _rb.cbRef;
         if (!ok || _cfg.hot.has(ConfigLib.F_DEFENSIVE) || ref == 0) return (false, "");

@@ -34,8 +34,9 @@ import {RebalanceLib} from "./libraries/RebalanceLib.sol";
 ///      budget from one slot, and balances are read once before the actions (the NAV), once per
 ///      swap after it (input and output token) and once after all actions (the NAV again).
 ///      Invariants on success: nonce advanced by one; navAfter ≥ navBefore × (1 − maxLoss);
-///      loss budget used ≤ its cap; every weight ≤ its max and within tolerance of the plan;
-///      every net delta in its band; leverage ≤ max; health factor ≥ min when in debt; in
+///      loss budget used ≤ its cap; every weight ≤ max(its max, its weight before the plan)
+///      and within tolerance of the plan; every net delta within its band widened only to
+///      include the net delta before the plan; leverage ≤ max; health factor ≥ min when in debt; in
 ///      defensive mode or shutdown, gross exposure and leverage did not rise.
 contract VaultRebalancer is VaultCore {
     using SafeERC20 for IERC20;
@@ -68,6 +69,12 @@ contract VaultRebalancer is VaultCore {
         bytes32 planHash;
         uint256 navBefore;
         uint256 grossBefore;
+    }
+
+    /// @dev Per-asset values and debt values before the actions (§6 step 2), for step 8.
+    struct Before {
+        uint256[] val;
+        uint256[] debt;
     }
 
     /// @dev One swap's end tokens, their registry indices (`n` = base) and amount in.
@@ -128,7 +135,11 @@ contract VaultRebalancer is VaultCore {
 
     /// @dev §6 steps 4–10 after the actions.
     function _end(Run memory r, IBallastVault.Plan calldata plan) private {
-        // step 4: the NAV after, at the same prices; no reserved asset spent
+        // step 4: the NAV after, at the same prices; no reserved asset spent. The values before
+        // are kept for step 8 (a bound the market had already broken may not be made worse).
+        Before memory b0 = Before(r.val, r.debt);
+        r.val = new uint256[](r.n);
+        r.debt = new uint256[](r.n);
         uint256 navAfter = _measure(r);
         if (r.bal[r.n] < r.reserved) revert ReservedAssetsSpent(r.bal[r.n], r.reserved);
         // steps 4–6: loss per rebalance, cumulative loss budget, turnover
@@ -141,7 +152,13 @@ contract VaultRebalancer is VaultCore {
             navFinal -= _fulfil(navAfter, f);
         }
         // steps 8–9: positions on the final NAV; de-risking compared on the NAV before fulfilment
-        uint256 grossAfter = _checkPositions(r, plan.expectedWeightsBps, plan.weightToleranceBps, navFinal);
+        uint256 grossAfter = _checkPositions(
+            r,
+            b0,
+            plan.expectedWeightsBps,
+            plan.weightToleranceBps,
+            navFinal
+        );
         if (ConfigLib.hasFlag(r.hot, ConfigLib.F_SHUT_OR_DEFENSIVE)) {
             RiskChecks.reducesExposure(
                 r.grossBefore,
@@ -336,24 +353,50 @@ contract VaultRebalancer is VaultCore {
         RiskChecks.turnover(turnoverBps, uint32(r.limB));
     }
 
+    /// @dev §6 step 8 for asset `i`: weight (max, then the plan's expectation) and net delta on
+    ///      `nav`; returns its gross exposure (value + debt value).
+    function _checkAsset(
+        Run memory r,
+        Before memory b0,
+        uint256 i,
+        uint256 expected,
+        uint256 tol,
+        uint256 nav
+    ) private pure returns (uint256) {
+        uint256 v = r.val[i];
+        uint256 maxW = uint16(r.w[5 + 3 * i] >> 208);
+        uint256 w = RiskChecks.weightBps(i, v, nav, maxW);
+        if (w > maxW) RiskChecks.aboveMaxWeight(i, w, maxW, b0.val[i], r.navBefore);
+        RiskChecks.weightOnTarget(i, w, expected, tol);
+        if (nav != 0) _checkNetDelta(r, b0, i, nav);
+        return v + r.debt[i];
+    }
+
+    /// @dev §6 step 8: asset `i`'s net delta on `nav` within its band (or, if the band was already
+    ///      broken before the plan, no further out on that side).
+    function _checkNetDelta(Run memory r, Before memory b0, uint256 i, uint256 nav) private pure {
+        uint256 word = r.w[5 + 3 * i];
+        int256 lo = int16(uint16(word >> 224));
+        int256 hi = int16(uint16(word >> 240));
+        int256 nd = RiskChecks.netDeltaBps(r.val[i], r.debt[i], nav);
+        if (nd < lo || nd > hi) {
+            int256 nd0 = RiskChecks.netDeltaBps(b0.val[i], b0.debt[i], r.navBefore);
+            RiskChecks.outsideNetDeltaBand(i, nd, lo, hi, nd0);
+        }
+    }
+
     /// @dev §6 step 8 on the last measurement: weights, net deltas, leverage, health factor.
-    ///      Returns the gross exposure.
+    ///      Returns the gross exposure. `b0` (values before the actions, on `r.navBefore`) only
+    ///      matters for an asset whose weight or net delta is out of bounds after the plan.
     function _checkPositions(
         Run memory r,
+        Before memory b0,
         uint16[] calldata expected,
         uint256 tol,
         uint256 nav
     ) private view returns (uint256 gross) {
         uint256 n = r.n;
-        for (uint256 i; i < n; ++i) {
-            uint256 v = r.val[i];
-            uint256 b = r.debt[i];
-            uint256 word = r.w[5 + 3 * i];
-            RiskChecks.weight(i, v, nav, uint16(word >> 208), expected[i], tol);
-            if (nav != 0)
-                RiskChecks.netDelta(i, v, b, nav, int16(uint16(word >> 224)), int16(uint16(word >> 240)));
-            gross += v + b;
-        }
+        for (uint256 i; i < n; ++i) gross += _checkAsset(r, b0, i, expected[i], tol, nav);
         RiskChecks.leverage(gross, nav, uint32(r.limB >> 32));
         if (r.anyDebt) {
             address la = r.la;

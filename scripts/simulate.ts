@@ -36,7 +36,16 @@ import { openJournal } from "../keeper/src/journal/journal.ts";
 import { createWorker } from "../keeper/src/loop/worker.ts";
 import type { StrategyEstimator, StrategyModel } from "../keeper/src/strategy/targets.ts";
 import type { TickResult } from "../keeper/src/loop/worker.ts";
-import { bpsDown, navOf, netDeltaBps, ppsWad, pxAll, value } from "../keeper/src/planner/checks.ts";
+import {
+  bpsDown,
+  navOf,
+  netDeltaBps,
+  netDeltaRangeBps,
+  ppsWad,
+  pxAll,
+  value,
+  weightCapBps,
+} from "../keeper/src/planner/checks.ts";
 import type { VaultSnapshot } from "../keeper/src/planner/types.ts";
 import {
   DEFAULT_MODEL,
@@ -166,6 +175,11 @@ export interface SimulationResult {
   /** Σ traded notional / average NAV. */
   turnover: number;
   breaches: string[];
+  /**
+   * Rebalances that left an asset above its max weight, lower than before (allowed: a market move
+   * had taken it there and the pool could not take the whole cure; §6 step 8).
+   */
+  partialCures: string[];
   /** Steps where navOf(snapshot) != vault.totalAssets(). */
   navMismatches: number;
   deposits: number;
@@ -636,12 +650,20 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
   const snap = async (): Promise<VaultSnapshot> =>
     (await readSnapshot(provider, vaultAddr, lensAddr, "latest")).snapshot;
 
-  /** Every bound the vault enforces after a rebalance, recomputed from the snapshot. */
+  /** Rebalances that left an asset above its max weight (or net-delta band), lower than before. */
+  const partialCures: string[] = [];
+
+  /**
+   * Every bound the vault enforces after a rebalance, recomputed from the snapshot. `pre` is the
+   * state before the rebalance (positions valued at the same prices): a max weight or net-delta
+   * band the market had already broken may stay broken, no further (docs/plan-format.md §6 step 8).
+   */
   const checkBounds = (
     s: VaultSnapshot,
     day: number,
     afterRebalance: boolean,
     ppsBefore: bigint,
+    pre?: VaultSnapshot,
   ) => {
     const nb = navOf(s.positions, s.reservedAssets, pxAll(s));
     if (nb.nav === 0n) return;
@@ -651,12 +673,19 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
     if (hasDebt && s.lending.healthFactor < s.limits.minHealthFactor)
       breaches.push(`day ${day}: health factor ${s.lending.healthFactor}`);
     if (!afterRebalance) return;
+    const b0 = pre === undefined ? null : navOf(pre.positions, pre.reservedAssets, pxAll(s));
     s.assets.forEach((a, i) => {
       const w = bpsDown(nb.values[i], nb.nav);
-      if (w > a.maxWeightBps) breaches.push(`day ${day}: weight ${i} ${w} > ${a.maxWeightBps}`);
+      const w0 = b0 === null ? 0n : bpsDown(b0.values[i], b0.nav);
+      const cap = weightCapBps(a.maxWeightBps, w0);
+      if (w > cap) breaches.push(`day ${day}: weight ${i} ${w} > ${cap}`);
+      else if (w > a.maxWeightBps)
+        partialCures.push(`day ${day}: weight ${i} ${w0} → ${w} bps (max ${a.maxWeightBps})`);
       const nd = netDeltaBps(nb.values[i], nb.debtValues[i], nb.nav);
-      if (nd < a.minNetDeltaBps || nd > a.maxNetDeltaBps)
-        breaches.push(`day ${day}: net delta ${i} ${nd}`);
+      const nd0 = b0 === null ? 0n : netDeltaBps(b0.values[i], b0.debtValues[i], b0.nav);
+      const [lo, hi] = netDeltaRangeBps(a.minNetDeltaBps, a.maxNetDeltaBps, nd0);
+      if (nd < lo || nd > hi)
+        breaches.push(`day ${day}: net delta ${i} ${nd} outside [${lo}, ${hi}]`);
     });
     const capWad = (s.limits.lossBudgetBps * 10n ** 18n) / 10_000n;
     if (s.lossBudget.usedWad > capWad)
@@ -774,7 +803,7 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
       notional += value(dv < 0n ? -dv : dv, px[i]);
     }
     traded.push(Number(notional) / 1e6);
-    checkBounds(after, day, true, ppsBefore);
+    checkBounds(after, day, true, ppsBefore, s);
     if (currentSource !== null) rebalancesBySource[currentSource]++;
     rebalances++;
     return true;
@@ -898,6 +927,7 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
     ["turnover (traded / avg NAV)", pct(to)],
     ["gas spent on rebalances", `${gasUsed.toLocaleString("en-US")} gas`],
     ["risk-bound breaches", String(breaches.length)],
+    ["partial cures (asset left above its max, lower)", String(partialCures.length)],
     ["NAV ≠ totalAssets", String(navMismatches)],
     ["circuit-breaker trips", String(breakerTrips)],
     [
@@ -967,6 +997,7 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
     gasUsed,
     turnover: to,
     breaches,
+    partialCures,
     navMismatches,
     deposits,
     redemptionRequests,
@@ -1000,6 +1031,10 @@ async function main(): Promise<void> {
     console.log(res.summary);
     if (res.planFailures.length > 0)
       console.log(`\nkeeper plans not executed:\n  ${res.planFailures.join("\n  ")}`);
+    if (res.partialCures.length > 0)
+      console.log(
+        `\npartial cures (the pool could not take the whole sell; the weight fell, still above its max):\n  ${res.partialCures.join("\n  ")}`,
+      );
     if (res.breaches.length > 0) console.log(`\nBREACHES:\n  ${res.breaches.join("\n  ")}`);
     console.log(`\nHTML report: ${path.relative(process.cwd(), res.reportPath)}`);
   }

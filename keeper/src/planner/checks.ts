@@ -37,8 +37,10 @@ export type VaultErrorName =
   | "LossBudgetExceeded"
   | "TurnoverExceeded"
   | "WeightAboveMax"
+  | "WeightAboveMaxRose"
   | "WeightOffTarget"
   | "NetDeltaOutOfBand"
+  | "NetDeltaOutOfBandGrew"
   | "LeverageExceeded"
   | "HealthFactorTooLow"
   | "ExposureNotReduced"
@@ -191,6 +193,23 @@ export function navOf(
 export function leverageBps(gross: bigint, nav: bigint): bigint {
   if (nav === 0n) return gross === 0n ? 0n : UINT256_MAX;
   return bpsDown(gross, nav);
+}
+
+/**
+ * §6 step 8: the weight a plan may leave asset i at — its max, or its weight before the plan
+ * (`w0`, on navBefore) when a market move had already taken it above the max (the plan may not
+ * raise it further). RiskChecks.aboveMaxWeight.
+ */
+export function weightCapBps(maxBps: bigint, w0: bigint): bigint {
+  return w0 > maxBps ? w0 : maxBps;
+}
+
+/**
+ * §6 step 8: the net-delta range a plan may leave asset i in — its band widened only to include
+ * its net delta before the plan (`nd0`, on navBefore). RiskChecks.outsideNetDeltaBand.
+ */
+export function netDeltaRangeBps(minBps: bigint, maxBps: bigint, nd0: bigint): [bigint, bigint] {
+  return [nd0 < minBps ? nd0 : minBps, nd0 > maxBps ? nd0 : maxBps];
 }
 
 /** RiskChecks.netDeltaBps: sign(v - b) * floor(|v - b| * 10000 / nav), toward zero. */
@@ -357,6 +376,10 @@ export interface CheckReport {
   assetsSetAside: bigint;
   weightsBps: bigint[];
   netDeltasBps: bigint[];
+  /** Weights before the plan, on navBefore (step 8 compares an asset above its max with them). */
+  weightsBeforeBps: bigint[];
+  /** Net deltas before the plan, on navBefore. */
+  netDeltasBeforeBps: bigint[];
   grossBefore: bigint;
   grossAfter: bigint;
   levBefore: bigint;
@@ -629,6 +652,10 @@ export function checkRebalance(input: RebalanceCheckInput): CheckReport {
   // step 8: weights, net deltas, leverage, health factor
   const weightsBps: bigint[] = [];
   const netDeltasBps: bigint[] = [];
+  const weightsBeforeBps = before.values.map((v) => bpsDown(v, navBefore));
+  const netDeltasBeforeBps = before.values.map((v, i) =>
+    netDeltaBps(v, before.debtValues[i], navBefore),
+  );
   const tol = plan.weightToleranceBps;
   for (let i = 0; i < K; i++) {
     const a = pre.assets[i];
@@ -652,18 +679,24 @@ export function checkRebalance(input: RebalanceCheckInput): CheckReport {
     }
     const w = navFinal === 0n ? 0n : bpsDown(v, navFinal);
     weightsBps.push(w);
+    const w0 = weightsBeforeBps[i];
+    const cap = weightCapBps(a.maxWeightBps, w0);
+    const rose = w0 > a.maxWeightBps;
     rec.add(
       {
         bound: "weightMax",
         index: i,
         value: w,
-        limit: a.maxWeightBps,
-        margin: a.maxWeightBps - w,
+        limit: cap,
+        margin: cap - w,
         unit: "bps",
-        ok: w <= a.maxWeightBps,
-        error: "WeightAboveMax",
+        ok: w <= cap,
+        error: rose ? "WeightAboveMaxRose" : "WeightAboveMax",
       },
-      () => new VaultCheckError("WeightAboveMax", [BigInt(i), w, a.maxWeightBps]),
+      () =>
+        rose
+          ? new VaultCheckError("WeightAboveMaxRose", [BigInt(i), w, w0, a.maxWeightBps])
+          : new VaultCheckError("WeightAboveMax", [BigInt(i), w, a.maxWeightBps]),
     );
     const diff = w > expected ? w - expected : expected - w;
     rec.add(
@@ -682,26 +715,39 @@ export function checkRebalance(input: RebalanceCheckInput): CheckReport {
     const nd = netDeltaBps(v, b, navFinal);
     netDeltasBps.push(nd);
     if (navFinal === 0n) continue; // the vault skips the net-delta check on a zero NAV
-    const ndOk = nd >= a.minNetDeltaBps && nd <= a.maxNetDeltaBps;
+    const nd0 = netDeltasBeforeBps[i];
+    const [lo, hi] = netDeltaRangeBps(a.minNetDeltaBps, a.maxNetDeltaBps, nd0);
+    // the error the vault raises: Grew when nd is out on the side where nd0 already was
+    const grew =
+      (nd > a.maxNetDeltaBps && nd0 > a.maxNetDeltaBps) ||
+      (nd < a.minNetDeltaBps && nd0 < a.minNetDeltaBps);
     rec.add(
       {
         bound: "netDelta",
         index: i,
         value: nd,
-        limit: a.maxNetDeltaBps,
-        lower: a.minNetDeltaBps,
-        margin: minBig(nd - a.minNetDeltaBps, a.maxNetDeltaBps - nd),
+        limit: hi,
+        lower: lo,
+        margin: minBig(nd - lo, hi - nd),
         unit: "bps",
-        ok: ndOk,
-        error: "NetDeltaOutOfBand",
+        ok: nd >= lo && nd <= hi,
+        error: grew ? "NetDeltaOutOfBandGrew" : "NetDeltaOutOfBand",
       },
       () =>
-        new VaultCheckError("NetDeltaOutOfBand", [
-          BigInt(i),
-          nd,
-          a.minNetDeltaBps,
-          a.maxNetDeltaBps,
-        ]),
+        grew
+          ? new VaultCheckError("NetDeltaOutOfBandGrew", [
+              BigInt(i),
+              nd,
+              nd0,
+              a.minNetDeltaBps,
+              a.maxNetDeltaBps,
+            ])
+          : new VaultCheckError("NetDeltaOutOfBand", [
+              BigInt(i),
+              nd,
+              a.minNetDeltaBps,
+              a.maxNetDeltaBps,
+            ]),
     );
   }
   const grossAfter = after.gross;
@@ -785,6 +831,8 @@ export function checkRebalance(input: RebalanceCheckInput): CheckReport {
     assetsSetAside,
     weightsBps,
     netDeltasBps,
+    weightsBeforeBps,
+    netDeltasBeforeBps,
     grossBefore,
     grossAfter,
     levBefore,

@@ -27,12 +27,14 @@ import {
   mulDivUp,
   navOf,
   netDeltaBps,
+  netDeltaRangeBps,
   previewRedeem,
   pxAll,
   tokensForValueDown,
   tokensForValueUp,
   value,
   leverageBps,
+  weightCapBps,
 } from "./checks.ts";
 import type { BoundReport, CheckReport, Px, VaultCheckError } from "./checks.ts";
 import { LENDING_OP, encodeV3Path, lendingAction, swapAction } from "./eip712.ts";
@@ -1305,8 +1307,14 @@ function evaluate(
     const wHi = navLo === 0n ? (vHi === 0n ? 0n : UINT256_MAX) : bpsDown(vHi, navLo);
     tol = maxBig(tol, maxBig(wE - wLo, wHi - wE));
     const a = s.assets[i];
-    robust.push(
-      planSideBound("weightMax(mixed fills)", wHi, a.maxWeightBps, wHi <= a.maxWeightBps, i),
+    // the limits of §6 step 8 as the vault applies them: a max weight or net-delta band the
+    // market had already broken before the plan is widened to where the asset was
+    const cap = weightCapBps(a.maxWeightBps, r0e.weightsBeforeBps[i]);
+    robust.push(planSideBound("weightMax(mixed fills)", wHi, cap, wHi <= cap, i));
+    const [ndMin, ndMax] = netDeltaRangeBps(
+      a.minNetDeltaBps,
+      a.maxNetDeltaBps,
+      r0e.netDeltasBeforeBps[i],
     );
     const ndLo = netDeltaBps(vLo, b, vLo >= b ? navHi : navLo);
     const ndHi = netDeltaBps(vHi, b, vHi >= b ? navLo : navHi);
@@ -1314,11 +1322,11 @@ function evaluate(
       bound: "netDelta(mixed fills)",
       index: i,
       value: ndHi,
-      limit: a.maxNetDeltaBps,
-      lower: a.minNetDeltaBps,
-      margin: minBig(ndLo - a.minNetDeltaBps, a.maxNetDeltaBps - ndHi),
+      limit: ndMax,
+      lower: ndMin,
+      margin: minBig(ndLo - ndMin, ndMax - ndHi),
       unit: "bps",
-      ok: ndLo >= a.minNetDeltaBps && ndHi <= a.maxNetDeltaBps,
+      ok: ndLo >= ndMin && ndHi <= ndMax,
       exact: false,
       error: "NetDeltaOutOfBand",
     });

@@ -10,11 +10,13 @@ import {
   lossBudgetUsed,
   navOf,
   netDeltaBps,
+  netDeltaRangeBps,
   previewRedeem,
   px,
   pxAll,
   tokensForValueUp,
   value,
+  weightCapBps,
 } from "../../../keeper/src/planner/checks.ts";
 import type { CheckReport, RebalanceCheckInput } from "../../../keeper/src/planner/checks.ts";
 import type { Positions, SwapFill, VaultSnapshot } from "../../../keeper/src/planner/types.ts";
@@ -346,6 +348,82 @@ describe("planner/checks: §6 bounds at the edge", () => {
     ]);
     const hfBound = run(t, post, [], {}, 2n * E18).bounds.find((b) => b.bound === "healthFactor");
     expect(hfBound?.exact).to.equal(false);
+  });
+
+  it("a max weight the market had already broken: the plan may not raise the weight further", () => {
+    // a rally left 300 WETH = 600,000 of a 1,000,000 NAV (6000 bps)
+    const held = (m: bigint): VaultSnapshot =>
+      state({
+        assets: s.assets.map((a, i) => (i === 0 ? { ...a, maxWeightBps: m } : a)),
+        positions: { ...s.positions, baseBalance: 400_000n * E6, balances: [300n * E18, 0n, 0n] },
+      });
+    const t = held(4000n);
+    const trade = (weth: bigint): Positions =>
+      withPos(t, (p) => {
+        p.balances[0] += weth * E18;
+        p.baseBalance -= weth * 2000n * E6;
+      });
+    const r0 = run(t, t.positions); // unchanged: accepted
+    expect(r0.ok).to.equal(true);
+    expect(r0.weightsBeforeBps[0]).to.equal(6000n);
+    const b0 = r0.bounds.find((b) => b.bound === "weightMax" && b.index === 0);
+    expect([b0?.limit, b0?.margin, b0?.error]).to.deep.equal([6000n, 0n, "WeightAboveMaxRose"]);
+    expect(run(t, trade(-50n)).ok).to.equal(true); // a partial cure: 5000 bps, still above 4000
+    expectError(run(t, trade(1n)), "WeightAboveMaxRose", [0n, 6020n, 6000n, 4000n]);
+    // at the max before (not above it), the plain bound applies
+    expectError(run(held(6000n), trade(1n)), "WeightAboveMax", [0n, 6020n, 6000n]);
+    expect(weightCapBps(4000n, 6000n)).to.equal(6000n);
+    expect(weightCapBps(4000n, 3000n)).to.equal(4000n);
+  });
+
+  it("a net-delta band the market had already broken: no further out on that side", () => {
+    const t = state({
+      assets: s.assets.map((a, i) =>
+        i === 0 ? { ...a, minNetDeltaBps: -500n, maxNetDeltaBps: 5000n } : a,
+      ),
+      lending: {
+        adapter: "0x0000000000000000000000000000000000000aaa",
+        healthFactor: 0n,
+        liquidationThresholdBps: 8000n,
+      },
+      // long 300 WETH (+6000 bps, band top 5000)
+      positions: { ...s.positions, baseBalance: 400_000n * E6, balances: [300n * E18, 0n, 0n] },
+    });
+    const buy = (weth: bigint): Positions =>
+      withPos(t, (p) => {
+        p.balances[0] += weth * E18;
+        p.baseBalance -= weth * 2000n * E6;
+      });
+    expect(run(t, t.positions).ok).to.equal(true);
+    expect(run(t, buy(-10n)).ok).to.equal(true); // 5800: closer
+    expectError(run(t, buy(1n)), "NetDeltaOutOfBandGrew", [0n, 6020n, 6000n, -500n, 5000n]);
+    // the other side was never broken: short past -500 is the plain bound
+    // sold the 300 WETH, supplied 200,000 as collateral, borrowed 3 WETH and sold them: -60 bps
+    const flip = withPos(t, (p) => {
+      p.balances[0] = 0n;
+      p.baseBalance += 600_000n * E6 - 200_000n * E6 + 6000n * E6;
+      p.collateral = 200_000n * E6;
+      p.debts[0] = 3n * E18;
+    });
+    expect(run(t, flip).ok).to.equal(true);
+    const shortMore: Positions = {
+      ...flip,
+      debts: [30n * E18, 0n, 0n], // 27 WETH more borrowed and sold: -600 bps
+      baseBalance: flip.baseBalance + 54_000n * E6,
+    };
+    expectError(run(t, shortMore), "NetDeltaOutOfBand", [0n, -600n, -500n, 5000n]);
+    // short before, past the bottom: may stay short, not go shorter
+    const short = state({ ...t, positions: shortMore });
+    expect(run(short, shortMore).ok).to.equal(true);
+    const shorter: Positions = {
+      ...shortMore,
+      debts: [31n * E18, 0n, 0n],
+      baseBalance: shortMore.baseBalance + 2000n * E6,
+    };
+    expectError(run(short, shorter), "NetDeltaOutOfBandGrew", [0n, -620n, -600n, -500n, 5000n]);
+    expect(netDeltaRangeBps(-500n, 5000n, -600n)).to.deep.equal([-600n, 5000n]);
+    expect(netDeltaRangeBps(-500n, 5000n, 6000n)).to.deep.equal([-500n, 6000n]);
+    expect(netDeltaRangeBps(-500n, 5000n, 100n)).to.deep.equal([-500n, 5000n]);
   });
 
   it("defensive mode: gross and leverage must not rise", () => {

@@ -271,15 +271,53 @@ contract ErrorPathsRebalanceTest is ErrorPathsFixture {
         vault.rebalance(p, sig);
     }
 
-    function test_weightAboveMax() public {
+    /// @dev Max weight of WETH (asset 0) lowered to `maxW` by the guardian (a tightening: instant).
+    function _capWeth(uint16 maxW) internal {
         IBallastVault.AssetConfig memory c = _assetAt(0);
-        c.maxWeightBps = 3000;
+        c.maxWeightBps = maxW;
         vm.prank(guardian);
         vault.submitAsset(0, c);
-        weth.mint(address(vault), 20e18); // 60,000 of 160,000: 3,750 bps
-        IBallastVault.Plan memory p = _emptyPlan();
+    }
+
+    /// Within its max before the plan, above it after: the plain bound.
+    function test_weightAboveMax() public {
+        _capWeth(3000);
+        IBallastVault.Plan memory p = _buyWeth(36_000e6, 12e18); // 36,000 of 100,000
         bytes memory sig = _sign(p);
-        vm.expectRevert(abi.encodeWithSelector(RiskChecks.WeightAboveMax.selector, 0, 3750, 3000));
+        vm.expectRevert(abi.encodeWithSelector(RiskChecks.WeightAboveMax.selector, 0, 3600, 3000));
+        vault.rebalance(p, sig);
+    }
+
+    /// Already above its max before the plan (here a donation; a rally does the same): a plan may
+    /// not raise the weight further.
+    function test_weightAboveMaxRose() public {
+        _capWeth(3000);
+        weth.mint(address(vault), 20e18); // 60,000 of 160,000: 3,750 bps before
+        IBallastVault.Plan memory p = _buyWeth(9000e6, 3e18); // 69,000 of 160,000: 4,312 bps
+        bytes memory sig = _sign(p);
+        vm.expectRevert(abi.encodeWithSelector(RiskChecks.WeightAboveMaxRose.selector, 0, 4312, 3750, 3000));
+        vault.rebalance(p, sig);
+    }
+
+    /// Above its max before the plan: a partial sell that leaves it above the max but lower is
+    /// accepted (a pool that cannot take the whole cure does not block every plan), and so is a
+    /// plan that leaves the weight where it was; one more WETH bought is not.
+    function test_weightAboveMax_partialCureAccepted() public {
+        _capWeth(3000);
+        weth.mint(address(vault), 20e18); // 3,750 bps
+        _rebalance(_emptyPlan()); // unchanged: accepted
+        vm.warp(block.timestamp + _limits().rebalanceCooldown);
+        _refreshFeeds();
+        swapper.script(address(weth), address(usdc), 6000e6, 0);
+        _rebalance(_plan1(_swap(address(weth), address(usdc), 2e18))); // 54,000 of 160,000
+        assertEq(weth.balanceOf(address(vault)), 18e18);
+        assertEq(vault.nextNonce(), 2);
+        vm.warp(block.timestamp + _limits().rebalanceCooldown);
+        _refreshFeeds();
+        // 3,375 bps is now the level to stay under: 0.1 WETH more (3,393 bps) is refused
+        IBallastVault.Plan memory p = _buyWeth(300e6, 0.1e18);
+        bytes memory sig = _sign(p);
+        vm.expectRevert(abi.encodeWithSelector(RiskChecks.WeightAboveMaxRose.selector, 0, 3393, 3375, 3000));
         vault.rebalance(p, sig);
     }
 
@@ -305,18 +343,44 @@ contract ErrorPathsRebalanceTest is ErrorPathsFixture {
         vault.rebalance(p, sig);
     }
 
-    function test_netDeltaOutOfBand_long() public {
+    /// @dev Net-delta band of WETH (asset 0) narrowed to [-10,000, `maxNd`] by the guardian.
+    function _bandWeth(int16 maxNd) internal {
         IBallastVault.AssetConfig memory c = _assetAt(0);
-        c.maxNetDeltaBps = 1000;
+        c.maxNetDeltaBps = maxNd;
         vm.prank(guardian);
         vault.submitAsset(0, c);
-        weth.mint(address(vault), 10e18); // +2,307 bps net long
-        IBallastVault.Plan memory p = _emptyPlan();
+    }
+
+    function test_netDeltaOutOfBand_long() public {
+        _bandWeth(1000);
+        IBallastVault.Plan memory p = _buyWeth(30_000e6, 10e18); // +3,000 bps net long
         bytes memory sig = _sign(p);
         vm.expectRevert(
             abi.encodeWithSelector(
                 RiskChecks.NetDeltaOutOfBand.selector,
                 0,
+                int256(3000),
+                int256(-10_000),
+                int256(1000)
+            )
+        );
+        vault.rebalance(p, sig);
+    }
+
+    /// Outside the band before the plan: it may stay outside on that side, not move further out.
+    function test_netDeltaOutOfBandGrew_long() public {
+        _bandWeth(1000);
+        weth.mint(address(vault), 10e18); // +2,307 bps before
+        _rebalance(_emptyPlan()); // unchanged: accepted
+        vm.warp(block.timestamp + _limits().rebalanceCooldown);
+        _refreshFeeds();
+        IBallastVault.Plan memory p = _buyWeth(3000e6, 1e18); // 33,000 of 130,000: +2,538 bps
+        bytes memory sig = _sign(p);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                RiskChecks.NetDeltaOutOfBandGrew.selector,
+                0,
+                int256(2538),
                 int256(2307),
                 int256(-10_000),
                 int256(1000)

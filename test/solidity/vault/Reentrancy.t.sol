@@ -53,7 +53,10 @@ contract ReentrancyTest is VaultFixture {
 
     /// Every view that prices shares refuses to answer mid-call (read-only re-entrancy).
     function test_readOnlyReentrancyOnMaxAndPreviewBlocked() public {
-        bytes[8] memory views = [
+        bytes[11] memory views = [
+            abi.encodeCall(BallastVault.convertToShares, (1e6)),
+            abi.encodeCall(BallastVault.convertToAssets, (1e6)),
+            abi.encodeCall(BallastVault.checkUpkeep, ("")),
             abi.encodeCall(BallastVault.maxDeposit, (address(this))),
             abi.encodeCall(BallastVault.maxMint, (address(this))),
             abi.encodeCall(BallastVault.maxWithdraw, (alice)),
