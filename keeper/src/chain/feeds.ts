@@ -1,8 +1,10 @@
 /**
  * The vault's oracle checks (OracleLib.tryPrice) on a snapshot, off chain: which feeds would make
  * the vault's NAV unavailable at the snapshot block — answer not positive, stale (updated never,
- * in the future, or longer ago than the heartbeat) or outside its [min, max] band (0 = no bound).
- * Pure: the snapshot carries each feed's answer, update time and parameters.
+ * in the future, or longer ago than the heartbeat) or outside its [min, max] band (0 = no bound),
+ * plus the feeds whose call itself failed while the snapshot was read (the reader's
+ * {@link FeedCallFailure}s: OracleCallFailed on chain). Pure: the snapshot carries each feed's
+ * answer, update time and parameters.
  */
 import type { FeedInfo, VaultSnapshot } from "../planner/types.ts";
 
@@ -11,9 +13,28 @@ export interface FeedFailure {
   asset: number | "base";
   token: string;
   feed: string;
-  reason: "not-positive" | "stale" | "out-of-band";
+  reason: "not-positive" | "stale" | "out-of-band" | "call-failed";
   /** One line with the numbers, e.g. `stale: updated 90000 s ago, heartbeat 86400 s`. */
   detail: string;
+}
+
+/**
+ * A feed whose call failed at the snapshot block (the feed reverted or answered data that does
+ * not decode), as `readSnapshot` collects it: the snapshot holds no answer for it.
+ */
+export interface FeedCallFailure {
+  /** The registry index, or "base" for the base token's feed. */
+  asset: number | "base";
+  feed: string;
+  /** The calls the feed failed, `latestRoundData` first. */
+  methods: ("latestRoundData" | "decimals")[];
+  /** How the first of them failed, e.g. `reverted without data`. */
+  why: string;
+}
+
+/** `call failed: the feed does not answer latestRoundData() (reverted without data)` */
+export function callFailureDetail(c: FeedCallFailure): string {
+  return `call failed: the feed does not answer ${c.methods.map((m) => `${m}()`).join(" or ")} (${c.why})`;
 }
 
 /** The check of one feed (null when it passes or carries no feed parameters). */
@@ -46,17 +67,31 @@ export function feedFailure(
   return null;
 }
 
-/** Every failing feed of `s` (base first, then the assets in registry order). */
-export function feedFailures(s: VaultSnapshot): FeedFailure[] {
+/**
+ * Every failing feed of `s` (base first, then the assets in registry order). A feed in `calls`
+ * is named by its failed call, not checked: the snapshot holds no answer for it.
+ */
+export function feedFailures(
+  s: VaultSnapshot,
+  calls: readonly FeedCallFailure[] = [],
+): FeedFailure[] {
   const out: FeedFailure[] = [];
-  const b = feedFailure(s.base.feedInfo, s.base.price, s.timestamp);
-  if (b !== null && s.base.feedInfo !== undefined)
-    out.push({ asset: "base", token: s.base.token, feed: s.base.feedInfo.feed, ...b });
-  s.assets.forEach((a, i) => {
-    const f = feedFailure(a.feedInfo, a.price, s.timestamp);
-    if (f !== null && a.feedInfo !== undefined)
-      out.push({ asset: i, token: a.token, feed: a.feedInfo.feed, ...f });
-  });
+  const check = (
+    asset: number | "base",
+    token: string,
+    info: FeedInfo | undefined,
+    answer: bigint,
+  ): void => {
+    const c = calls.find((x) => x.asset === asset);
+    if (c !== undefined) {
+      out.push({ asset, token, feed: c.feed, reason: "call-failed", detail: callFailureDetail(c) });
+      return;
+    }
+    const f = feedFailure(info, answer, s.timestamp);
+    if (f !== null && info !== undefined) out.push({ asset, token, feed: info.feed, ...f });
+  };
+  check("base", s.base.token, s.base.feedInfo, s.base.price);
+  s.assets.forEach((a, i) => check(i, a.token, a.feedInfo, a.price));
   return out;
 }
 
@@ -68,15 +103,17 @@ export function describeFeedFailure(f: FeedFailure): string {
 
 /**
  * Why the NAV is unavailable, in one line, or null when it is available: the failing feeds when
- * the off-chain checks find any, else `fallback` (e.g. the vault's decoded revert: a sequencer
- * outage) when the chain says the NAV is unavailable (`chainSaysUnavailable`).
+ * the off-chain checks find any or a feed's call failed (`calls`), else `fallback` (e.g. the
+ * vault's decoded revert: a sequencer outage) when the chain says the NAV is unavailable
+ * (`chainSaysUnavailable`).
  */
 export function navUnavailableReason(
   s: VaultSnapshot,
   chainSaysUnavailable: boolean,
   fallback = "the vault cannot price its NAV",
+  calls: readonly FeedCallFailure[] = [],
 ): string | null {
-  const failures = feedFailures(s);
+  const failures = feedFailures(s, calls);
   if (failures.length > 0) return failures.map(describeFeedFailure).join("; ");
   return chainSaysUnavailable ? fallback : null;
 }

@@ -4,11 +4,14 @@
  * ethers batches into JSON-RPC batches) at that block. Prices come from the vault's own feed
  * configuration (`assetConfigs()[i].feed`, `oracleConfig().baseFeed`), read with
  * `latestRoundData()`; no pool price is ever read. ABIs are the run-time artifacts (abis.ts).
+ * A feed whose call fails is a {@link FeedCallError}, or, with `feedCallFailures: "collect"`, a
+ * {@link FeedCallFailure} in the extras (for `status`, which still shows what needs no price).
  */
-import { Contract, getAddress } from "ethers";
+import { Contract, getAddress, isError } from "ethers";
 import type { BlockTag, Provider } from "ethers";
 import { npmAbi, projectAbi } from "./abis.ts";
-import { isContractAnswer } from "./errors.ts";
+import { describeRevert, isContractAnswer } from "./errors.ts";
+import type { FeedCallFailure } from "./feeds.ts";
 import type { Limits, VaultSnapshot } from "../planner/types.ts";
 
 /** The chain answered something the reader cannot use. */
@@ -20,6 +23,28 @@ export class ReaderError extends Error {
     this.name = "ReaderError";
     this.code = "READER";
   }
+}
+
+/** A feed's own call failed (it reverted or answered data that does not decode). */
+export class FeedCallError extends ReaderError {
+  readonly failure: FeedCallFailure;
+
+  constructor(message: string, failure: FeedCallFailure) {
+    super(message);
+    this.name = "FeedCallError";
+    this.failure = failure;
+  }
+}
+
+/** Options of {@link readSnapshot}. */
+export interface ReadSnapshotOptions {
+  /**
+   * A feed whose `decimals()` or `latestRoundData()` call fails: "throw" (default) a
+   * {@link FeedCallError} naming it; "collect" it in {@link SnapshotExtras.feedCallFailures} and
+   * read on. The snapshot then holds zeros in place of that feed's decimals and round (its
+   * price, `feedDecimals` and `feedInfo.updatedAt`, and the extras' round): never price with them.
+   */
+  feedCallFailures?: "throw" | "collect";
 }
 
 /** Raw oracle round of one feed at the snapshot block. */
@@ -48,6 +73,8 @@ export interface SnapshotExtras {
   lensNav: bigint | null;
   /** `BallastLens.vaultState` navAvailable: false while a feed fails (null without a lens). */
   navAvailable: boolean | null;
+  /** Feeds whose call failed, base first then registry order (empty unless "collect"). */
+  feedCallFailures: FeedCallFailure[];
 }
 
 /** `readSnapshot` result. */
@@ -109,6 +136,13 @@ export async function readOnchainLimits(
   };
 }
 
+/** How a feed's call failed, in a few words (`reverted without data`, `reverted: Error(…)`). */
+function callFailureWhy(e: unknown): string {
+  if (isError(e, "BAD_DATA")) return "its answer does not decode";
+  const data = (e as { data?: unknown }).data;
+  return data === "0x" ? "reverted without data" : `reverted: ${describeRevert(e)}`;
+}
+
 /**
  * Reads a {@link VaultSnapshot} of `vault` at `blockTag` (default "latest", resolved to a number
  * once). `lens` (BallastLens) is used for the epoch and cross-checks; pass null to skip it.
@@ -118,6 +152,7 @@ export async function readSnapshot(
   vault: string,
   lens: string | null,
   blockTag: BlockTag = "latest",
+  opts: ReadSnapshotOptions = {},
 ): Promise<SnapshotRead> {
   const block = await provider.getBlock(blockTag);
   if (block === null) throw new ReaderError(`block ${String(blockTag)} not found`);
@@ -126,22 +161,47 @@ export async function readSnapshot(
   const v = new Contract(vaultAddr, projectAbi("BallastVault"), provider);
   const erc20 = (a: string) => new Contract(a, npmAbi("erc20"), provider);
   const feedC = (a: string) => new Contract(a, npmAbi("aggregatorV3"), provider);
+  const failed = new Map<number | "base", FeedCallFailure>();
   /**
    * `method()` of the feed at `a` (`decimals` or `latestRoundData`); a call the feed itself fails
-   * (reverts or answers too little data) is a ReaderError naming it, as the vault's
-   * OracleCallFailed does. The node's own failures (no revert data) pass through unchanged.
+   * (reverts or answers too little data) is a FeedCallError naming it, as the vault's
+   * OracleCallFailed does, or with "collect" recorded in `failed` and answered by `zero`. The
+   * node's own failures (no revert data) pass through unchanged.
    */
-  const feedCall = async <T>(a: string, what: string, method: string): Promise<T> => {
+  const feedCall = async <T>(
+    a: string,
+    asset: number | "base",
+    method: "decimals" | "latestRoundData",
+    zero: T,
+  ): Promise<T> => {
     try {
       return (await feedC(a).getFunction(method)(at)) as T;
     } catch (e) {
       if (!isContractAnswer(e)) throw e; // the node failed, not the feed
-      throw new ReaderError(
-        `the ${what} feed ${a} does not answer ${method}() (${(e as { shortMessage?: string }).shortMessage ?? String(e)}): the vault ` +
-          `cannot price its NAV (OracleCallFailed) until it does`,
-      );
+      const failure: FeedCallFailure = {
+        asset,
+        feed: getAddress(a),
+        methods: [method],
+        why: callFailureWhy(e),
+      };
+      if (opts.feedCallFailures !== "collect") {
+        const what = asset === "base" ? "base token's" : `asset ${asset}'s`;
+        throw new FeedCallError(
+          `the ${what} feed ${a} does not answer ${method}() (${(e as { shortMessage?: string }).shortMessage ?? String(e)}): the vault ` +
+            `cannot price its NAV (OracleCallFailed) until it does`,
+          failure,
+        );
+      }
+      const prev = failed.get(asset);
+      // latestRoundData (the price) first, and its reason
+      if (prev === undefined) failed.set(asset, failure);
+      else if (method === "latestRoundData")
+        failed.set(asset, { ...failure, methods: [method, ...prev.methods] });
+      else prev.methods.push(method);
+      return zero;
     }
   };
+  const NO_ROUND = [0n, 0n, 0n, 0n, 0n];
 
   // phase 1: the vault's own getters
   const [
@@ -242,12 +302,12 @@ export async function readSnapshot(
   ] = await Promise.all([
     erc20(baseToken).decimals(at) as Promise<bigint>,
     erc20(baseToken).balanceOf(vaultAddr, at) as Promise<bigint>,
-    feedCall<bigint>(baseFeedAddr, "base token's", "decimals"),
-    feedCall<bigint[]>(baseFeedAddr, "base token's", "latestRoundData"),
+    feedCall<bigint>(baseFeedAddr, "base", "decimals", 0n),
+    feedCall<bigint[]>(baseFeedAddr, "base", "latestRoundData", NO_ROUND),
     Promise.all(tokens.map((t) => erc20(t).decimals(at) as Promise<bigint>)),
     Promise.all(tokens.map((t) => erc20(t).balanceOf(vaultAddr, at) as Promise<bigint>)),
-    Promise.all(feeds.map((x, i) => feedCall<bigint>(x, `asset ${i}'s`, "decimals"))),
-    Promise.all(feeds.map((x, i) => feedCall<bigint[]>(x, `asset ${i}'s`, "latestRoundData"))),
+    Promise.all(feeds.map((x, i) => feedCall<bigint>(x, i, "decimals", 0n))),
+    Promise.all(feeds.map((x, i) => feedCall<bigint[]>(x, i, "latestRoundData", NO_ROUND))),
     Promise.all(
       tokens.map((t) =>
         adapterC === null ? Promise.resolve(0n) : (adapterC.debtOf(t, at) as Promise<bigint>),
@@ -361,6 +421,9 @@ export async function readSnapshot(
       vaultDecimals: Number(vaultDecimals),
       lensNav: lensState !== null && Boolean(lensState.navAvailable) ? big(lensState.nav) : null,
       navAvailable: lensState === null ? null : Boolean(lensState.navAvailable),
+      feedCallFailures: [failed.get("base"), ...feeds.map((_, i) => failed.get(i))].filter(
+        (c): c is FeedCallFailure => c !== undefined,
+      ),
     },
   };
 }

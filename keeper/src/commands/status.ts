@@ -1,12 +1,16 @@
 /**
  * `ballast status`: NAV, weights vs max, limits, loss budget left, pending redemptions, the last
  * rebalances (from `Rebalanced` events) and keeper health, read at one block. `runStatus` returns
- * a JSON-able object (bigints as decimal strings); `formatStatus` renders it as a table.
+ * a JSON-able object (bigints as decimal strings); `formatStatus` renders it as a table. While a
+ * feed fails (stale, out of band, … or its call reverts) the NAV is unavailable: status still
+ * reports, with the holdings from the lens; the figures that need a price a failed feed call
+ * cannot give are null ("n/a").
  */
 import { Contract, formatUnits } from "ethers";
 import { projectAbi } from "../chain/abis.ts";
 import { describeRevert } from "../chain/errors.ts";
-import { feedFailure, navUnavailableReason } from "../chain/feeds.ts";
+import { callFailureDetail, feedFailure, navUnavailableReason } from "../chain/feeds.ts";
+import type { FeedCallFailure } from "../chain/feeds.ts";
 import { readSnapshot, readTryAssetStates } from "../chain/reader.ts";
 import type { LensAssetTry } from "../chain/reader.ts";
 import type { VaultSnapshot } from "../planner/types.ts";
@@ -18,10 +22,13 @@ import {
   netDeltaBps,
   ppsWad,
   previewRedeem,
+  px,
   pxAll,
   bpsDown,
   accrueFees,
+  value,
 } from "../planner/checks.ts";
+import type { NavBreakdown } from "../planner/checks.ts";
 import { resolveVault } from "./context.ts";
 import type { CommandContext } from "./context.ts";
 
@@ -75,15 +82,22 @@ export interface AssetHolding {
   netDeltaBps: string | null;
 }
 
-/** JSON-able status (every chain quantity as a decimal string). */
+/**
+ * JSON-able status (every chain quantity as a decimal string). Null marks a figure that needs a
+ * price no answer gives: while a feed's call fails, the NAV and what derives from it; that feed's
+ * price, age and value; every value when the base feed's call fails.
+ */
 export interface VaultStatus {
   vault: string;
   name: string;
   chainId: string;
   blockNumber: number;
   timestamp: string;
-  /** The NAV at the feeds' latest answers (not the vault's NAV while `navAvailable` is false). */
-  nav: string;
+  /**
+   * The NAV at the feeds' latest answers (not the vault's NAV while `navAvailable` is false);
+   * null while a feed's call fails.
+   */
+  nav: string | null;
   /** False while a feed fails: the vault itself cannot price its NAV (deposits, redeems, plans). */
   navAvailable: boolean;
   /** Why the NAV is unavailable (the failing feeds, or the vault's revert), else null. */
@@ -96,14 +110,14 @@ export interface VaultStatus {
    */
   holdings?: AssetHolding[];
   totalSupply: string;
-  pricePerShareWad: string;
+  pricePerShareWad: string | null;
   /** Decimals of the base token and of the vault's shares (base + decimals offset). */
   baseDecimals: number;
   shareDecimals: number;
   idle: string;
   reservedAssets: string;
   lendingCollateral: string;
-  leverageBps: string;
+  leverageBps: string | null;
   flags: { paused: boolean; defensive: boolean; shutdown: boolean; navUnavailable: boolean };
   assets: {
     index: number;
@@ -111,19 +125,19 @@ export interface VaultStatus {
     enabled: boolean;
     balance: string;
     debt: string;
-    price: string;
-    value: string;
-    weightBps: string;
+    price: string | null;
+    value: string | null;
+    weightBps: string | null;
     maxWeightBps: string;
-    weightHeadroomBps: string;
-    netDeltaBps: string;
+    weightHeadroomBps: string | null;
+    netDeltaBps: string | null;
     netDeltaBand: [string, string];
-    feedAgeSeconds: string;
+    feedAgeSeconds: string | null;
     heartbeat: string;
   }[];
   limits: Record<string, string>;
   lossBudget: { usedWad: string; capWad: string; leftWad: string; leftBps: string };
-  redemptions: { epoch: string; pendingShares: string; pendingAssetsEstimate: string };
+  redemptions: { epoch: string; pendingShares: string; pendingAssetsEstimate: string | null };
   nextNonce: string;
   lastRebalanceAt: string;
   cooldownReadyAt: string;
@@ -149,10 +163,14 @@ export interface VaultStatus {
 /** Reads the status of one vault (see the module comment). */
 export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promise<VaultStatus> {
   const rv = resolveVault(ctx, opts.vault, opts.lens);
-  const { snapshot: s, extras } = await readSnapshot(ctx.provider, rv.address, rv.lens, "latest");
+  // a feed whose call fails does not stop status: it is named, and what needs no price is shown
+  const { snapshot: s, extras } = await readSnapshot(ctx.provider, rv.address, rv.lens, "latest", {
+    feedCallFailures: "collect",
+  });
+  const calls = extras.feedCallFailures;
   const at = { blockTag: extras.blockNumber };
-  const pxs = pxAll(s);
-  const nav = navOf(s.positions, s.reservedAssets, pxs);
+  const fig = pricedFigures(s, calls);
+  const nav = fig.nav;
   const now = s.timestamp;
   const warnings: string[] = [];
   const v = new Contract(rv.address, projectAbi("BallastVault"), ctx.provider);
@@ -169,17 +187,19 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
     s,
     chainUnavailable,
     navRevert ?? "the lens reports the NAV unavailable",
+    calls,
   );
 
   // during an outage: what the vault holds, from the lens that survives a failing feed
   let holdings: AssetHolding[] | undefined;
-  if (navUnavailable !== null && rv.lens !== null) {
+  if (rv.lens === null) warnings.push(NO_LENS_WARNING);
+  else if (navUnavailable !== null) {
     const rows = await readTryAssetStates(ctx.provider, rv.lens, rv.address, extras.blockNumber);
     if (rows === null)
       warnings.push(
         `lens ${rv.lens} does not answer tryAssetStates (an older deployment): per-asset holdings during the outage are not shown`,
       );
-    else holdings = holdingsOf(rows, s);
+    else holdings = holdingsOf(rows, s, calls);
   }
 
   const lookback = opts.eventLookbackBlocks ?? 10_000;
@@ -216,50 +236,56 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
     if (!signerHasRole) warnings.push(`signer ${signer} lacks KEEPER_SIGNER_ROLE`);
   }
   const assets = s.assets.map((a, i) => {
-    const w = nav.nav === 0n ? 0n : bpsDown(nav.values[i], nav.nav);
-    const age = now - extras.assetFeeds[i].updatedAt;
+    const w = nav === null ? null : nav.nav === 0n ? 0n : bpsDown(nav.values[i], nav.nav);
+    const callFailed = calls.some((c) => c.asset === i);
     const hb = a.feedInfo?.heartbeat ?? 0n;
-    if (w > a.maxWeightBps) warnings.push(`asset ${i} weight ${w} bps above max ${a.maxWeightBps}`);
+    if (w !== null && w > a.maxWeightBps)
+      warnings.push(`asset ${i} weight ${w} bps above max ${a.maxWeightBps}`);
     return {
       index: i,
       token: a.token,
       enabled: a.enabled,
       balance: String(s.positions.balances[i]),
       debt: String(s.positions.debts[i]),
-      price: String(a.price),
-      value: String(nav.values[i]),
-      weightBps: String(w),
+      price: callFailed ? null : String(a.price),
+      value: str(fig.values[i]),
+      weightBps: str(w),
       maxWeightBps: String(a.maxWeightBps),
-      weightHeadroomBps: String(a.maxWeightBps - w),
-      netDeltaBps: String(
-        nav.nav === 0n ? 0n : netDeltaBps(nav.values[i], nav.debtValues[i], nav.nav),
+      weightHeadroomBps: str(w === null ? null : a.maxWeightBps - w),
+      netDeltaBps: str(
+        nav === null
+          ? null
+          : nav.nav === 0n
+            ? 0n
+            : netDeltaBps(nav.values[i], nav.debtValues[i], nav.nav),
       ),
       netDeltaBand: [String(a.minNetDeltaBps), String(a.maxNetDeltaBps)] as [string, string],
-      feedAgeSeconds: String(age),
+      feedAgeSeconds: callFailed ? null : String(now - extras.assetFeeds[i].updatedAt),
       heartbeat: String(hb),
     };
   });
   const cap = extras.lossBudgetCapWad;
   const left = lossBudgetLeftWad(s, now);
-  const fee = accrueFees(s.totalSupply, nav.nav, s.fees, now, s.decimalsOffset);
   const pendingAssets =
     s.pendingShares === 0n
       ? 0n
-      : previewRedeem(
-          s.pendingShares,
-          nav.nav,
-          fee.supplyAfter,
-          s.fees.exitFeeBps,
-          s.decimalsOffset,
-        );
-  if (s.pendingShares > 0n && pendingAssets > nav.idle)
+      : nav === null
+        ? null
+        : previewRedeem(
+            s.pendingShares,
+            nav.nav,
+            accrueFees(s.totalSupply, nav.nav, s.fees, now, s.decimalsOffset).supplyAfter,
+            s.fees.exitFeeBps,
+            s.decimalsOffset,
+          );
+  if (pendingAssets !== null && s.pendingShares > 0n && pendingAssets > fig.idle)
     warnings.push(
-      `pending redemptions (${pendingAssets}) exceed idle (${nav.idle}): a plan must raise cash`,
+      `pending redemptions (${pendingAssets}) exceed idle (${fig.idle}): a plan must raise cash`,
     );
   if (s.paused) warnings.push("vault is paused");
   if (s.defensive) warnings.push("vault is in defensive mode");
   if (s.shutdown) warnings.push("vault is shut down");
-  if (extras.lensNav !== null && extras.lensNav !== nav.nav)
+  if (extras.lensNav !== null && nav !== null && extras.lensNav !== nav.nav)
     warnings.push(`lens NAV ${extras.lensNav} differs from the recomputed NAV ${nav.nav}`);
   const journalPending =
     ctx.journal === undefined
@@ -274,19 +300,19 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
     chainId: String(s.chainId),
     blockNumber: extras.blockNumber,
     timestamp: String(now),
-    nav: String(nav.nav),
+    nav: str(nav?.nav ?? null),
     navAvailable: navUnavailable === null,
     navUnavailable,
     lensNav: extras.lensNav === null ? null : String(extras.lensNav),
     ...(holdings === undefined ? {} : { holdings }),
     totalSupply: String(s.totalSupply),
-    pricePerShareWad: String(ppsWad(nav.nav, s.totalSupply, s.decimalsOffset)),
+    pricePerShareWad: str(nav === null ? null : ppsWad(nav.nav, s.totalSupply, s.decimalsOffset)),
     baseDecimals: s.base.decimals,
     shareDecimals: s.base.decimals + Number(s.decimalsOffset),
-    idle: String(nav.idle),
+    idle: String(fig.idle),
     reservedAssets: String(s.reservedAssets),
     lendingCollateral: String(s.positions.collateral),
-    leverageBps: String(nav.nav === 0n ? 0n : bpsDown(nav.gross, nav.nav)),
+    leverageBps: str(nav === null ? null : nav.nav === 0n ? 0n : bpsDown(nav.gross, nav.nav)),
     flags: {
       paused: s.paused,
       defensive: s.defensive,
@@ -309,7 +335,7 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
     redemptions: {
       epoch: String(extras.currentEpoch),
       pendingShares: String(s.pendingShares),
-      pendingAssetsEstimate: String(pendingAssets),
+      pendingAssetsEstimate: str(pendingAssets),
     },
     nextNonce: String(s.nextNonce),
     lastRebalanceAt: String(s.lastRebalanceAt),
@@ -321,19 +347,68 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
   };
 }
 
-/** The feed state of a `tryAssetStates` row in words (the off-chain check's wording). */
+/** Warning of a status read without a lens (a vault given by address, not configured). */
+export const NO_LENS_WARNING =
+  "no lens: per-asset holdings during a feed outage need a BallastLens (tryAssetStates); set its address in the config field vaults[].lens, or pass --lens";
+
+function str(x: bigint | null): string | null {
+  return x === null ? null : String(x);
+}
+
+/** The price-dependent figures of {@link pricedFigures}. */
+export interface PricedFigures {
+  /** The NAV breakdown at the feeds' answers; null while a feed's call fails (no answer). */
+  nav: NavBreakdown | null;
+  /** Each asset's value at its feed's answer; null where its or the base feed's call failed. */
+  values: (bigint | null)[];
+  /** The base token balance above the reserved assets (needs no price). */
+  idle: bigint;
+}
+
+/**
+ * The figures of `s` that need prices, at the feeds' answers (stale or out-of-band answers too,
+ * as the vault would compute with them), leaving out what a feed whose call failed (`calls`, the
+ * snapshot holds zeros for it) would have to price. Pure.
+ */
+export function pricedFigures(s: VaultSnapshot, calls: readonly FeedCallFailure[]): PricedFigures {
+  if (calls.length === 0) {
+    const nav = navOf(s.positions, s.reservedAssets, pxAll(s));
+    return { nav, values: nav.values, idle: nav.idle };
+  }
+  const failed = (who: number | "base") => calls.some((c) => c.asset === who);
+  const { baseBalance, balances } = s.positions;
+  return {
+    nav: null,
+    values: s.assets.map((a, i) =>
+      failed("base") || failed(i) ? null : value(balances[i], px(a, s.base)),
+    ),
+    // as navOf
+    idle: baseBalance > s.reservedAssets ? baseBalance - s.reservedAssets : 0n,
+  };
+}
+
+/**
+ * The feed state of a `tryAssetStates` row in words (the off-chain check's wording; a failed call
+ * in the reader's words when it saw the same feed fail, `calls`).
+ */
 function feedStateOf(
   row: LensAssetTry,
   s: VaultSnapshot,
   i: number,
+  calls: readonly FeedCallFailure[],
 ): { status: FeedStatus; words: string } {
   const status: FeedStatus = FEED_STATUS[row.status] ?? "unknown";
   if (status === "ok") return { status, words: "ok" };
-  if (status === "call-failed")
+  if (status === "call-failed") {
+    const c = calls.find((x) => x.asset === i);
     return {
       status,
-      words: "call failed: the feed does not answer latestRoundData() (OracleCallFailed)",
+      words:
+        c === undefined
+          ? "call failed: the feed does not answer latestRoundData() (OracleCallFailed)"
+          : callFailureDetail(c),
     };
+  }
   const info = s.assets[i]?.feedInfo;
   const f =
     info === undefined
@@ -352,13 +427,17 @@ function feedStateOf(
 
 /**
  * The holdings of {@link VaultStatus.holdings} from `BallastLens.tryAssetStates` rows and the
- * snapshot read at the same block (token decimals, feed heartbeats and bands, the block time).
- * Pure.
+ * snapshot read at the same block (token decimals, feed heartbeats and bands, the block time,
+ * the feeds whose call failed). Pure.
  */
-export function holdingsOf(rows: LensAssetTry[], s: VaultSnapshot): AssetHolding[] {
+export function holdingsOf(
+  rows: LensAssetTry[],
+  s: VaultSnapshot,
+  calls: readonly FeedCallFailure[] = [],
+): AssetHolding[] {
   return rows.map((r, i) => {
     const decimals = s.assets[i]?.decimals ?? 18;
-    const feed = feedStateOf(r, s, i);
+    const feed = feedStateOf(r, s, i, calls);
     return {
       index: i,
       token: r.token,
@@ -440,13 +519,21 @@ export function formatStatus(st: VaultStatus): string {
     out.push("NAV unavailable:");
     for (const reason of st.navUnavailable.split("; ")) out.push(`  ${reason}`);
     if (st.holdings !== undefined) out.push(...formatHoldings(st.holdings, st.baseDecimals));
-    out.push("the figures below are at the feeds' last answers, which the vault refuses:");
+    out.push(
+      st.nav === null
+        ? "the figures below are at the feeds' last answers, which the vault refuses; n/a where a feed's call fails:"
+        : "the figures below are at the feeds' last answers, which the vault refuses:",
+    );
   }
-  const b = (raw: string) => units(raw, st.baseDecimals);
+  const b = (raw: string | null) => (raw === null ? "n/a" : units(raw, st.baseDecimals));
+  const bps = (x: string | null) => (x === null ? "n/a" : `${x} bps`);
   // pps(WAD) is base units per share unit × 1e18: per whole share, × 10^(shareDec − baseDec)
-  const perShare = units(st.pricePerShareWad, 18 + st.baseDecimals - st.shareDecimals);
+  const perShare =
+    st.pricePerShareWad === null
+      ? "n/a"
+      : units(st.pricePerShareWad, 18 + st.baseDecimals - st.shareDecimals);
   out.push(
-    `NAV ${b(st.nav)}  supply ${units(st.totalSupply, st.shareDecimals)} shares  price per share ${perShare}  idle ${b(st.idle)}  reserved ${b(st.reservedAssets)}  collateral ${b(st.lendingCollateral)}  leverage ${st.leverageBps} bps  (base token amounts, ${st.baseDecimals} decimals)`,
+    `NAV ${b(st.nav)}  supply ${units(st.totalSupply, st.shareDecimals)} shares  price per share ${perShare}  idle ${b(st.idle)}  reserved ${b(st.reservedAssets)}  collateral ${b(st.lendingCollateral)}  leverage ${bps(st.leverageBps)}  (base token amounts, ${st.baseDecimals} decimals)`,
   );
   const flags = Object.entries(st.flags)
     .filter(([, on]) => on)
@@ -459,13 +546,13 @@ export function formatStatus(st: VaultStatus): string {
       ...st.assets.map((a) => [
         String(a.index),
         a.token,
-        `${a.weightBps} bps`,
+        bps(a.weightBps),
         `${a.maxWeightBps} bps`,
-        `${a.weightHeadroomBps} bps`,
-        `${a.netDeltaBps} bps`,
+        bps(a.weightHeadroomBps),
+        bps(a.netDeltaBps),
         `[${a.netDeltaBand[0]}, ${a.netDeltaBand[1]}]`,
         b(a.value),
-        `${a.feedAgeSeconds}s/${a.heartbeat}s`,
+        `${a.feedAgeSeconds === null ? "n/a/" : `${a.feedAgeSeconds}s/`}${a.heartbeat}s`,
       ]),
     ]),
   );

@@ -8,6 +8,9 @@ import { deployLocalVault } from "../../../deploy/lib/vaultLocal.ts";
 import { main } from "../../../keeper/cli/program.ts";
 import type { CliIo } from "../../../keeper/cli/runtime.ts";
 import { projectAbi } from "../../../keeper/src/chain/abis.ts";
+import { makeProvider } from "../../../keeper/src/chain/rpc.ts";
+import { silentLogger } from "../../../keeper/src/commands/context.ts";
+import { formatStatus, runStatus } from "../../../keeper/src/commands/status.ts";
 import { openJournal } from "../../../keeper/src/journal/journal.ts";
 import { localFeeTier, seedDeposit, testKeeperConfig } from "../../helpers/keeper.ts";
 import { dyn, hookedNode, startRpcProxy } from "../../helpers/rpc.ts";
@@ -339,22 +342,160 @@ describe("ballast CLI against the local chain", function () {
     }
   });
 
-  it("a feed whose call reverts: status and run --once name it instead of a raw call error", async function () {
+  it("a feed whose call reverts: status names it and lists what needs no price (exit 0, as any outage); run --once fails naming it", async function () {
     const snap = await networkHelpers.takeSnapshot();
     try {
-      const weth = (await dyn(await ethers.getContractAt("BallastVault", vault)).assetConfigs())[0]
-        .feed as string;
-      await networkHelpers.setCode(weth, "0x60006000fd"); // revert(0, 0)
+      const v = dyn(await ethers.getContractAt("BallastVault", vault));
+      const cfgs = (await v.assetConfigs()) as { token: string; feed: string }[];
+      const feedAddr = cfgs[1].feed;
+      await networkHelpers.setCode(feedAddr, "0x60006000fd"); // revert(0, 0)
+      const why =
+        "call failed: the feed does not answer latestRoundData() or decimals() (reverted without data)";
+      const named = `feed ${feedAddr} of asset 1 (${cfgs[1].token}): ${why}`;
+
       const r = await ballast(["status"]);
-      expect(r.code).to.not.equal(0);
-      expect(r.stderr).to.include(
-        `the asset 0's feed ${weth} does not answer decimals() (execution reverted`,
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr).to.not.match(/error/);
+      const j = await ballast(["status", "--json"]);
+      expect(j.code, j.stderr).to.equal(0);
+      const st = JSON.parse(j.stdout).status;
+      expect(st.blockNumber).to.equal(Number(/at block (\d+)$/m.exec(r.stdout)?.[1]));
+      // what needs no price is the chain's
+      const u = dyn(await ethers.getContractAt("TestERC20", usdc));
+      const reserved = (await v.reservedAssets()) as bigint;
+      expect([st.idle, st.totalSupply]).to.deep.equal([
+        String(((await u.balanceOf(vault)) as bigint) - reserved),
+        String(await v.totalSupply()),
+      ]);
+      expect(st).to.deep.include({
+        navAvailable: false,
+        navUnavailable: named,
+        nav: null,
+        pricePerShareWad: null,
+        leverageBps: null,
+        lensNav: null,
+      });
+      expect(st.flags.navUnavailable).to.equal(true);
+      expect(st.keeper.warnings).to.deep.equal([]);
+      // the failed feed has no price, age nor value; the others keep their value; no weights
+      expect(
+        (
+          st.assets as {
+            price: string | null;
+            value: string | null;
+            feedAgeSeconds: string | null;
+          }[]
+        ).map((a) => [a.price === null, a.value === null, a.feedAgeSeconds === null]),
+      ).to.deep.equal([0, 1, 2, 3].map((i) => [i === 1, i === 1, i === 1]));
+      expect(
+        (st.assets as { weightBps: string | null; netDeltaBps: string | null }[]).map((a) => [
+          a.weightBps,
+          a.netDeltaBps,
+        ]),
+      ).to.deep.equal([0, 1, 2, 3].map(() => [null, null]));
+      // the holdings name the feed in the same words; the good ones valued as the lens values them
+      const h = st.holdings as {
+        balance: string;
+        balanceTokens: string;
+        debtTokens: string;
+        feedStatusCode: number;
+        feedStatus: string;
+        feedState: string;
+        answer: string;
+        updatedAt: string;
+        value: string | null;
+      }[];
+      expect(h.map((x) => [x.feedStatusCode, x.feedStatus, x.feedState])).to.deep.equal(
+        [0, 1, 2, 3].map((i) => (i === 1 ? [4, "call-failed", why] : [0, "ok", "ok"])),
       );
-      expect(r.stderr).to.match(/OracleCallFailed/);
-      expect(r.stderr).to.not.match(/\n\s+at /); // no stack trace
+      expect([h[1].answer, h[1].updatedAt, h[1].value]).to.deep.equal(["0", "0", null]);
+      const t1 = dyn(await ethers.getContractAt("TestERC20", cfgs[1].token));
+      expect(h[1].balance).to.equal(String(await t1.balanceOf(vault)));
+      expect(h.map((x) => x.value)).to.deep.equal(
+        st.assets.map((a: { value: string | null }) => a.value),
+      );
+
+      const lines = r.stdout.split("\n");
+      expect(lines.slice(1, 4)).to.deep.equal([
+        "NAV unavailable:",
+        `  ${named}`,
+        "holdings (whole tokens; value and debt value in base token amounts, n/a without a good price):",
+      ]);
+      const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      expect(lines[6]).to.match(
+        new RegExp(
+          `^ {2}1 +${cfgs[1].token} +${esc(h[1].balanceTokens)} +${esc(h[1].debtTokens)} +n/a +n/a +n/a +n/a +${esc(why)}$`,
+        ),
+      );
+      const whole = (raw: string) => {
+        const t = formatUnits(BigInt(raw), 6);
+        return t.endsWith(".0") ? t.slice(0, -2) : t;
+      };
+      expect(lines.slice(9, 12)).to.deep.equal([
+        "the figures below are at the feeds' last answers, which the vault refuses; n/a where a feed's call fails:",
+        `NAV n/a  supply ${formatUnits(BigInt(st.totalSupply), 12).replace(/\.0$/, "")} shares  price per share n/a  idle ${whole(st.idle)}  reserved ${whole(st.reservedAssets)}  collateral ${whole(st.lendingCollateral)}  leverage n/a  (base token amounts, 6 decimals)`,
+        "flags: nav-unavailable",
+      ]);
+      // the asset table: no weights; the good feeds' value and age, n/a for the failed one
+      const a = st.assets as {
+        maxWeightBps: string;
+        netDeltaBand: [string, string];
+        value: string | null;
+        feedAgeSeconds: string | null;
+      }[];
+      for (const i of [0, 1]) {
+        const band = esc(`[${a[i].netDeltaBand[0]}, ${a[i].netDeltaBand[1]}]`);
+        const value = i === 1 ? "n/a" : esc(whole(a[i].value ?? ""));
+        const age = i === 1 ? "n/a/86400s" : `${a[i].feedAgeSeconds}s/86400s`;
+        expect(lines[14 + i]).to.match(
+          new RegExp(
+            `^${i} +${cfgs[i].token} +n/a +${a[i].maxWeightBps} bps +n/a +n/a +${band} +${value} +${esc(age)}$`,
+          ),
+        );
+      }
+
+      // run --once still refuses to plan without the price, naming the feed
       const once = await ballast(["run", "--once"]);
       expect(once.code).to.equal(1);
-      expect(once.stdout + once.stderr).to.include(`asset 0's feed ${weth} does not answer`);
+      expect(once.stdout + once.stderr).to.include(`asset 1's feed ${feedAddr} does not answer`);
+      expect(once.stderr).to.match(/OracleCallFailed/);
+      expect(once.stderr).to.not.match(/\n\s+at /); // no stack trace
+
+      // the base feed's call fails too: base first, nothing valued
+      const baseFeed = ((await v.oracleConfig()) as [{ feed: string }])[0].feed;
+      await networkHelpers.setCode(baseFeed, "0x60006000fd");
+      const b = await ballast(["status", "--json"]);
+      expect(b.code, b.stderr).to.equal(0);
+      const bs = JSON.parse(b.stdout).status;
+      expect(bs.navUnavailable).to.equal(
+        `feed ${baseFeed} of the base token (${usdc}): ${why}; ${named}`,
+      );
+      expect(bs.assets.map((a: { value: string | null }) => a.value)).to.deep.equal([
+        null,
+        null,
+        null,
+        null,
+      ]);
+      expect(bs.holdings.map((x: { value: string | null }) => x.value)).to.deep.equal([
+        null,
+        null,
+        null,
+        null,
+      ]);
+
+      // runStatus for a vault given by address, no lens: no holdings, a warning naming the field
+      const provider = makeProvider([proxy.url], 31337);
+      try {
+        const nl = await runStatus({ provider, logger: silentLogger }, { vault });
+        expect(nl.navUnavailable).to.equal(bs.navUnavailable);
+        expect(nl).to.not.have.property("holdings");
+        expect(nl.keeper.warnings).to.deep.equal([
+          "no lens: per-asset holdings during a feed outage need a BallastLens (tryAssetStates); set its address in the config field vaults[].lens, or pass --lens",
+        ]);
+        expect(formatStatus(nl).split("\n").at(-1)).to.equal(`WARNING: ${nl.keeper.warnings[0]}`);
+      } finally {
+        provider.destroy();
+      }
     } finally {
       await snap.restore();
     }

@@ -146,13 +146,13 @@ describe("keeper chain edge on the local vault", function () {
     expect(out.status, out.message).to.equal("mined");
     expect(journal.get(chainId, vault, run.result.plan.nonce)?.status).to.equal("mined");
     const st = await runStatus(ctx, { vault, lens });
-    const nav = BigInt(st.nav);
+    const nav = BigInt(st.nav!);
     const diff = nav > expected.navFinal ? nav - expected.navFinal : expected.navFinal - nav;
     expect(diff * 10_000n <= expected.navFinal * 5n, `nav ${nav} vs ${expected.navFinal}`).to.equal(
       true,
     );
     st.assets.forEach((a, i) => {
-      const dev = BigInt(a.weightBps) - plan.expectedWeightsBps[i];
+      const dev = BigInt(a.weightBps!) - plan.expectedWeightsBps[i];
       expect((dev < 0n ? -dev : dev) <= plan.weightToleranceBps).to.equal(true);
     });
     expect(st.lastRebalances[0].nonce).to.equal("0");

@@ -1,13 +1,22 @@
 import { expect } from "chai";
+import { callFailureDetail, navUnavailableReason } from "../../../keeper/src/chain/feeds.ts";
+import type { FeedCallFailure } from "../../../keeper/src/chain/feeds.ts";
 import type { LensAssetTry } from "../../../keeper/src/chain/reader.ts";
-import { formatHoldings, formatStatus, holdingsOf } from "../../../keeper/src/commands/status.ts";
+import {
+  formatHoldings,
+  formatStatus,
+  holdingsOf,
+  pricedFigures,
+} from "../../../keeper/src/commands/status.ts";
 import type { VaultStatus } from "../../../keeper/src/commands/status.ts";
+import { navOf, pxAll } from "../../../keeper/src/planner/checks.ts";
 import { asset, assetAddr, snapshot } from "../planner/fixtures.ts";
 
 /**
  * The outage view of `ballast status` without a chain: `BallastLens.tryAssetStates` rows turned
  * into holdings (whole tokens, the feed's state in the off-chain check's words, values and weights
- * only where the lens set them) and their table.
+ * only where the lens set them) and their table; a feed whose call fails (the reader's
+ * FeedCallFailure) named in the same words, and the figures it leaves unpriced shown as n/a.
  */
 
 const NOW = 1_700_000_000n;
@@ -195,6 +204,167 @@ describe("status: holdings during a feed outage (pure)", function () {
     expect(formatStatus(without)).to.not.contain("holdings");
     expect(formatStatus(without).split("\n")[3]).to.equal(
       "the figures below are at the feeds' last answers, which the vault refuses:",
+    );
+  });
+});
+
+describe("status: a feed whose call fails (pure)", function () {
+  const call = (asset: number | "base", methods: FeedCallFailure["methods"]): FeedCallFailure => ({
+    asset,
+    feed: asset === "base" ? BASE_FEED : FEED(asset),
+    methods,
+    why: "reverted without data",
+  });
+  const BASE_FEED = "0x" + "bf".padStart(40, "0");
+  const WHY1 =
+    "call failed: the feed does not answer latestRoundData() or decimals() (reverted without data)";
+  // what readSnapshot's "collect" leaves for asset 1's failed feed: zeros; asset 2 is stale
+  const held = snapshot(
+    [
+      asset(0, { feedInfo: feedInfo(0) }),
+      asset(1, {
+        decimals: 8,
+        price: 0n,
+        feedDecimals: 0,
+        feedInfo: { ...feedInfo(1), updatedAt: 0n },
+      }),
+      asset(2, { decimals: 6, feedInfo: { ...feedInfo(2), updatedAt: NOW - 90_000n } }),
+      asset(3, { feedInfo: feedInfo(3) }),
+    ],
+    { timestamp: NOW },
+  );
+  held.base.feedInfo = { ...feedInfo(9), feed: BASE_FEED };
+  held.positions = {
+    baseBalance: 5_000n * 10n ** 6n,
+    collateral: 7n * 10n ** 6n,
+    balances: [10n ** 18n, 2n * 10n ** 8n, 3n * 10n ** 6n, 0n],
+    debts: [0n, 0n, 0n, 0n],
+  };
+  held.reservedAssets = 1_000n * 10n ** 6n;
+
+  it("callFailureDetail names the failed calls, the price call first, and how they failed", function () {
+    expect(callFailureDetail(call(1, ["latestRoundData", "decimals"]))).to.equal(WHY1);
+    expect(
+      callFailureDetail({ ...call(0, ["decimals"]), why: "reverted: Error(no data)" }),
+    ).to.equal("call failed: the feed does not answer decimals() (reverted: Error(no data))");
+  });
+
+  it("navUnavailableReason names a failed call instead of checking the zeros left for it, base first, the other failures still listed", function () {
+    const calls = [call(1, ["latestRoundData", "decimals"])];
+    const stale = `feed ${FEED(2)} of asset 2 (${assetAddr(2)}): stale: updated 90000 s ago, heartbeat 86400 s`;
+    expect(navUnavailableReason(held, true, "x", calls)).to.equal(
+      `feed ${FEED(1)} of asset 1 (${assetAddr(1)}): ${WHY1}; ${stale}`,
+    );
+    // the chain's word is not needed: a failed call is a failure
+    expect(navUnavailableReason(held, false, "x", calls)).to.not.equal(null);
+    expect(
+      navUnavailableReason(held, true, "x", [call("base", ["latestRoundData"]), ...calls]),
+    ).to.equal(
+      `feed ${BASE_FEED} of the base token (${held.base.token}): call failed: the feed does not answer latestRoundData() (reverted without data); ` +
+        `feed ${FEED(1)} of asset 1 (${assetAddr(1)}): ${WHY1}; ${stale}`,
+    );
+  });
+
+  it("pricedFigures: the full NAV with every feed answering; none while a call fails, each value only where its own and the base feed answered", function () {
+    const answering = {
+      ...held,
+      assets: held.assets.map((a, i) =>
+        i === 1 ? { ...a, price: 30_000n * 10n ** 8n, feedDecimals: 8 } : a,
+      ),
+    };
+    const all = pricedFigures(answering, []);
+    expect(all.nav).to.deep.equal(
+      navOf(answering.positions, answering.reservedAssets, pxAll(answering)),
+    );
+    expect(all.values).to.deep.equal(all.nav?.values);
+    // 1 ETH and 3 tokens at 2000, 2 BTC-likes at 30000, idle 4000 and collateral 7
+    expect(all.nav?.nav).to.equal((2000n + 60_000n + 6000n + 4000n + 7n) * 10n ** 6n);
+    expect(all.idle).to.equal(4_000n * 10n ** 6n);
+
+    const one = pricedFigures(held, [call(1, ["latestRoundData", "decimals"])]);
+    expect(one.nav).to.equal(null);
+    // 1 ETH at 2000, 3 tokens (6 dec) at 2000 (stale: still its answer), nothing held of asset 3
+    expect(one.values).to.deep.equal([2000n * 10n ** 6n, null, 6000n * 10n ** 6n, 0n]);
+    expect(one.idle).to.equal(4_000n * 10n ** 6n);
+
+    const base = pricedFigures(held, [call("base", ["latestRoundData"])]);
+    expect([base.nav, base.values, base.idle]).to.deep.equal([
+      null,
+      [null, null, null, null],
+      4_000n * 10n ** 6n,
+    ]);
+  });
+
+  it("holdingsOf names a feed whose call the lens reports failed (code 4) in the reader's words", function () {
+    const h = holdingsOf(rows, snap, [call(3, ["latestRoundData"])]);
+    expect(h[3].feedState).to.equal(
+      "call failed: the feed does not answer latestRoundData() (reverted without data)",
+    );
+    expect(h.slice(0, 3).map((x) => x.feedState)).to.deep.equal(
+      holdingsOf(rows, snap)
+        .slice(0, 3)
+        .map((x) => x.feedState),
+    );
+  });
+
+  it("formatStatus: n/a for the figures a failed call leaves unpriced, the rest as usual", function () {
+    const st = {
+      vault: snap.vault,
+      name: "main",
+      chainId: "31337",
+      blockNumber: 42,
+      timestamp: String(NOW),
+      nav: null,
+      navAvailable: false,
+      navUnavailable: `feed ${FEED(1)} of asset 1 (${assetAddr(1)}): ${WHY1}`,
+      lensNav: null,
+      totalSupply: "2500000000000",
+      pricePerShareWad: null,
+      baseDecimals: 6,
+      shareDecimals: 12,
+      idle: "4000000000",
+      reservedAssets: "1000000000",
+      lendingCollateral: "7000000",
+      leverageBps: null,
+      flags: { paused: false, defensive: false, shutdown: false, navUnavailable: true },
+      assets: [0, 1].map((i) => ({
+        index: i,
+        token: assetAddr(i),
+        enabled: true,
+        balance: "1",
+        debt: "0",
+        price: i === 1 ? null : "200000000000",
+        value: i === 1 ? null : "2000000000",
+        weightBps: null,
+        maxWeightBps: "4000",
+        weightHeadroomBps: null,
+        netDeltaBps: null,
+        netDeltaBand: ["-2000", "4000"] as [string, string],
+        feedAgeSeconds: i === 1 ? null : "60",
+        heartbeat: "86400",
+      })),
+      limits: {},
+      lossBudget: { usedWad: "0", capWad: "0", leftWad: "0", leftBps: "0" },
+      redemptions: { epoch: "3", pendingShares: "1000000", pendingAssetsEstimate: null },
+      nextNonce: "0",
+      lastRebalanceAt: "0",
+      cooldownReadyAt: "0",
+      lastRebalances: [],
+      keeper: { signer: null, signerHasRole: null, rpc: null, journalPending: null, warnings: [] },
+    } satisfies VaultStatus;
+    expect(formatStatus(st).split("\n").slice(1, 10)).to.deep.equal([
+      "NAV unavailable:",
+      `  feed ${FEED(1)} of asset 1 (${assetAddr(1)}): ${WHY1}`,
+      "the figures below are at the feeds' last answers, which the vault refuses; n/a where a feed's call fails:",
+      "NAV n/a  supply 2.5 shares  price per share n/a  idle 4000  reserved 1000  collateral 7  leverage n/a  (base token amounts, 6 decimals)",
+      "flags: nav-unavailable",
+      "",
+      "#  token                                       weight  max       headroom  net delta  band           value  feed age",
+      `0  ${assetAddr(0)}  n/a     4000 bps  n/a       n/a        [-2000, 4000]  2000   60s/86400s`,
+      `1  ${assetAddr(1)}  n/a     4000 bps  n/a       n/a        [-2000, 4000]  n/a    n/a/86400s`,
+    ]);
+    expect(formatStatus(st)).to.contain(
+      "\nredemptions: epoch 3, pending 0.000001 shares (~n/a base)\n",
     );
   });
 });
