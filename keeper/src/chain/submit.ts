@@ -1,9 +1,10 @@
 /**
  * Safe submission of a signed plan from the relayer key: journal checks (one plan per nonce,
- * never submitted twice; attempts are recorded, and a dead nonce released, only on the row of
- * this plan's hash, else SubmitError PLAN_MISMATCH), simulation first (a failing simulation sends
- * nothing; the plan holds its nonce to its deadline unless the revert proves it dead), an EIP-1559
- * transaction under a max-fee cap broadcast through the public RPC or a private relay
+ * never submitted twice; every journal write — attempts, the final status, a dropped or released
+ * nonce — acts only on the row of this plan's hash, else SubmitError PLAN_MISMATCH and the other
+ * plan's row is left alone), simulation first (a failing simulation sends nothing; the plan
+ * holds its nonce to its deadline unless the revert proves it dead), an EIP-1559 transaction
+ * under a max-fee cap broadcast through the public RPC or a private relay
  * (`broadcastProvider`), receipt tracking with a timeout, same-nonce replacement with
  * bumped fees while stuck, and a final status: mined, reverted (decoded error), dropped (the node
  * no longer knows any attempt: marked in the journal, whose rules then hold the nonce until the
@@ -29,7 +30,10 @@ import type { Journal } from "../journal/journal.ts";
 
 /**
  * Refused submission (journal or input; thrown), or why tracking gave up (RECEIPT_TIMEOUT,
- * FEE_CAP_REACHED: never thrown, carried by {@link SubmitOutcome.failure}).
+ * FEE_CAP_REACHED: never thrown, carried by {@link SubmitOutcome.failure}). PLAN_MISMATCH: the
+ * nonce's journal row belongs to another plan by the time this plan's write came; nothing is
+ * written to it. Before the first broadcast nothing is sent; once a transaction was sent, the
+ * message starts with what the chain showed (e.g. `transaction 0x… reverted (…); not recorded:`).
  */
 export class SubmitError extends Error {
   readonly code:
@@ -140,6 +144,19 @@ export async function submitPlan(
   // (another process sharing the journal may hold the nonce for a different plan by then)
   const planHash = hashPlan(signed.plan);
   const emit = opts.onEvent ?? (() => undefined);
+  /**
+   * One journal write for this plan's row. A PLAN_MISMATCH refusal (the nonce's row is another
+   * plan's by now: left alone) is thrown as SubmitError PLAN_MISMATCH, after `chainSays` (what
+   * the chain showed about this plan's transaction, once one was broadcast).
+   */
+  const mark = (write: (j: Journal) => unknown, chainSays?: string): void => {
+    if (journal === undefined) return;
+    try {
+      write(journal);
+    } catch (e) {
+      throw planMismatch(e, chainSays) ?? e;
+    }
+  };
   if (journal !== undefined) {
     const rec = journal.get(chainId, vault, nonce);
     if (rec === undefined)
@@ -174,14 +191,11 @@ export async function submitPlan(
     // Nothing was broadcast, but the live signature went to the read RPC inside the eth_call, so
     // the plan keeps its nonce until its deadline (dropped), unless the revert proves the
     // signature can never execute (its nonce is used, or it has expired): then it is released.
+    // Either way a row another plan holds by now is left alone (PLAN_MISMATCH, nothing sent).
     const dead = sim.error?.name === "InvalidNonce" || sim.error?.name === "PlanExpired";
-    if (dead) {
-      try {
-        journal?.releaseNonce(chainId, vault, nonce, planHash, `simulation: ${sim.message}`);
-      } catch (e) {
-        throw planMismatch(e) ?? e; // the row is another plan's now: left alone
-      }
-    } else journal?.markDropped(chainId, vault, nonce, `simulation: ${sim.message}`);
+    const why = `simulation: ${sim.message}`;
+    if (dead) mark((j) => j.releaseNonce(chainId, vault, nonce, planHash, why));
+    else mark((j) => j.markDropped(chainId, vault, nonce, planHash, why));
     return outcome({ status: "simulation-failed", error: sim.error, message: sim.message });
   }
   const margin = opts.gasMarginBps ?? 2_000n;
@@ -262,7 +276,7 @@ export async function submitPlan(
     if (r !== null) {
       const h = r.hash;
       if (r.status === 1) {
-        journal?.markMined(chainId, vault, nonce, h);
+        mark((j) => j.markMined(chainId, vault, nonce, planHash, h), `transaction ${h} mined`);
         return outcome({
           ...common(),
           status: "mined",
@@ -279,7 +293,10 @@ export async function submitPlan(
         error = decodeError(e);
         message = describeRevert(e);
       }
-      journal?.markReverted(chainId, vault, nonce, h, message);
+      mark(
+        (j) => j.markReverted(chainId, vault, nonce, planHash, h, message),
+        `transaction ${h} reverted (${message})`,
+      );
       return outcome({
         ...common(),
         status: "reverted",
@@ -304,7 +321,10 @@ export async function submitPlan(
           mined > txNonce
             ? `relayer nonce used elsewhere; vault nonce is ${vaultNonce}`
             : `vault nonce is ${vaultNonce}`;
-        journal?.markSuperseded(chainId, vault, nonce, reason);
+        mark(
+          (j) => j.markSuperseded(chainId, vault, nonce, planHash, reason),
+          `superseded: ${reason}`,
+        );
         return outcome({
           ...common(),
           status: "superseded",
@@ -312,7 +332,7 @@ export async function submitPlan(
         });
       }
       const reason = "relayer nonce used by another transaction";
-      journal?.markDropped(chainId, vault, nonce, reason);
+      mark((j) => j.markDropped(chainId, vault, nonce, planHash, reason), `dropped: ${reason}`);
       return outcome({ ...common(), status: "dropped", message: reason });
     }
     // Dropped from the mempool: no attempt is known to the node (twice in a row, so a lagging
@@ -324,7 +344,7 @@ export async function submitPlan(
       if ((await minedReceipt()) !== null) continue;
       const reason = "dropped from the mempool: the node knows none of its transactions";
       emit({ kind: "dropped", txHashes: [...hashes] });
-      journal?.markDropped(chainId, vault, nonce, reason);
+      mark((j) => j.markDropped(chainId, vault, nonce, planHash, reason), `dropped: ${reason}`);
       return outcome({ ...common(), status: "dropped", message: reason });
     }
     const now = Date.now();
@@ -377,11 +397,14 @@ export async function submitPlan(
   }
 }
 
-/** A journal PLAN_MISMATCH refusal as a SubmitError (same message), else undefined. */
-function planMismatch(e: unknown): SubmitError | undefined {
-  return e instanceof JournalError && e.code === "PLAN_MISMATCH"
-    ? new SubmitError("PLAN_MISMATCH", e.message)
-    : undefined;
+/**
+ * A journal PLAN_MISMATCH refusal as a SubmitError (the journal's message, after `chainSays` when
+ * given), else undefined.
+ */
+function planMismatch(e: unknown, chainSays?: string): SubmitError | undefined {
+  if (!(e instanceof JournalError) || e.code !== "PLAN_MISMATCH") return undefined;
+  const message = chainSays === undefined ? e.message : `${chainSays}; not recorded: ${e.message}`;
+  return new SubmitError("PLAN_MISMATCH", message);
 }
 
 /** True when the node answered "already known" for a re-broadcast of identical bytes. */

@@ -20,11 +20,14 @@
  *   until it is final or (dropped or reverted) past its deadline.
  * - Never submitted twice: a submission is recorded before/after broadcast by the chain edge;
  *   {@link Journal.pendingSubmissions} lists what a restarted keeper must resume tracking.
- * - Never acting on another plan's row: {@link Journal.recordSubmission} and
- *   {@link Journal.releaseNonce} take the plan hash they act for and refuse (PLAN_MISMATCH) a row
- *   held by a different plan. Two processes sharing the file may hold the same nonce for
- *   different plans one after the other (one releases it, another claims it); a stale caller must
- *   then neither label the new plan's row with its transaction nor release it.
+ * - Never acting on another plan's row: every write to an existing row
+ *   ({@link Journal.recordSubmission}, {@link Journal.markMined}, {@link Journal.markReverted},
+ *   {@link Journal.markDropped}, {@link Journal.markSuperseded}, {@link Journal.releaseNonce})
+ *   takes the plan hash it acts for and refuses (PLAN_MISMATCH) a row held by a different plan,
+ *   leaving it untouched. Two processes sharing the file may hold the same nonce for different
+ *   plans one after the other (one releases it, or it was dropped past its deadline, and another
+ *   claims it); a stale caller must then neither label the new plan's row with its transaction or
+ *   status nor release it.
  *
  * Status flow: signed → submitted → mined | reverted | dropped; any non-final → superseded (the
  * vault's nonce moved past it, e.g. another keeper won the race). mined, reverted and superseded
@@ -195,18 +198,39 @@ export interface Journal {
     txHash: string,
     rawTx: string,
   ): PlanRecord;
-  /** The plan's transaction `txHash` was mined successfully (final). */
-  markMined(chainId: ChainId, vault: string, nonce: bigint, txHash: string): PlanRecord;
-  /** The plan's transaction `txHash` was mined but reverted (final); `error` = decoded reason. */
+  /**
+   * Plan `planHash`'s transaction `txHash` was mined successfully (final). Like every mark below:
+   * throws NOT_CLAIMED without a row, PLAN_MISMATCH when the nonce is held by a different plan (it
+   * is left alone), FINAL_STATUS when the row is final.
+   */
+  markMined(
+    chainId: ChainId,
+    vault: string,
+    nonce: bigint,
+    planHash: string,
+    txHash: string,
+  ): PlanRecord;
+  /** Plan `planHash`'s transaction `txHash` was mined but reverted (final); `error` = decoded reason. */
   markReverted(
     chainId: ChainId,
     vault: string,
     nonce: bigint,
+    planHash: string,
     txHash: string,
     error: string,
   ): PlanRecord;
-  /** No attempt was mined before the receipt timeout / the node forgot it. */
-  markDropped(chainId: ChainId, vault: string, nonce: bigint, error?: string): PlanRecord;
+  /**
+   * Plan `planHash` was dropped: no attempt was mined before the receipt timeout / the node forgot
+   * it, or its simulation failed after its live signature went to the RPC. It keeps its nonce
+   * until its deadline.
+   */
+  markDropped(
+    chainId: ChainId,
+    vault: string,
+    nonce: bigint,
+    planHash: string,
+    error?: string,
+  ): PlanRecord;
   /**
    * Releases the nonce of plan `planHash` when it was never broadcast (status `signed`, no
    * transaction recorded; e.g. its simulation failed): the row moves to `plans_archive` with
@@ -222,8 +246,14 @@ export interface Journal {
     planHash: string,
     reason: string,
   ): PlanRecord;
-  /** The vault's nonce moved past this plan (another plan used it): never resubmit (final). */
-  markSuperseded(chainId: ChainId, vault: string, nonce: bigint, reason?: string): PlanRecord;
+  /** The vault's nonce moved past plan `planHash` (another plan used it): never resubmit (final). */
+  markSuperseded(
+    chainId: ChainId,
+    vault: string,
+    nonce: bigint,
+    planHash: string,
+    reason?: string,
+  ): PlanRecord;
   /** One plan, or undefined. */
   get(chainId: ChainId, vault: string, nonce: bigint): PlanRecord | undefined;
   /** Plans claimed or submitted but not final nor dropped: what a restarted keeper resumes. */
@@ -320,14 +350,14 @@ export function openJournal(file: string, options: JournalOptions = {}): Journal
   };
 
   /** The row of `k`; throws NOT_CLAIMED without one, PLAN_MISMATCH when `planHash` differs. */
-  const readOwn = (op: string, k: [bigint, string, bigint], planHash?: string): PlanRecord => {
+  const readOwn = (op: string, k: [bigint, string, bigint], planHash: string): PlanRecord => {
     const rec = read(k);
     if (!rec)
       throw new JournalError(
         "NOT_CLAIMED",
         `${op}: nonce ${k[2]} of ${k[1]} on chain ${k[0]} was never claimed`,
       );
-    if (planHash !== undefined && rec.planHash.toLowerCase() !== planHash)
+    if (rec.planHash.toLowerCase() !== planHash)
       throw new JournalError(
         "PLAN_MISMATCH",
         `${op}: nonce ${k[2]} of ${k[1]} on chain ${k[0]}: expected plan ${planHash}, found plan ${rec.planHash} (${rec.status}); another plan's row is left alone`,
@@ -336,13 +366,14 @@ export function openJournal(file: string, options: JournalOptions = {}): Journal
     return rec;
   };
 
+  /** Rewrites the row of plan `planHash` (validated `op` argument) with `fn`, unless final. */
   const mutate = (
     chainId: ChainId,
     vault: string,
     nonce: bigint,
     op: string,
     fn: (rec: PlanRecord) => PlanRecord,
-    planHash?: string,
+    planHash: string,
   ): PlanRecord =>
     tx(() => {
       const k = key(chainId, vault, nonce);
@@ -418,30 +449,40 @@ export function openJournal(file: string, options: JournalOptions = {}): Journal
         hash,
       );
     },
-    markMined(chainId, vault, nonce, txHash) {
+    markMined(chainId, vault, nonce, planHash, txHash) {
+      const hash = checkPlanHash("markMined", planHash);
       checkTxHash(txHash);
-      return mutate(chainId, vault, nonce, "markMined", (rec) => ({
-        ...rec,
-        status: "mined",
-        minedTxHash: txHash.toLowerCase(),
-        error: null,
-      }));
+      return mutate(
+        chainId,
+        vault,
+        nonce,
+        "markMined",
+        (rec) => ({ ...rec, status: "mined", minedTxHash: txHash.toLowerCase(), error: null }),
+        hash,
+      );
     },
-    markReverted(chainId, vault, nonce, txHash, error) {
+    markReverted(chainId, vault, nonce, planHash, txHash, error) {
+      const hash = checkPlanHash("markReverted", planHash);
       checkTxHash(txHash);
-      return mutate(chainId, vault, nonce, "markReverted", (rec) => ({
-        ...rec,
-        status: "reverted",
-        minedTxHash: txHash.toLowerCase(),
-        error,
-      }));
+      return mutate(
+        chainId,
+        vault,
+        nonce,
+        "markReverted",
+        (rec) => ({ ...rec, status: "reverted", minedTxHash: txHash.toLowerCase(), error }),
+        hash,
+      );
     },
-    markDropped(chainId, vault, nonce, error) {
-      return mutate(chainId, vault, nonce, "markDropped", (rec) => ({
-        ...rec,
-        status: "dropped",
-        error: error ?? rec.error,
-      }));
+    markDropped(chainId, vault, nonce, planHash, error) {
+      const hash = checkPlanHash("markDropped", planHash);
+      return mutate(
+        chainId,
+        vault,
+        nonce,
+        "markDropped",
+        (rec) => ({ ...rec, status: "dropped", error: error ?? rec.error }),
+        hash,
+      );
     },
     releaseNonce(chainId, vault, nonce, planHash, reason) {
       const hash = checkPlanHash("releaseNonce", planHash);
@@ -470,12 +511,16 @@ export function openJournal(file: string, options: JournalOptions = {}): Journal
         return released;
       });
     },
-    markSuperseded(chainId, vault, nonce, reason) {
-      return mutate(chainId, vault, nonce, "markSuperseded", (rec) => ({
-        ...rec,
-        status: "superseded",
-        error: reason ?? rec.error,
-      }));
+    markSuperseded(chainId, vault, nonce, planHash, reason) {
+      const hash = checkPlanHash("markSuperseded", planHash);
+      return mutate(
+        chainId,
+        vault,
+        nonce,
+        "markSuperseded",
+        (rec) => ({ ...rec, status: "superseded", error: reason ?? rec.error }),
+        hash,
+      );
     },
     get(chainId, vault, nonce) {
       return read(key(chainId, vault, nonce));

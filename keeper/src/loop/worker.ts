@@ -198,9 +198,30 @@ export function inFlight(w: Worker): PlanRecord[] {
  * Resolves one in-flight journal row against the chain: mined → markMined, reverted →
  * markReverted (decoded), vault nonce moved with no receipt → superseded, signed-but-never-sent
  * past its deadline → dropped; a submission the node forgot is re-broadcast with the identical
- * signed bytes (never re-signed). Returns true when the row is still in flight.
+ * signed bytes (never re-signed). Returns true when the row is still in flight. Every mark is for
+ * `rec.planHash`: when another process sharing the journal has meanwhile handed the nonce to a
+ * different plan (PLAN_MISMATCH), that row is left alone, logged, and counted as in flight (the
+ * next tick tracks it under its own plan hash).
  */
 export async function trackRecord(
+  w: Worker,
+  rec: PlanRecord,
+  s: VaultSnapshot,
+  blockNumber: number,
+): Promise<boolean> {
+  try {
+    return await trackOwnRecord(w, rec, s, blockNumber);
+  } catch (e) {
+    if (!(e instanceof JournalError && e.code === "PLAN_MISMATCH")) throw e;
+    w.opts.logger.warn(
+      { vault: w.opts.name, nonce: rec.nonce.toString(), planHash: rec.planHash, error: e.message },
+      "journal row now held by another plan: left alone",
+    );
+    return true;
+  }
+}
+
+async function trackOwnRecord(
   w: Worker,
   rec: PlanRecord,
   s: VaultSnapshot,
@@ -212,7 +233,7 @@ export async function trackRecord(
     const r = await provider.getTransactionReceipt(h);
     if (r === null) continue;
     if (r.status === 1) {
-      journal.markMined(chainId, vault, rec.nonce, h);
+      journal.markMined(chainId, vault, rec.nonce, rec.planHash, h);
       w.opts.metrics?.rebalances.inc({ ...labels(w), status: "mined" });
       w.opts.metrics?.rebalanceGas.inc(labels(w), Number(r.gasUsed));
       logger.info({ ...log, txHash: h, block: r.blockNumber }, "tracked plan mined");
@@ -235,13 +256,19 @@ export async function trackRecord(
         reason = describeRevert(e);
       }
     }
-    journal.markReverted(chainId, vault, rec.nonce, h, reason);
+    journal.markReverted(chainId, vault, rec.nonce, rec.planHash, h, reason);
     w.opts.metrics?.rebalances.inc({ ...labels(w), status: "reverted" });
     logger.warn({ ...log, txHash: h, error: j(error), reason }, "tracked plan reverted");
     return false;
   }
   if (s.nextNonce > rec.nonce) {
-    journal.markSuperseded(chainId, vault, rec.nonce, `vault nonce is ${s.nextNonce}`);
+    journal.markSuperseded(
+      chainId,
+      vault,
+      rec.nonce,
+      rec.planHash,
+      `vault nonce is ${s.nextNonce}`,
+    );
     w.opts.metrics?.rebalances.inc({ ...labels(w), status: "superseded" });
     logger.info(
       { ...log, vaultNonce: s.nextNonce.toString() },
@@ -252,7 +279,8 @@ export async function trackRecord(
   const expired = rec.deadline !== null && rec.deadline < s.timestamp;
   if (rec.txHashes.length === 0) {
     if (expired) {
-      journal.markDropped(chainId, vault, rec.nonce, "signed, never submitted; deadline passed");
+      const reason = "signed, never submitted; deadline passed";
+      journal.markDropped(chainId, vault, rec.nonce, rec.planHash, reason);
       logger.warn(log, "claimed plan never submitted and expired: dropped");
       return false;
     }
@@ -266,7 +294,8 @@ export async function trackRecord(
   const known = await provider.getTransaction(last.txHash);
   if (known === null) {
     if (expired) {
-      journal.markDropped(chainId, vault, rec.nonce, "not in the mempool after its deadline");
+      const reason = "not in the mempool after its deadline";
+      journal.markDropped(chainId, vault, rec.nonce, rec.planHash, reason);
       logger.warn(log, "submitted plan vanished after its deadline: dropped");
       return false;
     }
@@ -598,8 +627,18 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
   if (status === "dropped") {
     const vn = (await readSnapshot(opts.provider, vault, opts.lens, "latest")).snapshot.nextNonce;
     if (vn > plan.nonce) {
-      journal.markSuperseded(chainId, vault, plan.nonce, `vault nonce is ${vn} (${out.message})`);
       status = "superseded";
+      try {
+        const reason = `vault nonce is ${vn} (${out.message})`;
+        journal.markSuperseded(chainId, vault, plan.nonce, signed.planHash, reason);
+      } catch (e) {
+        // another process handed the nonce to a different plan meanwhile: its row is left alone
+        if (!(e instanceof JournalError && e.code === "PLAN_MISMATCH")) throw e;
+        logger.warn(
+          { ...decision, planHash: signed.planHash, error: e.message },
+          "dropped plan superseded; its journal row is now another plan's: left alone",
+        );
+      }
     }
   }
   w.state.outcomes.push({ nonce: plan.nonce, status, txHash: out.txHash });

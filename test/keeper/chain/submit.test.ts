@@ -30,8 +30,8 @@ import { seedDeposit } from "../../helpers/keeper.ts";
  * mined while its replacement is being broadcast, an attempt mined between the two chain reads of
  * one poll, a transaction dropped from the mempool (journal rules for its nonce), a timeout
  * with the fees at the max-fee cap (typed failure, nothing sent twice), and a journal row that
- * passes to another plan while a submission is under way (PLAN_MISMATCH: never labelled nor
- * released by the stale submission, nothing broadcast).
+ * passes to another plan while a submission is under way (PLAN_MISMATCH: never labelled, released
+ * nor marked dropped by the stale submission; nothing broadcast before its first attempt).
  */
 
 const connection = await network.create();
@@ -97,12 +97,6 @@ describe("submitPlan on the local vault (automine off)", function () {
   };
 
   /**
-   * `mine` as one keeper process sees it while another (`other`, a second handle on the same
-   * file) hands the nonce of `plan` to `next` right after this process's pre-submission check
-   * (submitPlan's journal.get): it releases `plan` (its own simulation proved it dead) and claims
-   * `next` for the same nonce.
-   */
-  /**
    * `submission` is refused with SubmitError PLAN_MISMATCH by the journal's `op`, naming the nonce,
    * the plan it acts for and the plan that holds the nonce.
    */
@@ -124,6 +118,12 @@ describe("submitPlan on the local vault (automine off)", function () {
     );
   }
 
+  /**
+   * `mine` as one keeper process sees it while another (`other`, a second handle on the same
+   * file) hands the nonce of `plan` to `next` right after this process's pre-submission check
+   * (submitPlan's journal.get): it releases `plan` (its own simulation proved it dead) and claims
+   * `next` for the same nonce.
+   */
   function racedJournal(mine: Journal, other: Journal, plan: Plan, next: Plan): Journal {
     let raced = false;
     return {
@@ -532,6 +532,88 @@ describe("submitPlan on the local vault (automine off)", function () {
       expect(row).to.include({ planHash: hashPlan(next), status: "signed" });
       expect(other.pendingSubmissions().map((r) => r.planHash)).to.deep.equal([hashPlan(next)]);
     } finally {
+      done();
+    }
+  });
+
+  it("race: a plan whose simulation fails (not provably dead) does not mark the nonce's row dropped once another plan holds it (PLAN_MISMATCH); nothing is broadcast", async function () {
+    const { mine, other, done } = sharedJournal();
+    try {
+      const relayer = wallet(18);
+      const plan = await freshPlan([0.2, 0.2, 0.1, 0.1]);
+      const next: Plan = { ...plan, deadline: plan.deadline + 1n }; // same nonce, another hash
+      // signed by a key without KEEPER_SIGNER_ROLE: the simulation reverts InvalidSigner, which
+      // does not prove the signature dead, so submitPlan would mark the plan dropped
+      const signed = await claimAndSign(plan, wallet(19), chainId, vault, mine);
+      let broadcasts = 0;
+      hook = async (method) => {
+        if (method === "eth_sendRawTransaction") broadcasts++;
+      };
+      const relayerNonce = await provider.getTransactionCount(relayer.address, "pending");
+      await expectPlanMismatch(
+        submitPlan(
+          provider,
+          relayer,
+          vault,
+          signed,
+          opts(racedJournal(mine, other, plan, next), []),
+        ),
+        "markDropped",
+        plan,
+        next,
+      );
+      expect(broadcasts).to.equal(0);
+      expect(await provider.getTransactionCount(relayer.address, "pending")).to.equal(relayerNonce);
+      const row = other.get(chainId, vault, plan.nonce)!;
+      expect(row).to.include({ planHash: hashPlan(next), status: "signed", error: null });
+      expect(row.txHashes).to.deep.equal([]);
+      expect(other.pendingSubmissions().map((r) => r.planHash)).to.deep.equal([hashPlan(next)]);
+    } finally {
+      done();
+    }
+  });
+
+  it("race: a transaction dropped from the mempool after another process handed the plan's nonce to a different plan: the dropped status is not written to that plan's row (PLAN_MISMATCH)", async function () {
+    const { mine, other, done } = sharedJournal();
+    try {
+      const relayer = wallet(18);
+      const plan = await freshPlan([0.25, 0.25, 0.12, 0.12]);
+      const next: Plan = { ...plan, deadline: plan.deadline + 1n }; // same nonce, another hash
+      const signed = await claimAndSign(plan, signer, chainId, vault, mine);
+      const relayerNonce = await provider.getTransactionCount(relayer.address, "latest");
+      await rpc("evm_setAutomine", [false]);
+      const events: SubmitEvent[] = [];
+      const pending = submitPlan(provider, relayer, vault, signed, opts(mine, events));
+      await until(() => events.some((e) => e.kind === "sent"), 10_000, "the send");
+      const hash = mine.get(chainId, vault, plan.nonce)!.txHashes[0];
+      // the other process, its clock past the plan's deadline, found the transaction gone: it
+      // marked the plan dropped and claimed `next` for the nonce (the old row is archived)
+      other.markDropped(chainId, vault, plan.nonce, hashPlan(plan), "not in the mempool");
+      other.claimNonce(chainId, vault, plan.nonce, hashPlan(next), {
+        deadline: next.deadline,
+        nowSeconds: plan.deadline + 1n,
+      });
+      const held = other.get(chainId, vault, plan.nonce)!;
+      expect(await rpc("hardhat_dropTransaction", [hash])).to.equal(true);
+      let refused: unknown = null;
+      await expectPlanMismatch(
+        pending.catch((e: unknown) => {
+          refused = e;
+          throw e;
+        }),
+        "markDropped",
+        plan,
+        next,
+      );
+      expect((refused as SubmitError).message).to.match(
+        /^dropped: dropped from the mempool: .*; not recorded: markDropped: nonce/,
+      );
+      expect(events.map((e) => e.kind)).to.deep.equal(["sent", "dropped"]);
+      expect(other.get(chainId, vault, plan.nonce)).to.deep.equal(held); // signed, no tx, no error
+      expect(held).to.include({ planHash: hashPlan(next), status: "signed", error: null });
+      expect(await provider.getTransactionCount(relayer.address, "latest")).to.equal(relayerNonce);
+    } finally {
+      await rpc("evm_setAutomine", [true]);
       done();
     }
   });

@@ -6,6 +6,29 @@ import path from "node:path";
 
 const NODE = path.resolve("node_modules/.bin/node");
 const CLI = path.resolve("keeper/cli/ballast.ts");
+/** The package's `bin` entry: checks the Node version, then loads the CLI. */
+const LAUNCHER = path.resolve("keeper/cli/ballast.js");
+/** The launcher's refusal under a Node older than 22 (one line). */
+const OLD_NODE =
+  /^ballast: error: the keeper CLI needs Node >= 22 \(TypeScript run with type stripping\), this is Node (\S+): from the repository run `npx ballast …` or `npm run keeper -- …` \(both use the project's Node 22\), or `node_modules\/\.bin\/node keeper\/cli\/ballast\.ts …`\n$/;
+
+/** PATH without the node_modules/.bin entries npm and Hardhat put first: the system's own Node. */
+function systemPath(): string {
+  const bin = `${path.sep}node_modules${path.sep}.bin`;
+  return (process.env.PATH ?? "")
+    .split(path.delimiter)
+    .filter((p) => !p.endsWith(bin))
+    .join(path.delimiter);
+}
+
+/** Major version of the system's `node` (null when there is none). */
+function systemNodeMajor(): number | null {
+  const r = spawnSync("node", ["--version"], {
+    encoding: "utf8",
+    env: { PATH: systemPath() },
+  });
+  return r.status === 0 ? Number(r.stdout.trim().replace(/^v/, "").split(".")[0]) : null;
+}
 
 function ballast(args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(NODE, [CLI, ...args], {
@@ -61,6 +84,64 @@ describe("ballast CLI (child process)", function () {
     expect(k.code).to.equal(0);
     expect(k.stdout).to.contain("create");
     expect(k.stdout).to.contain("inspect");
+  });
+
+  it("the bin entry (keeper/cli/ballast.js) runs the CLI under Node 22; under an older Node it prints one error line naming how to run it and exits 1", () => {
+    const run = (pre: string[], env: Record<string, string> = {}, node = NODE) => {
+      const r = spawnSync(node, [...pre, LAUNCHER, "--help"], {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH ?? "", HOME: os.tmpdir(), ...env },
+        cwd: os.tmpdir(),
+        timeout: 60_000,
+      });
+      return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+    };
+    const ok = run([]);
+    expect(ok.code, ok.stderr).to.equal(0);
+    expect(ok.stdout).to.equal(ballast(["--help"]).stdout);
+    expect(ok.stderr).to.equal("");
+    // Node 22 reporting an older version: the launcher stops before loading any TypeScript
+    const fake = run([
+      "--import",
+      `data:text/javascript,Object.defineProperty(process.versions,"node",{value:"20.20.2"})`,
+    ]);
+    expect(fake.code).to.equal(1);
+    expect(fake.stdout).to.equal("");
+    expect(fake.stderr).to.match(OLD_NODE);
+    expect(OLD_NODE.exec(fake.stderr)?.[1]).to.equal("20.20.2");
+    // the real thing, where the system's Node is older than 22 (as on a Node 20 machine)
+    const major = systemNodeMajor();
+    if (major !== null && major < 22) {
+      const sys = run([], { PATH: systemPath() }, "node");
+      expect(sys.code).to.equal(1);
+      expect(sys.stdout).to.equal("");
+      expect(sys.stderr).to.match(OLD_NODE);
+    }
+  });
+
+  it("npx ballast --help from the repository with the system's npm and a fresh npx cache prints the help and no npm EBADENGINE warning", () => {
+    // `npx ballast` links the root package's own bin through its npx cache on first use, and npm
+    // checks the package's `engines` against the Node running npm (the system's, 20 on a Node 20
+    // machine): that is where EBADENGINE came from. A fresh, offline cache makes every run a
+    // first run. (Where the system's Node is already 22 this cannot reproduce the warning.)
+    const home = mkdtempSync(path.join(os.tmpdir(), "ballast-npx-"));
+    const r = spawnSync("npx", ["ballast", "--help"], {
+      encoding: "utf8",
+      env: {
+        PATH: systemPath(),
+        HOME: home,
+        npm_config_cache: path.join(home, "npm-cache"),
+        npm_config_offline: "true",
+        npm_config_update_notifier: "false",
+      },
+      cwd: process.cwd(),
+      timeout: 120_000,
+    });
+    const node = `system node ${systemNodeMajor() ?? "none"}`;
+    expect(r.error, node).to.equal(undefined);
+    expect(r.status, `${node}: ${r.stderr}`).to.equal(0);
+    expect(r.stdout).to.equal(ballast(["--help"]).stdout);
+    expect(r.stderr, node).to.not.match(/EBADENGINE|npm warn/);
   });
 
   it("config check on a bad file exits 2 with the field path, one line, no stack", () => {

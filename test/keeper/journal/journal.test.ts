@@ -45,7 +45,7 @@ describe("keeper journal", () => {
     expect(r.txHashes).to.deep.equal([H(0xa), H(0xb)]);
     expect(r.attempts.map((a) => a.rawTx)).to.deep.equal(["0x02aa", "0x02bb"]);
     expect(j.pendingSubmissions()).to.have.length(1);
-    const m = j.markMined(31337, VAULT, 0n, H(0xb));
+    const m = j.markMined(31337, VAULT, 0n, H(1), H(0xb));
     expect(m.status).to.equal("mined");
     expect(m.minedTxHash).to.equal(H(0xb));
     expect(m.updatedAt).to.be.greaterThan(m.createdAt);
@@ -68,13 +68,13 @@ describe("keeper journal", () => {
     j = openJournal(":memory:");
     j.claimNonce(1, VAULT, 0n, H(1));
     j.recordSubmission(1, VAULT, 0n, H(1), H(9), "0x01");
-    j.markReverted(1, VAULT, 0n, H(9), "LossBudgetExceeded(250, 200)");
+    j.markReverted(1, VAULT, 0n, H(1), H(9), "LossBudgetExceeded(250, 200)");
     expect(j.get(1, VAULT, 0n)?.error).to.equal("LossBudgetExceeded(250, 200)");
     expect(refusal(() => j.recordSubmission(1, VAULT, 0n, H(1), H(10), "0x01")).code).to.equal(
       "FINAL_STATUS",
     );
-    expect(refusal(() => j.markSuperseded(1, VAULT, 0n)).code).to.equal("FINAL_STATUS");
-    expect(refusal(() => j.markMined(1, VAULT, 5n, H(1))).code).to.equal("NOT_CLAIMED");
+    expect(refusal(() => j.markSuperseded(1, VAULT, 0n, H(1))).code).to.equal("FINAL_STATUS");
+    expect(refusal(() => j.markMined(1, VAULT, 5n, H(1), H(1))).code).to.equal("NOT_CLAIMED");
     expect(refusal(() => j.claimNonce(1, VAULT, 1n, "0x12")).code).to.equal("BAD_INPUT");
     expect(refusal(() => j.claimNonce(1, "0xnope", 1n, H(1))).code).to.equal("BAD_INPUT");
   });
@@ -82,11 +82,11 @@ describe("keeper journal", () => {
   it("superseded and dropped; a dropped plan past its deadline may be replaced (archived)", () => {
     j = openJournal(":memory:");
     j.claimNonce(1, VAULT, 3n, H(1), { deadline: 100n });
-    j.markSuperseded(1, VAULT, 3n, "nonce moved to 4");
+    j.markSuperseded(1, VAULT, 3n, H(1), "nonce moved to 4");
     expect(j.get(1, VAULT, 3n)?.status).to.equal("superseded");
     j.claimNonce(1, VAULT, 4n, H(2), { deadline: 100n });
     j.recordSubmission(1, VAULT, 4n, H(2), H(0x22), "0x01");
-    j.markDropped(1, VAULT, 4n, "receipt timeout");
+    j.markDropped(1, VAULT, 4n, H(2), "receipt timeout");
     // Not expired yet (or no clock given): still refused.
     expect(refusal(() => j.claimNonce(1, VAULT, 4n, H(3), { nowSeconds: 100n })).code).to.equal(
       "NONCE_TAKEN",
@@ -116,7 +116,7 @@ describe("keeper journal", () => {
     // broadcast (a transaction recorded): the nonce stays held, also once dropped
     j.recordSubmission(1, VAULT, 9n, H(2), H(0x91), "0x01");
     expect(refusal(() => j.releaseNonce(1, VAULT, 9n, H(2), "x")).code).to.equal("BROADCAST");
-    j.markDropped(1, VAULT, 9n, "receipt timeout");
+    j.markDropped(1, VAULT, 9n, H(2), "receipt timeout");
     expect(refusal(() => j.releaseNonce(1, VAULT, 9n, H(2), "x")).code).to.equal("BROADCAST");
     expect(j.get(1, VAULT, 9n)?.planHash).to.equal(H(2));
     expect(refusal(() => j.claimNonce(1, VAULT, 9n, H(3), { nowSeconds: 1n })).code).to.equal(
@@ -124,7 +124,7 @@ describe("keeper journal", () => {
     );
     expect(refusal(() => j.releaseNonce(1, VAULT, 99n, H(1), "x")).code).to.equal("NOT_CLAIMED");
     j.claimNonce(1, VAULT, 10n, H(4));
-    j.markSuperseded(1, VAULT, 10n);
+    j.markSuperseded(1, VAULT, 10n, H(4));
     expect(refusal(() => j.releaseNonce(1, VAULT, 10n, H(4), "x")).code).to.equal("FINAL_STATUS");
   });
 
@@ -174,11 +174,70 @@ describe("keeper journal", () => {
     }
   });
 
+  it("markMined, markReverted, markDropped and markSuperseded act only for the plan holding the nonce: another plan's row is refused (PLAN_MISMATCH) and left untouched", () => {
+    const file = tmpFile();
+    j = openJournal(file); // process A
+    const k = openJournal(file); // process B, sharing the file
+    try {
+      // A claimed plan H(1) for nonce 5 and sent it; B saw it vanish after its deadline and
+      // marked it dropped, then claimed plan H(0xab) for the same nonce. A, still acting for
+      // H(1) (e.g. its simulation just failed, or its tracking concluded late), is refused.
+      j.claimNonce(1, VAULT, 5n, H(1), { deadline: 900n });
+      j.recordSubmission(1, VAULT, 5n, H(1), H(0x51), "0x02aa");
+      k.markDropped(1, VAULT, 5n, H(1), "not in the mempool after its deadline");
+      k.claimNonce(1, VAULT, 5n, H(0xab), { deadline: 1_900n, nowSeconds: 901n });
+      const held = k.get(1, VAULT, 5n)!;
+      expect(held).to.include({ planHash: H(0xab), status: "signed", error: null });
+      const marks: [string, () => unknown][] = [
+        ["markMined", () => j.markMined(1, VAULT, 5n, H(1), H(0x51))],
+        ["markReverted", () => j.markReverted(1, VAULT, 5n, H(1), H(0x51), "PlanExpired")],
+        ["markDropped", () => j.markDropped(1, VAULT, 5n, H(1), "simulation: SlippageExceeded")],
+        ["markSuperseded", () => j.markSuperseded(1, VAULT, 5n, H(1), "vault nonce is 6")],
+      ];
+      for (const [op, mark] of marks) {
+        const e = refusal(mark);
+        expect(e.code, op).to.equal("PLAN_MISMATCH");
+        expect(e.message).to.include(`${op}: nonce 5 `);
+        expect(e.message).to.include(`expected plan ${H(1)}, found plan ${H(0xab)}`);
+        expect(e.existing?.planHash).to.equal(H(0xab));
+        expect(k.get(1, VAULT, 5n), op).to.deep.equal(held); // B's row: signed, no tx, no error
+      }
+      expect(j.pendingSubmissions().map((r) => [r.nonce, r.planHash])).to.deep.equal([
+        [5n, H(0xab)],
+      ]);
+      // the holder itself (its hash in any letter case) marks its own row
+      const upper = `0x${H(0xab).slice(2).toUpperCase()}`;
+      k.recordSubmission(1, VAULT, 5n, H(0xab), H(0x52), "0x02bb");
+      expect(k.markDropped(1, VAULT, 5n, upper, "receipt timeout").status).to.equal("dropped");
+      expect(j.markMined(1, VAULT, 5n, upper, H(0x52))).to.include({
+        planHash: H(0xab),
+        status: "mined",
+        minedTxHash: H(0x52),
+      });
+      // another plan's final row: still PLAN_MISMATCH (the plan is checked before the status)
+      const final = j.get(1, VAULT, 5n);
+      expect(refusal(() => j.markSuperseded(1, VAULT, 5n, H(1))).code).to.equal("PLAN_MISMATCH");
+      expect(refusal(() => j.markSuperseded(1, VAULT, 5n, H(0xab))).code).to.equal("FINAL_STATUS");
+      expect(k.get(1, VAULT, 5n)).to.deep.equal(final);
+      // a malformed plan hash is bad input, not a mismatch; a missing row is NOT_CLAIMED
+      for (const mark of [
+        () => j.markMined(1, VAULT, 5n, "0x12", H(0x52)),
+        () => j.markReverted(1, VAULT, 5n, "0x12", H(0x52), "x"),
+        () => j.markDropped(1, VAULT, 5n, "0x12"),
+        () => j.markSuperseded(1, VAULT, 5n, "0x12"),
+      ])
+        expect(refusal(mark).code).to.equal("BAD_INPUT");
+      expect(refusal(() => j.markDropped(1, VAULT, 6n, H(1))).code).to.equal("NOT_CLAIMED");
+    } finally {
+      k.close();
+    }
+  });
+
   it("a reverted plan holds its nonce until its deadline has passed, then may be replaced", () => {
     j = openJournal(":memory:");
     j.claimNonce(1, VAULT, 7n, H(1), { deadline: 500n });
     j.recordSubmission(1, VAULT, 7n, H(1), H(0x71), "0x01");
-    j.markReverted(1, VAULT, 7n, H(0x71), "SlippageExceeded");
+    j.markReverted(1, VAULT, 7n, H(1), H(0x71), "SlippageExceeded");
     // Its signature is public and valid until the deadline: no second plan before then.
     expect(refusal(() => j.claimNonce(1, VAULT, 7n, H(2), { nowSeconds: 500n })).code).to.equal(
       "NONCE_TAKEN",
