@@ -188,9 +188,9 @@ contract BallastLens {
     }
 
     /// @notice What `exitInKind(shares, …)` would pay now (RebalanceLib.payInKind, same rounding):
-    ///         floor((idle + lending collateral) × shares / supply) of the base token — a debt-free
-    ///         position's collateral is withdrawn in full first — then floor(balance × shares /
-    ///         supply) of every registered asset. Reads no oracle. Ignores the shutdown flag and the
+    ///         floor(idle × shares / supply) + floor(lending collateral × shares / supply) of the
+    ///         base token — the exit withdraws that share of a debt-free position's collateral —
+    ///         then floor(balance × shares / supply) of every registered asset. Reads no oracle. Ignores the shutdown flag and the
     ///         owner's balance and allowance. Reverts `LendingPositionOpen(collateral, debt)`, as the
     ///         exit does, while the lending adapter owes a debt. All zero when the supply is 0.
     /// @param vault The Ballast vault.
@@ -211,16 +211,16 @@ contract BallastLens {
         uint256 reserved = IBallastVaultReads(vault).reservedAssets();
         uint256 idle = bal > reserved ? bal - reserved : 0;
         address la = IBallastOracleConfig(vault).lendingAdapter();
+        uint256 coll;
         if (la != address(0)) {
             uint256 debt;
             for (uint256 i; i < cfg.length; ++i) debt += ILendingAdapter(la).debtOf(cfg[i].token);
-            uint256 coll = ILendingAdapter(la).collateralOf(base);
+            coll = ILendingAdapter(la).collateralOf(base);
             if (debt != 0) revert ConfigLib.LendingPositionOpen(coll, debt);
-            idle += coll;
         }
         uint256 supply = IERC20(vault).totalSupply();
         if (supply == 0) return (tokens, amounts);
-        amounts[0] = Math.mulDiv(idle, shares, supply);
+        amounts[0] = Math.mulDiv(idle, shares, supply) + Math.mulDiv(coll, shares, supply);
         for (uint256 i; i < cfg.length; ++i) {
             amounts[i + 1] = Math.mulDiv(IERC20(cfg[i].token).balanceOf(vault), shares, supply);
         }

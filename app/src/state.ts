@@ -471,9 +471,10 @@ export interface InKindLine {
 
 /**
  * What `exitInKind(shares)` pays on the state read (RebalanceLib.payInKind):
- * floor((idle + collateral) × shares / supply) of the base token (idle = balance − reserved;
- * a debt-free lending position's collateral is withdrawn to the vault first, so it counts — with
- * a debt open the exit reverts) and floor(balance × shares / supply) of every registered token.
+ * floor(idle × shares / supply) + floor(collateral × shares / supply) of the base token (idle =
+ * balance − reserved; the exit withdraws the holder's share of a debt-free lending position's
+ * collateral — with a debt open it reverts) and floor(balance × shares / supply) of every
+ * registered token.
  * Zero lines are left out.
  */
 export function inKindPreview(
@@ -484,8 +485,10 @@ export function inKindPreview(
 ): InKindLine[] {
   if (s.totalSupply === 0n || shares === 0n) return [];
   const debtFree = holdings.every((h) => h.debt === 0n);
-  const baseAmount = s.idle + (debtFree ? s.lendingCollateral : 0n);
-  const lines: InKindLine[] = [{ token: base, amount: (baseAmount * shares) / s.totalSupply }];
+  const collShare = debtFree ? (s.lendingCollateral * shares) / s.totalSupply : 0n;
+  const lines: InKindLine[] = [
+    { token: base, amount: (s.idle * shares) / s.totalSupply + collShare },
+  ];
   for (const h of holdings)
     lines.push({ token: h.token, amount: (h.balance * shares) / s.totalSupply });
   return lines.filter((x) => x.amount !== 0n);

@@ -431,8 +431,9 @@ library ConfigLib {
 
     /// @notice Closes a debt-free lending position: withdraws all of the lending adapter `la`'s base
     ///         collateral to the vault (plan-format §3 kind 2 WITHDRAW of the maximum; no oracle is
-    ///         read). Collateral alone — a donated aToken included — then never blocks the in-kind
-    ///         exit or the adapter's removal. Reverts `LendingPositionOpen(collateral, debt)` while
+    ///         read), so that collateral alone — a donated aToken included — never blocks the
+    ///         adapter's removal (the in-kind exit withdraws each holder's share instead,
+    ///         RebalanceLib). Reverts `LendingPositionOpen(collateral, debt)` while
     ///         a debt is open, and `LendingPositionOpen(left, 0)` if collateral is left afterwards.
     /// @return received The base the vault received.
     function closeCollateral(Layout storage s, address la, address base) internal returns (uint256 received) {

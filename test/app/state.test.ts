@@ -389,7 +389,7 @@ describe("app state: risk figures and the in-kind exit", function () {
     expect(m({ paused: true, defensive: true, shutdown: true })).to.equal("shut down");
   });
 
-  it("previews the in-kind exit as floor(balance × shares / supply) per token, idle base (+ debt-free collateral) first", function () {
+  it("previews the in-kind exit as floor(balance × shares / supply) per token, idle base (+ the share of a debt-free collateral) first", function () {
     const s = { ...SNAP, idle: 1_000_000_001n, totalSupply: 3n * 10n ** 12n };
     const lines = inKindPreview(
       10n ** 12n,
@@ -401,9 +401,10 @@ describe("app state: risk figures and the in-kind exit", function () {
       ["USDC", 333_333_333n],
       ["WETH", 333_333_333_333_333_334n],
     ]);
-    // a debt-free lending position is withdrawn by the exit itself: its collateral is shared too
+    // the exit withdraws the holder's share of a debt-free lending position's collateral; idle
+    // and collateral are each rounded down (333,333,333 + 666,666,666)
     const supplied = { ...s, lendingCollateral: 2_000_000_000n };
-    expect(inKindPreview(10n ** 12n, supplied, [], USDC)[0].amount).to.equal(1_000_000_000n);
+    expect(inKindPreview(10n ** 12n, supplied, [], USDC)[0].amount).to.equal(999_999_999n);
     const indebted = [{ ...hold(WETH, 0n, null, null), debt: 1n }];
     expect(inKindPreview(10n ** 12n, supplied, indebted, USDC)[0].amount).to.equal(333_333_333n);
     expect(inKindPreview(0n, s, [], USDC)).to.deep.equal([]);

@@ -287,7 +287,8 @@ describe("BallastLens non-reverting views on the local stack", function () {
         string[],
         bigint[],
       ];
-      // independently: floor((balance − reserved + collateral) × shares / supply), then balances
+      // independently: floor((balance − reserved) × shares / supply) + floor(collateral × shares
+      // / supply) (the exit withdraws only this holder's share of the collateral), then balances
       const supply = (await s.vault.totalSupply()) as bigint;
       const idle =
         ((await s.usdc.balanceOf(s.vaultAddr)) as bigint) -
@@ -298,7 +299,7 @@ describe("BallastLens non-reverting views on the local stack", function () {
       expect(tokens).to.deep.equal([s.usdcAddr, s.wethAddr, s.wbtcAddr]);
       expect(amounts.every((a) => a > 0n)).to.equal(true);
       expect(amounts).to.deep.equal([
-        ((idle + coll) * shares) / supply,
+        (idle * shares) / supply + (coll * shares) / supply,
         (wethBal * shares) / supply,
         (WBTC(1n) * shares) / supply,
       ]);

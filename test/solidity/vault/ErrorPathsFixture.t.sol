@@ -87,8 +87,9 @@ contract ScriptedLendingAdapter is ILendingAdapter {
     uint256 public executed;
     /// @notice The last action's data.
     bytes public lastData;
-    /// @notice When set, a WITHDRAW (op 2) pays the collateral in this token, which the adapter
-    ///         holds, to the caller and zeroes it; otherwise actions change nothing.
+    /// @notice When set, a WITHDRAW (op 2) pays the requested amount of collateral (all of it for
+    ///         `type(uint256).max`, at most all) in this token, which the adapter holds, to the
+    ///         caller; otherwise actions change nothing.
     address public withdrawToken;
 
     /// @notice Scripts the reported position.
@@ -108,10 +109,10 @@ contract ScriptedLendingAdapter is ILendingAdapter {
         ++executed;
         lastData = data;
         if (withdrawToken == address(0)) return;
-        (uint8 op, , ) = abi.decode(data, (uint8, address, uint256));
+        (uint8 op, , uint256 requested) = abi.decode(data, (uint8, address, uint256));
         if (op != 2) return;
-        uint256 amount = collateral;
-        collateral = 0;
+        uint256 amount = requested < collateral ? requested : collateral; // max = everything
+        collateral -= amount;
         TestERC20(withdrawToken).transfer(msg.sender, amount);
     }
 

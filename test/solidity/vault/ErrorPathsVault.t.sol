@@ -293,9 +293,10 @@ contract ErrorPathsVaultTest is ErrorPathsFixture {
         vault.exitInKind(shares, alice, alice);
     }
 
-    /// A debt-free lending position does not block the in-kind exit: the exit withdraws it first
-    /// (WITHDRAW of the maximum; no feed is read — every feed is down here) and shares it like
-    /// idle base. This also defeats a donated aToken, which no plan could clear during an outage.
+    /// A debt-free lending position does not block the in-kind exit: each exit withdraws the
+    /// holder's share of it, floor(collateral × shares / supply) (no feed is read — every feed is
+    /// down here), and pays it with the idle base. This also defeats a donated aToken, which no
+    /// plan could clear during an outage, and needs only that share of the pool's liquidity.
     function test_inKindExitWithdrawsDebtFreeCollateral() public {
         _installDebtFreeLender(400e6);
         _deposit(bob, 1_000e6);
@@ -306,26 +307,30 @@ contract ErrorPathsVaultTest is ErrorPathsFixture {
         uint256 supply = vault.totalSupply();
         uint256 shares = vault.balanceOf(alice);
         uint256 idle = usdc.balanceOf(address(vault)) - vault.reservedAssets();
+        uint256 part = (400e6 * shares) / supply;
         uint256 before = usdc.balanceOf(alice);
         vm.prank(alice);
         vault.exitInKind(shares, alice, alice);
         assertEq(
             usdc.balanceOf(alice) - before,
-            ((idle + 400e6) * shares) / supply,
-            "pro rata of idle + collateral"
+            (idle * shares) / supply + part,
+            "pro rata of idle, of collateral"
         );
-        assertEq(lender.collateral(), 0);
-        assertEq(lender.lastData(), abi.encode(uint8(2), address(usdc), type(uint256).max));
-        // the next holder exits from what is now idle, with no further lending call
-        uint256 calls = lender.executed();
+        assertEq(lender.collateral(), 400e6 - part, "only alice's share withdrawn");
+        assertEq(lender.lastData(), abi.encode(uint8(2), address(usdc), part));
+        // the last holder withdraws the rest
         uint256 bobShares = vault.balanceOf(bob);
+        uint256 bob0 = usdc.balanceOf(bob);
+        uint256 idleLeft = usdc.balanceOf(address(vault)) - vault.reservedAssets();
         vm.prank(bob);
         vault.exitInKind(bobShares, bob, bob);
-        assertEq(lender.executed(), calls);
+        assertEq(usdc.balanceOf(bob) - bob0, idleLeft + 400e6 - part);
+        assertEq(lender.collateral(), 0);
         assertEq(vault.totalSupply(), 0);
     }
 
-    /// Collateral the adapter does not hand back in full keeps the exit closed, naming what is left.
+    /// Collateral the adapter does not hand back (the holder's share of it) keeps the exit closed,
+    /// naming what is left.
     function test_lendingPositionOpen_collateralLeftAfterWithdraw() public {
         _installLender();
         lender.script(500e6, address(weth), 0, type(uint256).max); // WITHDRAW is a no-op
