@@ -190,8 +190,8 @@ contract BallastLens {
     /// @notice What `exitInKind(shares, …)` would pay now (RebalanceLib.payInKind, same rounding):
     ///         floor(idle × shares / supply) + floor(lending collateral × shares / supply) of the
     ///         base token — the exit withdraws that share of a debt-free position's collateral —
-    ///         then floor(balance × shares / supply) of every registered asset. Reads no oracle. Ignores the shutdown flag and the
-    ///         owner's balance and allowance. Reverts `LendingPositionOpen(collateral, debt)`, as the
+    ///         then floor(balance × shares / supply) of every registered asset. Reads no oracle.
+    ///         Ignores the shutdown flag and the owner's balance and allowance. Reverts `LendingPositionOpen(collateral, debt)`, as the
     ///         exit does, while the lending adapter owes a debt. All zero when the supply is 0.
     /// @param vault The Ballast vault.
     /// @param shares Shares to exit with.
