@@ -48,11 +48,14 @@ interface IBallastVaultReads {
 contract BallastLens {
     /// @notice Per-asset view of {tryAssetStates}: never reverts on a failed feed.
     /// @dev `status` is OracleLib's tryPrice code of the asset's own feed (0 OK, 1 answer not
-    ///      positive, 2 stale, 3 out of band, 4 call failed); `answer` and `updatedAt` are what the
-    ///      feed returned (0 when its call failed). `valueOk`: the sequencer, the base feed and this
-    ///      feed pass every check, so `value` and `debtValue` are set; `weightOk`: additionally the
-    ///      vault's NAV prices (every feed good), so `weightBps` and `netDeltaBps` are set. Fields
-    ///      that are not ok are 0.
+    ///      positive, 2 stale, 3 out of band, 4 call failed), where 4 also covers a feed whose
+    ///      `decimals()` call reverts or returns too little data while its `latestRoundData()`
+    ///      answers (a failed call takes precedence over 1–3, as for the keeper's reader);
+    ///      `answer` and `updatedAt` are what `latestRoundData()` returned (0 when that call
+    ///      failed). `valueOk`: the sequencer, the base feed (both its calls) and this feed pass
+    ///      every check, so `value` and `debtValue` are set; `weightOk`: additionally the vault's
+    ///      NAV prices (`totalAssets()` does not revert), so `weightBps` and `netDeltaBps` are set.
+    ///      Fields that are not ok are 0.
     // solhint-disable-next-line gas-struct-packing
     struct AssetStateTry {
         address token;
@@ -149,10 +152,11 @@ contract BallastLens {
     }
 
     /// @notice Per-asset state of `vault` in registry order without reverting on a failed feed or
-    ///         sequencer: balances and debts always; each asset's feed status (OracleLib codes);
-    ///         values only when the sequencer, the base feed and the asset's feed are good; weights
-    ///         and net deltas only when the NAV prices (same formulas and rounding as
-    ///         {assetStates}). Never reads a pool price.
+    ///         sequencer — a feed whose `latestRoundData()` or `decimals()` call reverts or returns
+    ///         too little data included: balances and debts always; each asset's feed status
+    ///         (OracleLib codes, 4 for either failed call); values only when the sequencer, the base
+    ///         feed and the asset's feed are good; weights and net deltas only when the NAV prices
+    ///         (same formulas and rounding as {assetStates}). Never reads a pool price.
     /// @param vault The Ballast vault.
     /// @return out One entry per registered asset (see {AssetStateTry}).
     function tryAssetStates(address vault) external view returns (AssetStateTry[] memory out) {
@@ -241,13 +245,19 @@ contract BallastLens {
             (a.status, a.answer, a.updatedAt) = OracleLib.tryPrice(
                 OracleLib.Feed(ac.feed, ac.heartbeat, ac.minPrice, ac.maxPrice)
             );
+            uint8 feedDec;
+            if (a.status != OracleLib.CALL_FAILED) {
+                bool decOk;
+                (decOk, feedDec) = _feedDecimals(ac.feed);
+                if (!decOk) a.status = OracleLib.CALL_FAILED;
+            }
             a.priceOk = a.status == OracleLib.OK;
             if (!a.priceOk || !c.baseOk) continue;
             NavMath.Px memory px = NavMath.px(
                 // forge-lint: disable-next-line(unsafe-typecast)
                 uint256(a.answer),
                 IERC20Metadata(a.token).decimals(),
-                AggregatorV3Interface(ac.feed).decimals(),
+                feedDec,
                 c.pBase,
                 c.baseDec,
                 c.baseFeedDec
@@ -263,18 +273,19 @@ contract BallastLens {
     }
 
     /// @dev Sequencer and base feed status, the base price and decimals, the lending adapter and
-    ///      the NAV (navOk = false while `totalAssets()` reverts).
+    ///      the NAV (navOk = false while `totalAssets()` reverts). baseOk = false also when the
+    ///      base feed's `decimals()` call fails.
     function _baseCtx(address vault) private view returns (BaseCtx memory c) {
         (OracleLib.Feed memory baseFeed, OracleLib.Sequencer memory seq) = IBallastOracleConfig(vault)
             .oracleConfig();
         (bool seqOk, , ) = OracleLib.trySequencer(seq);
         (uint8 st, int256 pBase, ) = OracleLib.tryPrice(baseFeed);
         c.baseOk = seqOk && st == OracleLib.OK;
+        if (c.baseOk) (c.baseOk, c.baseFeedDec) = _feedDecimals(baseFeed.feed);
         if (c.baseOk) {
             // forge-lint: disable-next-line(unsafe-typecast)
             c.pBase = uint256(pBase);
             c.baseDec = IERC20Metadata(IERC4626(vault).asset()).decimals();
-            c.baseFeedDec = AggregatorV3Interface(baseFeed.feed).decimals();
         }
         c.la = IBallastOracleConfig(vault).lendingAdapter();
         try IERC4626(vault).totalAssets() returns (uint256 nav) {
@@ -282,5 +293,20 @@ contract BallastLens {
         } catch {
             c.navOk = false;
         }
+    }
+
+    /// @dev `feed.decimals()` without reverting, by OracleLib's rule for `latestRoundData()`: `ok`
+    ///      is false when the call reverts, returns less than one word, or a word above 255 (the
+    ///      vault reads the feed's decimals once, at registration; the lens reads them live).
+    function _feedDecimals(address feed) private view returns (bool ok, uint8 dec) {
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool success, bytes memory ret) = feed.staticcall(
+            abi.encodeCall(AggregatorV3Interface.decimals, ())
+        );
+        if (!success || ret.length < 32) return (false, 0);
+        uint256 d = abi.decode(ret, (uint256));
+        if (d > type(uint8).max) return (false, 0);
+        // forge-lint: disable-next-line(unsafe-typecast)
+        return (true, uint8(d));
     }
 }

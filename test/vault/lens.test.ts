@@ -60,6 +60,16 @@ async function setRound(feed: Contract, answer: bigint, updatedAt: number) {
 }
 
 /**
+ * Replaces the code at `feed` with a DecimalsRevertingFeed answering `answer`, updated at every
+ * block: its latestRoundData() answers, its decimals() reverts.
+ */
+async function withoutDecimals(feed: string, answer: bigint) {
+  const mock = await ethers.deployContract("DecimalsRevertingFeed", [answer]);
+  const code = await ethers.provider.getCode(await mock.getAddress());
+  await networkHelpers.setCode(feed, code);
+}
+
+/**
  * Every input of the lens's figures read at one block, and the §4/§5 figures computed from them
  * here: value = floor(amount × p × 10^(6+8) / (pB × 10^(dec+8))), debts rounded up.
  */
@@ -216,6 +226,63 @@ describe("BallastLens non-reverting views on the local stack", function () {
       expect(got.map((a) => a.valueOk)).to.deep.equal([false, false]);
       expect(got.map((a) => a.value)).to.deep.equal([0n, 0n]);
       expect(got[1].balance).to.equal(WBTC(1n));
+    });
+
+    it("a feed whose decimals() reverts while latestRoundData() answers: CALL_FAILED on that asset only (its answer kept), no revert; the vault still prices with the decimals it stored", async function () {
+      await hedge(s);
+      const wbtcFeedAddr = await s.wbtcFeed.getAddress();
+      const pBtc = ((await s.wbtcFeed.latestRoundData()) as bigint[])[1];
+      await withoutDecimals(wbtcFeedAddr, pBtc);
+      const mock = await ethers.getContractAt("DecimalsRevertingFeed", wbtcFeedAddr);
+      await expect(dyn(mock).decimals()).to.be.revertedWithCustomError(mock, "DecimalsUnavailable");
+      // every read at one block (the WETH debt accrues interest)
+      const block = await ethers.provider.getBlock("latest");
+      const o = { blockTag: block!.number };
+      const nav = (await s.vault.totalAssets(o)) as bigint; // the vault reads no decimals() now
+      const got = (await s.lens.tryAssetStates(s.vaultAddr, o)) as Record<string, unknown>[];
+      // WBTC: the failed call's code, what latestRoundData answered, its balance, no value
+      expect(got[1].feed).to.equal(wbtcFeedAddr);
+      expect(got[1].priceOk).to.equal(false);
+      expect(got[1].status).to.equal(STATUS.CALL_FAILED);
+      expect(got[1].answer).to.equal(pBtc);
+      expect(got[1].updatedAt).to.equal(BigInt(block!.timestamp));
+      expect(got[1].balance).to.equal(WBTC(1n));
+      expect([got[1].valueOk, got[1].value, got[1].debtValue]).to.deep.equal([false, 0n, 0n]);
+      expect([got[1].weightOk, got[1].weightBps]).to.deep.equal([false, 0n]);
+      // WETH: valued, and weighed against the NAV the vault still prices
+      const pB = ((await dyn(s.stack.usdcUsd).latestRoundData(o)) as bigint[])[1];
+      const pW = ((await dyn(s.stack.wethUsd).latestRoundData(o)) as bigint[])[1];
+      const balW = (await s.weth.balanceOf(s.vaultAddr, o)) as bigint;
+      const value = (balW * pW * 10n ** 14n) / (pB * 10n ** 26n);
+      expect([got[0].priceOk, got[0].status, got[0].valueOk]).to.deep.equal([
+        true,
+        STATUS.OK,
+        true,
+      ]);
+      expect(got[0].value).to.equal(value);
+      expect(got[0].weightOk).to.equal(true);
+      expect(got[0].weightBps).to.equal((value * 10_000n) / nav);
+      // exposure needs every asset valued: ok = false, no revert
+      const x = await s.lens.exposure(s.vaultAddr, o);
+      expect([x.ok, x.gross, x.leverageBps]).to.deep.equal([false, 0n, 0n]);
+      expect(x.maxLeverageBps).to.equal(BigInt(s.limits.maxLeverageBps));
+    });
+
+    it("a base feed whose decimals() reverts while latestRoundData() answers: no revert, every asset keeps its own feed status, none is valued", async function () {
+      const baseFeed = await s.stack.usdcUsd.getAddress();
+      const pB = ((await dyn(s.stack.usdcUsd).latestRoundData()) as bigint[])[1];
+      await withoutDecimals(baseFeed, pB);
+      const got = (await s.lens.tryAssetStates(s.vaultAddr)) as Record<string, unknown>[];
+      expect(got.map((a) => [a.status, a.priceOk])).to.deep.equal([
+        [STATUS.OK, true],
+        [STATUS.OK, true],
+      ]);
+      expect(got.map((a) => [a.valueOk, a.value, a.weightOk])).to.deep.equal([
+        [false, 0n, false],
+        [false, 0n, false],
+      ]);
+      expect(got[1].balance).to.equal(WBTC(1n));
+      expect((await s.lens.exposure(s.vaultAddr)).ok).to.equal(false);
     });
   });
 

@@ -6,12 +6,14 @@
  * `latestRoundData()`; no pool price is ever read. ABIs are the run-time artifacts (abis.ts).
  * A feed whose call fails is a {@link FeedCallError}, or, with `feedCallFailures: "collect"`, a
  * {@link FeedCallFailure} in the extras (for `status`, which still shows what needs no price).
+ * A base feed answering zero or less is a {@link FeedAnswerError} (no asset can be valued in
+ * base units), or, with "collect", left to the caller (feeds.ts names it; status prices nothing).
  */
 import { Contract, getAddress, isError } from "ethers";
 import type { BlockTag, Provider } from "ethers";
 import { npmAbi, projectAbi } from "./abis.ts";
 import { describeRevert, isContractAnswer } from "./errors.ts";
-import type { FeedCallFailure } from "./feeds.ts";
+import type { FeedCallFailure, FeedFailure } from "./feeds.ts";
 import type { Limits, VaultSnapshot } from "../planner/types.ts";
 
 /** The chain answered something the reader cannot use. */
@@ -36,6 +38,31 @@ export class FeedCallError extends ReaderError {
   }
 }
 
+/**
+ * A feed answered zero or a negative number (the vault's OracleAnswerNotPositive) where the
+ * keeper must divide by it: the base feed's answer divides every value in base units, so
+ * `readSnapshot` refuses it; an asset's answer divides the token amount of any trade in it, so
+ * `plan` refuses it.
+ */
+export class FeedAnswerError extends ReaderError {
+  /** The failing feed as feeds.ts names it (reason "not-positive"). */
+  readonly failure: FeedFailure;
+  readonly answer: bigint;
+
+  constructor(failure: FeedFailure, answer: bigint) {
+    const base = failure.asset === "base";
+    super(
+      `the ${base ? "base token's" : `asset ${failure.asset}'s`} feed ${failure.feed} answers ` +
+        `${answer}, which is not positive: ` +
+        (base ? "no asset can be valued in base units" : "no trade in that asset can be sized") +
+        ` and the vault cannot price its NAV (OracleAnswerNotPositive) until it answers a positive price`,
+    );
+    this.name = "FeedAnswerError";
+    this.failure = failure;
+    this.answer = answer;
+  }
+}
+
 /** Options of {@link readSnapshot}. */
 export interface ReadSnapshotOptions {
   /**
@@ -43,6 +70,8 @@ export interface ReadSnapshotOptions {
    * {@link FeedCallError} naming it; "collect" it in {@link SnapshotExtras.feedCallFailures} and
    * read on. The snapshot then holds zeros in place of that feed's decimals and round (its
    * price, `feedDecimals` and `feedInfo.updatedAt`, and the extras' round): never price with them.
+   * The same switch covers a base feed answering zero or less: "throw" a {@link FeedAnswerError};
+   * "collect" returns the snapshot with that answer (price nothing in base units with it).
    */
   feedCallFailures?: "throw" | "collect";
 }
@@ -395,6 +424,18 @@ export async function readSnapshot(
     shutdown: Boolean(shutdown),
     timestamp: ts,
   };
+  // every base-unit value divides by the base answer: refuse one that is not positive, naming it
+  if (opts.feedCallFailures !== "collect" && snapshot.base.price <= 0n)
+    throw new FeedAnswerError(
+      {
+        asset: "base",
+        token: snapshot.base.token,
+        feed: getAddress(baseFeedAddr),
+        reason: "not-positive",
+        detail: `answer ${snapshot.base.price} is not positive`,
+      },
+      snapshot.base.price,
+    );
   const round = (feed: string, r: bigint[], d: bigint): FeedRound => ({
     feed: getAddress(feed),
     answer: big(r[1]),

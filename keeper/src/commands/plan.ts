@@ -8,12 +8,13 @@
  * with its margin, and simulates `rebalance(plan, sig)` with eth_call at the snapshot block, signed
  * by the configured signer with the deadline set to that block's timestamp (so the signature is
  * expired for every later block and cannot be relayed). Sends nothing, claims nothing in the
- * journal.
+ * journal. A feed answering zero or less (the planner divides by its answer) is refused first, a
+ * FeedAnswerError naming it.
  */
 import { Contract } from "ethers";
 import type { Provider } from "ethers";
 import { npmAbi } from "../chain/abis.ts";
-import { readSnapshot } from "../chain/reader.ts";
+import { FeedAnswerError, readSnapshot } from "../chain/reader.ts";
 import { simulateExpiredCopy } from "../chain/simulate.ts";
 import type { RebalanceSimulation } from "../chain/simulate.ts";
 import { walkRounds } from "../data/chainlink.ts";
@@ -258,6 +259,20 @@ export async function chooseTargets(
 export async function runPlan(ctx: CommandContext, opts: PlanOptions): Promise<PlanRun> {
   const rv = resolveVault(ctx, opts.vault, opts.lens);
   const { snapshot, extras } = await readSnapshot(ctx.provider, rv.address, rv.lens, "latest");
+  // the planner divides by each asset's answer (the reader already refuses the base feed's)
+  snapshot.assets.forEach((a, i) => {
+    if (a.price <= 0n)
+      throw new FeedAnswerError(
+        {
+          asset: i,
+          token: a.token,
+          feed: extras.assetFeeds[i].feed,
+          reason: "not-positive",
+          detail: `answer ${a.price} is not positive`,
+        },
+        a.price,
+      );
+  });
   if (opts.targets !== undefined && opts.targets.length !== snapshot.assets.length)
     throw new CommandError(
       "BAD_TARGETS",

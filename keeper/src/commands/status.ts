@@ -4,7 +4,8 @@
  * a JSON-able object (bigints as decimal strings); `formatStatus` renders it as a table. While a
  * feed fails (stale, out of band, … or its call reverts) the NAV is unavailable: status still
  * reports, with the holdings from the lens; the figures that need a price a failed feed call
- * cannot give are null ("n/a").
+ * cannot give, or a base feed answering zero or less (every value divides by it), are null
+ * ("n/a").
  */
 import { Contract, formatUnits } from "ethers";
 import { projectAbi } from "../chain/abis.ts";
@@ -85,7 +86,8 @@ export interface AssetHolding {
 /**
  * JSON-able status (every chain quantity as a decimal string). Null marks a figure that needs a
  * price no answer gives: while a feed's call fails, the NAV and what derives from it; that feed's
- * price, age and value; every value when the base feed's call fails.
+ * price, age and value; every value when the base feed's call fails or its answer is not
+ * positive (the NAV and what derives from it too).
  */
 export interface VaultStatus {
   vault: string;
@@ -95,7 +97,7 @@ export interface VaultStatus {
   timestamp: string;
   /**
    * The NAV at the feeds' latest answers (not the vault's NAV while `navAvailable` is false);
-   * null while a feed's call fails.
+   * null while a feed's call fails or the base feed's answer is not positive.
    */
   nav: string | null;
   /** False while a feed fails: the vault itself cannot price its NAV (deposits, redeems, plans). */
@@ -357,9 +359,15 @@ function str(x: bigint | null): string | null {
 
 /** The price-dependent figures of {@link pricedFigures}. */
 export interface PricedFigures {
-  /** The NAV breakdown at the feeds' answers; null while a feed's call fails (no answer). */
+  /**
+   * The NAV breakdown at the feeds' answers; null while a feed's call fails (no answer) or the
+   * base feed's answer is not positive.
+   */
   nav: NavBreakdown | null;
-  /** Each asset's value at its feed's answer; null where its or the base feed's call failed. */
+  /**
+   * Each asset's value at its feed's answer; null where its or the base feed's call failed, and
+   * every one while the base feed's answer is not positive.
+   */
   values: (bigint | null)[];
   /** The base token balance above the reserved assets (needs no price). */
   idle: bigint;
@@ -368,19 +376,21 @@ export interface PricedFigures {
 /**
  * The figures of `s` that need prices, at the feeds' answers (stale or out-of-band answers too,
  * as the vault would compute with them), leaving out what a feed whose call failed (`calls`, the
- * snapshot holds zeros for it) would have to price. Pure.
+ * snapshot holds zeros for it) would have to price, and every value while the base feed answers
+ * zero or less (each divides by that answer: OracleAnswerNotPositive on chain). Pure.
  */
 export function pricedFigures(s: VaultSnapshot, calls: readonly FeedCallFailure[]): PricedFigures {
-  if (calls.length === 0) {
+  const failed = (who: number | "base") => calls.some((c) => c.asset === who);
+  const baseUnpriced = failed("base") || s.base.price <= 0n;
+  if (calls.length === 0 && !baseUnpriced) {
     const nav = navOf(s.positions, s.reservedAssets, pxAll(s));
     return { nav, values: nav.values, idle: nav.idle };
   }
-  const failed = (who: number | "base") => calls.some((c) => c.asset === who);
   const { baseBalance, balances } = s.positions;
   return {
     nav: null,
     values: s.assets.map((a, i) =>
-      failed("base") || failed(i) ? null : value(balances[i], px(a, s.base)),
+      baseUnpriced || failed(i) ? null : value(balances[i], px(a, s.base)),
     ),
     // as navOf
     idle: baseBalance > s.reservedAssets ? baseBalance - s.reservedAssets : 0n,
@@ -521,7 +531,7 @@ export function formatStatus(st: VaultStatus): string {
     if (st.holdings !== undefined) out.push(...formatHoldings(st.holdings, st.baseDecimals));
     out.push(
       st.nav === null
-        ? "the figures below are at the feeds' last answers, which the vault refuses; n/a where a feed's call fails:"
+        ? "the figures below are at the feeds' last answers, which the vault refuses; n/a where a feed's call fails or the base feed's answer is not positive:"
         : "the figures below are at the feeds' last answers, which the vault refuses:",
     );
   }

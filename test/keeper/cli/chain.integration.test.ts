@@ -20,7 +20,8 @@ import { dyn, hookedNode, startRpcProxy } from "../../helpers/rpc.ts";
  * checks (chain id, vault/lens addresses, signer role) refuse with typed errors before anything
  * is signed, option errors are usage errors, `run --once` prints the receipt's block, and a feed
  * outage makes `status` and `run --once` report the NAV unavailable, naming the feed, and `status`
- * list the holdings from the lens's `tryAssetStates` (or fall back without it on an older lens).
+ * list the holdings from the lens's `tryAssetStates` (or fall back without it on an older lens);
+ * a feed answering zero or less is named, never divided by (`plan` refuses it).
  */
 
 const connection = await network.create();
@@ -432,7 +433,7 @@ describe("ballast CLI against the local chain", function () {
         return t.endsWith(".0") ? t.slice(0, -2) : t;
       };
       expect(lines.slice(9, 12)).to.deep.equal([
-        "the figures below are at the feeds' last answers, which the vault refuses; n/a where a feed's call fails:",
+        "the figures below are at the feeds' last answers, which the vault refuses; n/a where a feed's call fails or the base feed's answer is not positive:",
         `NAV n/a  supply ${formatUnits(BigInt(st.totalSupply), 12).replace(/\.0$/, "")} shares  price per share n/a  idle ${whole(st.idle)}  reserved ${whole(st.reservedAssets)}  collateral ${whole(st.lendingCollateral)}  leverage n/a  (base token amounts, 6 decimals)`,
         "flags: nav-unavailable",
       ]);
@@ -496,6 +497,116 @@ describe("ballast CLI against the local chain", function () {
       } finally {
         provider.destroy();
       }
+    } finally {
+      await snap.restore();
+    }
+  });
+
+  it("the base feed answers 0, then -1: status names it and prices nothing (exit 0, as any outage); plan and run --once refuse naming it, sending nothing", async function () {
+    const snap = await networkHelpers.takeSnapshot();
+    try {
+      const v = dyn(await ethers.getContractAt("BallastVault", vault));
+      const baseFeed = ((await v.oracleConfig()) as [{ feed: string }])[0].feed;
+      const feed = dyn(await ethers.getContractAt("MockV3Aggregator", baseFeed));
+      const u = dyn(await ethers.getContractAt("TestERC20", usdc));
+      for (const answer of [0n, -1n]) {
+        await feed.updateAnswer(answer);
+        const named = `feed ${baseFeed} of the base token (${usdc}): answer ${answer} is not positive`;
+
+        const r = await ballast(["status"]);
+        expect(r.code, r.stderr).to.equal(0);
+        expect(r.stderr).to.not.match(/error|Division by zero/);
+        expect(r.stdout.split("\n").slice(1, 3)).to.deep.equal(["NAV unavailable:", `  ${named}`]);
+        expect(r.stdout).to.contain(
+          "\nthe figures below are at the feeds' last answers, which the vault refuses; n/a where a feed's call fails or the base feed's answer is not positive:\nNAV n/a  supply ",
+        );
+        expect(r.stdout).to.match(/price per share n\/a .* leverage n\/a/);
+        expect(r.stdout).to.match(/^flags: nav-unavailable$/m);
+        const j = await ballast(["status", "--json"]);
+        expect(j.code, j.stderr).to.equal(0);
+        const st = JSON.parse(j.stdout).status;
+        expect(st).to.deep.include({
+          navAvailable: false,
+          navUnavailable: named,
+          nav: null,
+          pricePerShareWad: null,
+          leverageBps: null,
+          lensNav: null,
+        });
+        expect(st.flags.navUnavailable).to.equal(true);
+        // what needs no price is the chain's
+        const reserved = (await v.reservedAssets()) as bigint;
+        expect([st.idle, st.totalSupply]).to.deep.equal([
+          String(((await u.balanceOf(vault)) as bigint) - reserved),
+          String(await v.totalSupply()),
+        ]);
+        // every value needs the base answer; each asset's own feed answer and age still show
+        for (const a of st.assets as Record<string, string | null>[]) {
+          expect([a.value, a.weightBps, a.weightHeadroomBps, a.netDeltaBps]).to.deep.equal([
+            null,
+            null,
+            null,
+            null,
+          ]);
+          expect(a.price).to.not.equal(null);
+          expect(a.feedAgeSeconds).to.not.equal(null);
+        }
+        // the holdings: balances, every asset's own feed ok, nothing valued
+        expect(
+          (st.holdings as { feedStatus: string; value: string | null }[]).map((h) => [
+            h.feedStatus,
+            h.value,
+          ]),
+        ).to.deep.equal([0, 1, 2, 3].map(() => ["ok", null]));
+
+        // plan and run --once refuse before planning, naming the feed; nothing is sent
+        const block = await ethers.provider.getBlockNumber();
+        const rows = journalRows();
+        const words = `the base token's feed ${baseFeed} answers ${answer}, which is not positive`;
+        const p = await ballast(["plan"]);
+        expect(p.code, p.stderr).to.equal(1);
+        expect(p.stderr).to.contain(`ballast: error: ${words}`);
+        expect(p.stderr).to.contain("(OracleAnswerNotPositive)");
+        const pj = await ballast(["plan", "--json"]);
+        expect(JSON.parse(pj.stdout).error.code).to.equal("READER");
+        const once = await ballast(["run", "--once"]);
+        expect(once.code, once.stderr).to.equal(1);
+        expect(once.stdout).to.contain(`main: error: ${words}`);
+        for (const out of [p, pj, once])
+          expect(out.stdout + out.stderr).to.not.match(/Division by zero|\n\s+at /);
+        expect(await ethers.provider.getBlockNumber()).to.equal(block);
+        expect(journalRows()).to.equal(rows);
+      }
+    } finally {
+      await snap.restore();
+    }
+  });
+
+  it("an asset feed answering 0: plan refuses naming it (no division error), run --once reports nav-unavailable; nothing sent", async function () {
+    const snap = await networkHelpers.takeSnapshot();
+    try {
+      const v = dyn(await ethers.getContractAt("BallastVault", vault));
+      const cfgs = (await v.assetConfigs()) as { token: string; feed: string }[];
+      await dyn(await ethers.getContractAt("MockV3Aggregator", cfgs[1].feed)).updateAnswer(0n);
+      const block = await ethers.provider.getBlockNumber();
+      const rows = journalRows();
+      const p = await ballast(["plan"]);
+      expect(p.code, p.stderr).to.equal(1);
+      expect(p.stderr).to.contain(
+        `ballast: error: the asset 1's feed ${cfgs[1].feed} answers 0, which is not positive: no trade in that asset can be sized and the vault cannot price its NAV (OracleAnswerNotPositive)`,
+      );
+      const once = await ballast(["run", "--once"]);
+      expect(once.code, once.stderr).to.equal(0);
+      expect(once.stdout).to.match(
+        new RegExp(
+          `^main: nav-unavailable at block \\d+, .*: feed ${cfgs[1].feed} of asset 1 \\(${cfgs[1].token}\\): answer 0 is not positive$`,
+          "m",
+        ),
+      );
+      for (const out of [p, once])
+        expect(out.stdout + out.stderr).to.not.match(/Division by zero|\n\s+at /);
+      expect(await ethers.provider.getBlockNumber()).to.equal(block);
+      expect(journalRows()).to.equal(rows);
     } finally {
       await snap.restore();
     }

@@ -9,6 +9,7 @@ import {
   pricedFigures,
 } from "../../../keeper/src/commands/status.ts";
 import type { VaultStatus } from "../../../keeper/src/commands/status.ts";
+import type { VaultSnapshot } from "../../../keeper/src/planner/types.ts";
 import { navOf, pxAll } from "../../../keeper/src/planner/checks.ts";
 import { asset, assetAddr, snapshot } from "../planner/fixtures.ts";
 
@@ -208,6 +209,33 @@ describe("status: holdings during a feed outage (pure)", function () {
   });
 });
 
+const BASE_FEED = "0x" + "bf".padStart(40, "0");
+const WHY1 =
+  "call failed: the feed does not answer latestRoundData() or decimals() (reverted without data)";
+// what readSnapshot's "collect" leaves for asset 1's failed feed: zeros; asset 2 is stale
+const held = snapshot(
+  [
+    asset(0, { feedInfo: feedInfo(0) }),
+    asset(1, {
+      decimals: 8,
+      price: 0n,
+      feedDecimals: 0,
+      feedInfo: { ...feedInfo(1), updatedAt: 0n },
+    }),
+    asset(2, { decimals: 6, feedInfo: { ...feedInfo(2), updatedAt: NOW - 90_000n } }),
+    asset(3, { feedInfo: feedInfo(3) }),
+  ],
+  { timestamp: NOW },
+);
+held.base.feedInfo = { ...feedInfo(9), feed: BASE_FEED };
+held.positions = {
+  baseBalance: 5_000n * 10n ** 6n,
+  collateral: 7n * 10n ** 6n,
+  balances: [10n ** 18n, 2n * 10n ** 8n, 3n * 10n ** 6n, 0n],
+  debts: [0n, 0n, 0n, 0n],
+};
+held.reservedAssets = 1_000n * 10n ** 6n;
+
 describe("status: a feed whose call fails (pure)", function () {
   const call = (asset: number | "base", methods: FeedCallFailure["methods"]): FeedCallFailure => ({
     asset,
@@ -215,33 +243,6 @@ describe("status: a feed whose call fails (pure)", function () {
     methods,
     why: "reverted without data",
   });
-  const BASE_FEED = "0x" + "bf".padStart(40, "0");
-  const WHY1 =
-    "call failed: the feed does not answer latestRoundData() or decimals() (reverted without data)";
-  // what readSnapshot's "collect" leaves for asset 1's failed feed: zeros; asset 2 is stale
-  const held = snapshot(
-    [
-      asset(0, { feedInfo: feedInfo(0) }),
-      asset(1, {
-        decimals: 8,
-        price: 0n,
-        feedDecimals: 0,
-        feedInfo: { ...feedInfo(1), updatedAt: 0n },
-      }),
-      asset(2, { decimals: 6, feedInfo: { ...feedInfo(2), updatedAt: NOW - 90_000n } }),
-      asset(3, { feedInfo: feedInfo(3) }),
-    ],
-    { timestamp: NOW },
-  );
-  held.base.feedInfo = { ...feedInfo(9), feed: BASE_FEED };
-  held.positions = {
-    baseBalance: 5_000n * 10n ** 6n,
-    collateral: 7n * 10n ** 6n,
-    balances: [10n ** 18n, 2n * 10n ** 8n, 3n * 10n ** 6n, 0n],
-    debts: [0n, 0n, 0n, 0n],
-  };
-  held.reservedAssets = 1_000n * 10n ** 6n;
-
   it("callFailureDetail names the failed calls, the price call first, and how they failed", function () {
     expect(callFailureDetail(call(1, ["latestRoundData", "decimals"]))).to.equal(WHY1);
     expect(
@@ -355,7 +356,7 @@ describe("status: a feed whose call fails (pure)", function () {
     expect(formatStatus(st).split("\n").slice(1, 10)).to.deep.equal([
       "NAV unavailable:",
       `  feed ${FEED(1)} of asset 1 (${assetAddr(1)}): ${WHY1}`,
-      "the figures below are at the feeds' last answers, which the vault refuses; n/a where a feed's call fails:",
+      "the figures below are at the feeds' last answers, which the vault refuses; n/a where a feed's call fails or the base feed's answer is not positive:",
       "NAV n/a  supply 2.5 shares  price per share n/a  idle 4000  reserved 1000  collateral 7  leverage n/a  (base token amounts, 6 decimals)",
       "flags: nav-unavailable",
       "",
@@ -366,5 +367,52 @@ describe("status: a feed whose call fails (pure)", function () {
     expect(formatStatus(st)).to.contain(
       "\nredemptions: epoch 3, pending 0.000001 shares (~n/a base)\n",
     );
+  });
+});
+
+describe("status: a base feed answering zero or less (pure)", function () {
+  // every feed answers (asset 2 stale); the base feed's answer is set per case
+  const answering = (basePrice: bigint): VaultSnapshot => ({
+    ...held,
+    base: { ...held.base, price: basePrice },
+    assets: held.assets.map((a, i) =>
+      i === 1
+        ? {
+            ...a,
+            price: 30_000n * 10n ** 8n,
+            feedDecimals: 8,
+            feedInfo: { ...feedInfo(1), updatedAt: NOW - 60n },
+          }
+        : a,
+    ),
+  });
+  const stale = `feed ${FEED(2)} of asset 2 (${assetAddr(2)}): stale: updated 90000 s ago, heartbeat 86400 s`;
+
+  it("pricedFigures divides by no such answer: the NAV and every value null, idle as usual", function () {
+    for (const p of [0n, -1n, -(10n ** 8n)]) {
+      const f = pricedFigures(answering(p), []);
+      expect([f.nav, f.values, f.idle], `base answer ${p}`).to.deep.equal([
+        null,
+        [null, null, null, null],
+        4_000n * 10n ** 6n,
+      ]);
+    }
+    // an asset's call failing as well changes nothing
+    const both = pricedFigures(answering(0n), [
+      { asset: 3, feed: FEED(3), methods: ["latestRoundData"], why: "reverted without data" },
+    ]);
+    expect([both.nav, both.values]).to.deep.equal([null, [null, null, null, null]]);
+    // a positive answer prices as before
+    const ok = answering(10n ** 8n);
+    expect(pricedFigures(ok, []).nav).to.deep.equal(
+      navOf(ok.positions, ok.reservedAssets, pxAll(ok)),
+    );
+  });
+
+  it("navUnavailableReason names the base feed first, in OracleLib's words, also when the chain does not say so", function () {
+    const base = (p: bigint) =>
+      `feed ${BASE_FEED} of the base token (${held.base.token}): answer ${p} is not positive`;
+    expect(navUnavailableReason(answering(0n), false)).to.equal(`${base(0n)}; ${stale}`);
+    expect(navUnavailableReason(answering(-1n), true, "x")).to.equal(`${base(-1n)}; ${stale}`);
   });
 });
