@@ -10,6 +10,7 @@ import {IERC20Metadata} from "@openzeppelin/contracts/token/ERC20/extensions/IER
 import {IERC4626} from "@openzeppelin/contracts/interfaces/IERC4626.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {AggregatorV3Interface} from "@chainlink/contracts/src/v0.8/shared/interfaces/AggregatorV3Interface.sol";
 import {IBallastVault} from "./interfaces/IBallastVault.sol";
 import {VaultCore} from "./VaultCore.sol";
@@ -282,8 +283,13 @@ contract BallastVault is VaultCore, IBallastVault {
         Request storage r = _requests[controller];
         requestId = currentEpoch;
         r.epoch = uint64(requestId);
-        r.shares += uint184(shares); // shares ≤ totalSupply
-        pendingShares += shares;
+        // The epoch's pending shares must fit the uint128 its claim records (VaultCore._fulfil):
+        // refused here, naming the total, rather than failing every later fulfilment. So a
+        // request's shares also fit its uint184 field.
+        uint256 pending = pendingShares + shares;
+        if (pending > type(uint128).max) revert SafeCast.SafeCastOverflowedUintDowncast(128, pending);
+        r.shares += uint184(shares);
+        pendingShares = pending;
         _cfg.hot.setFlag(ConfigLib.F_PENDING, true);
         emit RedeemRequested(controller, owner, requestId, _msgSender(), shares);
     }

@@ -192,6 +192,8 @@ interface IBallastVault {
     /// @notice Escrows `shares` of `owner` for an asynchronous redemption claimable by `controller`.
     ///         `controller` must be `owner`, the caller, or have the caller as its operator (else
     ///         `NotController(caller, controller)`): its withdraw/redeem claim the request first.
+    ///         The epoch's pending shares may not exceed 2^128 − 1 (else
+    ///         `SafeCastOverflowedUintDowncast(128, pending)`).
     function requestRedeem(
         uint256 shares,
         address controller,

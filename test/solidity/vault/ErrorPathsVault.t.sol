@@ -55,6 +55,36 @@ contract ErrorPathsVaultTest is ErrorPathsFixture {
         vm.stopPrank();
     }
 
+    /// @dev A request is refused when the epoch's pending shares would pass 2^128 − 1 (the claim
+    ///      records them in 128 bits), naming the total; as above, the balance is written with
+    ///      `vm.store` (it needs the price per share ~10^20 below its start).
+    function test_pendingSharesOverflow_requestRedeem() public {
+        uint256 supplySlot;
+        uint256 balSlot = type(uint256).max;
+        for (uint256 i; i < 80; ++i) {
+            uint256 w = uint256(vm.load(address(vault), bytes32(i)));
+            if (w != 0 && uint216(w) == vault.totalSupply()) supplySlot = i;
+            bytes32 b = keccak256(abi.encode(alice, i));
+            if (uint256(vm.load(address(vault), b)) == vault.balanceOf(alice)) balSlot = i;
+        }
+        assertLt(balSlot, 80, "the balances mapping");
+        uint256 extra = uint256(type(uint128).max); // alice gets 2^128 − 1 more shares
+        uint256 word = uint256(vm.load(address(vault), bytes32(supplySlot)));
+        vm.store(address(vault), bytes32(supplySlot), bytes32(word + extra));
+        bytes32 aliceSlot = keccak256(abi.encode(alice, balSlot));
+        uint256 bal = vault.balanceOf(alice) + extra;
+        vm.store(address(vault), aliceSlot, bytes32(bal));
+        assertEq(vault.balanceOf(alice), bal);
+        vm.startPrank(alice);
+        vault.requestRedeem(1e6, alice, alice); // fits
+        vm.expectRevert(
+            abi.encodeWithSelector(SafeCast.SafeCastOverflowedUintDowncast.selector, 128, extra + 1e6)
+        );
+        vault.requestRedeem(extra, alice, alice);
+        vm.stopPrank();
+        assertEq(vault.pendingShares(), 1e6, "nothing recorded");
+    }
+
     function test_zeroShares_exitInKind() public {
         vm.prank(guardian);
         vault.shutDown();
