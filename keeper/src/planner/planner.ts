@@ -1367,6 +1367,21 @@ function evaluate(
     });
   }
   tol += ctx.slackBps;
+  // §6 step 7 fulfils the pending redemptions all or nothing, on the requests at mining time: a
+  // request added (or cancelled) in front of the plan can leave nothing fulfilled (navFinal =
+  // navAfter, every weight lower). Cover that case too when it fits the tolerance cap, so such a
+  // front-run cannot make the plan revert WeightOffTarget (it only delays the fulfilment).
+  if (r0e.redemptionFulfilled) {
+    let shift = 0n;
+    const navNone = maxBig(r0e.navAfter, r0w.navAfter);
+    for (let i = 0; i < K; i++) {
+      const vLo = minBig(r0e.after.values[i], r0w.after.values[i]);
+      const wNone = navNone === 0n ? 0n : bpsDown(vLo, navNone);
+      if (r0e.weightsBps[i] > wNone) shift = maxBig(shift, r0e.weightsBps[i] - wNone);
+    }
+    if (shift + ctx.slackBps > tol && shift + ctx.slackBps <= ctx.maxTol)
+      tol = shift + ctx.slackBps;
+  }
   robust.push({
     ...planSideBound("weightTolerance", tol, ctx.maxTol, tol <= ctx.maxTol),
     error: "WeightOffTarget",

@@ -384,6 +384,22 @@ describe("planner/buildPlan: deterministic examples", () => {
     expect(r.expected.report.redemptionFulfilled).to.equal(true);
     expect(r.expected.report.weightsBps[0] >= 2980n).to.equal(true);
   });
+
+  it("pending redemptions: the signed tolerance also covers nothing fulfilled (a request front-running the plan)", async () => {
+    const s = threeAssets({ pendingShares: 10n ** 17n }); // 10 % of the supply
+    const r = feasible(await buildPlan(s, [0.3, 0.3, 0.3]));
+    expect(r.expected.report.redemptionFulfilled).to.equal(true);
+    // a holder requests 60 % more of the supply in front of the plan: the epoch no longer fits
+    // the idle funds, nothing is fulfilled, every weight is on navAfter — the plan still passes
+    const grown = { ...s, pendingShares: 7n * 10n ** 17n };
+    const rep = check(grown, r.plan, { post: r.expected.positions, swaps: r.expected.swaps });
+    expect(rep.redemptionFulfilled).to.equal(false);
+    expect(rep.ok).to.equal(true);
+    // without the widening it would not: the shift is larger than the fills' own spread
+    const shift = r.expected.report.weightsBps[0] - rep.weightsBps[0];
+    expect(shift > 100n).to.equal(true);
+    expect(r.plan.weightToleranceBps >= shift).to.equal(true);
+  });
 });
 
 describe("planner/buildPlan: local limits, trades sized to the slippage floor, max-weight cures", () => {
