@@ -4,10 +4,14 @@
  * targets, quotes from the local QuoterV2 at the local pools' fee tiers, a 30-day schedule with a
  * 50 bp drift band, and submit settings that poll fast under a 200 gwei fee cap.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { Provider } from "ethers";
 import { LOCAL_STACK } from "../../deploy/config/local.ts";
 import { VAULT_ASSET_KEYS } from "../../deploy/lib/vaultConfig.ts";
 import { silentLogger } from "../../keeper/src/commands/context.ts";
+import { openJournal } from "../../keeper/src/journal/journal.ts";
 import type { Journal } from "../../keeper/src/journal/journal.ts";
 import type { TriggerConfig } from "../../keeper/src/loop/triggers.ts";
 import { createWorker } from "../../keeper/src/loop/worker.ts";
@@ -146,4 +150,21 @@ export async function seedDeposit(
   await dyn(d.usdc).mint(holder.address, amount);
   await dyn(dyn(d.usdc).connect(holder as never)).approve(vault, amount);
   await dyn(dyn(d.vault).connect(holder as never)).deposit(amount, holder.address);
+}
+
+/** Two journal handles (two keeper processes) on one new file; `done` closes and removes it. */
+export function sharedJournal(): { mine: Journal; other: Journal; done: () => void } {
+  const dir = mkdtempSync(path.join(tmpdir(), "ballast-journal-"));
+  const file = path.join(dir, "j.sqlite");
+  const mine = openJournal(file);
+  const other = openJournal(file);
+  return {
+    mine,
+    other,
+    done: () => {
+      mine.close();
+      other.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,7 +1,4 @@
 import { expect } from "chai";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { network } from "hardhat";
 import { Transaction } from "ethers";
 import type { HDNodeWallet } from "ethers";
@@ -21,7 +18,7 @@ import { hashPlan, signPlan } from "../../../keeper/src/planner/eip712.ts";
 import type { Plan } from "../../../keeper/src/planner/types.ts";
 import { dyn, hookedNode, inProcessFetch, walletAt } from "../../helpers/rpc.ts";
 import type { RpcHook as Hook } from "../../helpers/rpc.ts";
-import { seedDeposit } from "../../helpers/keeper.ts";
+import { seedDeposit, sharedJournal } from "../../helpers/keeper.ts";
 
 /**
  * submitPlan's tracking paths on the real local vault (deployLocalVault on the in-process
@@ -136,23 +133,6 @@ describe("submitPlan on the local vault (automine off)", function () {
           other.claimNonce(c, v, nonce, hashPlan(next), { deadline: next.deadline });
         }
         return rec;
-      },
-    };
-  }
-
-  /** Two journal handles (two keeper processes) on one new file; `done` closes and removes it. */
-  function sharedJournal(): { mine: Journal; other: Journal; done: () => void } {
-    const dir = mkdtempSync(path.join(tmpdir(), "ballast-submit-"));
-    const file = path.join(dir, "j.sqlite");
-    const mine = openJournal(file);
-    const other = openJournal(file);
-    return {
-      mine,
-      other,
-      done: () => {
-        mine.close();
-        other.close();
-        rmSync(dir, { recursive: true, force: true });
       },
     };
   }

@@ -1,7 +1,4 @@
 import { expect } from "chai";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { network } from "hardhat";
 import { Transaction, Wallet } from "ethers";
 import type { Provider } from "ethers";
@@ -9,11 +6,16 @@ import { deployLocalVault } from "../../../deploy/lib/vaultLocal.ts";
 import { makeProvider } from "../../../keeper/src/chain/rpc.ts";
 import type { ResilientProvider } from "../../../keeper/src/chain/rpc.ts";
 import type { CommandLogger } from "../../../keeper/src/commands/context.ts";
-import { openJournal } from "../../../keeper/src/journal/journal.ts";
 import type { Journal, PlanRecord } from "../../../keeper/src/journal/journal.ts";
 import { createWorker, tickWorker, trackRecord } from "../../../keeper/src/loop/worker.ts";
 import type { TickResult } from "../../../keeper/src/loop/worker.ts";
-import { TEST_SUBMIT, TEST_TRIGGERS, localWorker, seedDeposit } from "../../helpers/keeper.ts";
+import {
+  TEST_SUBMIT,
+  TEST_TRIGGERS,
+  localWorker,
+  seedDeposit,
+  sharedJournal,
+} from "../../helpers/keeper.ts";
 import { dyn, hookedNode, inProcessFetch, js } from "../../helpers/rpc.ts";
 import type { RpcHook } from "../../helpers/rpc.ts";
 import { snapshot } from "../planner/fixtures.ts";
@@ -48,23 +50,6 @@ function recordingLogger(): CommandLogger & { warnings: { msg?: string; obj: obj
     debug: () => undefined,
     error: () => undefined,
     warn: (obj, msg) => warnings.push({ obj, msg }),
-  };
-}
-
-/** Two journal handles (two keeper processes) on one new file; `done` closes and removes it. */
-function sharedJournal(): { mine: Journal; other: Journal; done: () => void } {
-  const dir = mkdtempSync(path.join(tmpdir(), "ballast-track-"));
-  const file = path.join(dir, "j.sqlite");
-  const mine = openJournal(file);
-  const other = openJournal(file);
-  return {
-    mine,
-    other,
-    done: () => {
-      mine.close();
-      other.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
   };
 }
 
