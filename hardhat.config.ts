@@ -32,7 +32,13 @@ const ownRun = (...files: string[]) => {
 const TEST_RUNS = Object.fromEntries([
   ...ownRun("VaultInvariants"),
   ...ownRun("Fees", "Redemptions", "Timelock", "Operators"),
-  ...ownRun("ErrorPathsConfig", "ErrorPathsFixture", "ErrorPathsRebalance", "ErrorPathsVault"),
+  ...ownRun(
+    "ErrorPathsConfig",
+    "ErrorPathsFixture",
+    "ErrorPathsRebalance",
+    "ErrorPathsVault",
+    "RedemptionLock", // on ErrorPathsFixture
+  ),
 ]);
 
 /**

@@ -59,6 +59,10 @@ contract BallastVault is VaultCore, IBallastVault {
     error ZeroShares();
     /// @notice Nothing pending for `controller` in the current epoch.
     error NoPendingRequest(address controller);
+    /// @notice A fulfilment attempt found `epoch` larger than the idle funds: `controller`'s pending
+    ///         request waits for its fulfilment and can be cancelled from `unlocksAt` (or after a
+    ///         shutdown).
+    error RedeemRequestLocked(address controller, uint256 epoch, uint256 unlocksAt);
 
     /// @notice `setOperator(msg.sender, …)`: an account cannot be its own operator.
     error InvalidOperator(address operator);
@@ -294,18 +298,26 @@ contract BallastVault is VaultCore, IBallastVault {
         emit RedeemRequested(controller, owner, requestId, _msgSender(), shares);
     }
 
-    /// @notice Returns the caller's pending (unfulfilled) shares to `receiver`.
+    /// @notice Returns the caller's pending (unfulfilled) shares to `receiver`. Not while the epoch
+    ///         is locked ({cancelLockedUntil}) unless the vault is shut down.
     /// @param receiver Who gets the shares back.
     /// @return shares Shares returned.
     function cancelRedeemRequest(address receiver) external nonReentrant returns (uint256 shares) {
         _settle(_msgSender());
         Request memory r = _requests[_msgSender()];
         if (r.shares == 0) revert NoPendingRequest(_msgSender());
+        // A pending request is in the current epoch (`_settle` moved a fulfilled one to the claim).
+        uint256 lockedAt = _cfg.hot.lockedAt;
+        if (lockedAt != 0 && block.timestamp < lockedAt + CANCEL_LOCK && !_cfg.hot.has(ConfigLib.F_SHUTDOWN))
+            revert RedeemRequestLocked(_msgSender(), r.epoch, lockedAt + CANCEL_LOCK);
         shares = r.shares;
         _requests[_msgSender()] = Request(0, 0, r.hasClaim);
         uint256 left = pendingShares - shares;
         pendingShares = left;
-        if (left == 0) _cfg.hot.setFlag(ConfigLib.F_PENDING, false);
+        if (left == 0) {
+            _cfg.hot.setFlag(ConfigLib.F_PENDING, false);
+            _cfg.hot.lockedAt = 0; // an empty epoch is not locked: the next attempt starts a new lock
+        }
         _transfer(address(this), receiver, shares);
         emit RedeemRequestCanceled(_msgSender(), receiver, r.epoch, shares);
     }
@@ -334,6 +346,13 @@ contract BallastVault is VaultCore, IBallastVault {
         (uint256 nav, uint256 f) = _navStrict();
         _accrue(nav, false, f);
         return _fulfil(nav, f) != 0 || pendingShares == 0;
+    }
+
+    /// @notice Time before which the current epoch's pending requests cannot be cancelled (0: not
+    ///         locked; a time in the past: the lock has expired). Ignored in shutdown.
+    function cancelLockedUntil() external view returns (uint256) {
+        uint256 lockedAt = _cfg.hot.lockedAt;
+        return lockedAt == 0 ? 0 : lockedAt + CANCEL_LOCK;
     }
 
     /// @inheritdoc IBallastVault

@@ -59,6 +59,13 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     ///      performanceFeeBps × 1 bp of its position (≤ 0.3 bp at the 30 % cap).
     uint256 internal constant PERF_FEE_STEP_BPS = 1;
 
+    /// @notice How long the pending requests of an epoch stay non-cancellable after a fulfilment
+    ///         attempt first found the epoch larger than the idle funds. Long enough for a keeper
+    ///         to free the liquidity over several rebalances; short enough that a holder whose
+    ///         keeper is down gets its shares back within days. A shutdown lifts the lock (the
+    ///         in-kind exit needs the shares).
+    uint256 public constant CANCEL_LOCK = 3 days;
+
     /// @dev `hasClaim`: `_claims[controller].shares != 0` (kept in the request's slot so that the
     ///      synchronous withdraw/redeem path reads one cold slot per owner, not two).
     struct Request {
@@ -516,13 +523,30 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
 
     // ================================================================ internal: redemptions
 
-    /// @dev Fulfils the current epoch if idle funds cover it; returns the assets set aside.
+    /// @dev Fulfils the current epoch if idle funds cover it; returns the assets set aside. An
+    ///      attempt that finds the epoch larger than the idle funds locks the epoch's pending
+    ///      requests against cancellation for {CANCEL_LOCK} (from the first such attempt), so that
+    ///      a holder cannot push the epoch over the idle funds in front of a fulfilment and take
+    ///      the request back for free afterwards (docs/vault.md "Redemptions").
     function _fulfil(uint256 nav, uint256 f) internal returns (uint256 assets_) {
         uint256 shares = pendingShares;
         if (shares == 0) return 0;
         uint256 x = _toAssets(shares, nav, totalSupply(), Math.Rounding.Floor);
         assets_ = x - NavMath.feeOnTotal(x, _exitFee(f));
-        if (assets_ > _idle()) return 0;
+        uint256 idle = _idle();
+        if (assets_ > idle) {
+            if (_cfg.hot.lockedAt == 0) {
+                _cfg.hot.lockedAt = uint40(block.timestamp);
+                emit IBallastVault.RedemptionsLocked(
+                    currentEpoch,
+                    assets_,
+                    idle,
+                    block.timestamp + CANCEL_LOCK
+                );
+            }
+            return 0;
+        }
+        _cfg.hot.lockedAt = 0;
         _burn(address(this), shares);
         _setReserved(_reserved + assets_); // assets_ ≤ idle (a token balance)
         _unclaimedShares += SafeCast.toUint128(shares);

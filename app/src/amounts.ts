@@ -158,6 +158,14 @@ export function formatDuration(seconds: bigint | number): string {
   return parts.length === 0 ? "0 s" : parts.join(" ");
 }
 
+/**
+ * A chain timestamp (seconds since the epoch) as a UTC time to the second: 1700000000n →
+ * "2023-11-14T22:13:20Z".
+ */
+export function formatTimestamp(seconds: bigint | number): string {
+  return new Date(Number(seconds) * 1000).toISOString().replace(".000Z", "Z");
+}
+
 /** A short address for tables: 0x1234…abcd. */
 export function shortAddress(address: string): string {
   return address.length > 12 ? `${address.slice(0, 6)}…${address.slice(-4)}` : address;

@@ -292,7 +292,8 @@ export async function navFailure(
 
 /**
  * The vault's state: BallastLens.vaultState when a lens is configured, else the same fields from
- * the vault's getters. `navAvailable` is false (and `navError` says why) while a feed fails.
+ * the vault's getters; the last good price and the cancel lock (`cancelLockedUntil`) always from
+ * the vault. `navAvailable` is false (and `navError` says why) while a feed fails.
  */
 export async function readSnapshot(
   c: Contracts,
@@ -300,10 +301,11 @@ export async function readSnapshot(
   feedLabels: Readonly<Record<string, string>>,
 ): Promise<VaultSnapshot> {
   if (c.lens !== null) {
-    const [s, lastGood] = (await Promise.all([
+    const [s, lastGood, lockedUntil] = (await Promise.all([
       c.lens.getFunction("vaultState")(await c.vault.getAddress()),
       c.vault.getFunction("lastGoodPpsWad")(),
-    ])) as [Record<string, unknown>, bigint];
+      c.vault.getFunction("cancelLockedUntil")(),
+    ])) as [Record<string, unknown>, bigint, bigint];
     const navAvailable = Boolean(s.navAvailable);
     return {
       navAvailable,
@@ -319,6 +321,7 @@ export async function readSnapshot(
       lossBudgetCapWad: num(s, "lossBudgetCapWad"),
       pendingShares: num(s, "pendingShares"),
       currentEpoch: num(s, "currentEpoch"),
+      cancelLockedUntil: lockedUntil,
       paused: Boolean(s.paused),
       shutdown: Boolean(s.shutdown),
       defensive: Boolean(s.defensive),
@@ -340,6 +343,7 @@ export async function readSnapshot(
     defensive,
     bal,
     lastGood,
+    lockedUntil,
   ] = (await Promise.all([
     call("reservedAssets"),
     call("totalSupply"),
@@ -352,6 +356,7 @@ export async function readSnapshot(
     call("defensive"),
     c.base.getFunction("balanceOf")(await v.getAddress()),
     call("lastGoodPpsWad"),
+    call("cancelLockedUntil"),
   ])) as [
     bigint,
     bigint,
@@ -362,6 +367,7 @@ export async function readSnapshot(
     boolean,
     boolean,
     boolean,
+    bigint,
     bigint,
     bigint,
   ];
@@ -380,6 +386,7 @@ export async function readSnapshot(
     lossBudgetCapWad: budget[1],
     pendingShares: pending,
     currentEpoch: epoch,
+    cancelLockedUntil: lockedUntil,
     paused,
     shutdown,
     defensive,

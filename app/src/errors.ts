@@ -7,7 +7,7 @@
  */
 import { id, Interface, isHexString } from "ethers";
 import type { ErrorFragment, InterfaceAbi } from "ethers";
-import { formatAmount, formatDuration } from "./amounts.ts";
+import { formatAmount, formatDuration, formatTimestamp } from "./amounts.ts";
 
 /** One decoded argument. bigints stay bigints. */
 export interface RevertArg {
@@ -142,6 +142,8 @@ export function explainRevert(d: DecodedRevert, ctx: ErrorContext): string {
       return "The amount is zero shares.";
     case "NoPendingRequest":
       return "You have no pending redemption request to cancel (it may have just been fulfilled: check Claimable).";
+    case "RedeemRequestLocked":
+      return `Your redemption request (epoch ${argValue(d, "epoch").toString()}) is locked until ${formatTimestamp(argValue(d, "unlocksAt"))}: a fulfilment found the queue larger than the idle funds, so it waits to be fulfilled at the next rebalance. You can cancel it from then on (at once if the vault is shut down).`;
     case "NotController":
       return `Only the request's controller ${argText(d, "controller")} (or an operator it approved) can act on it; this call came from ${argText(d, "caller")}.`;
     case "NotShutDown":
@@ -185,11 +187,10 @@ export function describeFeedFailure(
   if (d === null) return "a price check failed with an unknown error";
   const feed = (name: string) =>
     labels[argText(d, name).toLowerCase()] ?? `feed ${argText(d, name)}`;
-  const when = (s: bigint) => new Date(Number(s) * 1000).toISOString().replace(".000Z", "Z");
   let words: string;
   switch (d.name) {
     case "OracleStale":
-      words = `the ${feed("feed")} is stale: its last answer is from ${when(argValue(d, "updatedAt"))}, older than its heartbeat of ${formatDuration(argValue(d, "heartbeat"))}`;
+      words = `the ${feed("feed")} is stale: its last answer is from ${formatTimestamp(argValue(d, "updatedAt"))}, older than its heartbeat of ${formatDuration(argValue(d, "heartbeat"))}`;
       break;
     case "OracleAnswerNotPositive":
       words = `the ${feed("feed")} answers ${argValue(d, "answer")}, not a positive price`;
@@ -204,7 +205,7 @@ export function describeFeedFailure(
       words = `the ${feed("feed")} does not answer (its call fails)`;
       break;
     case "SequencerGracePeriodNotOver":
-      words = `the L2 sequencer restarted at ${when(argValue(d, "startedAt"))} and its grace period of ${formatDuration(argValue(d, "gracePeriod"))} is not over`;
+      words = `the L2 sequencer restarted at ${formatTimestamp(argValue(d, "startedAt"))} and its grace period of ${formatDuration(argValue(d, "gracePeriod"))} is not over`;
       break;
     default:
       words = "a price check failed";

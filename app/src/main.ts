@@ -13,6 +13,7 @@ import {
   formatAmount,
   formatBps,
   formatDuration,
+  formatTimestamp,
   formatWadPercent,
   parseAmount,
   shortAddress,
@@ -34,12 +35,15 @@ import type { Abis, AppConfig, Contracts, HistoryScan, MetaCache, VaultInfo } fr
 import { makeDecoder, reportError } from "./errors.ts";
 import type { ErrorContext, RevertDecoder } from "./errors.ts";
 import {
+  cancelLockEnd,
+  cancelLockReason,
   deriveActions,
   deriveBanner,
   historyRows,
   holdingRows,
   holdingsNote,
   inKindPreview,
+  queueLockNote,
   riskView,
   splitRedeem,
 } from "./state.ts";
@@ -150,6 +154,14 @@ function amountOf(token: TokenMeta | undefined, units: bigint, digits: number): 
   return token === undefined
     ? units.toString()
     : `${formatAmount(units, token.decimals, digits)} ${token.symbol}`;
+}
+
+/**
+ * Now in seconds by this computer's clock, for the cancel lock (a public chain's block time is
+ * within seconds of it; the vault's own check decides, and every call is simulated first).
+ */
+function nowSeconds(): bigint {
+  return BigInt(Math.floor(Date.now() / 1000));
 }
 
 function base(app: App, units: bigint, digits = 2): string {
@@ -263,6 +275,7 @@ function renderSnapshot(app: App, s: VaultSnapshot): void {
   const pps = s.navAvailable
     ? `${formatAmount(assetsPerShare(s.pricePerShareWad, info.share.decimals), info.base.decimals, 6)} ${info.base.symbol}`
     : `unavailable (feed down); withdrawals now pay at most ${formatAmount(assetsPerShare(s.lastGoodPpsWad, info.share.decimals), info.base.decimals, 6)} ${info.base.symbol} per share (last good price)`;
+  const lock = queueLockNote(s, nowSeconds());
   setFacts("overview", [
     ["NAV (total assets)", s.navAvailable ? base(app, s.nav) : "unavailable (feed down)"],
     ["Price per share", pps],
@@ -270,13 +283,11 @@ function renderSnapshot(app: App, s: VaultSnapshot): void {
     ["Idle base", base(app, s.idle)],
     ["Reserved for claims", base(app, s.reservedAssets)],
     ["Lending collateral", base(app, s.lendingCollateral)],
-    ["Waiting redemptions", `${shares(app, s.pendingShares, 4)} (epoch ${s.currentEpoch})`],
     [
-      "Last rebalance",
-      s.lastRebalanceAt === 0n
-        ? "never"
-        : new Date(Number(s.lastRebalanceAt) * 1000).toISOString().replace(".000Z", "Z"),
+      "Waiting redemptions",
+      `${shares(app, s.pendingShares, 4)} (epoch ${s.currentEpoch})${lock === "" ? "" : `, ${lock}`}`,
     ],
+    ["Last rebalance", s.lastRebalanceAt === 0n ? "never" : formatTimestamp(s.lastRebalanceAt)],
     [
       "Flags",
       `paused: ${s.paused ? "yes" : "no"} · defensive: ${s.defensive ? "yes" : "no"} · shut down: ${s.shutdown ? "yes" : "no"}`,
@@ -304,8 +315,12 @@ function renderPosition(app: App): void {
       ["Claimable", `${shares(app, p.claimableShares)} = ${base(app, p.claimableAssets)}`],
     ]);
     const parts: string[] = [];
-    if (p.pendingShares > 0n)
+    if (p.pendingShares > 0n) {
       parts.push(`Pending: ${shares(app, p.pendingShares)} waiting for fulfilment.`);
+      const now = nowSeconds();
+      const lockEnd = app.snapshot === null ? null : cancelLockEnd(app.snapshot, now);
+      if (lockEnd !== null) parts.push(cancelLockReason(lockEnd, now));
+    }
     if (p.claimableShares > 0n) parts.push(`Claimable: ${base(app, p.claimableAssets)}.`);
     if (parts.length === 0) parts.push("No open redemption request.");
     note("requests-note", parts.join(" "));
@@ -330,7 +345,7 @@ function why(id: string, ...states: ActionState[]): void {
 function renderActions(app: App): void {
   const s = app.snapshot;
   if (s === null) return;
-  const a = deriveActions(s, app.position, app.wallet?.chainOk ?? false);
+  const a = deriveActions(s, app.position, app.wallet?.chainOk ?? false, nowSeconds());
   setAction(["deposit-submit", "deposit-max"], a.deposit, app.busy);
   setAction(["withdraw-submit", "withdraw-max", "redeem-now"], a.withdrawNow, app.busy);
   setAction(["request-redeem", "redeem-all"], a.requestRedeem, app.busy);

@@ -3,7 +3,13 @@
  * open (and why not), how a withdrawal splits between "now from idle funds" and a queued
  * redemption request, holdings rows and history rows. Pure and DOM-free.
  */
-import { formatAmount, formatBps, shortAddress } from "./amounts.ts";
+import {
+  formatAmount,
+  formatBps,
+  formatDuration,
+  formatTimestamp,
+  shortAddress,
+} from "./amounts.ts";
 
 /** The vault as read from BallastLens.vaultState (or the vault's own getters). */
 export interface VaultSnapshot {
@@ -22,6 +28,12 @@ export interface VaultSnapshot {
   readonly lossBudgetCapWad: bigint;
   readonly pendingShares: bigint;
   readonly currentEpoch: bigint;
+  /**
+   * The vault's `cancelLockedUntil()` (seconds): from when the current epoch's pending requests
+   * can be cancelled again. 0 when the epoch is not locked; a past time once the lock expired.
+   * Set by a fulfilment that found the epoch larger than the idle funds; ignored in shutdown.
+   */
+  readonly cancelLockedUntil: bigint;
   readonly paused: boolean;
   readonly shutdown: boolean;
   readonly defensive: boolean;
@@ -119,10 +131,43 @@ const open: ActionState = { enabled: true, reason: "" };
 const closed = (reason: string): ActionState => ({ enabled: false, reason });
 
 /**
- * Which actions are open for `p` (null: no wallet) on `s`; `chainOk` false when the wallet is on
- * another chain.
+ * When the lock on cancelling the current epoch's requests ends, if it holds at `nowTs`
+ * (seconds): `s.cancelLockedUntil`; null when the epoch is not locked, the lock has expired or
+ * the vault is shut down (a shutdown lifts it).
  */
-export function deriveActions(s: VaultSnapshot, p: Position | null, chainOk: boolean): Actions {
+export function cancelLockEnd(s: VaultSnapshot, nowTs: bigint): bigint | null {
+  return !s.shutdown && s.cancelLockedUntil > nowTs ? s.cancelLockedUntil : null;
+}
+
+/** Why a pending request cannot be cancelled before `until` (the lock's end), at `nowTs`. */
+export function cancelLockReason(until: bigint, nowTs: bigint): string {
+  return (
+    `Your request is locked until ${formatTimestamp(until)} (${formatDuration(until - nowTs)} from now): ` +
+    "a fulfilment found the queue larger than the idle funds, so it waits to be fulfilled at the next rebalance."
+  );
+}
+
+/**
+ * What the overview says of the waiting redemptions while the cancel lock holds at `nowTs`; ""
+ * when it does not.
+ */
+export function queueLockNote(s: VaultSnapshot, nowTs: bigint): string {
+  const end = cancelLockEnd(s, nowTs);
+  return end === null
+    ? ""
+    : `locked until ${formatTimestamp(end)}: a fulfilment found them larger than the idle funds, so they wait for the next rebalance and cannot be cancelled before then`;
+}
+
+/**
+ * Which actions are open for `p` (null: no wallet) on `s` at `nowTs` (seconds, for the cancel
+ * lock); `chainOk` false when the wallet is on another chain.
+ */
+export function deriveActions(
+  s: VaultSnapshot,
+  p: Position | null,
+  chainOk: boolean,
+  nowTs: bigint,
+): Actions {
   const wallet =
     p === null
       ? closed("Connect a wallet first.")
@@ -146,8 +191,13 @@ export function deriveActions(s: VaultSnapshot, p: Position | null, chainOk: boo
         ? closed("No idle funds to withdraw from now: request a redemption instead.")
         : open));
   const requestRedeem = noShares ?? open;
+  const lockEnd = cancelLockEnd(s, nowTs);
   const cancelRequest =
-    p !== null && p.pendingShares === 0n ? closed("You have no pending request.") : open;
+    p !== null && p.pendingShares === 0n
+      ? closed("You have no pending request.")
+      : lockEnd !== null
+        ? closed(cancelLockReason(lockEnd, nowTs))
+        : open;
   const claim = p !== null && !hasClaim ? closed("Nothing to claim yet.") : open;
   const fulfil =
     s.pendingShares === 0n
@@ -308,6 +358,7 @@ export const HISTORY_EVENTS: Readonly<Record<string, string>> = {
   Withdraw: "Withdraw",
   RedeemRequested: "Redemption requested",
   RedeemRequestCanceled: "Request canceled",
+  RedemptionsLocked: "Redemptions locked",
   RedemptionsFulfilled: "Redemptions fulfilled",
   RedemptionClaimed: "Redemption claimed",
   Rebalanced: "Rebalanced",
@@ -354,6 +405,9 @@ export function historyRows(
         break;
       case "RedeemRequestCanceled":
         detail = `${who(g.controller)} took back ${s(g.shares)} (epoch ${big(g.epoch)})`;
+        break;
+      case "RedemptionsLocked":
+        detail = `epoch ${big(g.epoch)}: ${a(g.assetsNeeded)} needed, ${a(g.idle)} idle; requests cannot be cancelled until ${formatTimestamp(big(g.unlocksAt))}`;
         break;
       case "RedemptionsFulfilled":
         detail = `epoch ${big(g.epoch)}: ${s(g.shares)} burnt, ${a(g.assets)} set aside`;

@@ -129,6 +129,10 @@ interface IBallastVault {
         uint256 indexed epoch,
         uint256 shares
     );
+    /// @notice A fulfilment attempt found `epoch` larger than the idle funds: its pending requests
+    ///         cannot be cancelled before `unlocksAt` (or a shutdown), so that they are fulfilled
+    ///         together once the keeper has freed the liquidity.
+    event RedemptionsLocked(uint256 indexed epoch, uint256 assetsNeeded, uint256 idle, uint256 unlocksAt);
     /// @notice All requests of `epoch` were fulfilled: `shares` burnt, `assets` set aside.
     event RedemptionsFulfilled(uint256 indexed epoch, uint256 shares, uint256 assets);
     /// @notice Claimable assets were paid out.

@@ -105,12 +105,15 @@ library ConfigLib {
     ///         (else a rebalance skips the redemption queue). The last good price per share (the
     ///         mark) lives with the share supply (VaultCore._supplyWord), which deposits and
     ///         withdrawals write anyway. Bits: navData 0–159, navWords 160–167, flags 168–175,
-    ///         lastAccrual 176–215 (216–255 unused).
+    ///         lastAccrual 176–215, lockedAt 216–255. `lockedAt`: when a fulfilment attempt first
+    ///         found the current epoch larger than the idle funds (0: not locked); its pending
+    ///         requests cannot be cancelled until `lockedAt + CANCEL_LOCK` (VaultCore).
     struct Hot {
         address navData;
         uint8 navWords;
         uint8 flags;
         uint40 lastAccrual;
+        uint40 lockedAt;
     }
 
     /// @dev {Hot.flags} bits. Shutdown, defensive and paused are the low three, so that one mask

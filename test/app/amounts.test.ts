@@ -5,6 +5,7 @@ import {
   formatAmount,
   formatBps,
   formatDuration,
+  formatTimestamp,
   formatWadPercent,
   parseAmount,
   shortAddress,
@@ -120,6 +121,8 @@ describe("app amounts: formatting", function () {
     expect(formatDuration(3725)).to.equal("1 h 2 min");
     expect(formatDuration(45)).to.equal("45 s");
     expect(formatDuration(0)).to.equal("0 s");
+    expect(formatTimestamp(1_700_000_000n)).to.equal("2023-11-14T22:13:20Z");
+    expect(formatTimestamp(0)).to.equal("1970-01-01T00:00:00Z");
     expect(shortAddress("0x99bbA657f2BbC93c02D617f8bA121cB8Fc104Acf")).to.equal("0x99bb…4Acf");
   });
 });

@@ -1,8 +1,26 @@
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { network } from "hardhat";
 import { Contract, id } from "ethers";
-import type { Provider } from "ethers";
+import type { InterfaceAbi, Provider } from "ethers";
 import { projectAbi } from "../../keeper/src/chain/abis.ts";
-import { HISTORY_BLOCKS, holdingFromTry, readHistory } from "../../app/src/chain.ts";
+import { formatTimestamp } from "../../app/src/amounts.ts";
+import {
+  bindContracts,
+  errorAbis,
+  HISTORY_BLOCKS,
+  holdingFromTry,
+  loadAbis,
+  readHistory,
+  readPosition,
+  readSnapshot,
+} from "../../app/src/chain.ts";
+import type { Contracts } from "../../app/src/chain.ts";
+import { makeDecoder, reportError } from "../../app/src/errors.ts";
+import { deriveActions } from "../../app/src/state.ts";
+import { ABI_FILES } from "../../scripts/app.ts";
+import { USDC, wethVault } from "../helpers/vault.ts";
 
 const VAULT = "0x99bbA657f2BbC93c02D617f8bA121cB8Fc104Acf";
 const OWNER = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
@@ -154,5 +172,87 @@ describe("app chain: holdings from BallastLens.tryAssetStates", function () {
       "the WBTC/USD feed is stale: its last answer is from 2023-11-14T22:13:20Z, older than its " +
         `heartbeat of 1 d [OracleStale(feed=${FEED}, updatedAt=1700000000, heartbeat=86400, nowTs=1700200000)]`,
     );
+  });
+});
+
+describe("app chain: the cancel lock on a real vault", function () {
+  /** The ABIs as the page's server serves them. */
+  const getJson = async (url: string): Promise<InterfaceAbi> => {
+    const file = ABI_FILES[/^\/abi\/(\w+)\.json$/.exec(url)![1]];
+    return (JSON.parse(readFileSync(path.resolve(file), "utf8")) as { abi: InterfaceAbi }).abi;
+  };
+  const CTX = { baseSymbol: "USDC", baseDecimals: 6, shareSymbol: "bUSDC", shareDecimals: 12 };
+
+  it("reads cancelLockedUntil (lens or getters), closes the cancel while it holds and words the vault's revert", async function () {
+    const connection = await network.create();
+    const { ethers, networkHelpers } = connection;
+    const s = await wethVault(connection);
+    const lens = (await ethers.deployContract("BallastLens")) as unknown as Contract;
+    const abis = await loadAbis(getJson);
+    const cfg = {
+      chainId: 31337,
+      rpcUrl: "http://127.0.0.1:8545",
+      vault: s.vaultAddr,
+      lens: await lens.getAddress(),
+    };
+    const viaLens = bindContracts(cfg, abis, s.usdcAddr, ethers.provider);
+    const viaGetters = bindContracts({ ...cfg, lens: null }, abis, s.usdcAddr, ethers.provider);
+    const decode = makeDecoder(errorAbis(abis));
+    const both = (c: Contracts[] = [viaLens, viaGetters]) =>
+      Promise.all(c.map((x) => readSnapshot(x, decode, {})));
+    const now = async () => BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+    const alice = s.alice.address;
+
+    for (const snap of await both()) expect(snap.cancelLockedUntil).to.equal(0n);
+
+    // 60 % invested, then alice asks for half her shares: more than the idle funds, so the
+    // fulfilment attempt sets nothing aside and locks the epoch
+    const [plan, sig] = await s.signed([s.swap(s.usdcAddr, s.wethAddr, USDC(600_000n))]);
+    await (await s.vault.rebalance(plan, sig)).wait();
+    const half = ((await s.vault.balanceOf(alice)) as bigint) / 2n;
+    await (await s.vault.connect(s.alice).requestRedeem(half, alice, alice)).wait();
+    const rc = (await (await s.vault.fulfilRedemptions()).wait())!;
+    const until =
+      BigInt((await rc.getBlock()).timestamp) + ((await s.vault.CANCEL_LOCK()) as bigint);
+    const locked = await both();
+    for (const snap of locked) {
+      expect([snap.pendingShares, snap.cancelLockedUntil]).to.deep.equal([half, until]);
+    }
+    const pos = await readPosition(viaGetters, alice);
+    expect(pos.pendingShares).to.equal(half);
+    const closed = deriveActions(locked[0], pos, true, await now()).cancelRequest;
+    expect(closed.enabled).to.equal(false);
+    expect(closed.reason).to.include(`Your request is locked until ${formatTimestamp(until)}`);
+    const err: unknown = await s.vault
+      .connect(s.alice)
+      .cancelRedeemRequest.staticCall(alice)
+      .then(
+        () => null,
+        (e: unknown) => e,
+      );
+    const report = reportError(err, decode, CTX);
+    expect(report.decoded).to.equal(
+      `RedeemRequestLocked(controller=${alice}, epoch=0, unlocksAt=${until})`,
+    );
+    expect(report.message).to.include(`is locked until ${formatTimestamp(until)}`);
+
+    // a shutdown lifts the lock: the page opens the cancel and the vault accepts it
+    const beforeShutdown = await networkHelpers.takeSnapshot();
+    await (await s.vault.connect(s.guardian).shutDown()).wait();
+    const [shut] = await both([viaGetters]);
+    expect(shut.cancelLockedUntil).to.equal(until);
+    expect(deriveActions(shut, pos, true, await now()).cancelRequest.enabled).to.equal(true);
+    expect(await s.vault.connect(s.alice).cancelRedeemRequest.staticCall(alice)).to.equal(half);
+    await beforeShutdown.restore();
+
+    // the lock expired: open again; cancelling the last pending request clears it
+    await networkHelpers.time.increaseTo(until);
+    const [expired] = await both([viaLens]);
+    expect(expired.cancelLockedUntil).to.equal(until);
+    expect(deriveActions(expired, pos, true, await now()).cancelRequest.enabled).to.equal(true);
+    await (await s.vault.connect(s.alice).cancelRedeemRequest(alice)).wait();
+    for (const snap of await both()) {
+      expect([snap.pendingShares, snap.cancelLockedUntil]).to.deep.equal([0n, 0n]);
+    }
   });
 });

@@ -203,6 +203,19 @@ describe("app errors: decoding real vault errors", function () {
     expect(explainRevert(shareBalance!, { ...CTX, erc20Unit: "share" })).to.equal(
       "Balance too low: 1 bUSDC available, 2.5 bUSDC needed.",
     );
+    const none = decode(vault.encodeErrorResult("NoPendingRequest", [OWNER]));
+    expect(explainRevert(none!, CTX)).to.include("no pending redemption request to cancel");
+    const locked = decode(
+      vault.encodeErrorResult("RedeemRequestLocked", [OWNER, 3n, 1_700_000_000n + 3n * 86_400n]),
+    );
+    expect(formatRevert(locked!)).to.equal(
+      `RedeemRequestLocked(controller=${OWNER}, epoch=3, unlocksAt=1700259200)`,
+    );
+    expect(explainRevert(locked!, CTX)).to.equal(
+      "Your redemption request (epoch 3) is locked until 2023-11-17T22:13:20Z: a fulfilment found the queue " +
+        "larger than the idle funds, so it waits to be fulfilled at the next rebalance. You can cancel it " +
+        "from then on (at once if the vault is shut down).",
+    );
     const notController = decode(vault.encodeErrorResult("NotController", [OWNER, FEED]));
     expect(explainRevert(notController!, CTX)).to.equal(
       `Only the request's controller ${FEED} (or an operator it approved) can act on it; this call came from ${OWNER}.`,

@@ -1,5 +1,7 @@
 import { expect } from "chai";
 import {
+  cancelLockEnd,
+  cancelLockReason,
   deriveActions,
   deriveBanner,
   historyRows,
@@ -7,6 +9,7 @@ import {
   holdingsNote,
   inKindPreview,
   MAX_UINT256,
+  queueLockNote,
   riskView,
   splitRedeem,
 } from "../../app/src/state.ts";
@@ -30,11 +33,15 @@ const SNAP: VaultSnapshot = {
   lossBudgetCapWad: 2n * 10n ** 16n,
   pendingShares: 0n,
   currentEpoch: 0n,
+  cancelLockedUntil: 0n,
   paused: false,
   shutdown: false,
   defensive: false,
   navError: null,
 };
+
+/** The time the actions are derived at (seconds): 2023-11-14T22:13:20Z. */
+const NOW = 1_700_000_000n;
 
 const POS: Position = {
   account: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8",
@@ -86,17 +93,17 @@ describe("app state: banner", function () {
 
 describe("app state: actions", function () {
   it("closes every action without a wallet or on the wrong chain, with the reason", function () {
-    const none = deriveActions(SNAP, null, false);
+    const none = deriveActions(SNAP, null, false, NOW);
     for (const a of Object.values(none)) {
       expect(a.enabled).to.equal(false);
       expect(a.reason).to.equal("Connect a wallet first.");
     }
-    const wrong = deriveActions(SNAP, POS, false);
+    const wrong = deriveActions(SNAP, POS, false, NOW);
     expect(wrong.deposit.reason).to.include("Switch your wallet");
   });
 
   it("opens deposit and withdrawals on a healthy vault; in-kind exit stays closed", function () {
-    const a = deriveActions(SNAP, POS, true);
+    const a = deriveActions(SNAP, POS, true, NOW);
     expect(a.deposit.enabled).to.equal(true);
     expect(a.withdrawNow.enabled).to.equal(true);
     expect(a.requestRedeem.enabled).to.equal(true);
@@ -107,41 +114,105 @@ describe("app state: actions", function () {
   });
 
   it("closes deposits for pause, defensive mode, shutdown, a feed down and a full cap", function () {
-    expect(deriveActions({ ...SNAP, paused: true }, POS, true).deposit.reason).to.include("paused");
-    expect(deriveActions({ ...SNAP, defensive: true }, POS, true).deposit.enabled).to.equal(false);
-    expect(deriveActions({ ...SNAP, navAvailable: false }, POS, true).deposit.reason).to.include(
-      "feeds",
+    expect(deriveActions({ ...SNAP, paused: true }, POS, true, NOW).deposit.reason).to.include(
+      "paused",
     );
-    expect(deriveActions(SNAP, { ...POS, maxDeposit: 0n }, true).deposit.reason).to.include("cap");
-    const shut = deriveActions({ ...SNAP, shutdown: true }, POS, true);
+    expect(deriveActions({ ...SNAP, defensive: true }, POS, true, NOW).deposit.enabled).to.equal(
+      false,
+    );
+    expect(
+      deriveActions({ ...SNAP, navAvailable: false }, POS, true, NOW).deposit.reason,
+    ).to.include("feeds");
+    expect(deriveActions(SNAP, { ...POS, maxDeposit: 0n }, true, NOW).deposit.reason).to.include(
+      "cap",
+    );
+    const shut = deriveActions({ ...SNAP, shutdown: true }, POS, true, NOW);
     expect(shut.deposit.enabled).to.equal(false);
     expect(shut.exitInKind.enabled).to.equal(true);
     expect(shut.withdrawNow.enabled).to.equal(true);
   });
 
   it("keeps withdrawals open with a feed down, routes claims first, queues without idle funds", function () {
-    expect(deriveActions({ ...SNAP, navAvailable: false }, POS, true).withdrawNow.enabled).to.equal(
+    expect(
+      deriveActions({ ...SNAP, navAvailable: false }, POS, true, NOW).withdrawNow.enabled,
+    ).to.equal(true);
+    const claim = deriveActions(
+      SNAP,
+      { ...POS, claimableShares: 5n, claimableAssets: 5n },
       true,
+      NOW,
     );
-    const claim = deriveActions(SNAP, { ...POS, claimableShares: 5n, claimableAssets: 5n }, true);
     expect(claim.claim.enabled).to.equal(true);
     expect(claim.withdrawNow.reason).to.include("Claim your fulfilled redemption first");
-    const dry = deriveActions(SNAP, { ...POS, maxWithdraw: 0n }, true);
+    const dry = deriveActions(SNAP, { ...POS, maxWithdraw: 0n }, true, NOW);
     expect(dry.withdrawNow.reason).to.include("request a redemption");
     expect(dry.requestRedeem.enabled).to.equal(true);
     const pending = deriveActions(
       { ...SNAP, pendingShares: 9n },
       { ...POS, pendingShares: 9n },
       true,
+      NOW,
     );
     expect(pending.cancelRequest.enabled).to.equal(true);
     expect(pending.fulfil.enabled).to.equal(true);
     expect(
-      deriveActions({ ...SNAP, pendingShares: 9n, navAvailable: false }, POS, true).fulfil.enabled,
+      deriveActions({ ...SNAP, pendingShares: 9n, navAvailable: false }, POS, true, NOW).fulfil
+        .enabled,
     ).to.equal(false);
-    const empty = deriveActions(SNAP, { ...POS, shares: 0n, maxWithdraw: 0n }, true);
+    const empty = deriveActions(SNAP, { ...POS, shares: 0n, maxWithdraw: 0n }, true, NOW);
     expect(empty.requestRedeem.enabled).to.equal(false);
     expect(empty.withdrawNow.reason).to.equal("You hold no shares.");
+  });
+
+  it("locks cancelling a pending request until cancelLockedUntil, unless shut down", function () {
+    const until = NOW + 3n * 86_400n - 600n;
+    const lockedSnap = { ...SNAP, pendingShares: 9n, cancelLockedUntil: until };
+    const pending = { ...POS, pendingShares: 9n };
+    const locked = deriveActions(lockedSnap, pending, true, NOW);
+    expect(locked.cancelRequest).to.deep.equal({
+      enabled: false,
+      reason:
+        "Your request is locked until 2023-11-17T22:03:20Z (2 d 23 h from now): a fulfilment found the queue " +
+        "larger than the idle funds, so it waits to be fulfilled at the next rebalance.",
+    });
+    // only the cancel: the rest of the page is as without the lock
+    const free = deriveActions({ ...lockedSnap, cancelLockedUntil: 0n }, pending, true, NOW);
+    expect({ ...locked, cancelRequest: free.cancelRequest }).to.deep.equal(free);
+    expect(free.cancelRequest.enabled).to.equal(true);
+    // the lock expired (the vault checks block.timestamp < unlocksAt)
+    expect(deriveActions(lockedSnap, pending, true, until).cancelRequest.enabled).to.equal(true);
+    expect(deriveActions(lockedSnap, pending, true, until - 1n).cancelRequest.enabled).to.equal(
+      false,
+    );
+    // a shutdown lifts the lock
+    const shut = deriveActions({ ...lockedSnap, shutdown: true }, pending, true, NOW);
+    expect(shut.cancelRequest.enabled).to.equal(true);
+    // nothing pending: closed for that reason, lock or not
+    expect(deriveActions(lockedSnap, POS, true, NOW).cancelRequest.reason).to.equal(
+      "You have no pending request.",
+    );
+    // no wallet: the wallet's reason first
+    expect(deriveActions(lockedSnap, null, false, NOW).cancelRequest.reason).to.equal(
+      "Connect a wallet first.",
+    );
+  });
+
+  it("says when the waiting redemptions are locked, and only while the lock holds", function () {
+    const until = NOW + 3600n;
+    const s = { ...SNAP, pendingShares: 9n, cancelLockedUntil: until };
+    expect(cancelLockEnd(s, NOW)).to.equal(until);
+    expect(cancelLockEnd(s, until)).to.equal(null);
+    expect(cancelLockEnd({ ...s, shutdown: true }, NOW)).to.equal(null);
+    expect(cancelLockEnd(SNAP, NOW)).to.equal(null);
+    expect(queueLockNote(s, NOW)).to.equal(
+      "locked until 2023-11-14T23:13:20Z: a fulfilment found them larger than the idle funds, so they " +
+        "wait for the next rebalance and cannot be cancelled before then",
+    );
+    expect(queueLockNote(s, until)).to.equal("");
+    expect(queueLockNote({ ...s, shutdown: true }, NOW)).to.equal("");
+    expect(cancelLockReason(until, NOW)).to.include(
+      "locked until 2023-11-14T23:13:20Z (1 h from now)",
+    );
   });
 
   it("splits a redemption between idle funds now and a queued request", function () {
@@ -263,6 +334,25 @@ describe("app state: holdings and history rows", function () {
       "plan #3: NAV 1,000 USDC → 999 USDC, turnover 12.00 %, loss 0.10 %",
     );
     expect(historyRows(events, USDC, SHARE, 2)).to.have.length(2);
+  });
+
+  it("shows a fulfilment that locked the epoch, with the time its requests can be cancelled", function () {
+    const locked: VaultEvent = {
+      name: "RedemptionsLocked",
+      blockNumber: 12,
+      logIndex: 1,
+      txHash: "0x12",
+      args: { epoch: 4n, assetsNeeded: 500_000_000n, idle: 120_500_000n, unlocksAt: NOW },
+    };
+    expect(historyRows([locked], USDC, SHARE)).to.deep.equal([
+      {
+        block: 12,
+        kind: "Redemptions locked",
+        detail:
+          "epoch 4: 500 USDC needed, 120.5 USDC idle; requests cannot be cancelled until 2023-11-14T22:13:20Z",
+        txHash: "0x12",
+      },
+    ]);
   });
 });
 

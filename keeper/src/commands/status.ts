@@ -1,6 +1,7 @@
 /**
- * `ballast status`: NAV, weights vs max, limits, loss budget left, pending redemptions, the last
- * rebalances (from `Rebalanced` events) and keeper health, read at one block. `runStatus` returns
+ * `ballast status`: NAV, weights vs max, limits, loss budget left, pending redemptions (and
+ * whether their epoch is locked against cancelling), the last rebalances (from `Rebalanced`
+ * events) and keeper health, read at one block. `runStatus` returns
  * a JSON-able object (bigints as decimal strings); `formatStatus` renders it as a table. While a
  * feed fails (stale, out of band, … or its call reverts) the NAV is unavailable: status still
  * reports, with the holdings from the lens; the figures that need a price a failed feed call
@@ -139,7 +140,23 @@ export interface VaultStatus {
   }[];
   limits: Record<string, string>;
   lossBudget: { usedWad: string; capWad: string; leftWad: string; leftBps: string };
-  redemptions: { epoch: string; pendingShares: string; pendingAssetsEstimate: string | null };
+  redemptions: {
+    epoch: string;
+    pendingShares: string;
+    pendingAssetsEstimate: string | null;
+    /**
+     * The vault's `cancelLockedUntil()` (unix seconds): set when a fulfilment found the epoch's
+     * pending redemptions larger than the idle funds; before it nobody in the epoch can cancel.
+     * "0" when the epoch is not locked; at or before `timestamp` once the lock has expired; null
+     * when the vault does not answer it (a deployment older than the lock).
+     */
+    cancelLockedUntil: string | null;
+    /**
+     * Whether the epoch's requests cannot be cancelled at this block: `cancelLockedUntil` after
+     * `timestamp` and the vault not shut down (shutdown lifts the lock). Null when unknown.
+     */
+    cancelLocked: boolean | null;
+  };
   nextNonce: string;
   lastRebalanceAt: string;
   cooldownReadyAt: string;
@@ -280,10 +297,16 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
             s.fees.exitFeeBps,
             s.decimalsOffset,
           );
-  if (pendingAssets !== null && s.pendingShares > 0n && pendingAssets > fig.idle)
-    warnings.push(
-      `pending redemptions (${pendingAssets}) exceed idle (${fig.idle}): a plan must raise cash`,
-    );
+  const lock = cancelLockOf(extras.cancelLockedUntil, now, s.shutdown);
+  warnings.push(
+    ...redemptionWarnings({
+      epoch: extras.currentEpoch,
+      pendingShares: s.pendingShares,
+      pendingAssets,
+      idle: fig.idle,
+      lock,
+    }),
+  );
   if (s.paused) warnings.push("vault is paused");
   if (s.defensive) warnings.push("vault is in defensive mode");
   if (s.shutdown) warnings.push("vault is shut down");
@@ -338,6 +361,8 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
       epoch: String(extras.currentEpoch),
       pendingShares: String(s.pendingShares),
       pendingAssetsEstimate: str(pendingAssets),
+      cancelLockedUntil: str(extras.cancelLockedUntil),
+      cancelLocked: lock.state === "unknown" ? null : lock.state === "locked",
     },
     nextNonce: String(s.nextNonce),
     lastRebalanceAt: String(s.lastRebalanceAt),
@@ -352,6 +377,97 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
 /** Warning of a status read without a lens (a vault given by address, not configured). */
 export const NO_LENS_WARNING =
   "no lens: per-asset holdings during a feed outage need a BallastLens (tryAssetStates); set its address in the config field vaults[].lens, or pass --lens";
+
+/**
+ * The current epoch's cancel lock at the snapshot's block (`now`): "unknown" when the vault does
+ * not answer `cancelLockedUntil()` (null); "none" when it answers 0; "locked" while its time is
+ * after `now` (the vault's `block.timestamp < lockedAt + CANCEL_LOCK`); "not-enforced" while it is
+ * but the vault is shut down (cancelling is allowed then); "expired" once `now` reached it.
+ */
+export type CancelLock =
+  { state: "unknown" | "none" } | { state: "locked" | "not-enforced" | "expired"; until: bigint };
+
+/** {@link CancelLock} of `cancelLockedUntil` (seconds, null unknown) at `now`. Pure. */
+export function cancelLockOf(
+  cancelLockedUntil: bigint | null,
+  now: bigint,
+  shutdown: boolean,
+): CancelLock {
+  if (cancelLockedUntil === null) return { state: "unknown" };
+  if (cancelLockedUntil === 0n) return { state: "none" };
+  if (cancelLockedUntil <= now) return { state: "expired", until: cancelLockedUntil };
+  return { state: shutdown ? "not-enforced" : "locked", until: cancelLockedUntil };
+}
+
+/** Unix seconds as an ISO-8601 UTC time without milliseconds ("2026-12-10T21:00:00Z"). */
+export function isoSeconds(t: bigint | string): string {
+  return new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z");
+}
+
+/**
+ * The warnings of the pending redemptions (raw base units; `pendingAssets` null while the NAV
+ * does not price): their estimate above the idle funds (a plan must raise cash), naming the cancel
+ * lock and its end while it holds; a locked epoch whose estimate the NAV cannot give; a locked
+ * epoch the idle funds now cover. Pure.
+ */
+export function redemptionWarnings(r: {
+  epoch: bigint;
+  pendingShares: bigint;
+  pendingAssets: bigint | null;
+  idle: bigint;
+  lock: CancelLock;
+}): string[] {
+  if (r.pendingShares === 0n) return [];
+  const locked = r.lock.state === "locked" ? isoSeconds(r.lock.until) : null;
+  if (r.pendingAssets !== null && r.pendingAssets > r.idle)
+    return [
+      `pending redemptions (${r.pendingAssets}) exceed idle (${r.idle}): a plan must raise cash` +
+        (locked === null
+          ? ""
+          : `; epoch ${r.epoch} is locked until ${locked} (its requests cannot be cancelled before then)`),
+    ];
+  if (locked === null) return [];
+  if (r.pendingAssets === null)
+    return [
+      `redemption epoch ${r.epoch} is locked until ${locked} (a fulfilment found its pending redemptions above idle; their estimate needs the NAV): a plan must raise cash`,
+    ];
+  return [
+    `redemption epoch ${r.epoch} is locked until ${locked} but idle (${r.idle}) now covers its pending redemptions (${r.pendingAssets}): fulfilRedemptions() or the next rebalance settles it`,
+  ];
+}
+
+/**
+ * The redemptions line's note on the cancel lock at `timestamp` (`st.redemptions`, `st.flags`):
+ * ", locked until …" while it holds, ", lock expired at …" once past, ", lock until … not
+ * enforced" in shutdown; "" when the epoch is not locked or the vault does not say. Pure.
+ */
+export function cancelLockNote(st: VaultStatus): string {
+  const raw = st.redemptions.cancelLockedUntil;
+  const lock = cancelLockOf(
+    raw === null ? null : BigInt(raw),
+    BigInt(st.timestamp),
+    st.flags.shutdown,
+  );
+  switch (lock.state) {
+    case "unknown":
+    case "none":
+      return "";
+    case "expired":
+      return `, lock expired at ${isoSeconds(lock.until)} (requests can be cancelled)`;
+    case "not-enforced":
+      return `, lock until ${isoSeconds(lock.until)} not enforced (shut down: requests can be cancelled)`;
+    case "locked": {
+      const est = st.redemptions.pendingAssetsEstimate;
+      const covered = est !== null && BigInt(est) <= BigInt(st.idle);
+      return (
+        `, locked until ${isoSeconds(lock.until)} (requests cannot be cancelled; ` +
+        (covered
+          ? "idle now covers them: a fulfilment settles the epoch)"
+          : "free liquidity to fulfil)")
+      );
+    }
+  }
+}
 
 function str(x: bigint | null): string | null {
   return x === null ? null : String(x);
@@ -576,7 +692,7 @@ export function formatStatus(st: VaultStatus): string {
     `loss budget: used ${pct(st.lossBudget.usedWad)} / cap ${pct(st.lossBudget.capWad)} of NAV, left ${st.lossBudget.leftBps} bps`,
   );
   out.push(
-    `redemptions: epoch ${st.redemptions.epoch}, pending ${units(st.redemptions.pendingShares, st.shareDecimals)} shares (~${b(st.redemptions.pendingAssetsEstimate)} base)`,
+    `redemptions: epoch ${st.redemptions.epoch}, pending ${units(st.redemptions.pendingShares, st.shareDecimals)} shares (~${b(st.redemptions.pendingAssetsEstimate)} base)${cancelLockNote(st)}`,
   );
   out.push(
     `next nonce ${st.nextNonce}, last rebalance at ${st.lastRebalanceAt}, cooldown ready at ${st.cooldownReadyAt}`,

@@ -15,7 +15,14 @@ import type { CommandContext } from "../../../keeper/src/commands/context.ts";
 import { openJournal } from "../../../keeper/src/journal/journal.ts";
 import { encodeSwapData, encodeV3Path, signPlan } from "../../../keeper/src/planner/eip712.ts";
 import { navOf, pxAll } from "../../../keeper/src/planner/checks.ts";
-import { dyn, js as j, startRpcProxy, walletAt as wallet } from "../../helpers/rpc.ts";
+import {
+  dyn,
+  hookedNode,
+  inProcessFetch,
+  js as j,
+  startRpcProxy,
+  walletAt as wallet,
+} from "../../helpers/rpc.ts";
 import { seedDeposit } from "../../helpers/keeper.ts";
 
 /**
@@ -224,5 +231,115 @@ describe("keeper chain edge on the local vault", function () {
       mined++;
     }
     expect(mined).to.be.greaterThan(2);
+  });
+
+  // after the plans above most of the NAV is in the assets: redeeming every share needs more
+  // than the idle funds, so the first fulfilment attempt locks the epoch against cancelling
+  const CANCEL_LOCK = 3n * 86_400n;
+  let lockedUntil = 0n;
+
+  it("status reports the redemption cancel lock a fulfilment sets: its end (block time + 3 days) in JSON, text and the shortfall warning", async function () {
+    const alice = (await ethers.getSigners())[4];
+    const v = dyn(d.vault);
+    expect(await v.CANCEL_LOCK()).to.equal(CANCEL_LOCK);
+    await (
+      await dyn(v.connect(alice)).requestRedeem(await v.balanceOf(alice), alice, alice)
+    ).wait();
+    const before = await runStatus(ctx, { vault, lens });
+    expect(before.redemptions.cancelLockedUntil).to.equal("0");
+    expect(before.redemptions.cancelLocked).to.equal(false);
+    expect(formatStatus(before)).to.not.match(/locked until|lock expired|lock until/);
+    const need = BigInt(before.redemptions.pendingAssetsEstimate!);
+    expect(need > BigInt(before.idle), `pending ${need} vs idle ${before.idle}`).to.equal(true);
+
+    const rc = await (await v.fulfilRedemptions()).wait();
+    const ts = BigInt((await ethers.provider.getBlock(rc.blockNumber))!.timestamp);
+    lockedUntil = ts + CANCEL_LOCK;
+    const ev = rc.logs
+      .map((l: { topics: string[]; data: string }) => v.interface.parseLog(l))
+      .find((e: { name: string } | null) => e?.name === "RedemptionsLocked");
+    expect(ev?.args.unlocksAt).to.equal(lockedUntil);
+
+    const st = await runStatus(ctx, { vault, lens });
+    expect(st.redemptions.epoch).to.equal(before.redemptions.epoch); // nothing fulfilled
+    expect(st.redemptions.cancelLockedUntil).to.equal(String(lockedUntil));
+    expect(st.redemptions.cancelLocked).to.equal(true);
+    expect(JSON.parse(JSON.stringify(st))).to.deep.equal(st);
+    const at = new Date(Number(lockedUntil) * 1000).toISOString().replace(".000Z", "Z");
+    expect(
+      formatStatus(st)
+        .split("\n")
+        .find((l) => l.startsWith("redemptions:")),
+    ).to.match(
+      new RegExp(
+        `, locked until ${at} \\(requests cannot be cancelled; free liquidity to fulfil\\)$`,
+      ),
+    );
+    const w = st.keeper.warnings.filter((x) => x.startsWith("pending redemptions"));
+    expect(w).to.have.length(1);
+    expect(w[0]).to.match(
+      new RegExp(
+        `exceed idle \\(${st.idle}\\): a plan must raise cash; epoch ${st.redemptions.epoch} ` +
+          `is locked until ${at} \\(its requests cannot be cancelled before then\\)$`,
+      ),
+    );
+  });
+
+  it("a vault that does not answer cancelLockedUntil (an older deployment) is no failure: the lock is null and not shown; a node failure still fails", async function () {
+    const selector = dyn(d.vault).interface.getFunction("cancelLockedUntil")!.selector;
+    let mode: "revert" | "node" = "revert";
+    const older = makeProvider(["http://in-process"], chainId, {
+      timeoutMs: 20_000,
+      fetch: inProcessFetch(
+        hookedNode(connection.provider, async (method, params) => {
+          const call = params[0] as { to?: string; data?: string; input?: string } | undefined;
+          const data = call?.data ?? call?.input ?? "";
+          if (method !== "eth_call" || call?.to?.toLowerCase() !== vault.toLowerCase()) return;
+          if (!data.startsWith(selector)) return;
+          // an older vault: no such function and no fallback, an empty revert; or the node fails
+          throw mode === "revert"
+            ? { code: 3, message: "execution reverted", data: "0x" }
+            : { code: -32000, message: "header not found" };
+        }),
+      ),
+    });
+    try {
+      const octx = { ...ctx, provider: older, signer: wallet(3, older), relayer: undefined };
+      const st = await runStatus(octx, { vault, lens });
+      expect(st.redemptions.cancelLockedUntil).to.equal(null);
+      expect(st.redemptions.cancelLocked).to.equal(null);
+      expect(Number(st.redemptions.pendingShares) > 0).to.equal(true);
+      expect(formatStatus(st)).to.not.match(/locked until|lock expired|lock until/);
+      // the shortfall warning as before the lock
+      expect(st.keeper.warnings.filter((x) => x.startsWith("pending redemptions"))).to.deep.equal([
+        `pending redemptions (${st.redemptions.pendingAssetsEstimate}) exceed idle (${st.idle}): a plan must raise cash`,
+      ]);
+      mode = "node";
+      let failed: unknown = null;
+      try {
+        await runStatus(octx, { vault, lens });
+      } catch (e) {
+        failed = e;
+      }
+      // ethers' CALL_EXCEPTION without revert data, the node's error kept in its info
+      expect((failed as { code?: string } | null)?.code).to.equal("CALL_EXCEPTION");
+      expect((failed as { data?: unknown }).data).to.equal(null);
+      expect(j((failed as { info?: unknown }).info)).to.contain("header not found");
+    } finally {
+      older.destroy();
+    }
+  });
+
+  it("once the 3 days have passed, status says the lock expired (requests can be cancelled)", async function () {
+    expect(lockedUntil > 0n).to.equal(true);
+    await networkHelpers.time.increaseTo(lockedUntil);
+    await networkHelpers.mine();
+    const st = await runStatus(ctx, { vault, lens });
+    expect(BigInt(st.timestamp) >= lockedUntil).to.equal(true);
+    expect(st.redemptions.cancelLockedUntil).to.equal(String(lockedUntil)); // still set, past
+    expect(st.redemptions.cancelLocked).to.equal(false);
+    const at = new Date(Number(lockedUntil) * 1000).toISOString().replace(".000Z", "Z");
+    expect(formatStatus(st)).to.contain(`, lock expired at ${at} (requests can be cancelled)`);
+    expect(st.keeper.warnings.join("\n")).to.not.match(/locked until/);
   });
 });

@@ -3,10 +3,13 @@ import { callFailureDetail, navUnavailableReason } from "../../../keeper/src/cha
 import type { FeedCallFailure } from "../../../keeper/src/chain/feeds.ts";
 import type { LensAssetTry } from "../../../keeper/src/chain/reader.ts";
 import {
+  cancelLockNote,
+  cancelLockOf,
   formatHoldings,
   formatStatus,
   holdingsOf,
   pricedFigures,
+  redemptionWarnings,
 } from "../../../keeper/src/commands/status.ts";
 import type { VaultStatus } from "../../../keeper/src/commands/status.ts";
 import type { VaultSnapshot } from "../../../keeper/src/planner/types.ts";
@@ -185,7 +188,13 @@ describe("status: holdings during a feed outage (pure)", function () {
       assets: [],
       limits: {},
       lossBudget: { usedWad: "0", capWad: "0", leftWad: "0", leftBps: "0" },
-      redemptions: { epoch: "0", pendingShares: "0", pendingAssetsEstimate: "0" },
+      redemptions: {
+        epoch: "0",
+        pendingShares: "0",
+        pendingAssetsEstimate: "0",
+        cancelLockedUntil: "0",
+        cancelLocked: false,
+      },
       nextNonce: "0",
       lastRebalanceAt: "0",
       cooldownReadyAt: "0",
@@ -346,7 +355,13 @@ describe("status: a feed whose call fails (pure)", function () {
       })),
       limits: {},
       lossBudget: { usedWad: "0", capWad: "0", leftWad: "0", leftBps: "0" },
-      redemptions: { epoch: "3", pendingShares: "1000000", pendingAssetsEstimate: null },
+      redemptions: {
+        epoch: "3",
+        pendingShares: "1000000",
+        pendingAssetsEstimate: null,
+        cancelLockedUntil: null,
+        cancelLocked: null,
+      },
       nextNonce: "0",
       lastRebalanceAt: "0",
       cooldownReadyAt: "0",
@@ -414,5 +429,163 @@ describe("status: a base feed answering zero or less (pure)", function () {
       `feed ${BASE_FEED} of the base token (${held.base.token}): answer ${p} is not positive`;
     expect(navUnavailableReason(answering(0n), false)).to.equal(`${base(0n)}; ${stale}`);
     expect(navUnavailableReason(answering(-1n), true, "x")).to.equal(`${base(-1n)}; ${stale}`);
+  });
+});
+
+describe("status: the redemption cancel lock (pure)", function () {
+  const DAY3 = 3n * 86_400n;
+  const UNTIL = NOW + DAY3; // a lock set at NOW
+  const AT = "2023-11-17T22:13:20Z"; // UNTIL
+  // a healthy vault at NOW with 600 base pending in epoch 2 and 400 idle (6 decimals)
+  const status = (
+    cancelLockedUntil: string | null,
+    over: { shutdown?: boolean; pendingAssetsEstimate?: string | null; idle?: string } = {},
+  ): VaultStatus => ({
+    vault: snap.vault,
+    name: "main",
+    chainId: "31337",
+    blockNumber: 42,
+    timestamp: String(NOW),
+    nav: "1000000000",
+    navAvailable: true,
+    navUnavailable: null,
+    lensNav: "1000000000",
+    totalSupply: "1000000000000000",
+    pricePerShareWad: String(10n ** 12n),
+    baseDecimals: 6,
+    shareDecimals: 12,
+    idle: over.idle ?? "400000000",
+    reservedAssets: "0",
+    lendingCollateral: "0",
+    leverageBps: "10000",
+    flags: {
+      paused: false,
+      defensive: false,
+      shutdown: over.shutdown ?? false,
+      navUnavailable: false,
+    },
+    assets: [],
+    limits: {},
+    lossBudget: { usedWad: "0", capWad: "0", leftWad: "0", leftBps: "0" },
+    redemptions: {
+      epoch: "2",
+      pendingShares: "600000000000000",
+      pendingAssetsEstimate:
+        over.pendingAssetsEstimate === undefined ? "600000000" : over.pendingAssetsEstimate,
+      cancelLockedUntil,
+      cancelLocked: null, // the note reads the time, not this
+    },
+    nextNonce: "0",
+    lastRebalanceAt: "0",
+    cooldownReadyAt: "0",
+    lastRebalances: [],
+    keeper: { signer: null, signerHasRole: null, rpc: null, journalPending: null, warnings: [] },
+  });
+  const line = (st: VaultStatus) =>
+    formatStatus(st)
+      .split("\n")
+      .find((l) => l.startsWith("redemptions:"));
+  const PENDING = "redemptions: epoch 2, pending 600 shares (~600 base)";
+
+  it("cancelLockOf: unknown (null), none (0), locked while after the block, expired from it on, not enforced in shutdown", function () {
+    expect(cancelLockOf(null, NOW, false)).to.deep.equal({ state: "unknown" });
+    expect(cancelLockOf(0n, NOW, false)).to.deep.equal({ state: "none" });
+    expect(cancelLockOf(0n, NOW, true)).to.deep.equal({ state: "none" });
+    expect(cancelLockOf(UNTIL, NOW, false)).to.deep.equal({ state: "locked", until: UNTIL });
+    expect(cancelLockOf(NOW + 1n, NOW, false)).to.deep.equal({ state: "locked", until: NOW + 1n });
+    // the vault refuses while block.timestamp < until: at `until` itself cancelling is allowed
+    expect(cancelLockOf(NOW, NOW, false)).to.deep.equal({ state: "expired", until: NOW });
+    expect(cancelLockOf(NOW - 1n, NOW, true)).to.deep.equal({ state: "expired", until: NOW - 1n });
+    expect(cancelLockOf(UNTIL, NOW, true)).to.deep.equal({ state: "not-enforced", until: UNTIL });
+  });
+
+  it("formatStatus: the redemptions line says locked until when (UTC), expired, not enforced, or nothing", function () {
+    expect(line(status(String(UNTIL)))).to.equal(
+      `${PENDING}, locked until ${AT} (requests cannot be cancelled; free liquidity to fulfil)`,
+    );
+    expect(line(status(String(NOW - 60n)))).to.equal(
+      `${PENDING}, lock expired at 2023-11-14T22:12:20Z (requests can be cancelled)`,
+    );
+    expect(line(status(String(NOW)))).to.equal(
+      `${PENDING}, lock expired at 2023-11-14T22:13:20Z (requests can be cancelled)`,
+    );
+    expect(line(status(String(UNTIL), { shutdown: true }))).to.equal(
+      `${PENDING}, lock until ${AT} not enforced (shut down: requests can be cancelled)`,
+    );
+    // not locked, and a vault without the lock (null): the line as before
+    expect(line(status("0"))).to.equal(PENDING);
+    expect(line(status(null))).to.equal(PENDING);
+    expect(cancelLockNote(status(null))).to.equal("");
+  });
+
+  it("formatStatus: a locked epoch the idle funds now cover says a fulfilment settles it; n/a estimate still asks for liquidity", function () {
+    expect(line(status(String(UNTIL), { idle: "600000000" }))).to.equal(
+      `redemptions: epoch 2, pending 600 shares (~600 base), locked until ${AT} (requests cannot be cancelled; idle now covers them: a fulfilment settles the epoch)`,
+    );
+    expect(line(status(String(UNTIL), { pendingAssetsEstimate: null }))).to.equal(
+      `redemptions: epoch 2, pending 600 shares (~n/a base), locked until ${AT} (requests cannot be cancelled; free liquidity to fulfil)`,
+    );
+  });
+
+  it("redemptionWarnings: the shortfall warning names the lock and its end while it holds, and only then", function () {
+    const w = (lock: ReturnType<typeof cancelLockOf>, pendingAssets: bigint | null = 600n) =>
+      redemptionWarnings({ epoch: 2n, pendingShares: 6n, pendingAssets, idle: 400n, lock });
+    const short = "pending redemptions (600) exceed idle (400): a plan must raise cash";
+    expect(w(cancelLockOf(UNTIL, NOW, false))).to.deep.equal([
+      `${short}; epoch 2 is locked until ${AT} (its requests cannot be cancelled before then)`,
+    ]);
+    for (const lock of [
+      cancelLockOf(null, NOW, false),
+      cancelLockOf(0n, NOW, false),
+      cancelLockOf(NOW, NOW, false),
+      cancelLockOf(UNTIL, NOW, true),
+    ])
+      expect(w(lock), lock.state).to.deep.equal([short]);
+  });
+
+  it("redemptionWarnings: a locked epoch without an estimate (NAV unavailable) or covered by idle is still named; nothing pending, nothing said", function () {
+    const locked = cancelLockOf(UNTIL, NOW, false);
+    expect(
+      redemptionWarnings({
+        epoch: 2n,
+        pendingShares: 6n,
+        pendingAssets: null,
+        idle: 400n,
+        lock: locked,
+      }),
+    ).to.deep.equal([
+      `redemption epoch 2 is locked until ${AT} (a fulfilment found its pending redemptions above idle; their estimate needs the NAV): a plan must raise cash`,
+    ]);
+    expect(
+      redemptionWarnings({
+        epoch: 2n,
+        pendingShares: 6n,
+        pendingAssets: 400n,
+        idle: 400n,
+        lock: locked,
+      }),
+    ).to.deep.equal([
+      `redemption epoch 2 is locked until ${AT} but idle (400) now covers its pending redemptions (400): fulfilRedemptions() or the next rebalance settles it`,
+    ]);
+    // unlocked: no estimate or a covered one is no warning, as before
+    for (const pendingAssets of [null, 400n])
+      expect(
+        redemptionWarnings({
+          epoch: 2n,
+          pendingShares: 6n,
+          pendingAssets,
+          idle: 400n,
+          lock: cancelLockOf(0n, NOW, false),
+        }),
+      ).to.deep.equal([]);
+    expect(
+      redemptionWarnings({
+        epoch: 2n,
+        pendingShares: 0n,
+        pendingAssets: 0n,
+        idle: 0n,
+        lock: locked,
+      }),
+    ).to.deep.equal([]);
   });
 });

@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 // solhint-disable gas-small-strings
 
+import {Vm} from "forge-std/Vm.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IERC20Errors} from "@openzeppelin/contracts/interfaces/draft-IERC6093.sol";
 import {ERC4626} from "@openzeppelin/contracts/token/ERC20/extensions/ERC4626.sol";
@@ -160,7 +161,9 @@ contract RedemptionsTest is VaultFixture {
 
         vm.recordLogs();
         assertFalse(vault.fulfilRedemptions(), "no partial fulfilment");
-        assertEq(vm.getRecordedLogs().length, 0, "nothing emitted");
+        Vm.Log[] memory logs = vm.getRecordedLogs();
+        assertEq(logs.length, 1, "only the lock is emitted (RedemptionLock.t.sol)");
+        assertEq(logs[0].topics[0], IBallastVault.RedemptionsLocked.selector);
         assertEq(vault.pendingShares(), pending);
         assertEq(vault.reservedAssets(), 0);
         assertEq(vault.currentEpoch(), 0);

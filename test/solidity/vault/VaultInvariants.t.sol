@@ -188,6 +188,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     function cancel(uint256 seed) external {
         address who = _actor(seed);
         if (_VAULT.pendingRedeemRequest(0, who) == 0) return;
+        if (block.timestamp < _VAULT.cancelLockedUntil() && !_VAULT.shutdown()) return; // locked (RedemptionLock.t.sol)
         vm.prank(who);
         _VAULT.cancelRedeemRequest(who);
         ++calls["cancel"];
