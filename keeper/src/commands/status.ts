@@ -98,7 +98,7 @@ export interface VaultStatus {
   timestamp: string;
   /**
    * The NAV at the feeds' latest answers (not the vault's NAV while `navAvailable` is false);
-   * null while a feed's call fails or the base feed's answer is not positive.
+   * null while a feed's call fails or a feed's answer is not positive.
    */
   nav: string | null;
   /** False while a feed fails: the vault itself cannot price its NAV (deposits, redeems, plans). */
@@ -476,13 +476,13 @@ function str(x: bigint | null): string | null {
 /** The price-dependent figures of {@link pricedFigures}. */
 export interface PricedFigures {
   /**
-   * The NAV breakdown at the feeds' answers; null while a feed's call fails (no answer) or the
-   * base feed's answer is not positive.
+   * The NAV breakdown at the feeds' answers; null while a feed's call fails (no answer) or a
+   * feed's answer is not positive.
    */
   nav: NavBreakdown | null;
   /**
-   * Each asset's value at its feed's answer; null where its or the base feed's call failed, and
-   * every one while the base feed's answer is not positive.
+   * Each asset's value at its feed's answer; null where its or the base feed's call failed or its
+   * answer is not positive, and every one while the base feed's answer is not positive.
    */
   values: (bigint | null)[];
   /** The base token balance above the reserved assets (needs no price). */
@@ -492,13 +492,17 @@ export interface PricedFigures {
 /**
  * The figures of `s` that need prices, at the feeds' answers (stale or out-of-band answers too,
  * as the vault would compute with them), leaving out what a feed whose call failed (`calls`, the
- * snapshot holds zeros for it) would have to price, and every value while the base feed answers
- * zero or less (each divides by that answer: OracleAnswerNotPositive on chain). Pure.
+ * snapshot holds zeros for it) or an asset feed answering zero or less would have to price, and
+ * every value while the base feed answers zero or less (each divides by that answer:
+ * OracleAnswerNotPositive on chain). Pure.
  */
 export function pricedFigures(s: VaultSnapshot, calls: readonly FeedCallFailure[]): PricedFigures {
   const failed = (who: number | "base") => calls.some((c) => c.asset === who);
   const baseUnpriced = failed("base") || s.base.price <= 0n;
-  if (calls.length === 0 && !baseUnpriced) {
+  // an asset answering zero or less has no value (the vault refuses it: OracleAnswerNotPositive);
+  // priced at its answer it would count negatively into the NAV
+  const unpriced = (i: number) => failed(i) || s.assets[i].price <= 0n;
+  if (calls.length === 0 && !baseUnpriced && !s.assets.some((_, i) => unpriced(i))) {
     const nav = navOf(s.positions, s.reservedAssets, pxAll(s));
     return { nav, values: nav.values, idle: nav.idle };
   }
@@ -506,7 +510,7 @@ export function pricedFigures(s: VaultSnapshot, calls: readonly FeedCallFailure[
   return {
     nav: null,
     values: s.assets.map((a, i) =>
-      baseUnpriced || failed(i) ? null : value(balances[i], px(a, s.base)),
+      baseUnpriced || unpriced(i) ? null : value(balances[i], px(a, s.base)),
     ),
     // as navOf
     idle: baseBalance > s.reservedAssets ? baseBalance - s.reservedAssets : 0n,
@@ -647,7 +651,7 @@ export function formatStatus(st: VaultStatus): string {
     if (st.holdings !== undefined) out.push(...formatHoldings(st.holdings, st.baseDecimals));
     out.push(
       st.nav === null
-        ? "the figures below are at the feeds' last answers, which the vault refuses; n/a where a feed's call fails or the base feed's answer is not positive:"
+        ? "the figures below are at the feeds' last answers, which the vault refuses; n/a where a feed's call fails or its answer is not positive:"
         : "the figures below are at the feeds' last answers, which the vault refuses:",
     );
   }

@@ -433,7 +433,7 @@ describe("ballast CLI against the local chain", function () {
         return t.endsWith(".0") ? t.slice(0, -2) : t;
       };
       expect(lines.slice(9, 12)).to.deep.equal([
-        "the figures below are at the feeds' last answers, which the vault refuses; n/a where a feed's call fails or the base feed's answer is not positive:",
+        "the figures below are at the feeds' last answers, which the vault refuses; n/a where a feed's call fails or its answer is not positive:",
         `NAV n/a  supply ${formatUnits(BigInt(st.totalSupply), 12).replace(/\.0$/, "")} shares  price per share n/a  idle ${whole(st.idle)}  reserved ${whole(st.reservedAssets)}  collateral ${whole(st.lendingCollateral)}  leverage n/a  (base token amounts, 6 decimals)`,
         "flags: nav-unavailable",
       ]);
@@ -518,7 +518,7 @@ describe("ballast CLI against the local chain", function () {
         expect(r.stderr).to.not.match(/error|Division by zero/);
         expect(r.stdout.split("\n").slice(1, 3)).to.deep.equal(["NAV unavailable:", `  ${named}`]);
         expect(r.stdout).to.contain(
-          "\nthe figures below are at the feeds' last answers, which the vault refuses; n/a where a feed's call fails or the base feed's answer is not positive:\nNAV n/a  supply ",
+          "\nthe figures below are at the feeds' last answers, which the vault refuses; n/a where a feed's call fails or its answer is not positive:\nNAV n/a  supply ",
         );
         expect(r.stdout).to.match(/price per share n\/a .* leverage n\/a/);
         expect(r.stdout).to.match(/^flags: nav-unavailable$/m);

@@ -371,7 +371,7 @@ describe("status: a feed whose call fails (pure)", function () {
     expect(formatStatus(st).split("\n").slice(1, 10)).to.deep.equal([
       "NAV unavailable:",
       `  feed ${FEED(1)} of asset 1 (${assetAddr(1)}): ${WHY1}`,
-      "the figures below are at the feeds' last answers, which the vault refuses; n/a where a feed's call fails or the base feed's answer is not positive:",
+      "the figures below are at the feeds' last answers, which the vault refuses; n/a where a feed's call fails or its answer is not positive:",
       "NAV n/a  supply 2.5 shares  price per share n/a  idle 4000  reserved 1000  collateral 7  leverage n/a  (base token amounts, 6 decimals)",
       "flags: nav-unavailable",
       "",
@@ -417,6 +417,17 @@ describe("status: a base feed answering zero or less (pure)", function () {
       { asset: 3, feed: FEED(3), methods: ["latestRoundData"], why: "reverted without data" },
     ]);
     expect([both.nav, both.values]).to.deep.equal([null, [null, null, null, null]]);
+    // an ASSET answering zero or less: its value and the NAV are null, the others priced (it used
+    // to count negatively into the NAV figure)
+    for (const p of [0n, -(2000n * 10n ** 8n)]) {
+      const ok = answering(10n ** 8n);
+      const neg = { ...ok, assets: ok.assets.map((a, i) => (i === 0 ? { ...a, price: p } : a)) };
+      const f = pricedFigures(neg, []);
+      const all = pricedFigures(ok, []);
+      expect(f.nav, `asset 0 answer ${p}`).to.equal(null);
+      expect(f.values, `asset 0 answer ${p}`).to.deep.equal([null, ...all.values.slice(1)]);
+      expect(f.idle).to.equal(all.idle);
+    }
     // a positive answer prices as before
     const ok = answering(10n ** 8n);
     expect(pricedFigures(ok, []).nav).to.deep.equal(
