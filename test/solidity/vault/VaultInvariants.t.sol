@@ -188,7 +188,10 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
     function cancel(uint256 seed) external {
         address who = _actor(seed);
         if (_VAULT.pendingRedeemRequest(0, who) == 0) return;
-        if (block.timestamp < _VAULT.cancelLockedUntil() && !_VAULT.shutdown()) return; // locked (RedemptionLock.t.sol)
+        if (block.timestamp < _VAULT.cancelLockedUntil() && !_VAULT.shutdown()) {
+            ++calls["cancelLocked"]; // a fulfilment found the epoch above idle (RedemptionLock.t.sol)
+            return;
+        }
         vm.prank(who);
         _VAULT.cancelRedeemRequest(who);
         ++calls["cancel"];
@@ -201,7 +204,7 @@ contract VaultHandler is CommonBase, StdCheats, StdUtils {
         uint256 supply = _VAULT.totalSupply();
         uint256 reserved = _VAULT.reservedAssets();
         uint256 before = _pps();
-        _VAULT.fulfilRedemptions();
+        if (!_VAULT.fulfilRedemptions()) ++calls["fulfilShort"]; // the epoch is locked now
         _checkPps(before, "fulfil");
         _checkProRata(_VAULT.reservedAssets() - reserved, pending, nav, supply, "fulfil");
         ++calls["fulfil"];
@@ -388,6 +391,27 @@ contract VaultInvariantsTest is VaultFixture {
         invariant_boundsHoldAfterRebalance();
     }
 
+    /// @dev The lock's steps run too: a fulfilment the idle funds cannot cover locks the epoch,
+    ///      the handler's cancel then stops, and after `CANCEL_LOCK` (six 12 h warps) it cancels.
+    function test_handlerLockSteps() public {
+        handler.deposit(0, 5_000e6);
+        weth.mint(address(vault), 20e18); // 60,000 USD of WETH: idle 15,000 of a 75,000 NAV
+        handler.requestRedeem(0, type(uint256).max); // all of actor 0's shares, ~25,000 USD
+        handler.fulfil();
+        assertEq(handler.calls("fulfilShort"), 1, "not covered");
+        assertGt(vault.cancelLockedUntil(), block.timestamp, "locked");
+        handler.cancel(0);
+        assertEq(handler.calls("cancelLocked"), 1, "the locked cancel stopped");
+        assertEq(handler.calls("cancel"), 0);
+        for (uint256 i; i < 6; ++i) handler.warp(12 hours);
+        handler.cancel(0);
+        assertEq(handler.calls("cancel"), 1, "cancelled once the lock expired");
+        invariant_lockOnlyWithPendingRequests();
+        invariant_escrowEqualsPendingShares();
+        invariant_navIsTheSumOfItsParts();
+        invariant_ppsNeverDecreasesThroughFlows();
+    }
+
     /// @dev totalAssets = base balance − reserved + Σ value_i (docs/plan-format.md §5).
     function invariant_navIsTheSumOfItsParts() public view {
         uint256 bal = usdc.balanceOf(address(vault));
@@ -428,6 +452,12 @@ contract VaultInvariantsTest is VaultFixture {
         uint256 pending;
         for (uint256 i; i < 3; ++i) pending += vault.pendingRedeemRequest(0, a[i]);
         assertEq(pending, vault.pendingShares());
+    }
+
+    /// @dev The redemption cancellation lock exists only on an epoch with pending requests
+    ///      (RedemptionLock.t.sol): a fulfilment and the last cancellation both clear it.
+    function invariant_lockOnlyWithPendingRequests() public view {
+        if (vault.cancelLockedUntil() != 0) assertGt(vault.pendingShares(), 0, "lock on an empty epoch");
     }
 
     /// @dev No redemption, withdrawal or fulfilment paid more than the pro-rata value.
