@@ -84,6 +84,8 @@ interface App {
   wallet: Wallet | null;
   busy: boolean;
   refreshing: Promise<void> | null;
+  /** The latest block's timestamp at the last refresh and this computer's time then (ms). */
+  chainClock: { blockTs: bigint; readAtMs: number } | null;
 }
 
 declare global {
@@ -157,11 +159,15 @@ function amountOf(token: TokenMeta | undefined, units: bigint, digits: number): 
 }
 
 /**
- * Now in seconds by this computer's clock, for the cancel lock (a public chain's block time is
- * within seconds of it; the vault's own check decides, and every call is simulated first).
+ * Now in chain seconds, for the cancel lock (the vault compares `block.timestamp`): the latest
+ * block's time read at the last refresh plus the wall time since; this computer's clock before
+ * the first read. A local node whose clock was moved (evm_increaseTime) stays right; the vault's
+ * own check decides in any case, and every call is simulated first.
  */
-function nowSeconds(): bigint {
-  return BigInt(Math.floor(Date.now() / 1000));
+function nowSeconds(app: App): bigint {
+  const wall = Date.now();
+  if (app.chainClock === null) return BigInt(Math.floor(wall / 1000));
+  return app.chainClock.blockTs + BigInt(Math.floor((wall - app.chainClock.readAtMs) / 1000));
 }
 
 function base(app: App, units: bigint, digits = 2): string {
@@ -275,7 +281,7 @@ function renderSnapshot(app: App, s: VaultSnapshot): void {
   const pps = s.navAvailable
     ? `${formatAmount(assetsPerShare(s.pricePerShareWad, info.share.decimals), info.base.decimals, 6)} ${info.base.symbol}`
     : `unavailable (feed down); withdrawals now pay at most ${formatAmount(assetsPerShare(s.lastGoodPpsWad, info.share.decimals), info.base.decimals, 6)} ${info.base.symbol} per share (last good price)`;
-  const lock = queueLockNote(s, nowSeconds());
+  const lock = queueLockNote(s, nowSeconds(app));
   setFacts("overview", [
     ["NAV (total assets)", s.navAvailable ? base(app, s.nav) : "unavailable (feed down)"],
     ["Price per share", pps],
@@ -317,7 +323,7 @@ function renderPosition(app: App): void {
     const parts: string[] = [];
     if (p.pendingShares > 0n) {
       parts.push(`Pending: ${shares(app, p.pendingShares)} waiting for fulfilment.`);
-      const now = nowSeconds();
+      const now = nowSeconds(app);
       const lockEnd = app.snapshot === null ? null : cancelLockEnd(app.snapshot, now);
       if (lockEnd !== null) parts.push(cancelLockReason(lockEnd, now));
     }
@@ -345,7 +351,7 @@ function why(id: string, ...states: ActionState[]): void {
 function renderActions(app: App): void {
   const s = app.snapshot;
   if (s === null) return;
-  const a = deriveActions(s, app.position, app.wallet?.chainOk ?? false, nowSeconds());
+  const a = deriveActions(s, app.position, app.wallet?.chainOk ?? false, nowSeconds(app));
   setAction(["deposit-submit", "deposit-max"], a.deposit, app.busy);
   setAction(["withdraw-submit", "withdraw-max", "redeem-now"], a.withdrawNow, app.busy);
   setAction(["request-redeem", "redeem-all"], a.requestRedeem, app.busy);
@@ -373,12 +379,15 @@ async function refresh(app: App): Promise<void> {
       app.read ??= bindContracts(app.cfg, app.abis, info.base.address, app.reader);
       renderInfo(app, info);
       const read = app.read;
-      const [snapshot, holdings, exposure, history] = await Promise.all([
+      const readAtMs = Date.now();
+      const [snapshot, holdings, exposure, history, block] = await Promise.all([
         readSnapshot(read, app.decode, info.feedLabels),
         readHoldings(read, info, app.abis.erc20, app.reader, app.reader),
         readExposure(read),
         readHistory(read.vault, app.reader, app.history).catch(() => null),
+        app.reader.getBlock("latest").catch(() => null),
       ]);
+      if (block !== null) app.chainClock = { blockTs: BigInt(block.timestamp), readAtMs };
       app.snapshot = snapshot;
       app.holdings = holdings;
       app.history = history ?? app.history;
@@ -941,6 +950,7 @@ async function start(): Promise<void> {
       wallet: null,
       busy: false,
       refreshing: null,
+      chainClock: null,
     };
     wire(app);
     renderPosition(app);
