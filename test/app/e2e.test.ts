@@ -23,7 +23,7 @@ import { localWorker } from "../helpers/keeper.ts";
 import { freePort, startScript, stop, waitOut } from "../helpers/proc.ts";
 import type { Proc } from "../helpers/proc.ts";
 import { js } from "../helpers/rpc.ts";
-import { formatAmount, formatBps } from "../../app/src/amounts.ts";
+import { formatAmount, formatBps, formatTimestamp } from "../../app/src/amounts.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
@@ -556,6 +556,154 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
       await stop(plain);
     }
     expect(pageErrors).to.deep.equal([]);
+  });
+
+  it("a fulfilment attempt that finds the queue larger than the idle funds locks the request for 3 days, by the chain's clock; then it cancels", async function () {
+    const provider = nodeProvider();
+    try {
+      const cfg = await pageConfig();
+      const vault = new Contract(cfg.vault, projectAbi("BallastVault"), provider);
+      const call = <T>(name: string, ...args: unknown[]) =>
+        vault.getFunction(name)(...args) as Promise<T>;
+      const lens = new Contract(cfg.lens, projectAbi("BallastLens"), provider);
+      const decimals = await call<bigint>("decimals");
+      const one = 10n ** decimals; // one whole share
+      const owned = await call<bigint>("balanceOf", DEPOSITOR);
+      const epoch = await call<bigint>("currentEpoch");
+      const { idle } = (await lens.getFunction("vaultState")(cfg.vault)) as { idle: bigint };
+      expect(await call<bigint>("pendingShares"), "no request waits").to.equal(0n);
+      expect(await call<bigint>("cancelLockedUntil"), "no lock").to.equal(0n);
+      // the fewest whole shares worth more than the idle funds (exit fee included), and one more
+      const requested = (await call<bigint>("previewWithdraw", idle)) / one + 2n;
+      expect(await call<bigint>("previewRedeem", requested * one)).to.be.greaterThan(idle);
+      expect(requested * one, "the depositor holds enough shares").to.be.at.most(owned);
+      const shown = formatAmount(owned, Number(decimals), 6); // as the position shows it
+
+      const page = await openPage();
+      const position = page.locator("#position");
+      const overview = page.locator("#overview");
+      const requestsNote = page.locator("#requests-note");
+      const txLog = page.locator("#tx-log");
+      const cancel = page.getByRole("button", { name: "Cancel pending request" });
+      const connect = async () => {
+        await waitText(page.locator("#banner"), /Status: Open/);
+        await page.getByRole("button", { name: "Connect wallet" }).click();
+        await waitText(page.locator("#wallet-status"), new RegExp(`Connected: ${DEPOSITOR}`));
+      };
+      await connect();
+      await waitText(position, new RegExp(`Your shares\\s+${shown} bUSDC`));
+      await page.getByLabel("Shares to redeem (bUSDC)").fill(String(requested));
+      await page.getByRole("button", { name: "Request redemption" }).click();
+      await waitText(
+        txLog,
+        new RegExp(`Request redemption of ${requested} bUSDC #\\d+: confirmed`),
+      );
+      await waitText(position, new RegExp(`Pending request\\s+${requested} bUSDC`));
+      // not locked yet: cancelling is open
+      expect(await cancel.isDisabled()).to.equal(false);
+
+      // anyone's fulfilment attempt (Hardhat account #10, no role) finds the epoch larger than
+      // the idle funds: nothing is fulfilled, the epoch is locked against cancelling for 3 days
+      const someone = await provider.getSigner(10);
+      const receipt = (await (
+        await (vault.connect(someone) as Contract).getFunction("fulfilRedemptions")()
+      ).wait()) as { blockNumber: number };
+      const lockedAt = BigInt((await provider.getBlock(receipt.blockNumber))!.timestamp);
+      const until = await call<bigint>("cancelLockedUntil");
+      expect(until).to.equal(lockedAt + 3n * 86_400n);
+      expect([
+        await call<bigint>("pendingShares"),
+        await call<bigint>("currentEpoch"),
+      ]).to.deep.equal([requested * one, epoch]);
+      const untilUtc = formatTimestamp(until); // e.g. 2026-01-04T10:00:00Z: no regex metacharacters
+
+      await page.getByRole("button", { name: "Refresh now" }).click();
+      await waitText(
+        requestsNote,
+        new RegExp(
+          `^Pending: ${requested} bUSDC waiting for fulfilment\\. Your request is locked until ${untilUtc} \\((3 d|2 d 23 h) from now\\): a fulfilment found the queue larger than the idle funds, so it waits to be fulfilled at the next rebalance\\.$`,
+        ),
+      );
+      expect(await cancel.isDisabled()).to.equal(true);
+      await waitText(
+        overview,
+        new RegExp(
+          `Waiting redemptions\\s+${requested} bUSDC \\(epoch ${epoch}\\), locked until ${untilUtc}: a fulfilment found them larger than the idle funds`,
+        ),
+      );
+      await waitText(
+        page.locator("#history"),
+        new RegExp(
+          `Redemptions locked\\s+epoch ${epoch}: [\\d,.]+ USDC needed, [\\d,.]+ USDC idle; requests cannot be cancelled until ${untilUtc}`,
+        ),
+      );
+      await shot(page, "3-locked");
+
+      // 3 days (and a minute: blocks mined in a burst run a few seconds ahead) pass on the chain
+      await provider.send("evm_increaseTime", [3 * 86_400 + 60]);
+      await provider.send("evm_mine", []);
+      const latest = BigInt((await provider.getBlock("latest"))!.timestamp);
+      expect(latest >= until, "the lock has expired on the chain").to.equal(true);
+      // … but not by this computer's clock: the page must go by the chain's
+      expect(BigInt(Math.floor(Date.now() / 1000)) < until, "wall clock still locked").to.equal(
+        true,
+      );
+      // every feed answers afresh (MockV3Aggregator, from the deployer #0): the later cases
+      // start from fresh feeds, as before
+      const deployer = await provider.getSigner(0);
+      const [baseFeed] = await call<[{ feed: string }]>("oracleConfig");
+      const feeds = [
+        baseFeed.feed,
+        ...(await call<{ feed: string }[]>("assetConfigs")).map((a) => a.feed),
+      ];
+      for (const f of feeds) {
+        const agg = new Contract(
+          f,
+          [
+            "function latestRoundData() view returns (uint80, int256, uint256, uint256, uint80)",
+            "function updateAnswer(int256)",
+          ],
+          deployer,
+        );
+        const [, answer] = (await agg.getFunction("latestRoundData")()) as bigint[];
+        await (await agg.getFunction("updateAnswer")(answer)).wait();
+      }
+
+      await page.reload();
+      await connect();
+      await waitText(position, new RegExp(`Pending request\\s+${requested} bUSDC`));
+      await waitText(
+        requestsNote,
+        new RegExp(`^Pending: ${requested} bUSDC waiting for fulfilment\\.$`),
+      );
+      const row = await waitText(
+        overview,
+        new RegExp(`Waiting redemptions\\s+${requested} bUSDC \\(epoch ${epoch}\\)`),
+      );
+      expect(row).not.to.include("locked until");
+      expect(await cancel.isDisabled()).to.equal(false);
+      await cancel.click();
+      await waitText(txLog, /Cancel request #\d+: confirmed/, 30_000);
+      await waitText(position, /Pending request\s+0 bUSDC/);
+      await waitText(position, new RegExp(`Your shares\\s+${shown} bUSDC`));
+      await waitText(requestsNote, /^No open redemption request\.$/);
+      await waitText(
+        page.locator("#history"),
+        new RegExp(
+          `Request canceled\\s+0x9965…A4dc took back ${requested} bUSDC \\(epoch ${epoch}\\)`,
+        ),
+      );
+      expect([
+        await call<bigint>("balanceOf", DEPOSITOR),
+        await call<bigint>("pendingShares"),
+        await call<bigint>("cancelLockedUntil"),
+      ]).to.deep.equal([owned, 0n, 0n]);
+      await shot(page, "3-unlocked");
+      expect(pageErrors).to.deep.equal([]);
+      expect(foreignRequests).to.deep.equal([]);
+    } finally {
+      provider.destroy();
+    }
   });
 
   it("with a feed stale, says so and keeps showing what still works", async function () {
