@@ -330,7 +330,7 @@ async function profile(env: Env, title: string, hash: string): Promise<void> {
       {
         disableMemory: true,
         disableStorage: true,
-        disableStack: process.env.GAS_BENCH_PROFILE !== "ops",
+        disableStack: false, // the call frames need each CALL's target from the stack
       },
     ],
   })) as { gas: number; structLogs: StructLog[] };
