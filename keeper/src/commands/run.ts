@@ -214,7 +214,9 @@ export interface OnceResult {
  * rebalance reverted, was dropped or failed the submit path's own simulation. Decisions are not
  * failures: idle, paused, cooldown, no-trade, tracking, superseded (another keeper won),
  * nonce-blocked (the journal holds the nonce for a broadcast plan until its deadline: a safety
- * wait), and a submission still pending at the receipt timeout (the next run tracks it).
+ * wait), nav-unavailable (a feed fails — stale, out of band, answering zero or less, or its call
+ * reverting: nothing can execute until it recovers; the worker reports it `degraded`), and a
+ * submission still pending at the receipt timeout (the next run tracks it).
  */
 export function tickFailure(t: TickResult): string | undefined {
   const detail = t.detail === undefined ? "" : `: ${t.detail}`;

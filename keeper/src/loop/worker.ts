@@ -5,6 +5,14 @@
  * track. Every decision is logged with the trigger numbers; reverts are logged by error name with
  * their values. When the vault's nonce moved (another keeper won), the plan is marked superseded
  * and never resubmitted; the next tick re-plans from fresh state.
+ *
+ * A feed outage never stops the tracking. The snapshot is read with the reader's
+ * `feedCallFailures: "collect"`: a feed whose call reverts, a feed answering zero or less (base
+ * or asset), a stale or out-of-band feed all make the NAV unavailable — `state.degraded` names the
+ * feeds (`/healthz`) and nothing is planned. When a feed has no usable price (its call failed, or
+ * it answers zero or less) nothing is priced at all: no observation enters the history, no
+ * trigger is evaluated, no price metric is exported, and the tick returns `nav-unavailable` with
+ * no fired triggers (see {@link unpricedFeeds}).
  */
 import { Transaction } from "ethers";
 import type { Provider, Signer } from "ethers";
@@ -14,6 +22,7 @@ import { SubmitError, submitPlan } from "../chain/submit.ts";
 import type { SubmitOptions, SubmitOutcome } from "../chain/submit.ts";
 import { decodeError, describeRevert } from "../chain/errors.ts";
 import { navUnavailableReason } from "../chain/feeds.ts";
+import type { FeedCallFailure } from "../chain/feeds.ts";
 import { chooseTargets, quoterV2Quote } from "../commands/plan.ts";
 import type { CommandContext, CommandLogger } from "../commands/context.ts";
 import { JournalError } from "../journal/journal.ts";
@@ -104,7 +113,11 @@ export interface WorkerState {
   lastBlock: number | null;
   consecutiveErrors: number;
   lastError: string | null;
-  /** Why the vault is degraded at the last tick (its NAV unavailable: a feed fails), else null. */
+  /**
+   * Why the vault is degraded at the last tick, else null: `NAV unavailable: <the failing feeds,
+   * in the words of keeper/src/chain/feeds.ts>` (a feed stale, out of band, answering zero or
+   * less, or whose call fails), or the vault's own word that it cannot price its NAV.
+   */
   degraded: string | null;
   targets: bigint[] | null;
   targetsAt: bigint | null;
@@ -141,6 +154,10 @@ export interface TickResult {
     | "submitted";
   blockNumber: number;
   nonce: bigint;
+  /**
+   * The triggers that fired. Empty for `nav-unavailable` when a feed has no usable price (its
+   * call fails or it answers zero or less): the triggers are then not evaluated at all.
+   */
   fired: Trigger[];
   outcome?: SubmitOutcome["status"];
   /** Block of the submitted plan's receipt (mined or reverted); `blockNumber` is the snapshot's. */
@@ -201,7 +218,8 @@ export function inFlight(w: Worker): PlanRecord[] {
  * signed bytes (never re-signed). Returns true when the row is still in flight. Every mark is for
  * `rec.planHash`: when another process sharing the journal has meanwhile handed the nonce to a
  * different plan (PLAN_MISMATCH), that row is left alone, logged, and counted as in flight (the
- * next tick tracks it under its own plan hash).
+ * next tick tracks it under its own plan hash). Of the snapshot it reads only the vault nonce and
+ * the block time, never a price: it runs unchanged while a feed fails.
  */
 export async function trackRecord(
   w: Worker,
@@ -311,25 +329,43 @@ async function trackOwnRecord(
   return true;
 }
 
-function recordObservation(w: Worker, s: VaultSnapshot, blockNumber: number): void {
+/**
+ * Whether some feed of `s` has no usable price: its call failed at the snapshot block (`calls`,
+ * the reader's "collect": the snapshot holds zeros for it) or it answers zero or less. Nothing may
+ * be priced with such a snapshot — the NAV, the weights, price per share (the drawdown history),
+ * the prices of the risk history (the volatility and regime estimates) — so the tick stops at
+ * `nav-unavailable` before any of them. A stale or out-of-band feed still answers a positive
+ * price: its tick goes on (triggers, history, metrics) and only planning is refused.
+ */
+export function unpricedFeeds(s: VaultSnapshot, calls: readonly FeedCallFailure[]): boolean {
+  return calls.length > 0 || s.base.price <= 0n || s.assets.some((a) => a.price <= 0n);
+}
+
+/** Appends the snapshot's prices and price per share to the risk history (a priced snapshot only). */
+function recordObservation(w: Worker, s: VaultSnapshot): void {
   w.state.history = appendObservation(
     w.state.history,
     { timestamp: Number(s.timestamp), prices: snapshotPrices(s), ppsWad: snapshotPps(s) },
     w.opts.historyLength ?? 500,
   );
-  w.state.lastBlock = blockNumber;
 }
 
-function exportSnapshot(w: Worker, s: VaultSnapshot, ts: readonly Trigger[]): void {
+/**
+ * Exports the snapshot's gauges. `ts` null: a feed has no usable price ({@link unpricedFeeds}):
+ * only what needs no price (the loss budget left) is exported; the NAV, weight, net delta and
+ * risk gauges keep their last priced values (`/healthz` says why the vault is degraded).
+ */
+function exportSnapshot(w: Worker, s: VaultSnapshot, ts: readonly Trigger[] | null): void {
   const m = w.opts.metrics;
   if (m === undefined) return;
   const l = labels(w);
+  const cap = s.limits.lossBudgetBps * 10n ** 14n;
+  m.lossBudgetLeft.set(l, cap === 0n ? 0 : Number(lossBudgetLeftWad(s, s.timestamp) / 10n ** 14n));
+  if (ts === null) return;
   const { nav, weightsBps, netDeltaBps } = snapshotWeights(s);
   m.nav.set(l, Number(nav) / 10 ** s.base.decimals);
   weightsBps.forEach((x, i) => m.weight.set({ ...l, asset: String(i) }, Number(x)));
   netDeltaBps.forEach((x, i) => m.netDelta.set({ ...l, asset: String(i) }, Number(x)));
-  const cap = s.limits.lossBudgetBps * 10n ** 14n;
-  m.lossBudgetLeft.set(l, cap === 0n ? 0 : Number(lossBudgetLeftWad(s, s.timestamp) / 10n ** 14n));
   for (const t of ts) {
     if (t.kind === "volatility") m.volatility.set(l, t.value);
     if (t.kind === "drawdown") m.drawdown.set(l, t.value);
@@ -395,7 +431,10 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
   const { logger, journal, chainId, vault } = opts;
   const now = opts.now ?? Date.now;
   const started = now();
-  const { snapshot: s, extras } = await readSnapshot(opts.provider, vault, opts.lens, "latest");
+  // a feed whose call fails is collected, not thrown: the tick still tracks, then reports it
+  const { snapshot: s, extras } = await readSnapshot(opts.provider, vault, opts.lens, "latest", {
+    feedCallFailures: "collect",
+  });
   const blockNumber = extras.blockNumber;
   const base = { blockNumber, nonce: s.nextNonce };
   const done = (r: TickResult): TickResult => {
@@ -406,14 +445,34 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
     return r;
   };
 
-  // 1. whatever the journal holds in flight for this vault is resolved first
+  // 1. whatever the journal holds in flight for this vault is resolved first (no price needed)
   let busy = false;
   for (const rec of inFlight(w)) if (await trackRecord(w, rec, s, blockNumber)) busy = true;
-  recordObservation(w, s, blockNumber);
+  w.state.lastBlock = blockNumber;
   // a failing feed makes the vault's NAV unavailable: nothing can execute (reported by /healthz)
-  const navDown = navUnavailableReason(s, extras.navAvailable === false);
-  w.state.degraded = navDown === null ? null : `NAV unavailable: ${navDown}`;
+  const calls = extras.feedCallFailures;
+  const navDown = navUnavailableReason(s, extras.navAvailable === false, undefined, calls);
+  const degraded = navDown === null ? null : `NAV unavailable: ${navDown}`;
+  const decision = { vault: opts.name, block: blockNumber, nonce: s.nextNonce.toString() };
+  if (degraded !== w.state.degraded) {
+    if (degraded !== null)
+      logger.warn({ ...decision, reason: navDown }, "NAV unavailable: nothing is planned");
+    else logger.info(decision, "NAV available again");
+  }
+  w.state.degraded = degraded;
+  // a feed without a usable price: nothing is priced (history, triggers, price metrics)
+  const unpriced = unpricedFeeds(s, calls);
+  if (!unpriced) recordObservation(w, s);
   if (busy) return done({ ...base, action: "tracking", fired: [] });
+  if (unpriced) {
+    const reason = navDown ?? "a feed has no usable price";
+    exportSnapshot(w, s, null);
+    logger.debug(
+      { ...decision, reason },
+      "NAV unavailable (a feed has no usable price): triggers not evaluated, not planning",
+    );
+    return done({ ...base, action: "nav-unavailable", fired: [], detail: reason });
+  }
 
   // 2. triggers
   const targets0 = s.paused ? null : await targetsFor(w, s, blockNumber);
@@ -430,7 +489,6 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
   const quiet = quietAnswered(raw, w.state.answered, s, opts.triggers);
   w.state.answered = quiet.answered;
   const ev = quiet.evaluation;
-  const decision = { vault: opts.name, block: blockNumber, nonce: s.nextNonce.toString() };
   if (ev.fired.length === 0) {
     logger.debug(
       { ...decision, triggers: triggerLog(ev.triggers), quiet: quiet.quieted.map((t) => t.kind) },
@@ -625,7 +683,10 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
   let status = out.status;
   // (a failed simulation released the nonce: no row is left to mark)
   if (status === "dropped") {
-    const vn = (await readSnapshot(opts.provider, vault, opts.lens, "latest")).snapshot.nextNonce;
+    // only the vault nonce is read here: a feed failing meanwhile does not matter
+    const vn = (
+      await readSnapshot(opts.provider, vault, opts.lens, "latest", { feedCallFailures: "collect" })
+    ).snapshot.nextNonce;
     if (vn > plan.nonce) {
       status = "superseded";
       try {

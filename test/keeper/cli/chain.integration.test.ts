@@ -343,7 +343,7 @@ describe("ballast CLI against the local chain", function () {
     }
   });
 
-  it("a feed whose call reverts: status names it and lists what needs no price (exit 0, as any outage); run --once fails naming it", async function () {
+  it("a feed whose call reverts: status names it and lists what needs no price (exit 0, as any outage); run --once reports nav-unavailable naming it, sending nothing", async function () {
     const snap = await networkHelpers.takeSnapshot();
     try {
       const v = dyn(await ethers.getContractAt("BallastVault", vault));
@@ -455,12 +455,26 @@ describe("ballast CLI against the local chain", function () {
         );
       }
 
-      // run --once still refuses to plan without the price, naming the feed
+      // run --once: an outage like any other (a decision, exit 0): the feed named, nothing
+      // evaluated, planned or sent
+      const block = await ethers.provider.getBlockNumber();
+      const rows = journalRows();
       const once = await ballast(["run", "--once"]);
-      expect(once.code).to.equal(1);
-      expect(once.stdout + once.stderr).to.include(`asset 1's feed ${feedAddr} does not answer`);
-      expect(once.stderr).to.match(/OracleCallFailed/);
-      expect(once.stderr).to.not.match(/\n\s+at /); // no stack trace
+      expect(once.code, once.stderr).to.equal(0);
+      expect(once.stderr).to.not.match(/error|OracleCallFailed|\n\s+at /);
+      expect(once.stdout).to.match(
+        new RegExp(`^main: nav-unavailable at block \\d+, nonce \\d+: ${esc(named)}$`, "m"),
+      );
+      const oj = await ballast(["run", "--once", "--json"]);
+      expect(oj.code, oj.stderr).to.equal(0);
+      const [res] = JSON.parse(oj.stdout).results as {
+        failure?: string;
+        result: { action: string; fired: unknown[]; detail: string };
+      }[];
+      expect(res.failure).to.equal(undefined);
+      expect(res.result).to.deep.include({ action: "nav-unavailable", fired: [], detail: named });
+      expect(await ethers.provider.getBlockNumber()).to.equal(block);
+      expect(journalRows()).to.equal(rows);
 
       // the base feed's call fails too: base first, nothing valued
       const baseFeed = ((await v.oracleConfig()) as [{ feed: string }])[0].feed;
@@ -483,6 +497,14 @@ describe("ballast CLI against the local chain", function () {
         null,
         null,
       ]);
+      const both = await ballast(["run", "--once"]);
+      expect(both.code, both.stderr).to.equal(0);
+      expect(both.stdout).to.match(
+        new RegExp(
+          `^main: nav-unavailable at block \\d+, nonce \\d+: ${esc(bs.navUnavailable)}$`,
+          "m",
+        ),
+      );
 
       // runStatus for a vault given by address, no lens: no holdings, a warning naming the field
       const provider = makeProvider([proxy.url], 31337);
@@ -502,7 +524,7 @@ describe("ballast CLI against the local chain", function () {
     }
   });
 
-  it("the base feed answers 0, then -1: status names it and prices nothing (exit 0, as any outage); plan and run --once refuse naming it, sending nothing", async function () {
+  it("the base feed answers 0, then -1: status names it and prices nothing (exit 0, as any outage); plan refuses naming it, run --once reports nav-unavailable naming it; nothing sent", async function () {
     const snap = await networkHelpers.takeSnapshot();
     try {
       const v = dyn(await ethers.getContractAt("BallastVault", vault));
@@ -559,7 +581,8 @@ describe("ballast CLI against the local chain", function () {
           ]),
         ).to.deep.equal([0, 1, 2, 3].map(() => ["ok", null]));
 
-        // plan and run --once refuse before planning, naming the feed; nothing is sent
+        // plan refuses before planning, naming the feed; run --once reports the outage (a
+        // decision, exit 0) in status's words; nothing is sent
         const block = await ethers.provider.getBlockNumber();
         const rows = journalRows();
         const words = `the base token's feed ${baseFeed} answers ${answer}, which is not positive`;
@@ -570,8 +593,13 @@ describe("ballast CLI against the local chain", function () {
         const pj = await ballast(["plan", "--json"]);
         expect(JSON.parse(pj.stdout).error.code).to.equal("READER");
         const once = await ballast(["run", "--once"]);
-        expect(once.code, once.stderr).to.equal(1);
-        expect(once.stdout).to.contain(`main: error: ${words}`);
+        expect(once.code, once.stderr).to.equal(0);
+        expect(once.stdout).to.match(
+          new RegExp(
+            `^main: nav-unavailable at block \\d+, nonce \\d+: ${named.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`,
+            "m",
+          ),
+        );
         for (const out of [p, pj, once])
           expect(out.stdout + out.stderr).to.not.match(/Division by zero|\n\s+at /);
         expect(await ethers.provider.getBlockNumber()).to.equal(block);
