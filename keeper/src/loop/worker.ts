@@ -218,8 +218,10 @@ export function inFlight(w: Worker): PlanRecord[] {
  * signed bytes (never re-signed). Returns true when the row is still in flight. Every mark is for
  * `rec.planHash`: when another process sharing the journal has meanwhile handed the nonce to a
  * different plan (PLAN_MISMATCH), that row is left alone, logged, and counted as in flight (the
- * next tick tracks it under its own plan hash). Of the snapshot it reads only the vault nonce and
- * the block time, never a price: it runs unchanged while a feed fails.
+ * next tick tracks it under its own plan hash); when it has meanwhile resolved this same plan
+ * (FINAL_STATUS: mined, reverted or superseded), the row is left as it is and no longer in
+ * flight. Of the snapshot it reads only the vault nonce and the block time, never a price: it runs
+ * unchanged while a feed fails.
  */
 export async function trackRecord(
   w: Worker,
@@ -230,9 +232,19 @@ export async function trackRecord(
   try {
     return await trackOwnRecord(w, rec, s, blockNumber);
   } catch (e) {
+    const log = { vault: w.opts.name, nonce: rec.nonce.toString(), planHash: rec.planHash };
+    if (e instanceof JournalError && e.code === "FINAL_STATUS") {
+      // another process sharing the journal resolved the same plan meanwhile (mined, reverted or
+      // superseded): nothing is left to track, and its row already says what happened
+      w.opts.logger.info(
+        { ...log, status: e.existing?.status, error: e.message },
+        "journal row already final (resolved by another process): left alone",
+      );
+      return false;
+    }
     if (!(e instanceof JournalError && e.code === "PLAN_MISMATCH")) throw e;
     w.opts.logger.warn(
-      { vault: w.opts.name, nonce: rec.nonce.toString(), planHash: rec.planHash, error: e.message },
+      { ...log, error: e.message },
       "journal row now held by another plan: left alone",
     );
     return true;

@@ -41,12 +41,17 @@ const H = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
 const PLAN_A = H(0xa);
 const PLAN_B = H(0xb);
 
-/** A logger that keeps every warning (message and fields). */
-function recordingLogger(): CommandLogger & { warnings: { msg?: string; obj: object }[] } {
+/** A logger that keeps every warning and info line (message and fields). */
+function recordingLogger(): CommandLogger & {
+  warnings: { msg?: string; obj: object }[];
+  infos: { msg?: string; obj: object }[];
+} {
   const warnings: { msg?: string; obj: object }[] = [];
+  const infos: { msg?: string; obj: object }[] = [];
   return {
     warnings,
-    info: () => undefined,
+    infos,
+    info: (obj, msg) => infos.push({ obj, msg }),
     debug: () => undefined,
     error: () => undefined,
     warn: (obj, msg) => warnings.push({ obj, msg }),
@@ -201,6 +206,73 @@ describe("keeper worker: trackRecord marks only its own plan's row", function ()
         const error = String((logger.warnings[0].obj as { error?: unknown }).error);
         expect(error).to.include(`${p.op}: nonce ${NONCE} `);
         expect(error).to.include(`expected plan ${PLAN_A}, found plan ${PLAN_B}`);
+      } finally {
+        done();
+      }
+    });
+  }
+});
+
+describe("keeper worker: trackRecord of a plan another process already resolved", function () {
+  const vault = Wallet.createRandom().address;
+  const chainId = 31337n;
+  const TX = H(0x77);
+
+  // what the other process wrote; then this worker's own path would mark the same plan again
+  const finals: { name: string; resolve: (j: Journal) => void; status: PlanRecord["status"] }[] = [
+    {
+      name: "mined",
+      resolve: (j) => j.markMined(chainId, vault, NONCE, PLAN_A, TX),
+      status: "mined",
+    },
+    {
+      name: "reverted",
+      resolve: (j) => j.markReverted(chainId, vault, NONCE, PLAN_A, TX, "reverted: LossTooHigh"),
+      status: "reverted",
+    },
+    {
+      name: "superseded",
+      resolve: (j) => j.markSuperseded(chainId, vault, NONCE, PLAN_A, "vault nonce is 6"),
+      status: "superseded",
+    },
+  ];
+
+  for (const f of finals) {
+    it(`the other process marked it ${f.name} first: the worker's own mark (FINAL_STATUS) ends its tracking quietly, the row untouched, the tick not failed`, async function () {
+      const { mine, other, done } = sharedJournal();
+      try {
+        const logger = recordingLogger();
+        const w = createWorker({
+          name: "main",
+          chainId,
+          vault,
+          lens: null,
+          // the receipt this worker finds: mined at block 10
+          provider: {
+            getTransactionReceipt: async (h: string) =>
+              h === TX ? { status: 1, gasUsed: 1n, blockNumber: 10, hash: h } : null,
+          } as unknown as Provider,
+          signer: Wallet.createRandom(),
+          journal: mine,
+          logger,
+          triggers: TEST_TRIGGERS,
+          submit: TEST_SUBMIT,
+        });
+        mine.claimNonce(chainId, vault, NONCE, PLAN_A, { deadline: DEADLINE });
+        mine.recordSubmission(chainId, vault, NONCE, PLAN_A, TX, "0x02");
+        const [rec] = mine.pendingSubmissions(); // as read at the start of the tick
+        f.resolve(other);
+        const held = other.get(chainId, vault, NONCE)!;
+        expect(held.status).to.equal(f.status);
+
+        const s = snapshot([], { nextNonce: NONCE + 1n, timestamp: DEADLINE - 10n });
+        expect(await trackRecord(w, rec, s, 11)).to.equal(false); // no longer in flight
+        expect(other.get(chainId, vault, NONCE)).to.deep.equal(held);
+        expect(logger.warnings).to.deep.equal([]);
+        expect(logger.infos.map((x) => x.msg)).to.deep.equal([
+          "journal row already final (resolved by another process): left alone",
+        ]);
+        expect(logger.infos[0].obj).to.include({ status: f.status });
       } finally {
         done();
       }
