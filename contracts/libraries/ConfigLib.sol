@@ -43,7 +43,8 @@ library ConfigLib {
     error AssetAlreadyRegistered(address token);
     /// @notice An asset or limits field is malformed (`field` numbers the check).
     error InvalidConfig(uint256 field);
-    /// @notice Adapter id 0, unknown kind, occupied id, or a second lending adapter.
+    /// @notice Adapter id 0, unknown kind, occupied id, an address already registered under an
+    ///         id, or a second lending adapter.
     error InvalidAdapter(uint8 id, address adapter, uint8 kind);
     /// @notice The lending adapter still owes `debt` (collateral alone is withdrawn first, see
     ///         {closeCollateral}), or its collateral could not be withdrawn in full.
@@ -94,6 +95,10 @@ library ConfigLib {
         Oracles oracles;
         /// @dev NAV snapshot pointer and the vault's hot state, in one slot (see {Hot}).
         Hot hot;
+        /// @dev The id an adapter address is registered under (0: none). Invariant: an address
+        ///      holds at most one id, so removing one registration never disconnects another
+        ///      (e.g. the lending adapter from the NAV).
+        mapping(address adapter => uint8 id) adapterId;
     }
 
     /// @notice One storage slot read by every deposit and withdrawal: the NAV snapshot (see
@@ -381,6 +386,7 @@ library ConfigLib {
                 snapshot(s);
             }
             delete s.adapters[id];
+            delete s.adapterId[old];
             emit IBallastVault.AdapterSet(id, address(0), 0);
             // a queued adapter for this id could otherwise be accepted into the freed slot
             if (s.pendingAdapter[id].validAt != 0) {
@@ -391,6 +397,7 @@ library ConfigLib {
         }
         if (!c.curator) revert NotTightening(c.account);
         if (kind != KIND_SWAP && kind != KIND_LENDING) revert InvalidAdapter(id, adapter, kind);
+        if (s.adapterId[adapter] != 0) revert InvalidAdapter(id, adapter, kind); // already registered
         uint64 validAt = uint64(block.timestamp + s.curatorTimelock);
         s.pendingAdapter[id] = PendingAdapter(IBallastVault.AdapterConfig(adapter, kind), validAt);
         emit IBallastVault.AdapterSubmitted(id, adapter, kind, validAt);
@@ -401,13 +408,15 @@ library ConfigLib {
         PendingAdapter memory p = s.pendingAdapter[id];
         _checkValidAt(p.validAt, 4, id);
         delete s.pendingAdapter[id];
-        if (s.adapters[id].adapter != address(0)) revert InvalidAdapter(id, p.value.adapter, p.value.kind);
+        if (s.adapters[id].adapter != address(0) || s.adapterId[p.value.adapter] != 0)
+            revert InvalidAdapter(id, p.value.adapter, p.value.kind); // id taken, or the address under another id
         if (p.value.kind == KIND_LENDING) {
             if (s.lendingAdapter != address(0)) revert InvalidAdapter(id, p.value.adapter, p.value.kind);
             s.lendingAdapter = p.value.adapter;
             snapshot(s);
         }
         s.adapters[id] = p.value;
+        s.adapterId[p.value.adapter] = id;
         emit IBallastVault.AdapterSet(id, p.value.adapter, p.value.kind);
     }
 

@@ -274,6 +274,35 @@ contract ErrorPathsConfigTest is ErrorPathsFixture {
         assertEq(vault.lendingAdapter(), address(lender));
     }
 
+    /// One address, one id: the lending adapter cannot also be registered as a swap adapter (its
+    /// removal under that id would have disconnected the Aave position from the NAV), neither at
+    /// submission nor — when it was queued before the first registration — at acceptance.
+    function test_invalidAdapter_addressAlreadyRegistered() public {
+        _installLender();
+        vm.prank(curator);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.InvalidAdapter.selector, 3, address(lender), 1));
+        vault.submitAdapter(3, address(lender), 1);
+
+        // queued twice before either is accepted: the second acceptance is refused
+        ScriptedLendingAdapter twin = new ScriptedLendingAdapter();
+        vm.startPrank(curator);
+        vault.submitAdapter(4, address(twin), 1);
+        vault.submitAdapter(5, address(twin), 1);
+        vm.stopPrank();
+        vm.warp(block.timestamp + TIMELOCK);
+        vault.acceptAdapter(4);
+        vm.expectRevert(abi.encodeWithSelector(ConfigLib.InvalidAdapter.selector, 5, address(twin), 1));
+        vault.acceptAdapter(5);
+        assertEq(vault.adapter(5).adapter, address(0));
+
+        // removing a registration frees the address for another id
+        vm.prank(guardian);
+        vault.submitAdapter(4, address(0), 0);
+        _installAdapter(6, address(twin), 1);
+        assertEq(vault.adapter(6).adapter, address(twin));
+        assertEq(vault.lendingAdapter(), address(lender), "lending adapter untouched");
+    }
+
     /// Removing the lending adapter is instant, but not while it holds a position.
     function test_lendingPositionOpen_removeLendingAdapter() public {
         _installLender();
