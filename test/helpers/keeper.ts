@@ -11,6 +11,7 @@ import type { Provider } from "ethers";
 import { LOCAL_STACK } from "../../deploy/config/local.ts";
 import { VAULT_ASSET_KEYS } from "../../deploy/lib/vaultConfig.ts";
 import { silentLogger } from "../../keeper/src/commands/context.ts";
+import type { CommandLogger } from "../../keeper/src/commands/context.ts";
 import { openJournal } from "../../keeper/src/journal/journal.ts";
 import type { Journal } from "../../keeper/src/journal/journal.ts";
 import type { TriggerConfig } from "../../keeper/src/loop/triggers.ts";
@@ -166,5 +167,31 @@ export function sharedJournal(): { mine: Journal; other: Journal; done: () => vo
       other.close();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** One line a {@link recordingLogger} kept. */
+export interface LoggedLine {
+  level: "info" | "warn" | "error";
+  msg?: string;
+  obj: object;
+}
+
+/** A logger that keeps every info, warning and error line (message and fields; debug dropped). */
+export function recordingLogger(): CommandLogger & {
+  lines: LoggedLine[];
+  /** The lines of one level, in order. */
+  at: (level: LoggedLine["level"]) => LoggedLine[];
+} {
+  const lines: LoggedLine[] = [];
+  const keep = (level: LoggedLine["level"]) => (obj: object, msg?: string) =>
+    void lines.push({ level, msg, obj });
+  return {
+    lines,
+    at: (level) => lines.filter((l) => l.level === level),
+    info: keep("info"),
+    warn: keep("warn"),
+    error: keep("error"),
+    debug: () => undefined,
   };
 }

@@ -93,14 +93,6 @@ export interface SnapshotExtras {
   circuitBreakerWindow: bigint;
   lossBudgetCapWad: bigint;
   currentEpoch: bigint;
-  /**
-   * `cancelLockedUntil()`: the time (unix seconds) before which the current epoch's pending
-   * redemption requests cannot be cancelled, set when a fulfilment found them larger than the idle
-   * funds. 0 when the epoch is not locked; a time at or before the block's once the lock has
-   * expired; not enforced while the vault is shut down. Null when the vault answers the call with
-   * a revert or undecodable data (a deployment older than the lock).
-   */
-  cancelLockedUntil: bigint | null;
   baseFeed: FeedRound;
   assetFeeds: FeedRound[];
   /** Adapter ids 1..2 as configured on the vault (address 0 = none). */
@@ -171,19 +163,6 @@ export async function readOnchainLimits(
       maxNetDeltaBps: big(c.maxNetDeltaBps),
     })),
   };
-}
-
-/**
- * A vault getter that an older deployment may lack: its value, or null when the contract answers
- * with a revert or undecodable data. The node's own failures (no revert data) pass through.
- */
-async function optionalGetter<T>(call: Promise<T>): Promise<T | null> {
-  try {
-    return await call;
-  } catch (e) {
-    if (isContractAnswer(e)) return null;
-    throw e;
-  }
 }
 
 /** How a feed's call failed, in a few words (`reverted without data`, `reverted: Error(…)`). */
@@ -275,7 +254,6 @@ export async function readSnapshot(
     oracle,
     vaultDecimals,
     currentEpoch,
-    cancelLockedUntil,
     lensState,
     ad1,
     ad2,
@@ -300,7 +278,6 @@ export async function readSnapshot(
     v.oracleConfig(at),
     v.decimals(at),
     v.currentEpoch(at),
-    optionalGetter(v.cancelLockedUntil(at) as Promise<bigint>),
     lens === null
       ? Promise.resolve(null)
       : new Contract(lens, projectAbi("BallastLens"), provider).vaultState(vaultAddr, at),
@@ -327,7 +304,6 @@ export async function readSnapshot(
     [Record<string, unknown>, Record<string, unknown>],
     bigint,
     bigint,
-    bigint | null,
     Record<string, unknown> | null,
     Record<string, unknown>,
     Record<string, unknown>,
@@ -476,7 +452,6 @@ export async function readSnapshot(
       circuitBreakerWindow: big(l.circuitBreakerWindow),
       lossBudgetCapWad: big(budget[1]),
       currentEpoch: big(currentEpoch),
-      cancelLockedUntil: cancelLockedUntil === null ? null : big(cancelLockedUntil),
       baseFeed: round(baseFeedAddr, baseRound, baseFeedDec),
       assetFeeds: feeds.map((x, i) => round(x, rounds[i], fdecs[i])),
       adapters: [ad1, ad2].map((a, i) => ({
@@ -515,6 +490,28 @@ export interface LensAssetTry {
   weightOk: boolean;
   weightBps: bigint;
   netDeltaBps: bigint;
+}
+
+/**
+ * The vault's `cancelLockedUntil()` at `blockTag`: the time (unix seconds) before which the
+ * current epoch's pending redemption requests cannot be cancelled, set when a fulfilment found
+ * them larger than the idle funds; 0 when the epoch is not locked, a time at or before the block's
+ * once the lock has expired; not enforced while the vault is shut down. Null when the vault
+ * answers with a revert or undecodable data (a deployment older than the lock); the node's own
+ * failures (no revert data) pass through unchanged. Read by `status` only (no planning input).
+ */
+export async function readCancelLockedUntil(
+  provider: Provider,
+  vault: string,
+  blockTag: BlockTag = "latest",
+): Promise<bigint | null> {
+  const v = new Contract(getAddress(vault), projectAbi("BallastVault"), provider);
+  try {
+    return big(await v.cancelLockedUntil({ blockTag }));
+  } catch (e) {
+    if (isContractAnswer(e)) return null; // no such function on this vault
+    throw e;
+  }
 }
 
 /**

@@ -13,7 +13,7 @@ import { projectAbi } from "../chain/abis.ts";
 import { describeRevert } from "../chain/errors.ts";
 import { callFailureDetail, feedFailure, navUnavailableReason } from "../chain/feeds.ts";
 import type { FeedCallFailure } from "../chain/feeds.ts";
-import { readSnapshot, readTryAssetStates } from "../chain/reader.ts";
+import { readCancelLockedUntil, readSnapshot, readTryAssetStates } from "../chain/reader.ts";
 import type { LensAssetTry } from "../chain/reader.ts";
 import type { VaultSnapshot } from "../planner/types.ts";
 import { ResilientProvider } from "../chain/rpc.ts";
@@ -297,7 +297,8 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
             s.fees.exitFeeBps,
             s.decimalsOffset,
           );
-  const lock = cancelLockOf(extras.cancelLockedUntil, now, s.shutdown);
+  const lockedUntil = await readCancelLockedUntil(ctx.provider, rv.address, extras.blockNumber);
+  const lock = cancelLockOf(lockedUntil, now, s.shutdown);
   warnings.push(
     ...redemptionWarnings({
       epoch: extras.currentEpoch,
@@ -361,7 +362,7 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
       epoch: String(extras.currentEpoch),
       pendingShares: String(s.pendingShares),
       pendingAssetsEstimate: str(pendingAssets),
-      cancelLockedUntil: str(extras.cancelLockedUntil),
+      cancelLockedUntil: str(lockedUntil),
       cancelLocked: lock.state === "unknown" ? null : lock.state === "locked",
     },
     nextNonce: String(s.nextNonce),

@@ -4,7 +4,6 @@ import { deployLocalVault } from "../../../deploy/lib/vaultLocal.ts";
 import { makeProvider } from "../../../keeper/src/chain/rpc.ts";
 import type { ResilientProvider } from "../../../keeper/src/chain/rpc.ts";
 import { silentLogger } from "../../../keeper/src/commands/context.ts";
-import type { CommandLogger } from "../../../keeper/src/commands/context.ts";
 import { tick } from "../../../keeper/src/commands/run.ts";
 import { runStatus } from "../../../keeper/src/commands/status.ts";
 import { openJournal } from "../../../keeper/src/journal/journal.ts";
@@ -12,7 +11,13 @@ import type { Journal } from "../../../keeper/src/journal/journal.ts";
 import { createMetrics } from "../../../keeper/src/metrics/registry.ts";
 import type { KeeperMetrics } from "../../../keeper/src/metrics/registry.ts";
 import type { Worker, WorkerOptions } from "../../../keeper/src/loop/worker.ts";
-import { TEST_SUBMIT, TEST_TRIGGERS, localWorker, seedDeposit } from "../../helpers/keeper.ts";
+import {
+  TEST_SUBMIT,
+  TEST_TRIGGERS,
+  localWorker,
+  recordingLogger,
+  seedDeposit,
+} from "../../helpers/keeper.ts";
 import { dyn, inProcessFetch, js } from "../../helpers/rpc.ts";
 
 /**
@@ -32,18 +37,6 @@ const { ethers, networkHelpers } = connection;
 const REVERT = "0x60006000fd";
 const WHY =
   "call failed: the feed does not answer latestRoundData() or decimals() (reverted without data)";
-
-/** A logger that keeps every warning and info message. */
-function recordingLogger(): CommandLogger & { lines: { level: string; msg?: string }[] } {
-  const lines: { level: string; msg?: string }[] = [];
-  return {
-    lines,
-    info: (_o, msg) => void lines.push({ level: "info", msg }),
-    warn: (_o, msg) => void lines.push({ level: "warn", msg }),
-    error: (_o, msg) => void lines.push({ level: "error", msg }),
-    debug: () => undefined,
-  };
-}
 
 describe("keeper loop through an oracle failure (a feed whose call reverts, a feed answering ≤ 0)", function () {
   this.timeout(180_000);
@@ -157,9 +150,9 @@ describe("keeper loop through an oracle failure (a feed whose call reverts, a fe
       // warned once when it went down, not on every tick
       const again = await tick(w);
       expect(again.action).to.equal("nav-unavailable");
-      expect(logger.lines.filter((l) => l.level !== "info")).to.deep.equal([
-        { level: "warn", msg: "NAV unavailable: nothing is planned" },
-      ]);
+      expect(
+        logger.lines.filter((l) => l.level !== "info").map(({ level, msg }) => ({ level, msg })),
+      ).to.deep.equal([{ level: "warn", msg: "NAV unavailable: nothing is planned" }]);
 
       // the base feed's call fails too: both named, base first
       const restoreBase = await breakFeed(baseFeed);

@@ -5,7 +5,6 @@ import type { Provider } from "ethers";
 import { deployLocalVault } from "../../../deploy/lib/vaultLocal.ts";
 import { makeProvider } from "../../../keeper/src/chain/rpc.ts";
 import type { ResilientProvider } from "../../../keeper/src/chain/rpc.ts";
-import type { CommandLogger } from "../../../keeper/src/commands/context.ts";
 import type { Journal, PlanRecord } from "../../../keeper/src/journal/journal.ts";
 import { createWorker, tickWorker, trackRecord } from "../../../keeper/src/loop/worker.ts";
 import type { TickResult } from "../../../keeper/src/loop/worker.ts";
@@ -13,6 +12,7 @@ import {
   TEST_SUBMIT,
   TEST_TRIGGERS,
   localWorker,
+  recordingLogger,
   seedDeposit,
   sharedJournal,
 } from "../../helpers/keeper.ts";
@@ -40,23 +40,6 @@ const DEADLINE = 1_000n;
 const H = (n: number) => `0x${n.toString(16).padStart(64, "0")}`;
 const PLAN_A = H(0xa);
 const PLAN_B = H(0xb);
-
-/** A logger that keeps every warning and info line (message and fields). */
-function recordingLogger(): CommandLogger & {
-  warnings: { msg?: string; obj: object }[];
-  infos: { msg?: string; obj: object }[];
-} {
-  const warnings: { msg?: string; obj: object }[] = [];
-  const infos: { msg?: string; obj: object }[] = [];
-  return {
-    warnings,
-    infos,
-    info: (obj, msg) => infos.push({ obj, msg }),
-    debug: () => undefined,
-    error: () => undefined,
-    warn: (obj, msg) => warnings.push({ obj, msg }),
-  };
-}
 
 describe("keeper worker: trackRecord marks only its own plan's row", function () {
   const vault = Wallet.createRandom().address;
@@ -200,10 +183,10 @@ describe("keeper worker: trackRecord marks only its own plan's row", function ()
         expect(await trackRecord(w, rec, s, 10)).to.equal(true);
         expect(other.get(chainId, vault, NONCE)).to.deep.equal(held); // B: signed, no tx, no error
         expect(held).to.include({ planHash: PLAN_B, status: "signed", error: null });
-        expect(logger.warnings.map((x) => x.msg)).to.deep.equal([
+        expect(logger.at("warn").map((x) => x.msg)).to.deep.equal([
           "journal row now held by another plan: left alone",
         ]);
-        const error = String((logger.warnings[0].obj as { error?: unknown }).error);
+        const error = String((logger.at("warn")[0].obj as { error?: unknown }).error);
         expect(error).to.include(`${p.op}: nonce ${NONCE} `);
         expect(error).to.include(`expected plan ${PLAN_A}, found plan ${PLAN_B}`);
       } finally {
@@ -268,11 +251,11 @@ describe("keeper worker: trackRecord of a plan another process already resolved"
         const s = snapshot([], { nextNonce: NONCE + 1n, timestamp: DEADLINE - 10n });
         expect(await trackRecord(w, rec, s, 11)).to.equal(false); // no longer in flight
         expect(other.get(chainId, vault, NONCE)).to.deep.equal(held);
-        expect(logger.warnings).to.deep.equal([]);
-        expect(logger.infos.map((x) => x.msg)).to.deep.equal([
+        expect(logger.at("warn")).to.deep.equal([]);
+        expect(logger.at("info").map((x) => x.msg)).to.deep.equal([
           "journal row already final (resolved by another process): left alone",
         ]);
-        expect(logger.infos[0].obj).to.include({ status: f.status });
+        expect(logger.at("info")[0].obj).to.include({ status: f.status });
       } finally {
         done();
       }
@@ -386,11 +369,13 @@ describe("keeper worker: a dropped plan superseded after another process took it
       const row = other.get(chainId, vault, nonce)!;
       expect(row).to.include({ planHash: PLAN_B, status: "signed", error: null });
       expect(row.txHashes).to.deep.equal([]);
-      const warned = logger.warnings.find(
-        (x) =>
-          x.msg === "dropped plan superseded; its journal row is now another plan's: left alone",
-      );
-      expect(warned, js(logger.warnings)).to.not.equal(undefined);
+      const warned = logger
+        .at("warn")
+        .find(
+          (x) =>
+            x.msg === "dropped plan superseded; its journal row is now another plan's: left alone",
+        );
+      expect(warned, js(logger.at("warn"))).to.not.equal(undefined);
       expect(String((warned!.obj as { error?: unknown }).error)).to.include(
         `markSuperseded: nonce ${nonce} `,
       );
