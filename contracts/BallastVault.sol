@@ -589,6 +589,9 @@ contract BallastVault is VaultCore, IBallastVault {
     }
 
     /// @notice Applies the queued change of asset `index` once its timelock has elapsed. Anyone may call.
+    ///         While deposits are open it may move the NAV by at most entry + exit fee bps
+    ///         (`AssetChangeMovesNav`); a larger re-pricing is accepted while GUARDIAN has paused
+    ///         deposits (see {VaultConfig-acceptAsset}).
     function acceptAsset(uint256) external {
         _forward();
     }

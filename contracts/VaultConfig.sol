@@ -58,9 +58,25 @@ abstract contract VaultConfig is VaultCore {
     }
 
     /// @notice Applies the queued change of asset `index` once its timelock has elapsed. Anyone may call.
+    ///         While deposits are open (not paused, shut down or defensive), the change may move the
+    ///         NAV by at most the round-trip fee (entry + exit bps), no more than a feed update the
+    ///         fees are sized against: a larger re-pricing (a feed switch between feeds that disagree,
+    ///         a new asset the vault already holds) would let anyone deposit before it and redeem after
+    ///         it, in one transaction, at the other holders' expense. Such a change is accepted while
+    ///         GUARDIAN has paused deposits. When the NAV before or after cannot be computed (a feed
+    ///         fails), no deposit can precede the change or no full-NAV redemption follow it, and the
+    ///         change is accepted.
     /// @param index Registry index.
     function acceptAsset(uint256 index) external nonReentrant {
+        (bool ok, uint256 navBefore, uint256 f) = _tryNav();
         ConfigLib.acceptAsset(_cfg, index);
+        if (!ok || ConfigLib.hasFlag(_hotWord(), ConfigLib.F_CLOSED)) return;
+        (bool okAfter, uint256 navAfter, ) = _tryNav();
+        if (!okAfter) return;
+        uint256 maxMoveBps = _entryFee(f) + _exitFee(f);
+        uint256 move = navAfter > navBefore ? navAfter - navBefore : navBefore - navAfter;
+        if (move * BPS > navBefore * maxMoveBps)
+            revert AssetChangeMovesNav(index, navBefore, navAfter, maxMoveBps);
     }
 
     /// @notice Queues adapter `id` (CURATOR). Removing (adapter = 0) is instant for CURATOR or

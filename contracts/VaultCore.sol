@@ -91,6 +91,9 @@ abstract contract VaultCore is ERC4626, AccessControl, ReentrancyGuardTransient,
     error InvalidSigner(address signer);
     /// @notice A plan spent base assets reserved for fulfilled redemptions.
     error ReservedAssetsSpent(uint256 balance, uint256 reserved);
+    /// @notice Accepting the queued change of asset `index` would move the NAV from `navBefore` to
+    ///         `navAfter`, more than `maxMoveBps` (entry + exit fee) while deposits are open.
+    error AssetChangeMovesNav(uint256 index, uint256 navBefore, uint256 navAfter, uint256 maxMoveBps);
 
     /// @dev The rebalance state every plan reads and writes, in one slot: the next nonce, the time
     ///      of the last successful rebalance (also the loss budget's last update: only a rebalance

@@ -6,6 +6,7 @@ import {MockV3Aggregator} from "@chainlink/contracts/src/v0.8/tests/MockV3Aggreg
 import {ErrorPathsFixture, ScriptedLendingAdapter} from "./ErrorPathsFixture.t.sol";
 import {TestERC20} from "../../../contracts/mocks/TestERC20.sol";
 import {BallastVault} from "../../../contracts/BallastVault.sol";
+import {VaultCore} from "../../../contracts/VaultCore.sol";
 import {IBallastVault} from "../../../contracts/interfaces/IBallastVault.sol";
 import {ConfigLib} from "../../../contracts/libraries/ConfigLib.sol";
 import {OracleLib} from "../../../contracts/libraries/OracleLib.sol";
@@ -259,6 +260,136 @@ contract ErrorPathsConfigTest is ErrorPathsFixture {
         assertTrue(seen, "SnapshotFailed(15) seen");
         assertEq(vault.assetConfigs().length, 2, "nothing accepted");
         assertEq(vault.pendingValidAt(3, 2), block.timestamp, "still queued");
+    }
+
+    // ------------------------------------------------------------ acceptAsset re-pricing
+
+    /// @dev Vault with entry/exit fees `feeBps` each, 100,000 USDC deposited by alice and 10 WETH
+    ///      held (3,000 USD): NAV 130,000 USDC. Queues WETH's switch to a new feed answering
+    ///      `newAnswer` (8 decimals) and lets the timelock pass with every feed fresh.
+    function _queueWethFeedSwitch(uint16 feeBps, int256 newAnswer) internal returns (MockV3Aggregator f) {
+        _deploy(_fees(feeBps, feeBps), address(0));
+        _deposit(alice, 100_000e6);
+        weth.mint(address(vault), 10e18);
+        assertEq(vault.totalAssets(), 130_000e6);
+        f = new MockV3Aggregator(8, newAnswer);
+        IBallastVault.AssetConfig memory c = _assetAt(0);
+        c.feed = address(f);
+        _curatorAsset(0, c);
+        vm.warp(block.timestamp + TIMELOCK);
+        _refreshFeeds();
+        f.updateAnswer(newAnswer);
+    }
+
+    /// A feed switch that re-prices a held asset by more than the round-trip fee is refused while
+    /// deposits are open: with no fees, any move at all (3,000 → 3,000.01 USD on 10 WETH: +0.1 USDC).
+    function test_assetChangeMovesNav_anyMoveWithoutFees() public {
+        _queueWethFeedSwitch(0, 3000.01e8);
+        vm.expectRevert(
+            abi.encodeWithSelector(VaultCore.AssetChangeMovesNav.selector, 0, 130_000e6, 130_000.1e6, 0)
+        );
+        vault.acceptAsset(0);
+        assertEq(vault.pendingValidAt(3, 0), block.timestamp, "still queued");
+        assertEq(vault.totalAssets(), 130_000e6, "old feed still prices WETH");
+    }
+
+    /// With entry + exit = 20 bps, the NAV may move by 20 bps of 130,000 USDC = 260 USDC:
+    /// 10 WETH at 3,026 (+260) is accepted, at 3,026.01 (+260.1) refused; the same bound downwards.
+    function test_assetChangeMovesNav_boundIsTheRoundTripFee() public {
+        _queueWethFeedSwitch(10, 3026.01e8);
+        vm.expectRevert(
+            abi.encodeWithSelector(VaultCore.AssetChangeMovesNav.selector, 0, 130_000e6, 130_260.1e6, 20)
+        );
+        vault.acceptAsset(0);
+
+        _queueWethFeedSwitch(10, 2973.99e8);
+        vm.expectRevert(
+            abi.encodeWithSelector(VaultCore.AssetChangeMovesNav.selector, 0, 130_000e6, 129_739.9e6, 20)
+        );
+        vault.acceptAsset(0);
+
+        MockV3Aggregator f = _queueWethFeedSwitch(10, 3026e8);
+        vault.acceptAsset(0);
+        assertEq(_assetAt(0).feed, address(f));
+        assertEq(vault.totalAssets(), 130_260e6);
+    }
+
+    /// The attack the bound stops: deposit in front of a queued upward re-pricing, accept it and
+    /// redeem in one transaction. Refused, the attacker's round trip only pays the fees.
+    function test_acceptAsset_sandwichAroundFeedSwitchFails() public {
+        _queueWethFeedSwitch(10, 3300e8); // +3,000 USDC, 2.3 % of the NAV
+        uint256 shares = _deposit(bob, 100_000e6);
+        vm.expectRevert(
+            abi.encodeWithSelector(VaultCore.AssetChangeMovesNav.selector, 0, 230_000e6, 233_000e6, 20)
+        );
+        vault.acceptAsset(0);
+        vm.prank(bob);
+        uint256 out = vault.redeem(shares, bob, bob);
+        assertLt(out, 100_000e6, "the round trip pays the fees");
+    }
+
+    /// Paused (or shut down, or defensive) nobody can deposit in front of the change, so any
+    /// re-pricing is accepted; the GUARDIAN unpauses afterwards.
+    function test_acceptAsset_largeRepricingWhilePaused() public {
+        MockV3Aggregator f = _queueWethFeedSwitch(10, 3300e8);
+        vm.prank(guardian);
+        vault.pause();
+        vault.acceptAsset(0);
+        assertEq(_assetAt(0).feed, address(f));
+        assertEq(vault.totalAssets(), 133_000e6);
+        assertEq(vault.maxDeposit(bob), 0, "paused");
+        vm.prank(guardian);
+        vault.unpause();
+        assertEq(vault.maxDeposit(bob), 1e30 - 133_000e6, "open again at the new NAV");
+    }
+
+    /// A failing feed before (the old feed stale: no deposit can precede the change) or after
+    /// (the new feed stale: redemptions use the conservative basis) does not block the change.
+    function test_acceptAsset_whenTheNavBeforeOrAfterFails() public {
+        MockV3Aggregator f = _queueWethFeedSwitch(0, 3300e8);
+        vm.warp(block.timestamp + HEARTBEAT + 1);
+        usdcFeed.updateAnswer(1e8);
+        wbtcFeed.updateAnswer(60_000e8);
+        f.updateAnswer(3300e8); // only the old WETH feed is stale
+        vault.acceptAsset(0);
+        assertEq(vault.totalAssets(), 133_000e6);
+
+        MockV3Aggregator g = _queueWethFeedSwitch(0, 3300e8);
+        uint256 updatedAt = block.timestamp;
+        vm.warp(block.timestamp + HEARTBEAT + 1);
+        _refreshFeeds(); // the old feeds fresh, the new one stale
+        vault.acceptAsset(0);
+        assertEq(_assetAt(0).feed, address(g));
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                OracleLib.OracleStale.selector,
+                address(g),
+                updatedAt,
+                HEARTBEAT,
+                block.timestamp
+            )
+        );
+        vault.totalAssets();
+    }
+
+    /// Registering a token the vault already holds re-prices it from 0: refused while deposits
+    /// are open, accepted while paused.
+    function test_assetChangeMovesNav_newAssetAlreadyHeld() public {
+        _deposit(alice, 100_000e6);
+        IBallastVault.AssetConfig memory c = _newAsset(18);
+        TestERC20(c.token).mint(address(vault), 1e18); // 1 USD at the new feed's 1e8
+        _curatorAsset(2, c);
+        vm.warp(block.timestamp + TIMELOCK);
+        _refreshFeeds();
+        MockV3Aggregator(c.feed).updateAnswer(1e8);
+        vm.expectRevert(
+            abi.encodeWithSelector(VaultCore.AssetChangeMovesNav.selector, 2, 100_000e6, 100_001e6, 0)
+        );
+        vault.acceptAsset(2);
+        vm.prank(guardian);
+        vault.pause();
+        vault.acceptAsset(2);
+        assertEq(vault.totalAssets(), 100_001e6);
     }
 
     // ------------------------------------------------------------ adapters
