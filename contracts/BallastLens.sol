@@ -74,6 +74,17 @@ contract BallastLens {
         int256 netDeltaBps;
     }
 
+    /// @notice A change queued on a vault behind the curator timelock ({IBallastVault-pendingChange}).
+    /// @dev `what`: 1 limits, 2 fees, 3 asset, 4 adapter; `key`: asset index or adapter id (0 for
+    ///      limits and fees); `validAt`: when anyone may accept it; `value`: the complete new value,
+    ///      ABI-encoded as `Limits`, `FeeConfig`, `AssetConfig` or `AdapterConfig` by `what`.
+    struct PendingChange {
+        uint8 what;
+        uint256 key;
+        uint256 validAt;
+        bytes value;
+    }
+
     /// @dev Base-side pricing inputs shared by the per-asset loop (memory only).
     // solhint-disable-next-line gas-struct-packing
     struct BaseCtx {
@@ -111,6 +122,38 @@ contract BallastLens {
         s.paused = r.paused();
         s.shutdown = r.shutdown();
         s.defensive = r.defensive();
+    }
+
+    /// @notice Every change queued on `vault` behind the curator timelock, in this order: the
+    ///         limits, the fees, each asset index (the registry's length last: an asset being
+    ///         added), each adapter id 1–255. A depositor who disagrees with one can leave before
+    ///         its `validAt`. Reads 258 + assets slots: meant for `eth_call`.
+    /// @param vault The Ballast vault.
+    /// @return out The queued changes (empty when nothing is queued).
+    function pendingChanges(address vault) external view returns (PendingChange[] memory out) {
+        IBallastVault v = IBallastVault(vault);
+        uint256 n = v.assetConfigs().length;
+        PendingChange[] memory all = new PendingChange[](n + 258);
+        uint256 k = _pending(v, all, 0, 1, 0);
+        k = _pending(v, all, k, 2, 0);
+        for (uint256 i; i <= n; ++i) k = _pending(v, all, k, 3, i);
+        for (uint256 id = 1; id < 256; ++id) k = _pending(v, all, k, 4, id);
+        out = new PendingChange[](k);
+        for (uint256 i; i < k; ++i) out[i] = all[i];
+    }
+
+    /// @dev Appends the change `what`/`key` to `all` at `k` when one is queued; returns the new count.
+    function _pending(
+        IBallastVault v,
+        PendingChange[] memory all,
+        uint256 k,
+        uint8 what,
+        uint256 key
+    ) private view returns (uint256) {
+        (uint256 validAt, bytes memory value) = v.pendingChange(what, key);
+        if (validAt == 0) return k;
+        all[k] = PendingChange(what, key, validAt, value);
+        return k + 1;
     }
 
     /// @notice Per-asset state of `vault` in registry order; reverts naming a failed feed.

@@ -652,6 +652,14 @@ contract BallastVault is VaultCore, IBallastVault {
         return ConfigLib.pendingValidAt(_cfg, what, key);
     }
 
+    /// @inheritdoc IBallastVault
+    function pendingChange(
+        uint8 what,
+        uint256 key
+    ) external view returns (uint256 validAt, bytes memory value) {
+        return ConfigLib.pendingChange(_cfg, what, key);
+    }
+
     /// @notice The base/USD feed and the L2 sequencer configuration.
     /// @return baseFeed The base/USD feed.
     /// @return sequencer The sequencer uptime feed (feed 0 = none).

@@ -6,20 +6,28 @@
  * feeds answer, the failing feed named), exposure and leverage (BallastLens.exposure), the
  * connected depositor's position, and the latest vault events. DOM-free.
  */
-import { Contract, getAddress, isAddress } from "ethers";
-import type { ContractRunner, InterfaceAbi, Provider } from "ethers";
+import { AbiCoder, Contract, getAddress, isAddress } from "ethers";
+import type { ContractRunner, InterfaceAbi, ParamType, Provider } from "ethers";
+import { shortAddress } from "./amounts.ts";
 import type { RevertDecoder } from "./errors.ts";
 import { describeFeedFailure, extractRevertData, feedStatusRevert } from "./errors.ts";
 import type {
+  AssetConfigView,
   ExposureInput,
+  FeesView,
   HoldingInput,
   InKindLine,
+  LimitsView,
+  PendingChange,
+  PendingScan,
   Position,
   TokenMeta,
   VaultEvent,
   VaultSnapshot,
 } from "./state.ts";
 import { HISTORY_EVENTS } from "./state.ts";
+
+export type { AssetConfigView, FeesView, LimitsView } from "./state.ts";
 
 /** A config.json field that is missing or wrong. */
 export class ConfigError extends Error {
@@ -115,42 +123,6 @@ export interface Contracts {
   readonly base: Contract;
 }
 
-/** Limits of the vault as displayed. */
-export interface LimitsView {
-  readonly depositCap: bigint;
-  readonly maxSlippageBps: bigint;
-  readonly maxLossPerRebalanceBps: bigint;
-  readonly lossBudgetBps: bigint;
-  readonly lossWindow: bigint;
-  readonly maxTurnoverBps: bigint;
-  readonly maxLeverageBps: bigint;
-  readonly minHealthFactor: bigint;
-  readonly rebalanceCooldown: bigint;
-  readonly circuitBreakerDropBps: bigint;
-  readonly circuitBreakerWindow: bigint;
-}
-
-/** Fees of the vault. */
-export interface FeesView {
-  readonly recipient: string;
-  readonly entryFeeBps: bigint;
-  readonly exitFeeBps: bigint;
-  readonly managementFeeBps: bigint;
-  readonly performanceFeeBps: bigint;
-}
-
-/** One registry entry. */
-export interface AssetConfigView {
-  readonly token: TokenMeta;
-  readonly enabled: boolean;
-  readonly maxWeightBps: bigint;
-  /** The asset's price feed and its checks (to word a failed feed). */
-  readonly feed: string;
-  readonly heartbeat: bigint;
-  readonly minPrice: bigint;
-  readonly maxPrice: bigint;
-}
-
 /** Configuration read once per refresh cycle (cheap, rarely changes). */
 export interface VaultInfo {
   readonly base: TokenMeta;
@@ -203,6 +175,51 @@ function num(r: Record<string, unknown>, k: string): bigint {
   return typeof v === "bigint" ? v : BigInt(Number(v));
 }
 
+const LIMIT_KEYS = [
+  "depositCap",
+  "maxSlippageBps",
+  "maxLossPerRebalanceBps",
+  "lossBudgetBps",
+  "lossWindow",
+  "maxTurnoverBps",
+  "maxLeverageBps",
+  "minHealthFactor",
+  "rebalanceCooldown",
+  "circuitBreakerDropBps",
+  "circuitBreakerWindow",
+] as const;
+
+/** `Limits` as ethers decodes it (named fields) → LimitsView. */
+function limitsView(r: Record<string, unknown>): LimitsView {
+  return Object.fromEntries(LIMIT_KEYS.map((k) => [k, num(r, k)])) as unknown as LimitsView;
+}
+
+/** `FeeConfig` as ethers decodes it → FeesView. */
+function feesView(r: Record<string, unknown>): FeesView {
+  return {
+    recipient: String(r.recipient),
+    entryFeeBps: num(r, "entryFeeBps"),
+    exitFeeBps: num(r, "exitFeeBps"),
+    managementFeeBps: num(r, "managementFeeBps"),
+    performanceFeeBps: num(r, "performanceFeeBps"),
+  };
+}
+
+/** `AssetConfig` as ethers decodes it, with its token's facts → AssetConfigView. */
+function assetView(r: Record<string, unknown>, token: TokenMeta): AssetConfigView {
+  return {
+    token,
+    enabled: Boolean(r.enabled),
+    maxWeightBps: num(r, "maxWeightBps"),
+    minNetDeltaBps: num(r, "minNetDeltaBps"),
+    maxNetDeltaBps: num(r, "maxNetDeltaBps"),
+    feed: String(r.feed),
+    heartbeat: num(r, "heartbeat"),
+    minPrice: num(r, "minPrice"),
+    maxPrice: num(r, "maxPrice"),
+  };
+}
+
 /** The vault's base token, share token, registry, limits and fees. */
 export async function readVaultInfo(
   cfg: AppConfig,
@@ -223,39 +240,12 @@ export async function readVaultInfo(
   ]);
   const base = await tokenMeta(baseAddr, abis.erc20, provider, cache);
   const assets = await Promise.all(
-    regRaw.map(async (a) => ({
-      token: await tokenMeta(String(a.token), abis.erc20, provider, cache),
-      enabled: Boolean(a.enabled),
-      maxWeightBps: num(a, "maxWeightBps"),
-      feed: String(a.feed),
-      heartbeat: num(a, "heartbeat"),
-      minPrice: num(a, "minPrice"),
-      maxPrice: num(a, "maxPrice"),
-    })),
+    regRaw.map(async (a) =>
+      assetView(a, await tokenMeta(String(a.token), abis.erc20, provider, cache)),
+    ),
   );
-  const limitKeys = [
-    "depositCap",
-    "maxSlippageBps",
-    "maxLossPerRebalanceBps",
-    "lossBudgetBps",
-    "lossWindow",
-    "maxTurnoverBps",
-    "maxLeverageBps",
-    "minHealthFactor",
-    "rebalanceCooldown",
-    "circuitBreakerDropBps",
-    "circuitBreakerWindow",
-  ] as const;
-  const limits = Object.fromEntries(
-    limitKeys.map((k) => [k, num(limRaw, k)]),
-  ) as unknown as LimitsView;
-  const fees: FeesView = {
-    recipient: String(feeRaw.recipient),
-    entryFeeBps: num(feeRaw, "entryFeeBps"),
-    exitFeeBps: num(feeRaw, "exitFeeBps"),
-    managementFeeBps: num(feeRaw, "managementFeeBps"),
-    performanceFeeBps: num(feeRaw, "performanceFeeBps"),
-  };
+  const limits = limitsView(limRaw);
+  const fees = feesView(feeRaw);
   const feedLabels: Record<string, string> = {
     [String(oracles[0].feed).toLowerCase()]: `${base.symbol}/USD feed`,
     [String(oracles[1].feed).toLowerCase()]: "sequencer uptime feed",
@@ -515,6 +505,98 @@ export async function readExposure(c: Contracts): Promise<ExposureInput | null> 
   } catch {
     return null;
   }
+}
+
+/** One queued change as the vault (or the lens) answers it: the value still ABI-encoded. */
+interface RawPending {
+  readonly what: number;
+  readonly key: bigint;
+  readonly validAt: bigint;
+  readonly value: string;
+}
+
+/**
+ * The changes queued behind the curator timelock, each new value decoded with the vault ABI's own
+ * struct types (an asset's with its token's facts, an adapter's next to the current one): from
+ * BallastLens.pendingChanges (every kind) when a lens is configured and has the view, else from
+ * the vault's `pendingChange` for the limits, the fees and every asset index (the registry's
+ * length included: an asset being added) — adapter ids are not scanned then
+ * (`adaptersChecked` false). Null when the vault has no `pendingChange` (an older deployment).
+ */
+export async function readPendingChanges(
+  c: Contracts,
+  info: Pick<VaultInfo, "assets">,
+  erc20: InterfaceAbi,
+  runner: ContractRunner,
+  cache: MetaCache,
+): Promise<PendingScan | null> {
+  let raw: RawPending[] | null = null;
+  if (c.lens !== null) {
+    try {
+      const rows = (await c.lens.getFunction("pendingChanges")(
+        await c.vault.getAddress(),
+      )) as Record<string, unknown>[];
+      raw = rows.map((r) => ({
+        what: Number(r.what),
+        key: num(r, "key"),
+        validAt: num(r, "validAt"),
+        value: String(r.value),
+      }));
+    } catch {
+      raw = null; // an older lens: ask the vault
+    }
+  }
+  const adaptersChecked = raw !== null;
+  if (raw === null) {
+    const keys: [number, bigint][] = [
+      [1, 0n],
+      [2, 0n],
+    ];
+    for (let i = 0; i <= info.assets.length; i++) keys.push([3, BigInt(i)]);
+    try {
+      const answers = await Promise.all(
+        keys.map(
+          ([what, key]) =>
+            c.vault.getFunction("pendingChange")(what, key) as Promise<[bigint, string]>,
+        ),
+      );
+      raw = answers.flatMap(([validAt, value], i) =>
+        validAt === 0n ? [] : [{ what: keys[i][0], key: keys[i][1], validAt, value }],
+      );
+    } catch {
+      return null;
+    }
+  }
+  const output = (name: string) => c.vault.interface.getFunction(name)!.outputs[0];
+  const decode = (type: ParamType, data: string) =>
+    AbiCoder.defaultAbiCoder().decode([type], data)[0] as Record<string, unknown>;
+  const changes = await Promise.all(
+    raw.map(async (r): Promise<PendingChange> => {
+      const head = { key: Number(r.key), validAt: r.validAt };
+      if (r.what === 1)
+        return { ...head, kind: "limits", value: limitsView(decode(output("limits"), r.value)) };
+      if (r.what === 2)
+        return { ...head, kind: "fees", value: feesView(decode(output("fees"), r.value)) };
+      if (r.what === 3) {
+        const a = decode(output("assetConfigs").arrayChildren!, r.value);
+        const token = await tokenMeta(String(a.token), erc20, runner, cache).catch(() => ({
+          address: String(a.token),
+          symbol: shortAddress(String(a.token)),
+          decimals: 18,
+        }));
+        return { ...head, kind: "asset", value: assetView(a, token) };
+      }
+      const v = decode(output("adapter"), r.value);
+      const cur = (await c.vault.getFunction("adapter")(r.key)) as Record<string, unknown>;
+      return {
+        ...head,
+        kind: "adapter",
+        value: { adapter: String(v.adapter), kind: Number(v.kind) },
+        current: { adapter: String(cur.adapter), kind: Number(cur.kind) },
+      };
+    }),
+  );
+  return { changes, adaptersChecked };
 }
 
 /**

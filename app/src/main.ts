@@ -25,6 +25,7 @@ import {
   parseAppConfig,
   readExposure,
   readHistory,
+  readPendingChanges,
   readHoldings,
   readInKindPreview,
   readPosition,
@@ -39,10 +40,13 @@ import {
   cancelLockReason,
   deriveActions,
   deriveBanner,
+  feeFacts,
   historyRows,
   holdingRows,
   holdingsNote,
   inKindPreview,
+  limitFacts,
+  pendingRows,
   queueLockNote,
   riskView,
   splitRedeem,
@@ -51,6 +55,7 @@ import type {
   ActionState,
   ExposureInput,
   HoldingInput,
+  PendingScan,
   Position,
   TokenMeta,
   VaultSnapshot,
@@ -185,32 +190,33 @@ function renderInfo(app: App, info: VaultInfo): void {
     `${info.share.name} (${info.share.symbol}) · vault ${app.cfg.vault} · chain ${app.cfg.chainId}`;
   document.querySelectorAll(".base-symbol").forEach((e) => (e.textContent = info.base.symbol));
   document.querySelectorAll(".share-symbol").forEach((e) => (e.textContent = info.share.symbol));
-  const l = info.limits;
-  setFacts("limits", [
-    ["Deposit cap", base(app, l.depositCap)],
-    ["Max loss per rebalance", formatBps(l.maxLossPerRebalanceBps)],
-    ["Loss budget", `${formatBps(l.lossBudgetBps)} per ${formatDuration(l.lossWindow)}`],
-    ["Max turnover per rebalance", formatBps(l.maxTurnoverBps)],
-    ["Max leverage", formatBps(l.maxLeverageBps)],
-    ["Max slippage", formatBps(l.maxSlippageBps)],
-    ["Min health factor", formatAmount(l.minHealthFactor, 18, 2)],
-    ["Rebalance cooldown", formatDuration(l.rebalanceCooldown)],
-    [
-      "Circuit breaker",
-      `${formatBps(l.circuitBreakerDropBps)} drop within ${formatDuration(l.circuitBreakerWindow)}`,
-    ],
-  ]);
-  const f = info.fees;
-  const noRecipient = /^0x0{40}$/i.test(f.recipient);
-  setFacts("fees", [
-    ["Entry fee", formatBps(f.entryFeeBps)],
-    ["Exit fee", formatBps(f.exitFeeBps)],
-    ["Management fee", `${formatBps(noRecipient ? 0n : f.managementFeeBps)} / year`],
-    [
-      "Performance fee",
-      `${formatBps(noRecipient ? 0n : f.performanceFeeBps)} over the high-water mark`,
-    ],
-  ]);
+  setFacts(
+    "limits",
+    limitFacts(info.limits, (u) => base(app, u)),
+  );
+  setFacts("fees", feeFacts(info.fees));
+}
+
+/** The "Queued changes" card: what the curator has queued, and from when anyone may apply it. */
+function renderPending(app: App, info: VaultInfo, scan: PendingScan | null): void {
+  if (scan === null) {
+    setRows("queued", [[["—"], ["Not available"], ["this vault has no pendingChange view"]]]);
+    note("queued-note", "");
+    return;
+  }
+  const rows = pendingRows(scan.changes, info, (u) => base(app, u), nowSeconds(app));
+  setRows(
+    "queued",
+    rows.length === 0
+      ? [[["—"], ["Nothing queued"], [""]]]
+      : rows.map((r) => [[r.what], [r.change], [r.from]]),
+  );
+  note(
+    "queued-note",
+    scan.adaptersChecked
+      ? ""
+      : "Queued adapter changes are not listed: that needs the vault's lens (BallastLens), which this page has no address for.",
+  );
 }
 
 function renderRisk(
@@ -380,14 +386,16 @@ async function refresh(app: App): Promise<void> {
       renderInfo(app, info);
       const read = app.read;
       const readAtMs = Date.now();
-      const [snapshot, holdings, exposure, history, block] = await Promise.all([
+      const [snapshot, holdings, exposure, history, block, pending] = await Promise.all([
         readSnapshot(read, app.decode, info.feedLabels),
         readHoldings(read, info, app.abis.erc20, app.reader, app.reader),
         readExposure(read),
         readHistory(read.vault, app.reader, app.history).catch(() => null),
         app.reader.getBlock("latest").catch(() => null),
+        readPendingChanges(read, info, app.abis.erc20, app.reader, app.meta),
       ]);
       if (block !== null) app.chainClock = { blockTs: BigInt(block.timestamp), readAtMs };
+      renderPending(app, info, pending);
       app.snapshot = snapshot;
       app.holdings = holdings;
       app.history = history ?? app.history;

@@ -436,6 +436,189 @@ export function historyRows(
   return rows;
 }
 
+/** Limits of the vault as displayed. */
+export interface LimitsView {
+  readonly depositCap: bigint;
+  readonly maxSlippageBps: bigint;
+  readonly maxLossPerRebalanceBps: bigint;
+  readonly lossBudgetBps: bigint;
+  readonly lossWindow: bigint;
+  readonly maxTurnoverBps: bigint;
+  readonly maxLeverageBps: bigint;
+  readonly minHealthFactor: bigint;
+  readonly rebalanceCooldown: bigint;
+  readonly circuitBreakerDropBps: bigint;
+  readonly circuitBreakerWindow: bigint;
+}
+
+/** Fees of the vault. */
+export interface FeesView {
+  readonly recipient: string;
+  readonly entryFeeBps: bigint;
+  readonly exitFeeBps: bigint;
+  readonly managementFeeBps: bigint;
+  readonly performanceFeeBps: bigint;
+}
+
+/** One registry entry. */
+export interface AssetConfigView {
+  readonly token: TokenMeta;
+  readonly enabled: boolean;
+  readonly maxWeightBps: bigint;
+  readonly minNetDeltaBps: bigint;
+  readonly maxNetDeltaBps: bigint;
+  /** The asset's price feed and its checks (to word a failed feed). */
+  readonly feed: string;
+  readonly heartbeat: bigint;
+  readonly minPrice: bigint;
+  readonly maxPrice: bigint;
+}
+
+/** One adapter registration (`vault.adapter(id)`); adapter 0 = none. */
+export interface AdapterView {
+  readonly adapter: string;
+  /** 1 swap, 2 lending. */
+  readonly kind: number;
+}
+
+/** A change queued behind the curator timelock (BallastVault.pendingChange), its value decoded. */
+export type PendingChange = { readonly key: number; readonly validAt: bigint } & (
+  | { readonly kind: "limits"; readonly value: LimitsView }
+  | { readonly kind: "fees"; readonly value: FeesView }
+  | { readonly kind: "asset"; readonly value: AssetConfigView }
+  | { readonly kind: "adapter"; readonly value: AdapterView; readonly current: AdapterView }
+);
+
+/** What the page read of the queue; `adaptersChecked` false without a lens (ids are not listed). */
+export interface PendingScan {
+  readonly changes: readonly PendingChange[];
+  readonly adaptersChecked: boolean;
+}
+
+/** Label and displayed value, as the facts lists show them. */
+export type Fact = readonly [string, string];
+
+/** The configured limits as the page lists them; `base` formats base-asset units. */
+export function limitFacts(l: LimitsView, base: (units: bigint) => string): Fact[] {
+  return [
+    ["Deposit cap", base(l.depositCap)],
+    ["Max loss per rebalance", formatBps(l.maxLossPerRebalanceBps)],
+    ["Loss budget", `${formatBps(l.lossBudgetBps)} per ${formatDuration(l.lossWindow)}`],
+    ["Max turnover per rebalance", formatBps(l.maxTurnoverBps)],
+    ["Max leverage", formatBps(l.maxLeverageBps)],
+    ["Max slippage", formatBps(l.maxSlippageBps)],
+    ["Min health factor", formatAmount(l.minHealthFactor, 18, 2)],
+    ["Rebalance cooldown", formatDuration(l.rebalanceCooldown)],
+    [
+      "Circuit breaker",
+      `${formatBps(l.circuitBreakerDropBps)} drop within ${formatDuration(l.circuitBreakerWindow)}`,
+    ],
+  ];
+}
+
+/** The fees as the page lists them (management and performance are 0 without a recipient). */
+export function feeFacts(f: FeesView): Fact[] {
+  const noRecipient = /^0x0{40}$/i.test(f.recipient);
+  return [
+    ["Entry fee", formatBps(f.entryFeeBps)],
+    ["Exit fee", formatBps(f.exitFeeBps)],
+    ["Management fee", `${formatBps(noRecipient ? 0n : f.managementFeeBps)} / year`],
+    [
+      "Performance fee",
+      `${formatBps(noRecipient ? 0n : f.performanceFeeBps)} over the high-water mark`,
+    ],
+    ["Fee recipient", noRecipient ? "none" : f.recipient],
+  ];
+}
+
+/** One registry entry's settings (the price band in the feed's raw answer units). */
+export function assetFacts(a: AssetConfigView): Fact[] {
+  return [
+    ["enabled", a.enabled ? "yes" : "no (may only be sold)"],
+    ["max weight", formatBps(a.maxWeightBps)],
+    ["net delta band", `${formatBps(a.minNetDeltaBps)} to ${formatBps(a.maxNetDeltaBps)}`],
+    ["price feed", a.feed],
+    ["heartbeat", formatDuration(a.heartbeat)],
+    [
+      "price band",
+      a.minPrice === 0n && a.maxPrice === 0n
+        ? "none"
+        : `${a.minPrice.toString()} to ${a.maxPrice === 0n ? "no maximum" : a.maxPrice.toString()} (feed units)`,
+    ],
+  ];
+}
+
+/** "label old → new" for every fact whose displayed value differs; "no change" when none does. */
+function factDiff(before: readonly Fact[], after: readonly Fact[]): string {
+  const parts = after.flatMap(([label, v], i) =>
+    before[i][1] === v ? [] : [`${label} ${before[i][1]} → ${v}`],
+  );
+  return parts.length === 0 ? "no change" : parts.join("; ");
+}
+
+/** One row of the "Queued changes" table. */
+export interface PendingRow {
+  readonly what: string;
+  readonly change: string;
+  readonly from: string;
+}
+
+const ADAPTER_KINDS: Readonly<Record<number, string>> = { 1: "swap", 2: "lending" };
+
+/**
+ * The queued changes as rows, in the order read (limits, fees, assets, adapters): what changes
+ * from what to what, and from when anyone may apply it (judged by the chain time `nowTs`).
+ */
+export function pendingRows(
+  changes: readonly PendingChange[],
+  current: {
+    readonly limits: LimitsView;
+    readonly fees: FeesView;
+    readonly assets: readonly AssetConfigView[];
+  },
+  base: (units: bigint) => string,
+  nowTs: bigint,
+): PendingRow[] {
+  return changes.map((c) => {
+    let what: string;
+    let change: string;
+    switch (c.kind) {
+      case "limits":
+        what = "Risk limits";
+        change = factDiff(limitFacts(current.limits, base), limitFacts(c.value, base));
+        break;
+      case "fees":
+        what = "Fees";
+        change = factDiff(feeFacts(current.fees), feeFacts(c.value));
+        break;
+      case "asset": {
+        const old = current.assets[c.key] as AssetConfigView | undefined;
+        what = `Asset ${c.value.token.symbol}`;
+        change =
+          old === undefined
+            ? `added to the basket: ${assetFacts(c.value)
+                .map(([l, v]) => `${l} ${v}`)
+                .join("; ")}`
+            : factDiff(assetFacts(old), assetFacts(c.value));
+        break;
+      }
+      case "adapter": {
+        what = `Adapter #${c.key}`;
+        const kind = ADAPTER_KINDS[c.value.kind] ?? `kind ${c.value.kind}`;
+        change = /^0x0{40}$/i.test(c.current.adapter)
+          ? `new ${kind} adapter ${c.value.adapter}`
+          : `${c.current.adapter} replaced by ${kind} adapter ${c.value.adapter}`;
+        break;
+      }
+    }
+    const from =
+      c.validAt <= nowTs
+        ? `${formatTimestamp(c.validAt)} — anyone may apply it now`
+        : `${formatTimestamp(c.validAt)} (in ${formatDuration(c.validAt - nowTs)})`;
+    return { what, change, from };
+  });
+}
+
 /** The limits the risk section compares the current state against (from `vault.limits()`). */
 export interface RiskLimitsInput {
   readonly depositCap: bigint;

@@ -241,4 +241,17 @@ interface IBallastVault {
 
     /// @notice Adapter `id`.
     function adapter(uint8 id) external view returns (AdapterConfig memory);
+
+    /// @notice A change queued behind the curator timelock: when anyone may accept it (0 = nothing
+    ///         queued) and its complete new value.
+    /// @param what 1 limits, 2 fees, 3 asset, 4 adapter.
+    /// @param key Asset index (the registry's length: an asset being added) or adapter id; 0 for
+    ///        limits and fees.
+    /// @return validAt Timestamp from which it may be accepted; 0 when nothing is queued.
+    /// @return value The new value ABI-encoded as `Limits` (1), `FeeConfig` (2), `AssetConfig` (3)
+    ///         or `AdapterConfig` (4); empty when nothing is queued.
+    function pendingChange(
+        uint8 what,
+        uint256 key
+    ) external view returns (uint256 validAt, bytes memory value);
 }

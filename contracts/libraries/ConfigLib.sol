@@ -431,6 +431,22 @@ library ConfigLib {
         emit IBallastVault.PendingRevoked(what, key);
     }
 
+    /// @notice The queued change `what`/`key` (as {pendingValidAt}): when it may be accepted
+    ///         (0 = nothing queued) and its complete new value, ABI-encoded as `Limits` (1),
+    ///         `FeeConfig` (2), `AssetConfig` (3) or `AdapterConfig` (4); empty when nothing is queued.
+    function pendingChange(
+        Layout storage s,
+        uint8 what,
+        uint256 key
+    ) external view returns (uint256 validAt, bytes memory value) {
+        validAt = pendingValidAt(s, what, key);
+        if (validAt == 0) return (0, value);
+        if (what == 1) value = abi.encode(s.pendingLimits.value);
+        else if (what == 2) value = abi.encode(s.pendingFees.value);
+        else if (what == 3) value = abi.encode(s.pendingAsset[key].value);
+        else value = abi.encode(s.pendingAdapter[uint8(key)].value);
+    }
+
     /// @notice Timestamp from which a queued change may be accepted (0 = nothing queued).
     function pendingValidAt(Layout storage s, uint8 what, uint256 key) public view returns (uint256) {
         if (what == 1) return s.pendingLimits.validAt;

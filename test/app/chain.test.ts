@@ -13,12 +13,14 @@ import {
   holdingFromTry,
   loadAbis,
   readHistory,
+  readPendingChanges,
   readPosition,
   readSnapshot,
+  readVaultInfo,
 } from "../../app/src/chain.ts";
-import type { Contracts } from "../../app/src/chain.ts";
+import type { Contracts, MetaCache } from "../../app/src/chain.ts";
 import { makeDecoder, reportError } from "../../app/src/errors.ts";
-import { deriveActions } from "../../app/src/state.ts";
+import { deriveActions, pendingRows } from "../../app/src/state.ts";
 import { ABI_FILES } from "../../scripts/app.ts";
 import { USDC, wethVault } from "../helpers/vault.ts";
 
@@ -109,6 +111,8 @@ describe("app chain: holdings from BallastLens.tryAssetStates", function () {
     token: { address: "0xB", symbol: "WBTC", decimals: 8 },
     enabled: true,
     maxWeightBps: 4000n,
+    minNetDeltaBps: -10_000n,
+    maxNetDeltaBps: 10_000n,
     feed: FEED,
     heartbeat: 86_400n,
     minPrice: 0n,
@@ -254,5 +258,75 @@ describe("app chain: the cancel lock on a real vault", function () {
     for (const snap of await both()) {
       expect([snap.pendingShares, snap.cancelLockedUntil]).to.deep.equal([0n, 0n]);
     }
+  });
+});
+
+describe("app chain: queued changes on a real vault", function () {
+  const getJson = async (url: string): Promise<InterfaceAbi> => {
+    const file = ABI_FILES[/^\/abi\/(\w+)\.json$/.exec(url)![1]];
+    return (JSON.parse(readFileSync(path.resolve(file), "utf8")) as { abi: InterfaceAbi }).abi;
+  };
+
+  it("reads each queued change with its decoded value (lens: every kind; getters: no adapters) until it is accepted or revoked", async function () {
+    const connection = await network.create();
+    const { ethers } = connection;
+    const s = await wethVault(connection);
+    const lens = (await ethers.deployContract("BallastLens")) as unknown as Contract;
+    const abis = await loadAbis(getJson);
+    const cfg = {
+      chainId: 31337,
+      rpcUrl: "http://127.0.0.1:8545",
+      vault: s.vaultAddr,
+      lens: await lens.getAddress(),
+    };
+    const viaLens = bindContracts(cfg, abis, s.usdcAddr, ethers.provider);
+    const viaGetters = bindContracts({ ...cfg, lens: null }, abis, s.usdcAddr, ethers.provider);
+    const cache: MetaCache = new Map();
+    const info = await readVaultInfo(cfg, abis, ethers.provider, cache);
+    const read = (c: Contracts) =>
+      readPendingChanges(c, info, abis.erc20, ethers.provider, cache).then((x) => x!);
+
+    for (const c of [viaLens, viaGetters])
+      expect(await read(c)).to.deep.equal({ changes: [], adaptersChecked: c === viaLens });
+
+    const looser = { ...info.limits, maxSlippageBps: 300n };
+    await (await s.vault.connect(s.curator).submitLimits(looser)).wait();
+    await (
+      await s.vault.connect(s.curator).submitAsset(0, { ...s.wethConfig, maxWeightBps: 7_000 })
+    ).wait();
+    const adapterAddr = "0x000000000000000000000000000000000000dEaD";
+    await (await s.vault.connect(s.curator).submitAdapter(7, adapterAddr, 1)).wait();
+    const validAt = BigInt((await ethers.provider.getBlock("latest"))!.timestamp);
+
+    const all = await read(viaLens);
+    expect(all.adaptersChecked).to.equal(true);
+    expect(all.changes.map((c) => [c.kind, c.key, c.validAt])).to.deep.equal([
+      ["limits", 0, validAt - 2n],
+      ["asset", 0, validAt - 1n],
+      ["adapter", 7, validAt],
+    ]);
+    const [lim, asset, adapter] = all.changes;
+    if (lim.kind !== "limits" || asset.kind !== "asset" || adapter.kind !== "adapter")
+      throw new Error("kinds");
+    expect(lim.value).to.deep.equal({ ...info.limits, maxSlippageBps: 300n });
+    expect(asset.value).to.deep.equal({ ...info.assets[0], maxWeightBps: 7_000n });
+    expect([adapter.value, adapter.current]).to.deep.equal([
+      { adapter: adapterAddr, kind: 1 },
+      { adapter: "0x0000000000000000000000000000000000000000", kind: 0 },
+    ]);
+    const rows = pendingRows(all.changes, info, (u) => u.toString(), validAt);
+    expect(rows.map((r) => r.change)).to.deep.equal([
+      "Max slippage 1.00 % → 3.00 %",
+      "max weight 60.00 % → 70.00 %",
+      `new swap adapter ${adapterAddr}`,
+    ]);
+
+    const getters = await read(viaGetters);
+    expect(getters.adaptersChecked).to.equal(false);
+    expect(getters.changes).to.deep.equal(all.changes.slice(0, 2));
+
+    await (await s.vault.acceptLimits()).wait();
+    await (await s.vault.connect(s.guardian).revokePending(4, 7)).wait();
+    expect((await read(viaLens)).changes.map((c) => c.kind)).to.deep.equal(["asset"]);
   });
 });

@@ -504,6 +504,7 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
       ),
     );
     expect(await page.locator("#fees").innerText()).to.match(/Entry fee\s+0\.10 %/);
+    expect(await page.locator("#queued").innerText()).to.include("Nothing queued");
     const history = await page.locator("#history").innerText();
     for (const kind of [
       "Deposit",
@@ -514,6 +515,35 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
       "Redemption claimed",
     ]) {
       expect(history).to.include(kind);
+    }
+    // the curator (Hardhat account #1) queues an adapter: the next refresh lists it with the time
+    // from which anyone may apply it (the local curator timelock is 0: at once); the guardian
+    // (account #2) revokes it and the list is empty again
+    const node = nodeProvider();
+    try {
+      const cfg = await pageConfig();
+      const dead = "0x000000000000000000000000000000000000dEaD";
+      const asCurator = new Contract(
+        cfg.vault,
+        projectAbi("BallastVault"),
+        await node.getSigner(1),
+      );
+      await (await asCurator.getFunction("submitAdapter")(9, dead, 1)).wait();
+      await page.getByRole("button", { name: "Refresh now" }).click();
+      const queued = await waitText(page.locator("#queued"), /Adapter #9/);
+      expect(queued).to.match(
+        new RegExp(`Adapter #9\\s+new swap adapter ${dead}\\s+\\S+Z — anyone may apply it now`),
+      );
+      const asGuardian = new Contract(
+        cfg.vault,
+        projectAbi("BallastVault"),
+        await node.getSigner(2),
+      );
+      await (await asGuardian.getFunction("revokePending")(4, 9)).wait();
+      await page.getByRole("button", { name: "Refresh now" }).click();
+      await waitText(page.locator("#queued"), /Nothing queued/);
+    } finally {
+      node.destroy();
     }
     expect(await page.locator("#wallet-actions").isVisible()).to.equal(false);
     expect(await page.locator("#position").innerText()).to.include("not connected");
@@ -552,6 +582,11 @@ describe("app end to end: Chromium, local node, wallet shim", function () {
         "Oracle values and weights need the lens (start the page with --lens <address>): balances only.",
       );
       await waitText(page.locator("#history"), /Rebalanced/);
+      // limits, fees and assets from the vault; adapter ids need the lens
+      expect(await page.locator("#queued").innerText()).to.include("Nothing queued");
+      expect(await page.locator("#queued-note").innerText()).to.include(
+        "Queued adapter changes are not listed",
+      );
     } finally {
       await stop(plain);
     }

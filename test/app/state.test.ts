@@ -4,20 +4,33 @@ import {
   cancelLockReason,
   deriveActions,
   deriveBanner,
+  feeFacts,
   historyRows,
   holdingRows,
   holdingsNote,
   inKindPreview,
+  limitFacts,
   MAX_UINT256,
+  pendingRows,
   queueLockNote,
   riskView,
   splitRedeem,
 } from "../../app/src/state.ts";
-import type { HoldingInput, Position, VaultEvent, VaultSnapshot } from "../../app/src/state.ts";
+import type {
+  AssetConfigView,
+  FeesView,
+  HoldingInput,
+  LimitsView,
+  PendingChange,
+  Position,
+  VaultEvent,
+  VaultSnapshot,
+} from "../../app/src/state.ts";
 
 const USDC = { address: "0xU", symbol: "USDC", decimals: 6 };
 const SHARE = { address: "0xV", symbol: "bUSDC", decimals: 12 };
 const WETH = { address: "0xW", symbol: "WETH", decimals: 18 };
+const OWNER_ADDR = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 
 const SNAP: VaultSnapshot = {
   navAvailable: true,
@@ -499,5 +512,140 @@ describe("app state: risk figures and the in-kind exit", function () {
     expect(inKindPreview(10n ** 12n, supplied, indebted, USDC)[0].amount).to.equal(333_333_333n);
     expect(inKindPreview(0n, s, [], USDC)).to.deep.equal([]);
     expect(inKindPreview(5n, { ...s, totalSupply: 0n }, [], USDC)).to.deep.equal([]);
+  });
+});
+
+describe("app state: queued changes", function () {
+  const LIMITS: LimitsView = {
+    depositCap: 10_000_000_000_000n,
+    maxSlippageBps: 100n,
+    maxLossPerRebalanceBps: 100n,
+    lossBudgetBps: 200n,
+    lossWindow: 86_400n,
+    maxTurnoverBps: 20_000n,
+    maxLeverageBps: 20_000n,
+    minHealthFactor: 12n * 10n ** 17n,
+    rebalanceCooldown: 0n,
+    circuitBreakerDropBps: 1_000n,
+    circuitBreakerWindow: 86_400n,
+  };
+  const ZERO = "0x0000000000000000000000000000000000000000";
+  const FEES: FeesView = {
+    recipient: ZERO,
+    entryFeeBps: 0n,
+    exitFeeBps: 0n,
+    managementFeeBps: 0n,
+    performanceFeeBps: 0n,
+  };
+  const FEED = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512";
+  const WETH_CFG: AssetConfigView = {
+    token: WETH,
+    enabled: true,
+    maxWeightBps: 6_000n,
+    minNetDeltaBps: -10_000n,
+    maxNetDeltaBps: 10_000n,
+    feed: FEED,
+    heartbeat: 3_600n,
+    minPrice: 0n,
+    maxPrice: 0n,
+  };
+  const current = { limits: LIMITS, fees: FEES, assets: [WETH_CFG] };
+  const usd = (u: bigint) => `${u / 1_000_000n} USDC`;
+  const NOW = 1_700_000_000n;
+
+  it("lists only the fields that change, old → new, and when anyone may apply each", function () {
+    const changes: PendingChange[] = [
+      {
+        kind: "limits",
+        key: 0,
+        validAt: NOW + 90_000n,
+        value: { ...LIMITS, maxSlippageBps: 250n, depositCap: 20_000_000_000_000n },
+      },
+      {
+        kind: "fees",
+        key: 0,
+        validAt: NOW,
+        value: { ...FEES, recipient: OWNER_ADDR, managementFeeBps: 200n, entryFeeBps: 10n },
+      },
+      {
+        kind: "asset",
+        key: 0,
+        validAt: NOW - 1n,
+        value: { ...WETH_CFG, maxWeightBps: 7_000n, minPrice: 100n, maxPrice: 0n },
+      },
+      { kind: "limits", key: 0, validAt: NOW + 60n, value: LIMITS },
+    ];
+    expect(pendingRows(changes, current, usd, NOW)).to.deep.equal([
+      {
+        what: "Risk limits",
+        change: "Deposit cap 10000000 USDC → 20000000 USDC; Max slippage 1.00 % → 2.50 %",
+        from: "2023-11-15T23:13:20Z (in 1 d 1 h)",
+      },
+      {
+        what: "Fees",
+        change: `Entry fee 0.00 % → 0.10 %; Management fee 0.00 % / year → 2.00 % / year; Fee recipient none → ${OWNER_ADDR}`,
+        from: "2023-11-14T22:13:20Z — anyone may apply it now",
+      },
+      {
+        what: "Asset WETH",
+        change: "max weight 60.00 % → 70.00 %; price band none → 100 to no maximum (feed units)",
+        from: "2023-11-14T22:13:19Z — anyone may apply it now",
+      },
+      { what: "Risk limits", change: "no change", from: "2023-11-14T22:14:20Z (in 1 min)" },
+    ]);
+  });
+
+  it("words an asset being added and an adapter, new or replacing one", function () {
+    const LINK = { address: "0xL", symbol: "LINK", decimals: 18 };
+    const A1 = "0x1111111111111111111111111111111111111111";
+    const A2 = "0x2222222222222222222222222222222222222222";
+    const rows = pendingRows(
+      [
+        {
+          kind: "asset",
+          key: 1,
+          validAt: NOW,
+          value: { ...WETH_CFG, token: LINK, enabled: false },
+        },
+        {
+          kind: "adapter",
+          key: 3,
+          validAt: NOW,
+          value: { adapter: A1, kind: 1 },
+          current: { adapter: ZERO, kind: 0 },
+        },
+        {
+          kind: "adapter",
+          key: 2,
+          validAt: NOW,
+          value: { adapter: A2, kind: 2 },
+          current: { adapter: A1, kind: 2 },
+        },
+      ],
+      current,
+      usd,
+      NOW,
+    );
+    expect(rows.map((r) => [r.what, r.change])).to.deep.equal([
+      [
+        "Asset LINK",
+        `added to the basket: enabled no (may only be sold); max weight 60.00 %; net delta band -100.00 % to 100.00 %; price feed ${FEED}; heartbeat 1 h; price band none`,
+      ],
+      ["Adapter #3", `new swap adapter ${A1}`],
+      ["Adapter #2", `${A1} replaced by lending adapter ${A2}`],
+    ]);
+  });
+
+  it("lists the limits and fees exactly as the page's facts show them", function () {
+    expect(limitFacts(LIMITS, usd).map(([l]) => l)).to.include.members([
+      "Deposit cap",
+      "Max slippage",
+      "Circuit breaker",
+    ]);
+    expect(feeFacts(FEES)).to.deep.include(["Management fee", "0.00 % / year"]);
+    expect(feeFacts({ ...FEES, recipient: OWNER_ADDR, managementFeeBps: 150n })).to.deep.include([
+      "Management fee",
+      "1.50 % / year",
+    ]);
   });
 });

@@ -7,6 +7,7 @@ import {VaultFixture} from "./VaultFixture.sol";
 import {ConfigLib} from "../../../contracts/libraries/ConfigLib.sol";
 import {RebalanceLib} from "../../../contracts/libraries/RebalanceLib.sol";
 import {IBallastVault} from "../../../contracts/interfaces/IBallastVault.sol";
+import {BallastLens} from "../../../contracts/BallastLens.sol";
 
 /// @notice Timelocked adapter whitelisting and limit loosening: queued by the CURATOR, executable
 ///         only after the delay, revocable by the GUARDIAN; tightening and removal are instant.
@@ -24,6 +25,69 @@ contract TimelockTest is VaultFixture {
         p.actions = new IBallastVault.Action[](1);
         bytes memory path = abi.encodePacked(address(usdc), uint24(500), address(weth));
         p.actions[0] = IBallastVault.Action(id, abi.encode(path, uint256(1e6), uint256(0)));
+    }
+
+    // ------------------------------------------------------------ what is queued (pendingChange, BallastLens)
+
+    /// Each kind of queued change reads back with its time and complete new value, from the vault
+    /// and from the lens (limits, fees, assets by index, adapters by id, in that order); accepting
+    /// or revoking one removes it.
+    function test_pendingChangeAndLensListTheQueue() public {
+        BallastLens lens = new BallastLens();
+        assertEq(lens.pendingChanges(address(vault)).length, 0, "nothing queued");
+        (uint256 t, bytes memory v) = vault.pendingChange(1, 0);
+        assertEq(t, 0);
+        assertEq(v.length, 0);
+
+        uint256 validAt = block.timestamp + TIMELOCK;
+        IBallastVault.Limits memory loose = _limits();
+        loose.maxSlippageBps = 200;
+        IBallastVault.FeeConfig memory f = _fees(5, 5);
+        IBallastVault.AssetConfig memory a = vault.assetConfigs()[1];
+        a.maxWeightBps = 6000;
+        IBallastVault.AssetConfig memory added = _assetCfg(makeAddr("token"), address(wethFeed), 1000);
+        vm.startPrank(curator);
+        vault.submitAdapter(9, swapAdapter, 1);
+        vault.submitAsset(2, added);
+        vault.submitAsset(1, a);
+        vault.submitFees(f);
+        vault.submitLimits(loose);
+        vm.stopPrank();
+
+        (t, v) = vault.pendingChange(1, 0);
+        assertEq(t, validAt);
+        assertEq(keccak256(v), keccak256(abi.encode(loose)), "limits");
+        (t, v) = vault.pendingChange(3, 1);
+        assertEq(abi.decode(v, (IBallastVault.AssetConfig)).maxWeightBps, 6000, "asset 1");
+        (t, v) = vault.pendingChange(4, 9);
+        IBallastVault.AdapterConfig memory ad = abi.decode(v, (IBallastVault.AdapterConfig));
+        assertEq(ad.adapter, swapAdapter);
+        assertEq(ad.kind, 1);
+        (t, v) = vault.pendingChange(4, 256 + 9); // adapter keys above 255 name nothing
+        assertEq(t, 0);
+
+        BallastLens.PendingChange[] memory q = lens.pendingChanges(address(vault));
+        assertEq(q.length, 5);
+        uint8[5] memory whats = [1, 2, 3, 3, 4];
+        uint256[5] memory keys = [uint256(0), 0, 1, 2, 9];
+        for (uint256 i; i < 5; ++i) {
+            assertEq(q[i].what, whats[i], "what");
+            assertEq(q[i].key, keys[i], "key");
+            assertEq(q[i].validAt, validAt, "validAt");
+        }
+        assertEq(keccak256(q[1].value), keccak256(abi.encode(f)), "fees");
+        assertEq(keccak256(q[3].value), keccak256(abi.encode(added)), "asset being added");
+
+        vm.prank(guardian);
+        vault.revokePending(2, 0);
+        vm.warp(validAt);
+        vault.acceptLimits();
+        q = lens.pendingChanges(address(vault));
+        assertEq(q.length, 3, "fees revoked, limits accepted");
+        assertEq(q[0].what, 3);
+        (t, v) = vault.pendingChange(1, 0);
+        assertEq(t, 0);
+        assertEq(v.length, 0);
     }
 
     // ------------------------------------------------------------ adapters
