@@ -20,6 +20,10 @@
  *   --exit, --no-keep print the table, stop the node and exit (for tests and CI)
  *   --quiet-node      do not echo the node's own log after the table
  *   --no-build        skip `hardhat build` (artifacts must already exist; used by tests)
+ *   --block-time <s>  once deployed, also mine a block every s seconds (default 5; 0: only on a
+ *                     transaction). An automine-only node's clock stands still between
+ *                     transactions, and the keeper (cooldown, plan deadlines) and the page (the
+ *                     cancel lock) go by the latest block's time, as they must on a real chain.
  */
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -51,6 +55,8 @@ interface Options {
   readonly keep: boolean;
   readonly echoNode: boolean;
   readonly build: boolean;
+  /** Seconds between blocks mined without a transaction (0: automine only). */
+  readonly blockTime: number;
 }
 
 /** Parses argv (after `node scripts/node.ts`). */
@@ -59,6 +65,7 @@ function parseArgs(argv: readonly string[]): Options {
   let keep = true;
   let echoNode = true;
   let build = true;
+  let blockTime = 5;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === "--exit" || arg === "--no-keep") keep = false;
@@ -70,14 +77,20 @@ function parseArgs(argv: readonly string[]): Options {
       if (!Number.isInteger(port) || port <= 0 || port > 65535) {
         throw new StartError("BAD_ARGS", `invalid --port ${raw}`);
       }
+    } else if (arg === "--block-time" || arg.startsWith("--block-time=")) {
+      const raw = arg === "--block-time" ? argv[++i] : arg.slice("--block-time=".length);
+      blockTime = Number(raw);
+      if (raw === undefined || raw === "" || !Number.isInteger(blockTime) || blockTime < 0) {
+        throw new StartError("BAD_ARGS", `invalid --block-time ${raw} (whole seconds, 0: off)`);
+      }
     } else if (arg === "--help" || arg === "-h") {
       console.log(
-        "usage: npm run node -- [--port <n>] [--exit|--no-keep] [--quiet-node] [--no-build]",
+        "usage: npm run node -- [--port <n>] [--block-time <s>] [--exit|--no-keep] [--quiet-node] [--no-build]",
       );
       process.exit(0);
     } else throw new StartError("BAD_ARGS", `unknown option ${arg} (try --help)`);
   }
-  return { port, keep, echoNode, build };
+  return { port, keep, echoNode, build, blockTime };
 }
 
 /** Hardhat accounts funded with test USDC for depositors (no role in the system). */
@@ -213,6 +226,12 @@ async function main(): Promise<void> {
     const addresses = await stackAddresses(system);
     await fundDepositors(await connection.ethers.getSigners(), addresses.usdc);
 
+    if (options.blockTime > 0) {
+      await connection.provider.request({
+        method: "evm_setIntervalMining",
+        params: [options.blockTime * 1000],
+      });
+    }
     console.log(`\nBallast local system on ${url} (chain 31337), ready in ${elapsed()}\n`);
     console.log(formatStackTable(stackRows(addresses)));
     const keeperDir = path.join(ROOT, ".keeper");
@@ -247,7 +266,9 @@ async function main(): Promise<void> {
       await stopChild(child);
       process.exit(0);
     }
-    console.log(`\nNode running (pid ${child.pid}). Press Ctrl-C to stop.\n`);
+    console.log(
+      `\nNode running (pid ${child.pid}; ${options.blockTime > 0 ? `a block every ${options.blockTime} s and on each transaction` : "a block on each transaction only"}). Press Ctrl-C to stop.\n`,
+    );
     echo = options.echoNode;
     child.once("exit", (code, signal) => {
       if (stopping) return;

@@ -82,7 +82,7 @@ export function deriveBanner(s: VaultSnapshot): Banner {
     if (!s.shutdown) title = "Price feed down";
     parts.push(
       `A price feed fails${s.navError === null ? "" : ` (${s.navError})`}, so the NAV cannot be priced: ` +
-        "deposits and previews are stopped. Withdrawing idle funds still works, at a conservative price " +
+        "deposits (and their previews) wait for it. Withdrawing idle funds still works, at a conservative price " +
         "(at most your pro-rata share of the idle funds, capped by the last good price)" +
         (s.shutdown ? "; so does the in-kind exit." : "; or wait for the feed to recover."),
     );

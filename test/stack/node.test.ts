@@ -66,8 +66,16 @@ describe("npm run node (scripts/node.ts)", function () {
   });
 
   it("prints the table, serves swaps over JSON-RPC and stops the node on SIGINT", async function () {
-    run = startScript("scripts/node.ts", ["--port", String(port), "--quiet-node", "--no-build"]);
+    run = startScript("scripts/node.ts", [
+      "--port",
+      String(port),
+      "--quiet-node",
+      "--no-build",
+      "--block-time",
+      "1",
+    ]);
     await waitOut(run, /Press Ctrl-C/, 240_000);
+    expect(run.out).to.include("a block every 1 s and on each transaction");
     for (const name of ["USDC", "WETH (WETH9)", "ETH / USD", "SwapRouter02", "QuoterV2"]) {
       expect(addressOf(run.out, name), name).to.match(/^0x/);
     }
@@ -120,6 +128,12 @@ describe("npm run node (scripts/node.ts)", function () {
     );
 
     const provider = new JsonRpcProvider(`http://127.0.0.1:${port}`);
+    // the chain's clock runs without transactions (the keeper and the page read time from it)
+    const idle0 = (await provider.getBlock("latest"))!;
+    await new Promise((r) => setTimeout(r, 2_500));
+    const idle1 = (await provider.getBlock("latest"))!;
+    expect(idle1.number).to.be.greaterThan(idle0.number);
+    expect(idle1.timestamp).to.be.greaterThan(idle0.timestamp);
     const trader = await provider.getSigner(1);
     const usdc = new Contract(addressOf(run.out, "USDC"), ERC20_ABI, trader);
     const weth = new Contract(addressOf(run.out, "WETH (WETH9)"), ERC20_ABI, trader);
