@@ -20,6 +20,10 @@
  *
  * `--config` takes rpc/vault/lens/chainId from a keeper config (the one `npm run node` writes);
  * explicit flags override it. Without `--chain-id` the server asks the RPC for it at start.
+ * Before serving, the keeper CLI's start-up check (keeper/src/chain/preflight.ts) makes sure the
+ * vault address holds a Ballast vault and the lens a BallastLens: otherwise it refuses, exit 2,
+ * with one line naming `--vault` / `--lens` (or the config field they came from). An RPC that
+ * does not answer (possible with `--chain-id`) only skips the check, with a warning.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -32,6 +36,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { getAddress, isAddress } from "ethers";
 import { parse as parseYaml } from "yaml";
 import type { ABI_NAMES, AppConfig } from "../app/src/chain.ts";
+import { checkLens, checkVault, PreflightError } from "../keeper/src/chain/preflight.ts";
+import { makeProvider } from "../keeper/src/chain/rpc.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const HOST = "127.0.0.1";
@@ -216,6 +222,53 @@ export async function fetchChainId(rpcUrl: string): Promise<number> {
     );
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** Where the vault and lens addresses came from (the error of a bad one names it). */
+export interface TargetFields {
+  vault: string;
+  lens: string;
+}
+
+/** The fields of `argv`: the flag when given, else the keeper config's field (`--config`). */
+export function targetFields(argv: readonly string[]): TargetFields {
+  const given = (flag: string) => argv.some((a) => a === flag || a.startsWith(`${flag}=`));
+  return {
+    vault: given("--vault") ? "--vault" : "--config vaults[0].address",
+    lens: given("--lens") ? "--lens" : "--config vaults[0].lens",
+  };
+}
+
+/**
+ * The keeper's start-up check of the page's target (keeper/src/chain/preflight.ts): `vault` holds
+ * a Ballast vault (its getters answer) and `lens`, when given, a BallastLens answering
+ * `vaultState(vault)`. Throws {@link AppArgError} naming the field otherwise (`--vault: no
+ * contract at 0x…`, `--vault: the contract at 0x… is not a Ballast vault …`). When the RPC
+ * itself does not answer, returns a warning instead (the page then says what is wrong); null when
+ * the check passed.
+ */
+export async function checkTarget(
+  rpcUrl: string,
+  chainId: number,
+  vault: string,
+  lens: string | null,
+  fields: TargetFields = { vault: "--vault", lens: "--lens" },
+): Promise<string | null> {
+  const provider = makeProvider([rpcUrl], chainId, { timeoutMs: 5000, retries: 0 });
+  try {
+    await checkVault(provider, vault, fields.vault);
+    if (lens !== null) await checkLens(provider, lens, vault, fields.lens);
+    return null;
+  } catch (e) {
+    if (e instanceof PreflightError)
+      throw new AppArgError(e.field, e.message.slice(e.field.length + 2));
+    const why = ((e as { shortMessage?: string }).shortMessage ?? (e as Error).message).split(
+      "\n",
+    )[0];
+    return `could not check ${fields.vault} ${vault} (the RPC did not answer: ${why}); starting anyway`;
+  } finally {
+    provider.destroy();
   }
 }
 
@@ -416,8 +469,23 @@ async function main(): Promise<void> {
   if (given.length === 0 && argv.length > 0) {
     console.log(`No options: using ${DEFAULT_CONFIG} (written by \`npm run node\`).`);
   }
+  if (argv.length === 0)
+    throw new AppArgError(
+      "--rpc",
+      `required (or --config): ${DEFAULT_CONFIG} does not exist — start the local system with ` +
+        `\`npm run node\` first (it writes that file), or pass --rpc <url> --vault <address>\n${USAGE}`,
+    );
   const options = parseAppArgs(argv);
   const chainId = options.chainId ?? (await fetchChainId(options.rpcUrl));
+  // a vault address without a Ballast vault would only show "could not decode result data"
+  const unchecked = await checkTarget(
+    options.rpcUrl,
+    chainId,
+    options.vault,
+    options.lens,
+    targetFields(argv),
+  );
+  if (unchecked !== null) console.warn(`app: warning: ${unchecked}`);
   const config: PageConfig = {
     chainId,
     rpcUrl: options.rpcUrl,

@@ -115,7 +115,13 @@ export async function buildContext(
   }
   let signer: CommandContext["signer"];
   if (opts.needSigner) {
-    const loaded = await loadSigner(cfg.signer, io.env);
+    let loaded: Awaited<ReturnType<typeof loadSigner>>;
+    try {
+      loaded = await loadSigner(cfg.signer, io.env);
+    } catch (e) {
+      provider.destroy();
+      throw e;
+    }
     for (const w of loaded.warnings) io.stderr(`ballast: warning: ${w}\n`);
     signer = loaded.wallet.connect(provider);
   }

@@ -13,7 +13,7 @@ import type { LOG_LEVELS } from "../src/config/schema.ts";
 export const EXIT = {
   /** Success. */
   OK: 0,
-  /** Runtime failure (RPC down, transaction failed, unexpected error). */
+  /** Runtime failure (RPC down, transaction failed, plan simulation failed, unexpected error). */
   FAILURE: 1,
   /** Usage or configuration error (bad flag, bad config field, missing env var, bad keystore). */
   USAGE: 2,
@@ -29,7 +29,7 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 /** Help text listing the exit codes (appended to `--help`). */
 export const EXIT_CODES_HELP = `Exit codes:
   0  ok
-  1  runtime failure (RPC, transaction, unexpected error)
+  1  runtime failure (RPC, transaction, a plan whose simulation fails, unexpected error)
   2  usage or configuration error (the message names the field)
   3  command not available in this build
   4  refused for safety (e.g. local limits looser than the vault's on-chain limits)`;

@@ -162,6 +162,10 @@ describe("app server: arguments", function () {
     expect(r.status).to.equal(2);
     expect(r.stderr).to.include("app: --rpc: required (or --config)");
     expect(r.stderr).to.include("written by `npm run node`");
+    // and says what to do: start the local system first, or name the RPC and the vault
+    expect(r.stderr.split("\n")[0]).to.equal(
+      `app: --rpc: required (or --config): ${DEFAULT_CONFIG} does not exist — start the local system with \`npm run node\` first (it writes that file), or pass --rpc <url> --vault <address>`,
+    );
   });
 
   it("the CLI exits 2 with the field and reason on bad arguments", function () {

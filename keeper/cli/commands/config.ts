@@ -1,10 +1,15 @@
 /**
  * `ballast config check`: loads the configuration (file + BALLAST__ env overrides), validates
- * it, and prints the resolved configuration with secrets redacted, plus warnings (raw key,
- * unset password/key env vars). Exit 2 with the field path on any invalid field.
+ * it, checks what it can of the signer without its password (the keystore file exists and is a
+ * JSON keystore; a raw key's env var, when set, holds a valid private key: `signerIssues`), and
+ * prints the resolved configuration with secrets redacted, plus warnings (raw key, unset
+ * password/key env vars). Exit 2 with the field path (or env var) on any invalid field.
  */
+import path from "node:path";
 import type { Command } from "commander";
+import { ConfigError } from "../../src/config/errors.ts";
 import { configWarnings, redactedConfig } from "../../src/config/load.ts";
+import { signerIssues } from "../../src/keys/keystore.ts";
 import type { KeeperConfig } from "../../src/config/schema.ts";
 import { emit, globalOptions, loadCliConfig, stringifyJson } from "../runtime.ts";
 import type { CliIo } from "../runtime.ts";
@@ -20,6 +25,9 @@ export function registerConfig(program: Command, io: CliIo): void {
     .action((_opts: unknown, cmd: Command) => {
       const g = globalOptions(cmd);
       const cfg = loadCliConfig(cmd, io);
+      const signer = signerIssues(cfg.signer, io.env);
+      if (signer.length > 0)
+        throw new ConfigError("CONFIG_INVALID", signer, path.resolve(g.config));
       const warnings = [...configWarnings(cfg), ...envWarnings(cfg, io.env)];
       if (!g.json) for (const w of warnings) io.stderr(`ballast: warning: ${w}\n`);
       emit(

@@ -8,8 +8,10 @@
  * with its margin, and simulates `rebalance(plan, sig)` with eth_call at the snapshot block, signed
  * by the configured signer with the deadline set to that block's timestamp (so the signature is
  * expired for every later block and cannot be relayed). Sends nothing, claims nothing in the
- * journal. A feed answering zero or less (the planner divides by its answer) is refused first, a
- * FeedAnswerError naming it.
+ * journal. A failed simulation is reported with a hint at its usual cause
+ * ({@link simulationFailure}: `InvalidSigner` — the signer lacks KEEPER_SIGNER_ROLE); the CLI
+ * exits 1 on it. A feed answering zero or less (the planner divides by its answer) is refused
+ * first, a FeedAnswerError naming it.
  */
 import { Contract } from "ethers";
 import type { Provider } from "ethers";
@@ -17,6 +19,7 @@ import { npmAbi } from "../chain/abis.ts";
 import { FeedAnswerError, readSnapshot } from "../chain/reader.ts";
 import { simulateExpiredCopy } from "../chain/simulate.ts";
 import type { RebalanceSimulation } from "../chain/simulate.ts";
+import type { DecodedRevert } from "../chain/errors.ts";
 import { walkRounds } from "../data/chainlink.ts";
 import type { PricePoint } from "../data/types.ts";
 import { alignSeries, forwardFill, logReturns } from "../data/align.ts";
@@ -69,7 +72,41 @@ export interface PlanRun {
   report: string[];
   simulation: RebalanceSimulation | null;
   signed: SignedPlan | null;
+  /** Address of the plan signer whose signature the simulation carried (null: no simulation). */
+  signer: string | null;
   snapshot: VaultSnapshot;
+}
+
+/** A failed simulation of a {@link PlanRun}: the decoded error and what it usually means. */
+export interface SimulationFailure {
+  /** `Name(arg, …)` of the decoded revert, or the node's message. */
+  message: string;
+  error: DecodedRevert | null;
+  /** What to do about it (null when the error has no known cause). */
+  hint: string | null;
+}
+
+/**
+ * Why the dry run's simulation failed, or null when it did not fail (or did not run: no feasible
+ * plan). `InvalidSigner`: the recovered signer lacks KEEPER_SIGNER_ROLE (`status` shows it as
+ * NO ROLE); `PlanExpired`: the node evaluates eth_call at a clock more than a minute past the
+ * snapshot block, which the already-expired copy cannot pass.
+ */
+export function simulationFailure(r: PlanRun): SimulationFailure | null {
+  const sim = r.simulation;
+  if (sim === null || sim.ok) return null;
+  const signer = r.signer ?? sim.error?.args[0] ?? "the signer";
+  let hint: string | null = null;
+  if (sim.error?.name === "InvalidSigner")
+    hint =
+      `the plan signer ${signer} lacks KEEPER_SIGNER_ROLE on vault ${r.vault} ` +
+      "(`ballast status` shows it as NO ROLE): grant it the role, or configure the keeper's key";
+  else if (sim.error?.name === "PlanExpired")
+    hint =
+      "the node runs eth_call at a clock more than a minute past the latest block (a dev node " +
+      "idle for a while), which the dry run's copy, expiring at that block, cannot pass: mine a " +
+      "block and retry";
+  return { message: sim.message, error: sim.error, hint };
 }
 
 /** QuoteFn backed by QuoterV2 `quoteExactInput` (staticCall) at `blockTag`. */
@@ -296,6 +333,7 @@ export async function runPlan(ctx: CommandContext, opts: PlanOptions): Promise<P
   });
   let simulation: RebalanceSimulation | null = null;
   let signed: SignedPlan | null = null;
+  let signer: string | null = null;
   let bounds: BoundReport[] = [];
   if (result.feasible) {
     bounds = [...result.worst.report.bounds, ...result.robust];
@@ -316,6 +354,7 @@ export async function runPlan(ctx: CommandContext, opts: PlanOptions): Promise<P
     );
     signed = attempt.copy;
     simulation = attempt.sim;
+    signer = await ctx.signer.getAddress();
   } else if (result.binding !== null) {
     bounds = [result.binding];
   }
@@ -335,6 +374,7 @@ export async function runPlan(ctx: CommandContext, opts: PlanOptions): Promise<P
     report,
     simulation,
     signed,
+    signer,
     snapshot,
   };
 }
@@ -354,6 +394,8 @@ export function planRunJson(r: PlanRun): unknown {
         reason: r.result.feasible ? null : r.result.reason,
         bounds: r.bounds,
         simulation: r.simulation,
+        simulationHint: simulationFailure(r)?.hint ?? null,
+        signer: r.signer,
         planHash: r.signed?.planHash ?? null,
       },
       (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v),
@@ -384,12 +426,13 @@ export function formatPlan(r: PlanRun): string {
   for (const note of planNotes(r.result)) out.push(note);
   out.push("bounds (worst admissible fill, then mixed-fill bounds):");
   for (const line of r.report) out.push(`  ${line}`);
-  if (r.simulation !== null)
-    out.push(
-      r.simulation.ok
-        ? `simulation: ok, gas ${r.simulation.gasEstimate}`
-        : `simulation: FAILED ${r.simulation.message}`,
-    );
+  const failed = simulationFailure(r);
+  if (r.simulation !== null && r.simulation.ok)
+    out.push(`simulation: ok, gas ${r.simulation.gasEstimate}`);
+  else if (failed !== null) {
+    out.push(`simulation: FAILED ${failed.message}`);
+    if (failed.hint !== null) out.push(`  ${failed.hint}`);
+  }
   out.push("nothing was sent");
   return out.join("\n");
 }

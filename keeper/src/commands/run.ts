@@ -32,7 +32,12 @@ import type { CommandContext } from "./context.ts";
 /** Typed failure of the loop set-up (`exitCode` follows the CLI's EXIT table). */
 export class LoopError extends Error {
   readonly code:
-    "NO_CONFIG" | "NO_SIGNER" | "NO_JOURNAL" | "UNKNOWN_VAULT" | "LIMITS_LOOSER_THAN_ONCHAIN";
+    | "NO_CONFIG"
+    | "NO_SIGNER"
+    | "NO_JOURNAL"
+    | "UNKNOWN_VAULT"
+    | "LIMITS_LOOSER_THAN_ONCHAIN"
+    | "METRICS_LISTEN";
   readonly exitCode: number;
 
   constructor(code: LoopError["code"], message: string, exitCode = 2) {
@@ -281,32 +286,72 @@ export function formatOnce(results: readonly OnceResult[]): string {
     .join("\n");
 }
 
-/** Starts the loop for the configured vaults (see the module comment). */
+/** Why the metrics server could not listen, in words (by the listen error's code). */
+const LISTEN_REASONS: Record<string, string> = {
+  EADDRINUSE: "address already in use (another process holds the port)",
+  EACCES: "permission denied (ports below 1024 need privileges)",
+  EADDRNOTAVAIL: "address not available on this machine (check metrics.host)",
+  ENOTFOUND: "host not found (check metrics.host)",
+  EAI_AGAIN: "host name lookup failed (check metrics.host)",
+};
+
+/**
+ * The error of a metrics server that cannot listen: LoopError METRICS_LISTEN (exit 2, a
+ * configuration error) naming the config fields `metrics.host` / `metrics.port` and the reason.
+ */
+export function metricsListenError(err: unknown, host: string, port: number): LoopError {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const why =
+    (code !== undefined ? LISTEN_REASONS[code] : undefined) ??
+    String((err as Error)?.message ?? err);
+  return new LoopError(
+    "METRICS_LISTEN",
+    `metrics.port: the metrics server cannot listen on ${host}:${port} (metrics.host ${host}, ` +
+      `metrics.port ${port}): ${why}${code === undefined ? "" : ` (${code})`}; ` +
+      "free the port or set another metrics.port (BALLAST__metrics__port)",
+  );
+}
+
+/**
+ * Starts the loop for the configured vaults (see the module comment). The metrics server listens
+ * first: when it cannot (port in use, …) no worker has started, the owned providers are closed
+ * and {@link metricsListenError} is thrown.
+ */
 export async function runLoop(ctx: CommandContext, opts: RunLoopOptions = {}): Promise<LoopHandle> {
   const { cfg, vaults, workers, metrics, owned } = buildWorkers(ctx, opts);
   const settings = (w: Worker): LoopSettings => {
     const v = vaults.find((x) => x.name === w.opts.name) as VaultConfig;
     return { pollIntervalMs: cfg.networks[v.network].pollIntervalMs, ...opts.loop };
   };
-  const supervisor = startSupervisor(workers, settings);
+  let supervisor: Supervisor | null = null;
   let server: MetricsServer | null = null;
   if (opts.metrics !== false) {
-    server = await startMetricsServer({
-      registry: metrics.registry,
-      health: () => supervisor.health(),
-      host: opts.metrics?.host ?? cfg.metrics.host,
-      port: opts.metrics?.port ?? cfg.metrics.port,
-    });
+    const host = opts.metrics?.host ?? cfg.metrics.host;
+    const port = opts.metrics?.port ?? cfg.metrics.port;
+    try {
+      server = await startMetricsServer({
+        registry: metrics.registry,
+        // nothing has ticked before the supervisor starts: not healthy yet
+        health: () => supervisor?.health() ?? { healthy: false, vaults: [] },
+        host,
+        port,
+      });
+    } catch (e) {
+      for (const p of owned) p.destroy();
+      throw metricsListenError(e, host, port);
+    }
     ctx.logger.info({ url: server.url }, "metrics server listening");
   }
+  const running = startSupervisor(workers, settings);
+  supervisor = running;
   ctx.logger.info({ vaults: workers.map((w) => w.opts.name) }, "keeper loop started");
   return {
     workers,
-    supervisor,
+    supervisor: running,
     metrics,
     metricsUrl: server?.url ?? null,
     async stop() {
-      await supervisor.stop();
+      await running.stop();
       await server?.close();
       for (const p of owned) p.destroy();
       ctx.logger.info({}, "keeper loop stopped");
@@ -391,10 +436,18 @@ export async function runKeeper(args: {
     }
     return results;
   }
-  const handle = await runLoop(
-    { provider: first, signer: loaded.wallet, config, logger, journal },
-    { providers },
-  );
+  let handle: LoopHandle;
+  try {
+    handle = await runLoop(
+      { provider: first, signer: loaded.wallet, config, logger, journal },
+      { providers },
+    );
+  } catch (e) {
+    // e.g. the metrics port in use: nothing has started, nothing is left running
+    journal.close();
+    for (const p of Object.values(providers)) p.destroy();
+    throw e;
+  }
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);

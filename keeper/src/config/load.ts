@@ -46,22 +46,71 @@ export function loadConfig(
   const overridden = applyEnvOverrides(raw, env, file);
   const parsed = keeperConfigSchema.safeParse(overridden);
   if (!parsed.success) {
-    const issues: ConfigIssue[] = parsed.error.issues.map((i) => {
+    const issues: ConfigIssue[] = [];
+    const seen = new Set<string>();
+    for (const i of parsed.error.issues) {
+      const where = formatPath(i.path);
+      // one issue per field: the first (later checks of a value already refused add nothing)
+      if (seen.has(where)) continue;
+      seen.add(where);
       const keys = i.code === "unrecognized_keys" ? i.keys : [];
       const variable = overrideOf(i.path, keys, env);
-      return {
-        path: formatPath(i.path),
+      const message = issueMessage(i, overridden);
+      issues.push({
+        path: where,
         message:
-          variable === undefined
-            ? i.message
-            : `${i.message} (from environment variable ${variable})`,
+          variable === undefined ? message : `${message} (from environment variable ${variable})`,
         ...(variable === undefined ? {} : { env: variable }),
-      };
-    });
+      });
+    }
     throw new ConfigError("CONFIG_INVALID", issues, file);
   }
   const baseDir = file ? path.dirname(file) : (options.baseDir ?? process.cwd());
   return resolvePaths(parsed.data, baseDir);
+}
+
+/** What zod names a type in its default messages → how the config's messages say it. */
+const TYPE_WORDS: Record<string, string> = {
+  object: "a mapping",
+  record: "a mapping",
+  array: "a list",
+  string: "a string",
+  number: "a number",
+  boolean: "true or false",
+  null: "null",
+  nan: "NaN",
+};
+
+/** Whether the field at `at` is absent from `root` (its parent exists and lacks it). */
+function isMissing(root: unknown, at: readonly PropertyKey[]): boolean {
+  let node: unknown = root;
+  for (const seg of at) {
+    if (node === null || typeof node !== "object") return false;
+    node = (node as Record<PropertyKey, unknown>)[seg];
+  }
+  return node === undefined;
+}
+
+/**
+ * The message of one zod issue in the config's words: a field that is absent says it is a
+ * required field that is missing (with what it must be), and zod's own default wording
+ * ("Invalid input: expected object, received string") becomes "must be a mapping (got a string)".
+ */
+function issueMessage(
+  i: { code: string; path: PropertyKey[]; message: string },
+  root: unknown,
+): string {
+  let msg = i.message;
+  const raw = /^Invalid input: expected (\w+), received (\w+)$/.exec(msg);
+  if (raw !== null) {
+    const got = raw[2] === "undefined" ? "" : ` (got ${TYPE_WORDS[raw[2]] ?? raw[2]})`;
+    msg = `must be ${TYPE_WORDS[raw[1]] ?? raw[1]}${got}`;
+  }
+  const typeIssue =
+    i.code === "invalid_type" || i.code === "invalid_union" || i.code === "invalid_value";
+  if (typeIssue && i.path.length > 0 && isMissing(root, i.path))
+    return `required field is missing (${msg})`;
+  return msg;
 }
 
 /** Reads and parses a YAML or JSON file (by extension) into a plain object. */
@@ -130,6 +179,8 @@ export function applyEnvOverrides(
   const names = Object.keys(env)
     .filter((k) => k.startsWith(ENV_PREFIX) && env[k] !== undefined)
     .sort();
+  // array elements set past the end (checked once every override is applied: they may fill in)
+  const pastEnd: { name: string; array: string[]; index: number }[] = [];
   for (const name of names) {
     const segs = name.slice(ENV_PREFIX.length).split("__");
     if (segs.some((s) => s === "") || segs.some(isUnsafeKey)) {
@@ -156,6 +207,8 @@ export function applyEnvOverrides(
           source,
         );
       }
+      if (Array.isArray(node) && Number(seg) > node.length)
+        pastEnd.push({ name, array: segs.slice(0, i), index: Number(seg) });
       const container = node as Record<string | number, unknown>;
       if (last) {
         container[key] = parseEnvValue(env[name] as string);
@@ -181,7 +234,43 @@ export function applyEnvOverrides(
       node = next as Record<string, unknown> | unknown[];
     }
   }
+  for (const p of pastEnd) {
+    const issue = pastEndIssue(out, p);
+    if (issue !== null) throw new ConfigError("CONFIG_INVALID", [issue], source);
+  }
   return out;
+}
+
+/**
+ * The issue of an override that set element `index` of an array past its end, leaving a gap
+ * no other override filled (each gap would otherwise be reported as a missing entry of its
+ * own), or null when the array has no gap below `index` after all overrides.
+ */
+function pastEndIssue(
+  root: Record<string, unknown>,
+  p: { name: string; array: string[]; index: number },
+): ConfigIssue | null {
+  let node: unknown = root;
+  for (const seg of p.array) {
+    if (node === null || typeof node !== "object") return null;
+    node = (node as Record<string, unknown>)[seg];
+  }
+  if (!Array.isArray(node)) return null;
+  let have = 0;
+  while (have < p.index && have in node) have++;
+  if (have === p.index) return null;
+  const at = formatPath(pathOf(p.array));
+  const exist =
+    have === 0
+      ? `${at} has no entries`
+      : `only ${have} ${have === 1 ? "entry exists" : "entries exist"} (${at}[0]${have > 1 ? `…${at}[${have - 1}]` : ""})`;
+  return {
+    path: at,
+    message:
+      `environment variable ${p.name} names ${at}[${p.index}], but ${exist}: an override ` +
+      `can change an existing entry or add the next one, ${at}[${have}]`,
+    env: p.name,
+  };
 }
 
 /**

@@ -42,7 +42,11 @@ const WAD = 10n ** 18n;
 
 const address = z
   .string({ error: "must be a 0x-prefixed 20-byte hex address" })
-  .refine((s) => /^0x[0-9a-fA-F]{40}$/.test(s), "must be a 0x-prefixed 20-byte hex address")
+  // a malformed address gets one issue, not also a checksum complaint
+  .refine((s) => /^0x[0-9a-fA-F]{40}$/.test(s), {
+    message: "must be a 0x-prefixed 20-byte hex address",
+    abort: true,
+  })
   .refine((s) => isAddress(s), "bad EIP-55 checksum (use all-lowercase or the checksummed form)")
   .transform((s) => getAddress(s));
 
@@ -277,12 +281,18 @@ const envName = z
 
 /** Signer as written in the file: exactly one of the two forms. */
 const signerInput = z
-  .strictObject({
-    keystore: z.string({ error: "must be a path" }).min(1, "must be a path").optional(),
-    passwordEnv: envName.optional(),
-    privateKeyEnv: envName.optional(),
-    allowRawKey: z.literal(true, { error: "must be true to use a raw key" }).optional(),
-  })
+  .strictObject(
+    {
+      keystore: z.string({ error: "must be a path" }).min(1, "must be a path").optional(),
+      passwordEnv: envName.optional(),
+      privateKeyEnv: envName.optional(),
+      allowRawKey: z.literal(true, { error: "must be true to use a raw key" }).optional(),
+    },
+    {
+      error:
+        "must be { keystore, passwordEnv }, or { privateKeyEnv, allowRawKey: true } for local development",
+    },
+  )
   .superRefine((s, ctx) => {
     const keystore = s.keystore !== undefined || s.passwordEnv !== undefined;
     const raw = s.privateKeyEnv !== undefined || s.allowRawKey !== undefined;

@@ -126,9 +126,76 @@ export interface LoadedSigner {
   warnings: string[];
 }
 
+/** Order n of the secp256k1 group: a private key is an integer in [1, n − 1]. */
+const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
+
+/**
+ * Why `text` is not a usable raw private key, in words that never echo it, or null when it is
+ * one: 32 bytes of hex (64 digits, an optional 0x), no surrounding whitespace, not zero, below
+ * the secp256k1 curve order.
+ */
+export function privateKeyProblem(text: string): string | null {
+  if (text !== text.trim()) return "it has leading or trailing whitespace";
+  const hex = /^0x/i.test(text) ? text.slice(2) : text;
+  if (!/^[0-9a-fA-F]*$/.test(hex)) return "it contains characters that are not hex digits";
+  if (hex.length !== 64)
+    return `it has ${hex.length} hex digit${hex.length === 1 ? "" : "s"}, a private key has 64 (32 bytes)`;
+  const k = BigInt(`0x${hex}`);
+  if (k === 0n) return "it is zero (not a valid secp256k1 private key)";
+  if (k >= SECP256K1_N) return "it is not below the secp256k1 curve order";
+  return null;
+}
+
+/** A signer problem found without a password: the config field (or env var) and the reason. */
+export interface SignerIssue {
+  path: string;
+  message: string;
+}
+
+/**
+ * What can be checked of the configured signer without its password (`ballast config check`):
+ * the keystore file exists and parses as an encrypted JSON keystore (`signer.keystore`); a raw
+ * key's environment variable, when set, holds a valid secp256k1 private key
+ * (`signer.privateKeyEnv`, naming the variable). An unset variable is no issue here (the CLI
+ * warns about it: status runs without it).
+ */
+export function signerIssues(
+  signer: SignerConfig,
+  env: Record<string, string | undefined> = process.env,
+): SignerIssue[] {
+  if (signer.kind === "keystore") {
+    try {
+      const info = inspectKeystore(signer.keystore);
+      if (info.kdf === null || info.cipher === null)
+        return [
+          {
+            path: "signer.keystore",
+            message: `${info.file} is not an encrypted JSON keystore (no crypto.kdf / crypto.cipher)`,
+          },
+        ];
+    } catch (e) {
+      if (!(e instanceof KeyError)) throw e;
+      return [{ path: "signer.keystore", message: e.message }];
+    }
+    return [];
+  }
+  const key = env[signer.privateKeyEnv];
+  if (key === undefined || key === "") return [];
+  const why = privateKeyProblem(key);
+  return why === null
+    ? []
+    : [
+        {
+          path: "signer.privateKeyEnv",
+          message: `environment variable ${signer.privateKeyEnv} does not hold a valid 32-byte hex private key: ${why}`,
+        },
+      ];
+}
+
 /**
  * Loads the signer the config names: the keystore with the password from `env[passwordEnv]`,
- * or (local development only) a raw key from `env[privateKeyEnv]`, which adds a warning.
+ * or (local development only) a raw key from `env[privateKeyEnv]`, which adds a warning. A
+ * keystore that cannot be read or decoded is named by its config field (`signer.keystore: …`).
  */
 export async function loadSigner(
   signer: SignerConfig,
@@ -141,7 +208,16 @@ export async function loadSigner(
         "MISSING_ENV",
         `environment variable ${signer.passwordEnv} (keystore password) is not set`,
       );
-    return { wallet: await decryptKeystore(signer.keystore, password), warnings: [] };
+    try {
+      return { wallet: await decryptKeystore(signer.keystore, password), warnings: [] };
+    } catch (e) {
+      if (!(e instanceof KeyError)) throw e;
+      const field =
+        e.code === "BAD_PASSWORD"
+          ? `signer.passwordEnv (environment variable ${signer.passwordEnv})`
+          : "signer.keystore";
+      throw new KeyError(e.code, `${field}: ${e.message}`);
+    }
   }
   const key = env[signer.privateKeyEnv];
   if (key === undefined || key === "")
@@ -149,9 +225,15 @@ export async function loadSigner(
       "MISSING_ENV",
       `environment variable ${signer.privateKeyEnv} (private key) is not set`,
     );
+  const why = privateKeyProblem(key);
+  if (why !== null)
+    throw new KeyError(
+      "BAD_KEY",
+      `${signer.privateKeyEnv} does not hold a valid 32-byte hex private key: ${why}`,
+    );
   let wallet: Wallet;
   try {
-    wallet = new Wallet(key.startsWith("0x") ? key : `0x${key}`);
+    wallet = new Wallet(`0x${key.slice(/^0x/i.test(key) ? 2 : 0)}`);
   } catch {
     throw new KeyError(
       "BAD_KEY",

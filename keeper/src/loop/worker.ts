@@ -21,7 +21,7 @@ import { simulateExpiredCopy } from "../chain/simulate.ts";
 import { SubmitError, submitPlan } from "../chain/submit.ts";
 import type { SubmitOptions, SubmitOutcome } from "../chain/submit.ts";
 import { decodeError, describeRevert } from "../chain/errors.ts";
-import { navUnavailableReason } from "../chain/feeds.ts";
+import { feedFailures, navUnavailableReason } from "../chain/feeds.ts";
 import type { FeedCallFailure } from "../chain/feeds.ts";
 import { chooseTargets, quoterV2Quote } from "../commands/plan.ts";
 import type { CommandContext, CommandLogger } from "../commands/context.ts";
@@ -119,6 +119,13 @@ export interface WorkerState {
    * less, or whose call fails), or the vault's own word that it cannot price its NAV.
    */
   degraded: string | null;
+  /**
+   * Which outage the vault is in (null: none): the failing feeds and how they fail (stale, not
+   * positive, out of band, call failed), without the numbers that change every block (a stale
+   * feed's age). The worker warns when it changes — entering an outage, or another feed or
+   * another kind of failure — not on every tick of the same outage.
+   */
+  outage: string | null;
   targets: bigint[] | null;
   targetsAt: bigint | null;
   history: Observation[];
@@ -175,6 +182,7 @@ export function createWorker(opts: WorkerOptions): Worker {
       consecutiveErrors: 0,
       lastError: null,
       degraded: null,
+      outage: null,
       targets: null,
       targetsAt: null,
       history: [],
@@ -466,11 +474,22 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
   const navDown = navUnavailableReason(s, extras.navAvailable === false, undefined, calls);
   const degraded = navDown === null ? null : `NAV unavailable: ${navDown}`;
   const decision = { vault: opts.name, block: blockNumber, nonce: s.nextNonce.toString() };
-  if (degraded !== w.state.degraded) {
-    if (degraded !== null)
+  // warned once per outage (and when its feeds or their failure kinds change), not per tick: a
+  // stale feed's reason names its age, which changes with every block
+  const failing = feedFailures(s, calls);
+  const outage =
+    navDown === null
+      ? null
+      : failing.length > 0
+        ? failing.map((f) => `${f.asset}:${f.feed}:${f.reason}`).join(";")
+        : navDown;
+  if (outage !== w.state.outage) {
+    if (outage !== null)
       logger.warn({ ...decision, reason: navDown }, "NAV unavailable: nothing is planned");
     else logger.info(decision, "NAV available again");
-  }
+  } else if (outage !== null)
+    logger.debug({ ...decision, reason: navDown }, "NAV still unavailable: nothing is planned");
+  w.state.outage = outage;
   w.state.degraded = degraded;
   // a feed without a usable price: nothing is priced (history, triggers, price metrics)
   const unpriced = unpricedFeeds(s, calls);
@@ -517,7 +536,8 @@ export async function tickWorker(w: Worker): Promise<TickResult> {
     return done({ ...base, action: "paused", fired: ev.fired });
   }
   if (navDown !== null) {
-    logger.warn({ ...decision, reason: navDown }, "NAV unavailable (a feed fails): not planning");
+    // warned when the outage began (above): every tick of it would repeat the same warning
+    logger.debug({ ...decision, reason: navDown }, "NAV unavailable (a feed fails): not planning");
     return done({ ...base, action: "nav-unavailable", fired: ev.fired, detail: navDown });
   }
   const wait = cooldownRemaining(s);

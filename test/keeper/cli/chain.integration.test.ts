@@ -1,5 +1,7 @@
 import { expect } from "chai";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Interface, formatUnits } from "ethers";
@@ -192,6 +194,99 @@ describe("ballast CLI against the local chain", function () {
     const s = await ballast(["status"], { BALLAST_DEV_PRIVATE_KEY: NO_ROLE_KEY });
     expect(s.code, s.stderr).to.equal(0);
     expect(s.stdout).to.contain("(NO ROLE)");
+  });
+
+  it("status and plan with a keystore file that does not exist: exit 2 naming signer.keystore", async function () {
+    const ksFile = path.join(dir, "ballast-keystore.json");
+    const config = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    writeFileSync(
+      ksFile,
+      JSON.stringify({ ...config, signer: { keystore: "nope/keeper.json", passwordEnv: "KS_PW" } }),
+    );
+    for (const cmd of ["status", "plan"]) {
+      let stderr = "";
+      const code = await main(["-c", ksFile, "--log-level", "silent", cmd], {
+        stdout: () => undefined,
+        stderr: (s) => void (stderr += s),
+        env: { KS_PW: "pw" },
+        interactive: false,
+        promptSecret: () => Promise.reject(new Error("no prompt in tests")),
+      });
+      expect(code, `${cmd}: ${stderr}`).to.equal(2);
+      expect(stderr).to.equal(
+        `ballast: error: signer.keystore: ${path.join(dir, "nope/keeper.json")}: file not found\n`,
+      );
+    }
+  });
+
+  it("plan whose simulation fails (a signer without KEEPER_SIGNER_ROLE: InvalidSigner) exits 1 with the decoded error and the NO ROLE hint, --json ok: false; nothing sent", async function () {
+    const signer = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"; // NO_ROLE_KEY's address
+    const v = dyn(await ethers.getContractAt("BallastVault", vault));
+    const nonce = (await v.nextNonce()) as bigint;
+    const env = { BALLAST_DEV_PRIVATE_KEY: NO_ROLE_KEY };
+    const r = await ballast(["plan", "--targets", "0.2,0.2,0.1,0.1"], env);
+    expect(r.code, r.stderr + r.stdout).to.equal(1);
+    // the plan and the failed simulation on stdout, the hint under it, "nothing was sent" last
+    expect(r.stdout).to.match(new RegExp(`^simulation: FAILED InvalidSigner\\(${signer}\\)$`, "m"));
+    expect(r.stdout).to.contain(
+      `  the plan signer ${signer} lacks KEEPER_SIGNER_ROLE on vault ${vault} (\`ballast status\` shows it as NO ROLE)`,
+    );
+    expect(r.stdout.trimEnd().split("\n").at(-1)).to.equal("nothing was sent");
+    // one error line naming the decoded error and the role
+    const errors = r.stderr.split("\n").filter((l) => l.startsWith("ballast: error:"));
+    expect(errors).to.have.length(1);
+    expect(errors[0]).to.match(
+      new RegExp(
+        `^ballast: error: plan simulation failed: InvalidSigner\\(${signer}\\): the plan signer ${signer} lacks KEEPER_SIGNER_ROLE .*NO ROLE.*; nothing was sent$`,
+      ),
+    );
+    const j = await ballast(["plan", "--targets", "0.2,0.2,0.1,0.1", "--json"], env);
+    expect(j.code, j.stderr).to.equal(1);
+    const doc = JSON.parse(j.stdout);
+    expect([doc.ok, doc.exitCode, doc.error.code]).to.deep.equal([false, 1, "SIMULATION_FAILED"]);
+    expect(doc.error.simulation.error.name).to.equal("InvalidSigner");
+    expect(doc.error.simulation.error.args).to.deep.equal([signer]);
+    expect(doc.error.simulation.hint).to.match(/lacks KEEPER_SIGNER_ROLE .*NO ROLE/);
+    expect(doc.error.plan.simulation.ok).to.equal(false);
+    expect(doc.error.plan.signer).to.equal(signer);
+    // sends nothing
+    expect(journalRows()).to.equal(0);
+    expect(await v.nextNonce()).to.equal(nonce);
+    // the keeper's own signer: the same plan simulates, exit 0, ok: true
+    const ok = await ballast(["plan", "--targets", "0.2,0.2,0.1,0.1", "--json"]);
+    expect(ok.code, ok.stderr + ok.stdout).to.equal(0);
+    const okDoc = JSON.parse(ok.stdout);
+    expect([okDoc.ok, okDoc.plan.simulation.ok, okDoc.plan.simulationHint]).to.deep.equal([
+      true,
+      true,
+      null,
+    ]);
+  });
+
+  it("run with its metrics port in use exits 2 naming metrics.port, the host and the reason; the loop never starts", async function () {
+    const busy = http.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", () => resolve()));
+    const port = (busy.address() as AddressInfo).port;
+    const v = dyn(await ethers.getContractAt("BallastVault", vault));
+    const nonce = (await v.nextNonce()) as bigint;
+    try {
+      // `run` without --once: before the fix it printed the error and kept ticking forever
+      const r = await ballast(["run"], { BALLAST__metrics__port: String(port) });
+      expect(r.code, r.stderr).to.equal(2);
+      const errors = r.stderr.split("\n").filter((l) => l.startsWith("ballast: error:"));
+      expect(errors).to.have.length(1);
+      expect(errors[0]).to.match(
+        new RegExp(
+          `^ballast: error: metrics\\.port: the metrics server cannot listen on 127\\.0\\.0\\.1:${port} \\(metrics\\.host 127\\.0\\.0\\.1, metrics\\.port ${port}\\): address already in use`,
+        ),
+      );
+      await networkHelpers.mine();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(journalRows()).to.equal(0);
+      expect(await v.nextNonce()).to.equal(nonce);
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
+    }
   });
 
   it("run --once prints the receipt's block of a mined rebalance, not the snapshot's", async function () {

@@ -180,6 +180,66 @@ describe("ballast CLI (child process)", function () {
     expect(t.stderr).to.match(/DEV_KEY is not set/);
   });
 
+  it("config check refuses (exit 2, naming the field or env var and why) a raw key that is no private key and a keystore that is missing or no keystore; run names signer.keystore", () => {
+    const key = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d";
+    const bad: [string, RegExp][] = [
+      ["0x1234", /has 4 hex digits, a private key has 64 \(32 bytes\)/],
+      [`0x${"00".repeat(32)}`, /is zero/],
+      [`0x${"ZZ".repeat(32)}`, /not hex digits/],
+      [` ${key}`, /leading or trailing whitespace/],
+    ];
+    for (const [value, why] of bad) {
+      const r = ballast(["-c", good, "config", "check"], { DEV_KEY: value });
+      expect(r.code, `${JSON.stringify(value)}: ${r.stderr}`).to.equal(2);
+      expect(r.stdout).to.not.contain("configuration OK");
+      expect(r.stderr.trim().split("\n")).to.have.length(1);
+      expect(r.stderr).to.match(
+        /^ballast: error: invalid configuration \(.*good\.yaml\): signer\.privateKeyEnv: environment variable DEV_KEY does not hold a valid 32-byte hex private key: /,
+      );
+      expect(r.stderr).to.match(why);
+    }
+    const j = ballast(["-c", good, "config", "check", "--json"], { DEV_KEY: "0x1234" });
+    expect(j.code).to.equal(2);
+    expect(JSON.parse(j.stdout).error.issues[0].path).to.equal("signer.privateKeyEnv");
+    expect(ballast(["-c", good, "config", "check"], { DEV_KEY: key }).code).to.equal(0);
+
+    // keystore forms: missing file, not a keystore, a real one (no password needed to check it)
+    const withKeystore = (keystore: string) => {
+      const f = path.join(dir, `ks-${path.basename(keystore)}.yaml`);
+      writeFileSync(f, JSON.stringify({ ...GOOD, signer: { keystore, passwordEnv: "KS_PW" } }));
+      return f;
+    };
+    const missingCfg = withKeystore("keys/missing.json");
+    const missing = ballast(["-c", missingCfg, "config", "check"]);
+    expect(missing.code, missing.stderr).to.equal(2);
+    expect(missing.stderr).to.equal(
+      `ballast: error: invalid configuration (${missingCfg}): signer.keystore: ${path.join(dir, "keys/missing.json")}: file not found\n`,
+    );
+    writeFileSync(path.join(dir, "junk-keystore.json"), '{"hello": 1}');
+    const junk = ballast(["-c", withKeystore("junk-keystore.json"), "config", "check"]);
+    expect(junk.code).to.equal(2);
+    expect(junk.stderr).to.match(
+      /signer\.keystore: .*junk-keystore\.json is not an encrypted JSON keystore/,
+    );
+    const ks = path.join(dir, "real-keystore.json");
+    const c = ballast(
+      ["keys", "create", "--out", ks, "--password-env", "KS_PW", "--scrypt-n", "1024"],
+      {
+        KS_PW: "pw",
+      },
+    );
+    expect(c.code, c.stderr).to.equal(0);
+    const ok = ballast(["-c", withKeystore("real-keystore.json"), "config", "check"]);
+    expect(ok.code, ok.stderr).to.equal(0);
+    expect(ok.stdout).to.match(/^configuration OK/);
+    // at run time a missing keystore names the field too (not a bare ENOENT)
+    const run = ballast(["-c", missingCfg, "run"], { KS_PW: "pw" });
+    expect(run.code).to.equal(2);
+    expect(run.stderr).to.match(
+      /^ballast: error: signer\.keystore: .*missing\.json: file not found\n$/,
+    );
+  });
+
   it("a missing config file and an unknown command exit 2 with one line", () => {
     const r = ballast(["--config", path.join(dir, "nope.yaml"), "config", "check"]);
     expect(r.code).to.equal(2);

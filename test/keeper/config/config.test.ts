@@ -250,6 +250,91 @@ describe("keeper config: schema and loader", () => {
     expect(paths).to.include("networks.copy.chainId");
   });
 
+  it("wording: a missing field says it is required and missing; zod's own wording never shows; one issue per field", () => {
+    const only = (cfg: Record<string, unknown>) => {
+      const issues = issuesOf(() => loadConfig(cfg, {}));
+      expect(issues, JSON.stringify(issues)).to.have.length(1);
+      return issues[0];
+    };
+    expect(only(withField("networks.local.chainId", undefined))).to.deep.equal({
+      path: "networks.local.chainId",
+      message: "required field is missing (must be a number)",
+    });
+    expect(only(withField("signer", undefined))).to.deep.equal({
+      path: "signer",
+      message:
+        "required field is missing (must be { keystore, passwordEnv }, or { privateKeyEnv, allowRawKey: true } for local development)",
+    });
+    expect(only(withField("vaults.0.strategy", undefined))).to.deep.equal({
+      path: "vaults[0].strategy",
+      message: "required field is missing (must be a mapping)",
+    });
+    expect(only(withField("vaults.0.strategy.model", undefined)).message).to.match(
+      /^required field is missing \(must be one of min-variance, /,
+    );
+    expect(only(withField("vaults.0.limits.minHealthFactor", undefined)).message).to.match(
+      /^required field is missing \(must be a decimal/,
+    );
+    // present but of the wrong type: what it must be and what it is, in the config's words
+    expect(only(withField("metrics", "x"))).to.deep.equal({
+      path: "metrics",
+      message: "must be a mapping (got a string)",
+    });
+    expect(only(withField("signer", "k.json")).message).to.equal(
+      "must be { keystore, passwordEnv }, or { privateKeyEnv, allowRawKey: true } for local development",
+    );
+    // a malformed address: its format only, no checksum complaint on top
+    expect(only(withField("vaults.0.address", "0x1234"))).to.deep.equal({
+      path: "vaults[0].address",
+      message: "must be a 0x-prefixed 20-byte hex address",
+    });
+    // a zero chain id is not "missing"
+    expect(only(withField("networks.local.chainId", 0)).message).to.equal("must be >= 1");
+    for (const field of ["networks.local.chainId", "signer", "vaults.0.strategy", "metrics", "log"])
+      for (const value of [undefined, null, "x", [1]]) {
+        if (value === undefined && (field === "metrics" || field === "log")) continue; // defaults
+        const issues = issuesOf(() => loadConfig(withField(field, value), {}));
+        expect(issues.map((i) => i.message).join(" ")).to.not.match(/Invalid input|received/);
+      }
+  });
+
+  it("an override naming an array index past the end is one error naming the variable and how many entries exist, not one per gap", () => {
+    const issues = issuesOf(() => loadConfig(base(), { BALLAST__vaults__5__name: "x" }));
+    expect(issues).to.deep.equal([
+      {
+        path: "vaults",
+        message:
+          "environment variable BALLAST__vaults__5__name names vaults[5], but only 1 entry exists (vaults[0]): an override can change an existing entry or add the next one, vaults[1]",
+        env: "BALLAST__vaults__5__name",
+      },
+    ]);
+    // a new array: nothing exists yet
+    const fresh = issuesOf(() =>
+      applyEnvOverrides(base(), { BALLAST__networks__arb__rpcUrls__2: "http://a" }),
+    );
+    expect(fresh.map((i) => [i.path, i.message])).to.deep.equal([
+      [
+        "networks.arb.rpcUrls",
+        "environment variable BALLAST__networks__arb__rpcUrls__2 names networks.arb.rpcUrls[2], but networks.arb.rpcUrls has no entries: an override can change an existing entry or add the next one, networks.arb.rpcUrls[0]",
+      ],
+    ]);
+    // the next entry, and entries other overrides fill in, are fine
+    const c = loadConfig(base(), {
+      BALLAST__networks__local__rpcUrls__1: "http://b.example",
+      BALLAST__networks__local__rpcUrls__2: "http://c.example",
+    });
+    expect(c.networks.local.rpcUrls).to.have.length(3);
+    const twoBy = issuesOf(() =>
+      loadConfig(base(), {
+        BALLAST__networks__local__rpcUrls__1: "http://b.example",
+        BALLAST__networks__local__rpcUrls__4: "http://e.example",
+      }),
+    );
+    expect(twoBy[0].message).to.contain(
+      "but only 2 entries exist (networks.local.rpcUrls[0]…networks.local.rpcUrls[1])",
+    );
+  });
+
   it("ConfigError message lists every issue on its own line, no stack needed", () => {
     try {
       loadConfig(withField("vaults.0.limits.maxTurnoverBps", -1), {});

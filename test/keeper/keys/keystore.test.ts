@@ -8,6 +8,8 @@ import {
   decryptKeystore,
   inspectKeystore,
   loadSigner,
+  privateKeyProblem,
+  signerIssues,
 } from "../../../keeper/src/keys/keystore.ts";
 
 // Low scrypt cost for speed; production keystores use ethers' default (N = 131072).
@@ -83,5 +85,78 @@ describe("keeper keystore", () => {
     const e = await rejection(loadSigner(raw, { DEV_KEY: "0x1234secretish" }));
     expect(e.code).to.equal("BAD_KEY");
     expect(e.message).to.not.contain("1234secretish");
+  });
+
+  it("privateKeyProblem: 32 bytes of hex, no whitespace, non-zero, below the curve order; never echoes the key", () => {
+    expect(privateKeyProblem(DEV_KEY)).to.equal(null);
+    expect(privateKeyProblem(DEV_KEY.slice(2))).to.equal(null);
+    expect(privateKeyProblem(`0X${DEV_KEY.slice(2)}`)).to.equal(null);
+    const n = "fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141";
+    expect(privateKeyProblem(`0x${(BigInt(`0x${n}`) - 1n).toString(16)}`)).to.equal(null);
+    const bad: [string, RegExp][] = [
+      ["0x1234", /has 4 hex digits, a private key has 64 \(32 bytes\)/],
+      [`0x${"00".repeat(32)}`, /is zero/],
+      [`0x${"ZZ".repeat(32)}`, /not hex digits/],
+      [` ${DEV_KEY}`, /leading or trailing whitespace/],
+      [`${DEV_KEY}\n`, /leading or trailing whitespace/],
+      [`0x${n}`, /not below the secp256k1 curve order/],
+      [`0x${"f".repeat(64)}`, /not below the secp256k1 curve order/],
+      [`${DEV_KEY}00`, /has 66 hex digits/],
+    ];
+    for (const [key, why] of bad) {
+      const p = privateKeyProblem(key);
+      expect(p, JSON.stringify(key)).to.match(why);
+      expect(p).to.not.contain(key.trim().slice(2, 10));
+    }
+  });
+
+  it("signerIssues (config check, no password): a raw key's env var that is not a valid key, a keystore file that is missing or not a keystore, each named by its field", async () => {
+    const raw = { kind: "raw", privateKeyEnv: "DEV_KEY", allowRawKey: true } as const;
+    expect(signerIssues(raw, {})).to.deep.equal([]); // unset: a warning of the CLI, no issue
+    expect(signerIssues(raw, { DEV_KEY })).to.deep.equal([]);
+    for (const key of ["0x1234", `0x${"00".repeat(32)}`, `0x${"ZZ".repeat(32)}`, ` ${DEV_KEY}`]) {
+      const issues = signerIssues(raw, { DEV_KEY: key });
+      expect(issues, key).to.have.length(1);
+      expect(issues[0].path).to.equal("signer.privateKeyEnv");
+      expect(issues[0].message).to.match(
+        /^environment variable DEV_KEY does not hold a valid 32-byte hex private key: it /,
+      );
+    }
+    const good = path.join(dir, "issues-good.json");
+    await createKeystore(good, "pw", FAST);
+    const ks = (file: string) => ({ kind: "keystore", keystore: file, passwordEnv: "PW" }) as const;
+    expect(signerIssues(ks(good), {})).to.deep.equal([]);
+    const missing = path.join(dir, "no-such-keystore.json");
+    expect(signerIssues(ks(missing), {})).to.deep.equal([
+      { path: "signer.keystore", message: `${missing}: file not found` },
+    ]);
+    const notJson = path.join(dir, "not-json.json");
+    writeFileSync(notJson, "hello");
+    expect(signerIssues(ks(notJson), {})).to.deep.equal([
+      { path: "signer.keystore", message: `${notJson} is not JSON` },
+    ]);
+    const noCrypto = path.join(dir, "no-crypto.json");
+    writeFileSync(noCrypto, '{"address":"70997970c51812dc3a010c7d01b50e0d17dc79c8"}');
+    expect(signerIssues(ks(noCrypto), {})[0].message).to.match(/not an encrypted JSON keystore/);
+    expect(signerIssues(ks(dir), {})[0]).to.deep.include({ path: "signer.keystore" });
+  });
+
+  it("loadSigner names the config field: a missing keystore file is signer.keystore, a bad raw key says why", async () => {
+    const missing = path.join(dir, "gone.json");
+    const e = await rejection(
+      loadSigner({ kind: "keystore", keystore: missing, passwordEnv: "PW" }, { PW: "x" }),
+    );
+    expect([e.code, e.message]).to.deep.equal([
+      "KEYSTORE_READ",
+      `signer.keystore: ${missing}: file not found`,
+    ]);
+    const raw = { kind: "raw", privateKeyEnv: "DEV_KEY", allowRawKey: true } as const;
+    const z = await rejection(loadSigner(raw, { DEV_KEY: `0x${"00".repeat(32)}` }));
+    expect([z.code, z.message]).to.deep.equal([
+      "BAD_KEY",
+      "DEV_KEY does not hold a valid 32-byte hex private key: it is zero (not a valid secp256k1 private key)",
+    ]);
+    const ws = await rejection(loadSigner(raw, { DEV_KEY: ` ${DEV_KEY}` }));
+    expect(ws.message).to.match(/leading or trailing whitespace$/);
   });
 });

@@ -286,4 +286,53 @@ describe("keeper loop through an oracle failure (a feed whose call reverts, a fe
       journal.close();
     }
   });
+
+  it("a stale-feed outage is warned once when it begins, not on every tick (the stale age changes with every block), and its recovery is one info line", async function () {
+    const journal = openJournal(":memory:");
+    const logger = recordingLogger();
+    const snap = await networkHelpers.takeSnapshot();
+    try {
+      await networkHelpers.time.increase(601);
+      const w = worker(journal, [2_500n, 2_500n, 1_490n, 1_490n], { logger });
+      const first = await tick(w);
+      expect(first.action, js(first)).to.not.equal("nav-unavailable");
+      const mark = logger.lines.length;
+      // every feed past its 86400 s heartbeat: stale, still answering a positive price, so the
+      // triggers are evaluated (the 60 s schedule fires) and only planning is refused
+      await networkHelpers.time.increase(90_000);
+      const ticks = [];
+      for (let k = 0; k < 4; k++) {
+        if (k > 0) await networkHelpers.time.increase(13); // a new block: the stale ages grow
+        ticks.push(await tick(w));
+      }
+      for (const t of ticks) {
+        expect(t.action, js(t)).to.equal("nav-unavailable");
+        expect(t.detail).to.match(/stale: updated \d+ s ago, heartbeat 86400 s/);
+      }
+      expect(ticks[0].fired.map((t) => t.kind)).to.include("schedule");
+      expect(new Set(ticks.map((t) => t.detail)).size, "the reason's numbers change").to.equal(4);
+      expect(w.state.degraded).to.equal(`NAV unavailable: ${ticks[3].detail}`);
+      const during = logger.lines.slice(mark).filter((l) => l.level !== "info");
+      expect(
+        during.map(({ level, msg }) => ({ level, msg })),
+        "one warning for the whole outage",
+      ).to.deep.equal([{ level: "warn", msg: "NAV unavailable: nothing is planned" }]);
+      // every feed answers again: one info line, the next tick is a normal one
+      const feeds = [baseFeed, ...cfgs.map((c) => c.feed)];
+      for (const addr of feeds) {
+        const feed = dyn(await ethers.getContractAt("MockV3Aggregator", addr));
+        await feed.updateAnswer(((await feed.latestRoundData()) as bigint[])[1]);
+      }
+      const back = await tick(w);
+      expect(back.action, js(back)).to.not.equal("nav-unavailable");
+      expect(w.state.degraded).to.equal(null);
+      expect(logger.lines.filter((l) => l.msg === "NAV available again")).to.have.length(1);
+      expect(logger.at("warn").filter((l) => /NAV unavailable/.test(l.msg ?? ""))).to.have.length(
+        1,
+      );
+    } finally {
+      await snap.restore();
+      journal.close();
+    }
+  });
 });
