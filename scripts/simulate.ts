@@ -9,7 +9,7 @@
  * (deploy/lib/keeperConfig.ts), as `ballast run` passes a config's limits. Ends with a summary
  * table on stdout and an HTML report in reports/. See docs/simulation.md.
  *
- * Options: --days <n> (120) --seed <n> (42) --prices <file.csv> [--columns ETH,BTC,LINK,UNI]
+ * Options: --days <n> (120) --seed <n> (42) --prices <file.csv> [--columns WETH,WBTC,LINK,UNI]
  *          --nu <ν> (4) --schedule-days <n> (7) --drift-bps <n> (300) --min-history <n> (20)
  *          --out <dir> (reports) --no-build --quiet --json --help
  */
@@ -54,6 +54,8 @@ import {
   replayMarket,
 } from "../keeper/src/sim/returns.ts";
 import type { MarketPath } from "../keeper/src/sim/returns.ts";
+import { shockPrices } from "../keeper/src/sim/stress.ts";
+import type { Scenario } from "../keeper/src/sim/stress.ts";
 import { parsePriceCsv } from "../keeper/src/data/csv.ts";
 import {
   drawdownSeries,
@@ -108,6 +110,8 @@ export interface SimulateOptions {
   targetVolatility?: number;
   /** Hardhat network connection to use (default: a new in-process network). */
   connection?: NetworkConnection;
+  /** A stress scenario (keeper/src/sim/stress.ts) applied to the market, feeds and pools. */
+  scenario?: Scenario;
 }
 
 /** Defaults of {@link SimulateOptions}. */
@@ -139,6 +143,25 @@ export interface DayRecord {
   cash: number;
   rebalanced: boolean;
   defensive: boolean;
+}
+
+/** One day in or right after a stress scenario's window, as a depositor and the keeper saw it. */
+export interface ScenarioDay {
+  day: number;
+  /** `totalAssets()` answered (every feed passed its checks). */
+  navAvailable: boolean;
+  /** `maxDeposit` > 0 for a depositor. */
+  depositsOpen: boolean;
+  /** A depositor's withdrawal of idle funds (up to 1,000 USDC, at most `maxWithdraw`) went through. */
+  withdrawOk: boolean;
+  /** Its `maxWithdraw` (base units) before the withdrawal. */
+  maxWithdraw: bigint;
+  defensive: boolean;
+  /** What the keeper's loop tick did that day. */
+  keeperAction: string;
+  rebalanced: boolean;
+  /** NAV per share (USDC, float; from the snapshot's oracle prices, also while a feed is stale). */
+  pps: number;
 }
 
 /** Result of {@link runSimulation}. */
@@ -195,6 +218,15 @@ export interface SimulationResult {
   reportPath: string;
   summary: string;
   source: string;
+  /** With a scenario: its window and each day from its start to 3 days after its end. */
+  scenario?: {
+    name: string;
+    description: string;
+    expected: string;
+    start: number;
+    end: number;
+    days: ScenarioDay[];
+  };
 }
 
 const MODELS: readonly StrategyModel[] = [
@@ -258,7 +290,39 @@ export function csvSymbols(text: string): string[] {
   }
 }
 
-/** Parses argv (after `node scripts/simulate.ts`). */
+/** What each option that takes a value expects (its usage error names it). */
+const OPTION_VALUES: Readonly<Record<string, string>> = {
+  "--days": "<n>",
+  "--seed": "<n>",
+  "--nu": "<ν>",
+  "--prices": "<file.csv>",
+  "--columns": `<4 CSV symbols, e.g. ${DEFAULT_OPTIONS.columns.join(",")}>`,
+  "--out": "<dir>",
+  "--schedule-days": "<n>",
+  "--drift-bps": "<n>",
+  "--min-history": "<n>",
+  "--model": `<${MODELS.join("|")}>`,
+  "--estimator": `<${ESTIMATOR_NAMES.join("|")}>`,
+  "--target-vol": "<x>",
+};
+
+/** The `--help` text (the defaults as the options take them). */
+export function usage(): string {
+  return (
+    "usage: npm run simulate -- [--days 120] [--seed 42] [--nu 4] [--prices file.csv " +
+    `[--columns ${DEFAULT_OPTIONS.columns.join(",")}]] [--schedule-days 7] [--drift-bps 300] [--min-history 20] ` +
+    `[--model ${MODELS.join("|")}] [--estimator ${ESTIMATOR_NAMES.join("|")}] [--target-vol 0.4] ` +
+    "[--out reports] " +
+    "[--no-build] [--quiet] [--json]"
+  );
+}
+
+/**
+ * Parses argv (after `node scripts/simulate.ts`). An option's value follows it (`--out dir`) or
+ * its first `=` (`--prices=/tmp/a=b.csv` is the file `/tmp/a=b.csv`). An option given without
+ * its value (last on the line, an empty `--out=`, or followed by another `--option`) is a
+ * SimulateError BAD_ARGS naming it, as every other option error.
+ */
 export function parseArgs(argv: readonly string[]): SimulateOptions & { json: boolean } {
   const o: SimulateOptions & { json: boolean } = { ...DEFAULT_OPTIONS, json: false };
   const num = (name: string, raw: string | undefined, min: number): number => {
@@ -268,8 +332,18 @@ export function parseArgs(argv: readonly string[]): SimulateOptions & { json: bo
     return v;
   };
   for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].includes("=") ? argv[i].split("=", 2) : [argv[i], undefined];
-    const val = () => inline ?? argv[++i];
+    const eq = argv[i].startsWith("--") ? argv[i].indexOf("=") : -1;
+    const [flag, inline] = eq > 0 ? [argv[i].slice(0, eq), argv[i].slice(eq + 1)] : [argv[i]];
+    const val = (): string => {
+      const next = inline ?? argv[i + 1];
+      if (next === undefined || next === "" || (inline === undefined && next.startsWith("--")))
+        throw new SimulateError(
+          "BAD_ARGS",
+          `${flag} needs a value: ${flag} ${OPTION_VALUES[flag] ?? "<value>"} (try --help)`,
+        );
+      if (inline === undefined) i++;
+      return next;
+    };
     if (flag === "--days") o.days = Math.floor(num("--days", val(), 1));
     else if (flag === "--seed") {
       const raw = val();
@@ -290,13 +364,7 @@ export function parseArgs(argv: readonly string[]): SimulateOptions & { json: bo
     else if (flag === "--quiet") o.progress = false;
     else if (flag === "--json") o.json = true;
     else if (flag === "--help" || flag === "-h") {
-      console.log(
-        "usage: npm run simulate -- [--days 120] [--seed 42] [--nu 4] [--prices file.csv " +
-          "[--columns ETH,BTC,LINK,UNI]] [--schedule-days 7] [--drift-bps 300] [--min-history 20] " +
-          `[--model ${MODELS.join("|")}] [--estimator ${ESTIMATOR_NAMES.join("|")}] [--target-vol 0.4] ` +
-          "[--out reports] " +
-          "[--no-build] [--quiet] [--json]",
-      );
+      console.log(usage());
       process.exit(0);
     } else throw new SimulateError("BAD_ARGS", `unknown option ${argv[i]} (try --help)`);
   }
@@ -320,6 +388,10 @@ const ROUTER = [
   "function exactInputSingle((address tokenIn, address tokenOut, uint24 fee, address recipient, uint256 amountIn, uint256 amountOutMinimum, uint160 sqrtPriceLimitX96) params) payable returns (uint256 amountOut)",
 ];
 const NPM = [
+  "function balanceOf(address owner) view returns (uint256)",
+  "function tokenOfOwnerByIndex(address owner, uint256 index) view returns (uint256)",
+  "function positions(uint256 tokenId) view returns (uint96 nonce, address operator, address token0, address token1, uint24 fee, int24 tickLower, int24 tickUpper, uint128 liquidity, uint256 feeGrowthInside0LastX128, uint256 feeGrowthInside1LastX128, uint128 tokensOwed0, uint128 tokensOwed1)",
+  "function decreaseLiquidity((uint256 tokenId, uint128 liquidity, uint256 amount0Min, uint256 amount1Min, uint256 deadline) params) payable returns (uint256 amount0, uint256 amount1)",
   "function mint((address token0, address token1, uint24 fee, int24 tickLower, int24 tickUpper, uint256 amount0Desired, uint256 amount1Desired, uint256 amount0Min, uint256 amount1Min, address recipient, uint256 deadline) params) payable returns (uint256 tokenId, uint128 liquidity, uint256 amount0, uint256 amount1)",
 ];
 const TIMELOCK = [
@@ -431,6 +503,19 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
     source = `generated: multivariate Student-t ν=${opts.nu}, calm/crash Markov regimes, seed ${opts.seed}`;
   }
   const days = market.returns.length;
+  const sc = opts.scenario;
+  if (sc !== undefined) {
+    if (sc.end > days)
+      throw new SimulateError(
+        "BAD_ARGS",
+        `scenario ${sc.name} runs to day ${sc.end}, the simulation to day ${days}: raise --days`,
+      );
+    market = { ...market, prices: shockPrices(market.prices, sc) };
+    source += `; stress scenario ${sc.name}: ${sc.description}`;
+  }
+  /** The scenario's shock on `day` (no scenario: calm). */
+  const shockAt = (day: number) =>
+    sc?.at(day) ?? { priceFactor: [], staleFeeds: [], basePrice: 1, liquidityOut: 0 };
 
   // ------------------------------------------------------------------ actors
   await networkHelpers.setBalance(arb.address, 10n ** 30n);
@@ -489,10 +574,13 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
   };
 
   let arbSwaps = 0;
-  /** Swaps pool `p` toward the feed price `price` (USD per asset), sized from L and √P, capped. */
-  const arbitrage = async (p: PoolInfo, price: number) => {
+  /**
+   * Swaps pool `p` toward the feed price `price` (USD per asset) with USDC at `basePrice` USD,
+   * sized from L and √P, capped.
+   */
+  const arbitrage = async (p: PoolInfo, price: number, basePrice: number) => {
     const priced = { address: p.tokenAddr, decimals: p.decimals, usdPrice: answer(price) };
-    const usdcPriced = { address: usdcAddr, decimals: 6, usdPrice: 100_000_000n };
+    const usdcPriced = { address: usdcAddr, decimals: 6, usdPrice: answer(basePrice) };
     const [t0, t1] = sortTokens(priced, usdcPriced);
     const target = encodeSqrtPriceX96(t0, t1);
     for (let round = 0; round < 3; round++) {
@@ -512,7 +600,7 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
       // cap: 5M USD of input per swap (the arbitrageur's working capital)
       const capUsd = 5_000_000;
       const cap = inIsUsdc
-        ? BigInt(capUsd) * 10n ** 6n
+        ? BigInt(Math.round(capUsd / basePrice)) * 10n ** 6n
         : (BigInt(Math.round((capUsd / price) * 1e6)) * 10n ** BigInt(p.decimals)) / 10n ** 6n;
       if (amountIn > cap || L === 0n) amountIn = cap;
       const tokenIn = inIsUsdc ? usdc : p.token;
@@ -533,11 +621,14 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
   };
 
   let lpRecenters = 0;
-  /** The LP mints a fresh position around the price when it drifted past half the last range. */
-  const recenter = async (p: PoolInfo, price: number, now: bigint) => {
+  /**
+   * The LP mints a fresh position around the price when it drifted past half the last range
+   * (`force`: in any case, e.g. when it brings its liquidity back after a crunch).
+   */
+  const recenter = async (p: PoolInfo, price: number, now: bigint, force = false) => {
     const [, tickBig] = (await p.pool.slot0()) as [bigint, bigint];
     const tick = Number(tickBig);
-    if (Math.abs(tick - p.center) < p.halfWidth / 2) return;
+    if (!force && Math.abs(tick - p.center) < p.halfWidth / 2) return;
     const cfg = LOCAL_STACK.uniswap.pools[p.key];
     const [lo, hi] = tickRange(tick, cfg.tickSpacing, cfg.rangeBps);
     const usdcAmt = cfg.usdcAmount;
@@ -564,6 +655,26 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
     ).wait();
     p.center = tick;
     lpRecenters++;
+  };
+
+  /** The LP withdraws `fraction` of the liquidity of every position it holds (a liquidity crunch). */
+  const withdrawLiquidity = async (fraction: number, now: bigint) => {
+    const n = (await npm.balanceOf(lp.address)) as bigint;
+    for (let i = 0n; i < n; i++) {
+      const id = (await npm.tokenOfOwnerByIndex(lp.address, i)) as bigint;
+      const liquidity = ((await npm.positions(id)) as { liquidity: bigint }).liquidity;
+      const out = (liquidity * BigInt(Math.round(fraction * 1e6))) / 1_000_000n;
+      if (out === 0n) continue;
+      await (
+        await npm.decreaseLiquidity({
+          tokenId: id,
+          liquidity: out,
+          amount0Min: 0n,
+          amount1Min: 0n,
+          deadline: now + 3600n,
+        })
+      ).wait();
+    }
   };
 
   // ------------------------------------------------------------------ depositors
@@ -770,9 +881,11 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
     "submitted",
   ]);
 
+  let lastAction = "";
   const keeperStep = async (day: number): Promise<boolean> => {
     const s = await snap();
     const r = await tick(worker);
+    lastAction = r.action + (r.outcome ? ` ${r.outcome}` : "");
     ticks++;
     tickActions[r.action] = (tickActions[r.action] ?? 0) + 1;
     for (const t of r.fired) triggersFired[t.kind] = (triggersFired[t.kind] ?? 0) + 1;
@@ -814,8 +927,10 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
   const record = async (day: number, rebalanced: boolean) => {
     const s = await snap();
     const nb = navOf(s.positions, s.reservedAssets, pxAll(s));
-    const total = (await vault.totalAssets()) as bigint;
-    if (total !== nb.nav) navMismatches++;
+    // while a feed fails its checks totalAssets() reverts (the oracle-outage scenario): nothing
+    // to compare; the snapshot still values the positions at the feeds' last answers
+    const total = (await vault.totalAssets().catch(() => null)) as bigint | null;
+    if (total !== null && total !== nb.nav) navMismatches++;
     checkBounds(s, day, false, 0n);
     const nav = Number(nb.nav) / 1e6;
     records.push({
@@ -833,28 +948,74 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
   const bar = progressBar(opts.progress);
   const first = await keeperStep(0);
   await record(0, first);
+  const scenarioDays: ScenarioDay[] = [];
+  const prober = depositors[0];
+  /** A depositor's view on `day` of the scenario: can it deposit, can it withdraw idle funds. */
+  const probe = async (day: number, did: boolean) => {
+    const navAvailable = (await vault.totalAssets().catch(() => null)) !== null;
+    const depositsOpen = ((await vault.maxDeposit(prober.address)) as bigint) > 0n;
+    const maxWithdraw = (await vault.maxWithdraw(prober.address)) as bigint;
+    const amount = maxWithdraw < USDC(1_000) ? maxWithdraw : USDC(1_000);
+    let withdrawOk = false;
+    if (amount > 0n) {
+      try {
+        await (
+          await dyn(vault.connect(prober)).withdraw(amount, prober.address, prober.address)
+        ).wait();
+        withdrawOk = true;
+      } catch {
+        withdrawOk = false;
+      }
+    }
+    const last = records[records.length - 1];
+    scenarioDays.push({
+      day,
+      navAvailable,
+      depositsOpen,
+      withdrawOk,
+      maxWithdraw,
+      defensive: (await vault.defensive()) as boolean,
+      keeperAction: lastAction,
+      rebalanced: did,
+      pps: last.pps,
+    });
+  };
+  let crunched = false;
   for (let day = 1; day <= days; day++) {
     await networkHelpers.time.increase(DAY);
     const prices = market.prices[day];
-    for (const [i, f] of feeds.entries()) await (await f.updateAnswer(answer(prices[i]))).wait();
-    await (await usdcFeed.updateAnswer(LOCAL_STACK.oracles.prices.usdc)).wait();
-    const now = BigInt(await networkHelpers.time.latest());
-    // arbitrageurs move each pool to the new feed price, then the LP re-centres around it (the
-    // other way round it would mint around the old price and leave the new one uncovered)
-    for (const [i, p] of pools.entries()) {
-      await arbitrage(p, prices[i]);
-      await recenter(p, prices[i], now);
+    const shock = shockAt(day);
+    for (const [i, f] of feeds.entries()) {
+      if (shock.staleFeeds.includes(i)) continue; // the feed stops answering new rounds
+      await (await f.updateAnswer(answer(prices[i]))).wait();
     }
+    await (await usdcFeed.updateAnswer(answer(shock.basePrice))).wait();
+    const now = BigInt(await networkHelpers.time.latest());
+    if (shock.liquidityOut > 0 && !crunched) {
+      await withdrawLiquidity(shock.liquidityOut, now);
+      crunched = true;
+    }
+    // arbitrageurs move each pool to the new feed price, then the LP re-centres around it (the
+    // other way round it would mint around the old price and leave the new one uncovered);
+    // during a crunch it mints nothing, after it it brings fresh liquidity at once
+    for (const [i, p] of pools.entries()) {
+      await arbitrage(p, prices[i], shock.basePrice);
+      if (shock.liquidityOut === 0) await recenter(p, prices[i], now, crunched);
+    }
+    if (shock.liquidityOut === 0) crunched = false;
     await governance(day, market.regimes[day - 1]);
     await depositorActivity();
     let did = false;
+    lastAction = "";
     try {
       did = await keeperStep(day);
     } catch (e) {
       // the keeper logs and retries on the next step; the simulation goes on
+      lastAction = "error";
       planFailures.push(`day ${day}: keeper error: ${String((e as Error).message).slice(0, 160)}`);
     }
     await record(day, did);
+    if (sc !== undefined && day >= sc.start && day <= sc.end + 3) await probe(day, did);
     bar(day, days, `day ${day} ${market.regimes[day - 1]} rebalances ${rebalances}`);
   }
   journal.close();
@@ -1011,6 +1172,17 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
     reportPath,
     summary,
     source,
+    scenario:
+      sc === undefined
+        ? undefined
+        : {
+            name: sc.name,
+            description: sc.description,
+            expected: sc.expected,
+            start: sc.start,
+            end: sc.end,
+            days: scenarioDays,
+          },
   };
 }
 
