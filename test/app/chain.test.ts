@@ -179,28 +179,39 @@ describe("app chain: holdings from BallastLens.tryAssetStates", function () {
   });
 });
 
-describe("app chain: the cancel lock on a real vault", function () {
-  /** The ABIs as the page's server serves them. */
-  const getJson = async (url: string): Promise<InterfaceAbi> => {
-    const file = ABI_FILES[/^\/abi\/(\w+)\.json$/.exec(url)![1]];
-    return (JSON.parse(readFileSync(path.resolve(file), "utf8")) as { abi: InterfaceAbi }).abi;
+/** The ABIs as the page's server serves them. */
+const getJson = async (url: string): Promise<InterfaceAbi> => {
+  const file = ABI_FILES[/^\/abi\/(\w+)\.json$/.exec(url)![1]];
+  return (JSON.parse(readFileSync(path.resolve(file), "utf8")) as { abi: InterfaceAbi }).abi;
+};
+
+/**
+ * The WETH test vault on a new in-process network with a BallastLens, and the page's contracts
+ * bound through the lens and without it (the vault's own getters).
+ */
+async function pageOnWethVault() {
+  const connection = await network.create();
+  const { ethers } = connection;
+  const s = await wethVault(connection);
+  const lens = (await ethers.deployContract("BallastLens")) as unknown as Contract;
+  const abis = await loadAbis(getJson);
+  const cfg = {
+    chainId: 31337,
+    rpcUrl: "http://127.0.0.1:8545",
+    vault: s.vaultAddr,
+    lens: await lens.getAddress(),
   };
+  const viaLens = bindContracts(cfg, abis, s.usdcAddr, ethers.provider);
+  const viaGetters = bindContracts({ ...cfg, lens: null }, abis, s.usdcAddr, ethers.provider);
+  return { connection, s, abis, cfg, viaLens, viaGetters };
+}
+
+describe("app chain: the cancel lock on a real vault", function () {
   const CTX = { baseSymbol: "USDC", baseDecimals: 6, shareSymbol: "bUSDC", shareDecimals: 12 };
 
   it("reads cancelLockedUntil (lens or getters), closes the cancel while it holds and words the vault's revert", async function () {
-    const connection = await network.create();
+    const { connection, s, abis, viaLens, viaGetters } = await pageOnWethVault();
     const { ethers, networkHelpers } = connection;
-    const s = await wethVault(connection);
-    const lens = (await ethers.deployContract("BallastLens")) as unknown as Contract;
-    const abis = await loadAbis(getJson);
-    const cfg = {
-      chainId: 31337,
-      rpcUrl: "http://127.0.0.1:8545",
-      vault: s.vaultAddr,
-      lens: await lens.getAddress(),
-    };
-    const viaLens = bindContracts(cfg, abis, s.usdcAddr, ethers.provider);
-    const viaGetters = bindContracts({ ...cfg, lens: null }, abis, s.usdcAddr, ethers.provider);
     const decode = makeDecoder(errorAbis(abis));
     const both = (c: Contracts[] = [viaLens, viaGetters]) =>
       Promise.all(c.map((x) => readSnapshot(x, decode, {})));
@@ -262,25 +273,9 @@ describe("app chain: the cancel lock on a real vault", function () {
 });
 
 describe("app chain: queued changes on a real vault", function () {
-  const getJson = async (url: string): Promise<InterfaceAbi> => {
-    const file = ABI_FILES[/^\/abi\/(\w+)\.json$/.exec(url)![1]];
-    return (JSON.parse(readFileSync(path.resolve(file), "utf8")) as { abi: InterfaceAbi }).abi;
-  };
-
   it("reads each queued change with its decoded value (lens: every kind; getters: no adapters) until it is accepted or revoked", async function () {
-    const connection = await network.create();
+    const { connection, s, abis, cfg, viaLens, viaGetters } = await pageOnWethVault();
     const { ethers } = connection;
-    const s = await wethVault(connection);
-    const lens = (await ethers.deployContract("BallastLens")) as unknown as Contract;
-    const abis = await loadAbis(getJson);
-    const cfg = {
-      chainId: 31337,
-      rpcUrl: "http://127.0.0.1:8545",
-      vault: s.vaultAddr,
-      lens: await lens.getAddress(),
-    };
-    const viaLens = bindContracts(cfg, abis, s.usdcAddr, ethers.provider);
-    const viaGetters = bindContracts({ ...cfg, lens: null }, abis, s.usdcAddr, ethers.provider);
     const cache: MetaCache = new Map();
     const info = await readVaultInfo(cfg, abis, ethers.provider, cache);
     const read = (c: Contracts) =>
