@@ -9,8 +9,8 @@
  * A base feed answering zero or less is a {@link FeedAnswerError} (no asset can be valued in
  * base units), or, with "collect", left to the caller (feeds.ts names it; status prices nothing).
  */
-import { Contract, getAddress, isError } from "ethers";
-import type { BlockTag, Provider } from "ethers";
+import { AbiCoder, Contract, getAddress, isError } from "ethers";
+import type { BlockTag, Interface, ParamType, Provider } from "ethers";
 import { npmAbi, projectAbi } from "./abis.ts";
 import { describeRevert, isContractAnswer } from "./errors.ts";
 import type { FeedCallFailure, FeedFailure } from "./feeds.ts";
@@ -549,4 +549,195 @@ export async function readTryAssetStates(
     weightBps: big(r.weightBps),
     netDeltaBps: big(r.netDeltaBps),
   }));
+}
+
+/** What a queued change configures, by `pendingChange`'s `what` − 1 (1 limits … 4 adapter). */
+export const PENDING_KINDS = ["limits", "fees", "asset", "adapter"] as const;
+
+/** The kind of a queued change. */
+export type PendingKind = (typeof PENDING_KINDS)[number];
+
+/**
+ * A configuration struct by field name in ABI order (`Limits`, `FeeConfig`, `AssetConfig`,
+ * `AdapterConfig`): integers as bigints, addresses checksummed, booleans.
+ */
+export type ConfigFields = Record<string, bigint | string | boolean>;
+
+/** One change queued behind the curator timelock, decoded, with the value it would replace. */
+export interface PendingChangeRead {
+  kind: PendingKind;
+  /**
+   * 0 for the limits and the fees; the asset's registry index (the registry's length: an asset
+   * being added); the adapter id (1..255).
+   */
+  key: number;
+  /** Unix seconds from which anyone may accept it (the vault refuses while `block.timestamp < validAt`). */
+  validAt: bigint;
+  /** The complete queued value. */
+  value: ConfigFields;
+  /**
+   * The value in force at the same block (`limits()`, `fees()`, `assetConfigs()[key]`,
+   * `adapter(key)`); null for an asset being added.
+   */
+  current: ConfigFields | null;
+}
+
+/** {@link readPendingChanges} result. */
+export interface PendingChangesRead {
+  /**
+   * "lens": every queued change (`BallastLens.pendingChanges`); "vault": the vault's own
+   * `pendingChange` for the limits, the fees and each asset index up to the registry's length,
+   * adapter ids NOT checked (no lens, or a lens older than `pendingChanges`).
+   */
+  source: "lens" | "vault";
+  /** In the lens's order: limits, fees, assets by index, adapters by id. */
+  changes: PendingChangeRead[];
+}
+
+/**
+ * The ABI type of the value a queued change of `kind` carries, from the vault's own getters
+ * (`limits()`, `fees()`, an element of `assetConfigs()`, `adapter(uint8)`): never hand-written.
+ */
+function pendingValueType(v: Interface, kind: PendingKind): ParamType {
+  const getter = { limits: "limits", fees: "fees", asset: "assetConfigs", adapter: "adapter" }[
+    kind
+  ];
+  const out = v.getFunction(getter)?.outputs[0];
+  const t = kind === "asset" ? out?.arrayChildren : out;
+  if (t === undefined || t === null || !t.isTuple())
+    throw new ReaderError(`the BallastVault ABI has no struct output for ${getter}()`);
+  return t;
+}
+
+/** `r` (a decoded struct of type `t`) as {@link ConfigFields}. */
+function configFields(t: ParamType, r: ArrayLike<unknown>): ConfigFields {
+  const out: ConfigFields = {};
+  (t.components ?? []).forEach((c, i) => {
+    const x = r[i];
+    out[c.name] =
+      c.baseType === "address"
+        ? getAddress(x as string)
+        : typeof x === "boolean"
+          ? x
+          : typeof x === "bigint" || typeof x === "number"
+            ? BigInt(x)
+            : String(x);
+  });
+  return out;
+}
+
+/** `call()`, or null when the contract answers with a revert or undecodable data. */
+async function contractAnswerOrNull<T>(call: () => Promise<T>): Promise<T | null> {
+  try {
+    return await call();
+  } catch (e) {
+    if (isContractAnswer(e)) return null; // no such function on this deployment
+    throw e; // the node failed, not the contract
+  }
+}
+
+/**
+ * The configuration changes queued on `vault` behind the curator timelock at `blockTag` (pass a
+ * block number: status reads everything at one block), each decoded with the vault ABI's own
+ * struct types beside the value in force. With a `lens`, `BallastLens.pendingChanges(vault)` (every
+ * change, adapters included); without one, or when the lens answers it with a revert or
+ * undecodable data (an older lens), the vault's `pendingChange(what, key)` for the limits (1, 0),
+ * the fees (2, 0) and the assets 0..registry length (3, i): adapter ids are then not checked
+ * (`source` "vault"). Null when the vault itself does not answer `pendingChange` (a deployment
+ * older than the view). The node's own failures (no revert data) pass through unchanged; a queued
+ * value that does not decode as its struct is a {@link ReaderError}. Read by `status` only.
+ */
+export async function readPendingChanges(
+  provider: Provider,
+  vault: string,
+  lens: string | null,
+  blockTag: BlockTag = "latest",
+): Promise<PendingChangesRead | null> {
+  const vaultAddr = getAddress(vault);
+  const v = new Contract(vaultAddr, projectAbi("BallastVault"), provider);
+  const at = { blockTag };
+  const [limits, fees, cfgs] = (await Promise.all([
+    v.limits(at),
+    v.fees(at),
+    v.assetConfigs(at),
+  ])) as [ArrayLike<unknown>, ArrayLike<unknown>, ArrayLike<unknown>[]];
+
+  type Raw = { what: number; key: bigint; validAt: bigint; value: string };
+  let source: PendingChangesRead["source"] = "vault";
+  let raw: Raw[] | null = null;
+  if (lens !== null) {
+    const l = new Contract(lens, projectAbi("BallastLens"), provider);
+    const rows = await contractAnswerOrNull(
+      () => l.pendingChanges(vaultAddr, at) as Promise<ArrayLike<unknown>[]>,
+    );
+    if (rows !== null) {
+      source = "lens";
+      raw = Array.from(rows, (r) => ({
+        what: Number(r[0]),
+        key: big(r[1]),
+        validAt: big(r[2]),
+        value: String(r[3]),
+      }));
+    }
+  }
+  if (raw === null) {
+    // the asset keys are bounded (the registry's length is the one being added); adapter ids
+    // 1..255 are not worth 255 calls per status: the lens reads them in one
+    const keys: [number, number][] = [
+      [1, 0],
+      [2, 0],
+      ...Array.from({ length: cfgs.length + 1 }, (_, i): [number, number] => [3, i]),
+    ];
+    const answers = await contractAnswerOrNull(() =>
+      Promise.all(keys.map(([w, k]) => v.pendingChange(w, k, at) as Promise<ArrayLike<unknown>>)),
+    );
+    if (answers === null) return null; // a vault older than pendingChange
+    raw = keys.map(([what, key], i) => ({
+      what,
+      key: BigInt(key),
+      validAt: big(answers[i][0]),
+      value: String(answers[i][1]),
+    }));
+  }
+
+  const queued = raw.filter((r) => r.validAt !== 0n);
+  const coder = AbiCoder.defaultAbiCoder();
+  const adapters = await Promise.all(
+    queued.map((r) =>
+      r.what === 4 ? (v.adapter(r.key, at) as Promise<ArrayLike<unknown>>) : Promise.resolve(null),
+    ),
+  );
+  const changes = queued.map((r, i): PendingChangeRead => {
+    const kind = PENDING_KINDS[r.what - 1];
+    if (kind === undefined)
+      throw new ReaderError(
+        `pendingChanges lists an unknown kind of change ${r.what} (key ${r.key})`,
+      );
+    const t = pendingValueType(v.interface, kind);
+    let value: ConfigFields;
+    try {
+      value = configFields(t, coder.decode([t], r.value)[0] as ArrayLike<unknown>);
+    } catch {
+      throw new ReaderError(
+        `the queued ${kind} change (pendingChange(${r.what}, ${r.key})) holds ${r.value}, which does not decode as ${t.format("sighash")}`,
+      );
+    }
+    const key = Number(r.key);
+    const current =
+      kind === "limits"
+        ? limits
+        : kind === "fees"
+          ? fees
+          : kind === "asset"
+            ? (cfgs[key] ?? null) // key == length: an asset being added
+            : adapters[i];
+    return {
+      kind,
+      key,
+      validAt: r.validAt,
+      value,
+      current: current === null ? null : configFields(t, current),
+    };
+  });
+  return { source, changes };
 }

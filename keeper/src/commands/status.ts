@@ -1,7 +1,8 @@
 /**
- * `ballast status`: NAV, weights vs max, limits, loss budget left, pending redemptions (and
- * whether their epoch is locked against cancelling), the last rebalances (from `Rebalanced`
- * events) and keeper health, read at one block. `runStatus` returns
+ * `ballast status`: NAV, weights vs max, limits and the configuration changes queued behind the
+ * curator timelock, loss budget left, pending redemptions (and whether their epoch is locked
+ * against cancelling), the last rebalances (from `Rebalanced` events) and keeper health, read at
+ * one block. `runStatus` returns
  * a JSON-able object (bigints as decimal strings); `formatStatus` renders it as a table. While a
  * feed fails (stale, out of band, … or its call reverts) the NAV is unavailable: status still
  * reports, with the holdings from the lens; the figures that need a price a failed feed call
@@ -13,8 +14,18 @@ import { projectAbi } from "../chain/abis.ts";
 import { describeRevert } from "../chain/errors.ts";
 import { callFailureDetail, feedFailure, navUnavailableReason } from "../chain/feeds.ts";
 import type { FeedCallFailure } from "../chain/feeds.ts";
-import { readCancelLockedUntil, readSnapshot, readTryAssetStates } from "../chain/reader.ts";
-import type { LensAssetTry } from "../chain/reader.ts";
+import {
+  readCancelLockedUntil,
+  readPendingChanges,
+  readSnapshot,
+  readTryAssetStates,
+} from "../chain/reader.ts";
+import type {
+  ConfigFields,
+  LensAssetTry,
+  PendingChangeRead,
+  PendingKind,
+} from "../chain/reader.ts";
 import type { VaultSnapshot } from "../planner/types.ts";
 import { ResilientProvider } from "../chain/rpc.ts";
 import type { RpcStats } from "../chain/rpc.ts";
@@ -139,6 +150,19 @@ export interface VaultStatus {
     heartbeat: string;
   }[];
   limits: Record<string, string>;
+  /**
+   * The configuration changes queued behind the curator timelock, in the order limits, fees,
+   * assets by index, adapters by id (empty when nothing is queued); null when the vault does not
+   * answer `pendingChange` (an older deployment: a warning says so).
+   */
+  pendingChanges: PendingChangeStatus[] | null;
+  /**
+   * Whether `pendingChanges` covers the adapters: only the lens lists them
+   * (`BallastLens.pendingChanges`); false without a lens or with an older lens (the limits, fees
+   * and assets are then read from the vault, and a warning says so), and while `pendingChanges`
+   * is null.
+   */
+  pendingAdaptersChecked: boolean;
   lossBudget: { usedWad: string; capWad: string; leftWad: string; leftBps: string };
   redemptions: {
     epoch: string;
@@ -177,6 +201,29 @@ export interface VaultStatus {
     journalPending: number | null;
     warnings: string[];
   };
+}
+
+/** One field of a queued change that differs from the value in force (raw values as strings). */
+export interface FieldChange {
+  field: string;
+  /** The value in force: null for every field of an asset being added. */
+  from: string | null;
+  to: string;
+}
+
+/** One change queued behind the curator timelock ({@link VaultStatus.pendingChanges}). */
+export interface PendingChangeStatus {
+  kind: PendingKind;
+  /** 0 for the limits and the fees; the asset index (the registry's length: being added); the adapter id. */
+  key: number;
+  /** Unix seconds from which anyone may accept it (as `timestamp`). */
+  validAt: string;
+  /** `validAt` in ISO-8601 UTC ("2026-12-08T12:00:00Z"). */
+  validAtIso: string;
+  /** `validAt` at or before `timestamp`: anyone may accept (apply) it at any moment. */
+  acceptable: boolean;
+  /** The fields that differ from the value in force, in ABI order. */
+  changes: FieldChange[];
 }
 
 /** Reads the status of one vault (see the module comment). */
@@ -298,6 +345,20 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
             s.decimalsOffset,
           );
   const lockedUntil = await readCancelLockedUntil(ctx.provider, rv.address, extras.blockNumber);
+  const pending = await readPendingChanges(ctx.provider, rv.address, rv.lens, extras.blockNumber);
+  const pendingChanges =
+    pending === null ? null : pending.changes.map((c) => pendingChangeStatus(c, now));
+  if (pending === null)
+    warnings.push(
+      `vault ${rv.address} does not answer pendingChange (an older deployment): the changes queued behind the curator timelock are not shown`,
+    );
+  // without any lens, NO_LENS_WARNING already asks for one: the queued changes' header and
+  // `pendingAdaptersChecked` say that the adapters were not checked
+  else if (pending.source === "vault" && rv.lens !== null)
+    warnings.push(
+      `lens ${rv.lens} does not answer pendingChanges (an older deployment): queued adapter changes were not checked (the limits, fees and assets were read from the vault)`,
+    );
+  warnings.push(...pendingChangeWarnings(pendingChanges ?? []));
   const lock = cancelLockOf(lockedUntil, now, s.shutdown);
   warnings.push(
     ...redemptionWarnings({
@@ -352,6 +413,8 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
       circuitBreakerDropBps: String(extras.circuitBreakerDropBps),
       circuitBreakerWindow: String(extras.circuitBreakerWindow),
     },
+    pendingChanges,
+    pendingAdaptersChecked: pending?.source === "lens",
     lossBudget: {
       usedWad: String(s.lossBudget.usedWad),
       capWad: String(cap),
@@ -378,6 +441,108 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
 /** Warning of a status read without a lens (a vault given by address, not configured). */
 export const NO_LENS_WARNING =
   "no lens: per-asset holdings during a feed outage need a BallastLens (tryAssetStates); set its address in the config field vaults[].lens, or pass --lens";
+
+/** A raw config value as a string: bigints in decimal, addresses (already checksummed) as is. */
+function rawString(x: bigint | string | boolean): string {
+  return String(x);
+}
+
+/**
+ * The fields of `queued` that differ from `current` (same struct, ABI order), raw values as
+ * strings; every field, `from` null, when `current` is null (an asset being added). Pure.
+ */
+export function diffConfig(current: ConfigFields | null, queued: ConfigFields): FieldChange[] {
+  return Object.entries(queued).flatMap(([field, to]) => {
+    if (current === null) return [{ field, from: null, to: rawString(to) }];
+    const from = current[field];
+    if (from !== undefined && rawString(from) === rawString(to)) return [];
+    return [{ field, from: from === undefined ? null : rawString(from), to: rawString(to) }];
+  });
+}
+
+/** {@link PendingChangeStatus} of a change read at a block of time `now` (unix seconds). Pure. */
+export function pendingChangeStatus(c: PendingChangeRead, now: bigint): PendingChangeStatus {
+  return {
+    kind: c.kind,
+    key: c.key,
+    validAt: String(c.validAt),
+    validAtIso: isoSeconds(c.validAt),
+    acceptable: c.validAt <= now,
+    changes: diffConfig(c.current, c.value),
+  };
+}
+
+/** An asset being added: every field new (`from` null). */
+function addsAsset(c: PendingChangeStatus): boolean {
+  return c.kind === "asset" && c.changes.length > 0 && c.changes.every((x) => x.from === null);
+}
+
+/** What a queued change configures: "limits", "fees", "asset 2", "asset 4 (new)", "adapter 3". */
+function pendingLabel(c: PendingChangeStatus): string {
+  if (c.kind === "limits" || c.kind === "fees") return c.kind;
+  return `${c.kind} ${c.key}${addsAsset(c) ? " (new)" : ""}`;
+}
+
+/** The call that applies a queued change (anyone may make it once `validAt` has passed). */
+function acceptCall(c: PendingChangeStatus): string {
+  switch (c.kind) {
+    case "limits":
+      return "acceptLimits()";
+    case "fees":
+      return "acceptFees()";
+    case "asset":
+      return `acceptAsset(${c.key})`;
+    case "adapter":
+      return `acceptAdapter(${c.key})`;
+  }
+}
+
+/** "maxSlippageBps 100 → 200, …"; "token 0x…, feed 0x…, …" for a new asset. */
+function fieldChangesText(c: PendingChangeStatus): string {
+  if (c.changes.length === 0) return "no field differs from the value in force";
+  return c.changes
+    .map((x) => (x.from === null ? `${x.field} ${x.to}` : `${x.field} ${x.from} → ${x.to}`))
+    .join(", ");
+}
+
+/**
+ * The lines of the queued changes at `now` (unix seconds): "queued changes: none", or a header
+ * and one line per change, `  limits: maxSlippageBps 100 → 200 (from <UTC>; can be accepted
+ * now)` / `(from <UTC>; in 86400 s)`; the header says when adapters were not checked, "n/a" when
+ * the vault does not say (null). Pure.
+ */
+export function formatPendingChanges(
+  list: PendingChangeStatus[] | null,
+  adaptersChecked: boolean,
+  now: bigint,
+): string[] {
+  if (list === null) return ["queued changes: n/a (the vault does not answer pendingChange)"];
+  const unchecked = adaptersChecked
+    ? ""
+    : "adapters not checked: they need BallastLens.pendingChanges";
+  if (list.length === 0)
+    return [`queued changes: none${unchecked === "" ? "" : ` (${unchecked})`}`];
+  return [
+    `queued changes (${list.length}${unchecked === "" ? "" : `; ${unchecked}`}):`,
+    ...list.map((c) => {
+      const when = c.acceptable ? "can be accepted now" : `in ${BigInt(c.validAt) - now} s`;
+      return `  ${pendingLabel(c)}: ${fieldChangesText(c)} (from ${c.validAtIso}; ${when})`;
+    }),
+  ];
+}
+
+/**
+ * One warning per queued change that can already be accepted: anyone may apply it at any
+ * moment (naming the call and what it changes). Pure.
+ */
+export function pendingChangeWarnings(list: readonly PendingChangeStatus[]): string[] {
+  return list
+    .filter((c) => c.acceptable)
+    .map(
+      (c) =>
+        `queued ${pendingLabel(c)} change can be accepted now (valid from ${c.validAtIso}): anyone may apply it at any moment with ${acceptCall(c)}: ${fieldChangesText(c)}`,
+    );
+}
 
 /**
  * The current epoch's cancel lock at the snapshot's block (`now`): "unknown" when the vault does
@@ -692,6 +857,9 @@ export function formatStatus(st: VaultStatus): string {
     `limits: ${Object.entries(st.limits)
       .map(([k, x]) => `${k}=${x}`)
       .join(" ")}`,
+  );
+  out.push(
+    ...formatPendingChanges(st.pendingChanges, st.pendingAdaptersChecked, BigInt(st.timestamp)),
   );
   out.push(
     `loss budget: used ${pct(st.lossBudget.usedWad)} / cap ${pct(st.lossBudget.capWad)} of NAV, left ${st.lossBudget.leftBps} bps`,

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { ZeroAddress, ZeroHash } from "ethers";
 import { network } from "hardhat";
 import { deployLocalVault } from "../../../deploy/lib/vaultLocal.ts";
 import { LOCAL_STACK } from "../../../deploy/config/local.ts";
@@ -9,7 +10,7 @@ import { readSnapshot } from "../../../keeper/src/chain/reader.ts";
 import { simulateRebalance } from "../../../keeper/src/chain/simulate.ts";
 import { SubmitError, claimAndSign, submitPlan } from "../../../keeper/src/chain/submit.ts";
 import { runPlan } from "../../../keeper/src/commands/plan.ts";
-import { formatStatus, runStatus } from "../../../keeper/src/commands/status.ts";
+import { NO_LENS_WARNING, formatStatus, runStatus } from "../../../keeper/src/commands/status.ts";
 import { silentLogger } from "../../../keeper/src/commands/context.ts";
 import type { CommandContext } from "../../../keeper/src/commands/context.ts";
 import { openJournal } from "../../../keeper/src/journal/journal.ts";
@@ -29,7 +30,8 @@ import { seedDeposit } from "../../helpers/keeper.ts";
  * The keeper's chain edge on the real local system (deployLocalVault on the in-process network,
  * reached over HTTP through a pass-through JSON-RPC proxy on 127.0.0.1): status, plan dry run with
  * QuoterV2 quotes and eth_call simulation, submission with the journal, decoded reverts, and
- * planner plans accepted by the contract across seeded random targets and price moves.
+ * planner plans accepted by the contract across seeded random targets and price moves; last, the
+ * changes a curator queues behind the timelock as status reports them until they are accepted.
  */
 
 const USDC = (n: bigint) => n * 10n ** 6n;
@@ -341,5 +343,206 @@ describe("keeper chain edge on the local vault", function () {
     const at = new Date(Number(lockedUntil) * 1000).toISOString().replace(".000Z", "Z");
     expect(formatStatus(st)).to.contain(`, lock expired at ${at} (requests can be cancelled)`);
     expect(st.keeper.warnings.join("\n")).to.not.match(/locked until/);
+  });
+
+  // last: it raises the curator timelock and loosens the limits the cases above rely on
+  it("status reports the changes the curator queues behind the timelock (limits, an asset, an adapter) with their fields and times, warns once they can be accepted, and drops them once accepted", async function () {
+    const [deployer, curator] = await ethers.getSigners();
+    const anyone = (await ethers.getSigners())[6];
+    const v = dyn(d.vault);
+    const iso = (t: bigint) => new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z");
+    const queuedWarnings = (w: string[]) => w.filter((x) => x.startsWith("queued "));
+    const blockTime = async (rc: { blockNumber: number }) =>
+      BigInt((await ethers.provider.getBlock(rc.blockNumber))!.timestamp);
+
+    const none = await runStatus(ctx, { vault, lens });
+    expect(none.pendingChanges).to.deep.equal([]);
+    expect(none.pendingAdaptersChecked).to.equal(true);
+    expect(formatStatus(none).split("\n")).to.include("queued changes: none");
+
+    // a one-day curator timelock, set by the vault's admin: the TimelockController (60 s delay)
+    const DAY = 86_400n;
+    const tl = dyn(d.timelock).connect(deployer) as ReturnType<typeof dyn>;
+    const call = v.interface.encodeFunctionData("setCuratorTimelock", [DAY]);
+    await (await tl.schedule(vault, 0, call, ZeroHash, ZeroHash, 60)).wait();
+    await networkHelpers.time.increase(60);
+    await (await tl.execute(vault, 0, call, ZeroHash, ZeroHash)).wait();
+    expect(await v.curatorTimelock()).to.equal(DAY);
+
+    // the curator loosens two limits and asset 0's max weight, and queues a swap adapter as id 3
+    const byCurator = v.connect(curator) as ReturnType<typeof dyn>;
+    const lim = await v.limits();
+    const looser = {
+      ...lim.toObject(),
+      maxSlippageBps: lim.maxSlippageBps + 100n,
+      maxTurnoverBps: lim.maxTurnoverBps + 1000n,
+    };
+    const tLimits = await blockTime(await (await byCurator.submitLimits(looser)).wait());
+    const cfg0 = (await v.assetConfigs())[0];
+    const tAsset = await blockTime(
+      await (
+        await byCurator.submitAsset(0, {
+          ...cfg0.toObject(),
+          maxWeightBps: cfg0.maxWeightBps + 500n,
+        })
+      ).wait(),
+    );
+    const ADAPTER = "0x000000000000000000000000000000000000dEaD";
+    const tAdapter = await blockTime(await (await byCurator.submitAdapter(3, ADAPTER, 1)).wait());
+
+    const limitsChange = {
+      kind: "limits",
+      key: 0,
+      validAt: String(tLimits + DAY),
+      validAtIso: iso(tLimits + DAY),
+      acceptable: false,
+      changes: [
+        {
+          field: "maxSlippageBps",
+          from: String(lim.maxSlippageBps),
+          to: String(looser.maxSlippageBps),
+        },
+        {
+          field: "maxTurnoverBps",
+          from: String(lim.maxTurnoverBps),
+          to: String(looser.maxTurnoverBps),
+        },
+      ],
+    };
+    const assetChange = {
+      kind: "asset",
+      key: 0,
+      validAt: String(tAsset + DAY),
+      validAtIso: iso(tAsset + DAY),
+      acceptable: false,
+      changes: [
+        {
+          field: "maxWeightBps",
+          from: String(cfg0.maxWeightBps),
+          to: String(cfg0.maxWeightBps + 500n),
+        },
+      ],
+    };
+    const adapterChange = {
+      kind: "adapter",
+      key: 3,
+      validAt: String(tAdapter + DAY),
+      validAtIso: iso(tAdapter + DAY),
+      acceptable: false,
+      changes: [
+        { field: "adapter", from: ZeroAddress, to: ADAPTER },
+        { field: "kind", from: "0", to: "1" },
+      ],
+    };
+
+    // through the lens: all three, none acceptable yet, no warning
+    const st = await runStatus(ctx, { vault, lens });
+    expect(st.pendingAdaptersChecked).to.equal(true);
+    expect(st.pendingChanges).to.deep.equal([limitsChange, assetChange, adapterChange]);
+    expect(JSON.parse(JSON.stringify(st))).to.deep.equal(st);
+    expect(queuedWarnings(st.keeper.warnings)).to.deep.equal([]);
+    const now = BigInt(st.timestamp);
+    const text = formatStatus(st).split("\n");
+    const at = text.indexOf("queued changes (3):");
+    expect(at, formatStatus(st)).to.be.greaterThan(0);
+    expect(text[at - 1]).to.match(/^limits: /);
+    expect(text.slice(at + 1, at + 4)).to.deep.equal([
+      `  limits: maxSlippageBps ${lim.maxSlippageBps} → ${looser.maxSlippageBps}, maxTurnoverBps ${lim.maxTurnoverBps} → ${looser.maxTurnoverBps} (from ${iso(tLimits + DAY)}; in ${tLimits + DAY - now} s)`,
+      `  asset 0: maxWeightBps ${cfg0.maxWeightBps} → ${cfg0.maxWeightBps + 500n} (from ${iso(tAsset + DAY)}; in ${tAsset + DAY - now} s)`,
+      `  adapter 3: adapter ${ZeroAddress} → ${ADAPTER}, kind 0 → 1 (from ${iso(tAdapter + DAY)}; in ${tAdapter + DAY - now} s)`,
+    ]);
+
+    // without a lens: the limits and assets from the vault itself, adapters not checked (the
+    // header and the flag say so; the one no-lens warning asks for the lens)
+    const bare = await runStatus(ctx, { vault });
+    expect(bare.pendingChanges).to.deep.equal([limitsChange, assetChange]);
+    expect(bare.pendingAdaptersChecked).to.equal(false);
+    expect(bare.keeper.warnings.filter((w) => w.startsWith("no lens"))).to.deep.equal([
+      NO_LENS_WARNING,
+    ]);
+    expect(formatStatus(bare)).to.contain(
+      "\nqueued changes (2; adapters not checked: they need BallastLens.pendingChanges):\n",
+    );
+
+    // an older lens (no pendingChanges) falls back to the vault; an older vault (no pendingChange)
+    // is null and a warning; a node failure still fails
+    const lensSel = dyn(d.lens).interface.getFunction("pendingChanges")!.selector;
+    const vaultSel = v.interface.getFunction("pendingChange")!.selector;
+    let mode: "lens" | "vault" | "node" = "lens";
+    const older = makeProvider(["http://in-process"], chainId, {
+      timeoutMs: 20_000,
+      fetch: inProcessFetch(
+        hookedNode(connection.provider, async (method, params) => {
+          const c = params[0] as { to?: string; data?: string; input?: string } | undefined;
+          const data = c?.data ?? c?.input ?? "";
+          if (method !== "eth_call") return;
+          const toLens = c?.to?.toLowerCase() === lens.toLowerCase() && data.startsWith(lensSel);
+          const toVault = c?.to?.toLowerCase() === vault.toLowerCase() && data.startsWith(vaultSel);
+          if (mode === "node" && toLens) throw { code: -32000, message: "header not found" };
+          // a lens over an older vault reverts as well: its own call to pendingChange fails
+          if (toLens || (mode === "vault" && toVault))
+            throw { code: 3, message: "execution reverted", data: "0x" };
+        }),
+      ),
+    });
+    try {
+      const octx = { ...ctx, provider: older, signer: wallet(3, older), relayer: undefined };
+      const oldLens = await runStatus(octx, { vault, lens });
+      expect(oldLens.pendingChanges).to.deep.equal([limitsChange, assetChange]);
+      expect(oldLens.pendingAdaptersChecked).to.equal(false);
+      expect(oldLens.keeper.warnings).to.include(
+        `lens ${lens} does not answer pendingChanges (an older deployment): queued adapter changes were not checked (the limits, fees and assets were read from the vault)`,
+      );
+      mode = "vault";
+      const oldVault = await runStatus(octx, { vault, lens });
+      expect(oldVault.pendingChanges).to.equal(null);
+      expect(oldVault.pendingAdaptersChecked).to.equal(false);
+      expect(oldVault.keeper.warnings).to.include(
+        `vault ${vault} does not answer pendingChange (an older deployment): the changes queued behind the curator timelock are not shown`,
+      );
+      expect(formatStatus(oldVault)).to.contain(
+        "\nqueued changes: n/a (the vault does not answer pendingChange)\n",
+      );
+      mode = "node";
+      let failed: unknown = null;
+      try {
+        await runStatus(octx, { vault, lens });
+      } catch (e) {
+        failed = e;
+      }
+      expect((failed as { code?: string } | null)?.code).to.equal("CALL_EXCEPTION");
+      expect(j((failed as { info?: unknown }).info)).to.contain("header not found");
+    } finally {
+      older.destroy();
+    }
+
+    // a day later each can be accepted: flagged, and one warning each (anyone may apply it)
+    await networkHelpers.time.increaseTo(tAdapter + DAY);
+    await networkHelpers.mine();
+    const due = await runStatus(ctx, { vault, lens });
+    expect(due.pendingChanges).to.deep.equal(
+      [limitsChange, assetChange, adapterChange].map((c) => ({ ...c, acceptable: true })),
+    );
+    expect(queuedWarnings(due.keeper.warnings)).to.deep.equal([
+      `queued limits change can be accepted now (valid from ${iso(tLimits + DAY)}): anyone may apply it at any moment with acceptLimits(): maxSlippageBps ${lim.maxSlippageBps} → ${looser.maxSlippageBps}, maxTurnoverBps ${lim.maxTurnoverBps} → ${looser.maxTurnoverBps}`,
+      `queued asset 0 change can be accepted now (valid from ${iso(tAsset + DAY)}): anyone may apply it at any moment with acceptAsset(0): maxWeightBps ${cfg0.maxWeightBps} → ${cfg0.maxWeightBps + 500n}`,
+      `queued adapter 3 change can be accepted now (valid from ${iso(tAdapter + DAY)}): anyone may apply it at any moment with acceptAdapter(3): adapter ${ZeroAddress} → ${ADAPTER}, kind 0 → 1`,
+    ]);
+    expect(formatStatus(due)).to.contain(
+      `\n  adapter 3: adapter ${ZeroAddress} → ${ADAPTER}, kind 0 → 1 (from ${iso(tAdapter + DAY)}; can be accepted now)\n`,
+    );
+
+    // accepted (by anyone): gone from status, and in force
+    const byAnyone = v.connect(anyone) as ReturnType<typeof dyn>;
+    await (await byAnyone.acceptLimits()).wait();
+    await (await byAnyone.acceptAsset(0)).wait();
+    await (await byAnyone.acceptAdapter(3)).wait();
+    const after = await runStatus(ctx, { vault, lens });
+    expect(after.pendingChanges).to.deep.equal([]);
+    expect(queuedWarnings(after.keeper.warnings)).to.deep.equal([]);
+    expect(formatStatus(after).split("\n")).to.include("queued changes: none");
+    expect(after.limits.maxSlippageBps).to.equal(String(looser.maxSlippageBps));
+    expect(after.assets[0].maxWeightBps).to.equal(String(cfg0.maxWeightBps + 500n));
+    expect((await v.adapter(3)).adapter).to.equal(ADAPTER);
   });
 });

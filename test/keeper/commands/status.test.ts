@@ -1,17 +1,25 @@
 import { expect } from "chai";
 import { callFailureDetail, navUnavailableReason } from "../../../keeper/src/chain/feeds.ts";
 import type { FeedCallFailure } from "../../../keeper/src/chain/feeds.ts";
-import type { LensAssetTry } from "../../../keeper/src/chain/reader.ts";
+import type {
+  ConfigFields,
+  LensAssetTry,
+  PendingChangeRead,
+} from "../../../keeper/src/chain/reader.ts";
 import {
   cancelLockNote,
   cancelLockOf,
+  diffConfig,
   formatHoldings,
+  formatPendingChanges,
   formatStatus,
   holdingsOf,
+  pendingChangeStatus,
+  pendingChangeWarnings,
   pricedFigures,
   redemptionWarnings,
 } from "../../../keeper/src/commands/status.ts";
-import type { VaultStatus } from "../../../keeper/src/commands/status.ts";
+import type { PendingChangeStatus, VaultStatus } from "../../../keeper/src/commands/status.ts";
 import type { VaultSnapshot } from "../../../keeper/src/planner/types.ts";
 import { navOf, pxAll } from "../../../keeper/src/planner/checks.ts";
 import { asset, assetAddr, snapshot } from "../planner/fixtures.ts";
@@ -187,6 +195,8 @@ describe("status: holdings during a feed outage (pure)", function () {
       flags: { paused: false, defensive: false, shutdown: false, navUnavailable: true },
       assets: [],
       limits: {},
+      pendingChanges: [],
+      pendingAdaptersChecked: true,
       lossBudget: { usedWad: "0", capWad: "0", leftWad: "0", leftBps: "0" },
       redemptions: {
         epoch: "0",
@@ -354,6 +364,8 @@ describe("status: a feed whose call fails (pure)", function () {
         heartbeat: "86400",
       })),
       limits: {},
+      pendingChanges: [],
+      pendingAdaptersChecked: true,
       lossBudget: { usedWad: "0", capWad: "0", leftWad: "0", leftBps: "0" },
       redemptions: {
         epoch: "3",
@@ -477,6 +489,8 @@ describe("status: the redemption cancel lock (pure)", function () {
     },
     assets: [],
     limits: {},
+    pendingChanges: [],
+    pendingAdaptersChecked: true,
     lossBudget: { usedWad: "0", capWad: "0", leftWad: "0", leftBps: "0" },
     redemptions: {
       epoch: "2",
@@ -598,5 +612,231 @@ describe("status: the redemption cancel lock (pure)", function () {
         lock: locked,
       }),
     ).to.deep.equal([]);
+  });
+});
+
+describe("status: configuration changes queued behind the curator timelock (pure)", function () {
+  // 2023-11-14T22:13:20Z; a day later 2023-11-15T22:13:20Z
+  const DAY = 86_400n;
+  const AT = "2023-11-14T22:13:20Z";
+  const LATER = "2023-11-15T22:13:20Z";
+  const ZERO = "0x0000000000000000000000000000000000000000";
+  const ADAPTER = "0x000000000000000000000000000000000000dEaD";
+  const limits: ConfigFields = {
+    depositCap: 10n ** 24n,
+    maxSlippageBps: 100n,
+    maxLossPerRebalanceBps: 50n,
+    lossBudgetBps: 300n,
+    lossWindow: 30n * DAY,
+    maxTurnoverBps: 5000n,
+    maxLeverageBps: 10_000n,
+    minHealthFactor: 15n * 10n ** 17n,
+    rebalanceCooldown: 600n,
+    circuitBreakerDropBps: 1000n,
+    circuitBreakerWindow: 3600n,
+  };
+  const assetCfg: ConfigFields = {
+    token: assetAddr(4),
+    feed: FEED(4),
+    heartbeat: 86_400n,
+    enabled: true,
+    maxWeightBps: 2500n,
+    minNetDeltaBps: -500n,
+    maxNetDeltaBps: 2500n,
+    minPrice: 1n,
+    maxPrice: 10n ** 14n,
+  };
+  const change = (over: Partial<PendingChangeRead>): PendingChangeRead => ({
+    kind: "limits",
+    key: 0,
+    validAt: NOW,
+    value: { ...limits, maxSlippageBps: 200n },
+    current: limits,
+    ...over,
+  });
+
+  it("diffConfig: only the fields that differ, in ABI order, raw values as strings (negative and 1e24 integers, booleans, checksummed addresses)", function () {
+    expect(
+      diffConfig(limits, {
+        ...limits,
+        depositCap: 2n * 10n ** 24n,
+        maxSlippageBps: 200n,
+        circuitBreakerWindow: 7200n,
+      }),
+    ).to.deep.equal([
+      { field: "depositCap", from: "1000000000000000000000000", to: "2000000000000000000000000" },
+      { field: "maxSlippageBps", from: "100", to: "200" },
+      { field: "circuitBreakerWindow", from: "3600", to: "7200" },
+    ]);
+    expect(diffConfig(limits, { ...limits })).to.deep.equal([]);
+    expect(
+      diffConfig(assetCfg, { ...assetCfg, enabled: false, minNetDeltaBps: -1000n }),
+    ).to.deep.equal([
+      { field: "enabled", from: "true", to: "false" },
+      { field: "minNetDeltaBps", from: "-500", to: "-1000" },
+    ]);
+    expect(diffConfig({ adapter: ZERO, kind: 0n }, { adapter: ADAPTER, kind: 1n })).to.deep.equal([
+      { field: "adapter", from: ZERO, to: ADAPTER },
+      { field: "kind", from: "0", to: "1" },
+    ]);
+  });
+
+  it("diffConfig: an asset being added (no value in force) lists every field with from null", function () {
+    const d = diffConfig(null, assetCfg);
+    expect(d.map((x) => x.field)).to.deep.equal(Object.keys(assetCfg));
+    expect(d.every((x) => x.from === null)).to.equal(true);
+    expect(d.slice(0, 4)).to.deep.equal([
+      { field: "token", from: null, to: assetAddr(4) },
+      { field: "feed", from: null, to: FEED(4) },
+      { field: "heartbeat", from: null, to: "86400" },
+      { field: "enabled", from: null, to: "true" },
+    ]);
+  });
+
+  it("pendingChangeStatus: the JSON shape, validAt in unix seconds and UTC, acceptable from validAt on (the vault refuses while block.timestamp < validAt)", function () {
+    const st = pendingChangeStatus(change({}), NOW);
+    expect(st).to.deep.equal({
+      kind: "limits",
+      key: 0,
+      validAt: String(NOW),
+      validAtIso: AT,
+      acceptable: true,
+      changes: [{ field: "maxSlippageBps", from: "100", to: "200" }],
+    });
+    expect(JSON.parse(JSON.stringify(st))).to.deep.equal(st);
+    expect(pendingChangeStatus(change({}), NOW - 1n).acceptable).to.equal(false);
+    expect(pendingChangeStatus(change({ validAt: NOW + DAY }), NOW)).to.deep.include({
+      validAt: String(NOW + DAY),
+      validAtIso: LATER,
+      acceptable: false,
+    });
+    const added = pendingChangeStatus(
+      change({ kind: "asset", key: 4, value: assetCfg, current: null }),
+      NOW,
+    );
+    expect([added.kind, added.key, added.changes.length]).to.deep.equal(["asset", 4, 9]);
+  });
+
+  const adapter: PendingChangeStatus = pendingChangeStatus(
+    change({
+      kind: "adapter",
+      key: 3,
+      validAt: NOW + DAY,
+      value: { adapter: ADAPTER, kind: 1n },
+      current: { adapter: ZERO, kind: 0n },
+    }),
+    NOW,
+  );
+  const lim = pendingChangeStatus(
+    change({ value: { ...limits, maxSlippageBps: 200n, maxTurnoverBps: 6000n } }),
+    NOW,
+  );
+  const added = pendingChangeStatus(
+    change({ kind: "asset", key: 4, value: assetCfg, current: null }),
+    NOW,
+  );
+  const asset1 = pendingChangeStatus(
+    change({
+      kind: "asset",
+      key: 1,
+      validAt: NOW + 60n,
+      value: { ...assetCfg, maxWeightBps: 3000n },
+      current: assetCfg,
+    }),
+    NOW,
+  );
+
+  it("formatPendingChanges: none; n/a when the vault does not say; a line per change with its fields, its time and whether it can be accepted now", function () {
+    expect(formatPendingChanges([], true, NOW)).to.deep.equal(["queued changes: none"]);
+    expect(formatPendingChanges([], false, NOW)).to.deep.equal([
+      "queued changes: none (adapters not checked: they need BallastLens.pendingChanges)",
+    ]);
+    expect(formatPendingChanges(null, false, NOW)).to.deep.equal([
+      "queued changes: n/a (the vault does not answer pendingChange)",
+    ]);
+    expect(formatPendingChanges([lim, asset1, added, adapter], true, NOW)).to.deep.equal([
+      "queued changes (4):",
+      `  limits: maxSlippageBps 100 → 200, maxTurnoverBps 5000 → 6000 (from ${AT}; can be accepted now)`,
+      `  asset 1: maxWeightBps 2500 → 3000 (from 2023-11-14T22:14:20Z; in 60 s)`,
+      `  asset 4 (new): token ${assetAddr(4)}, feed ${FEED(4)}, heartbeat 86400, enabled true, maxWeightBps 2500, minNetDeltaBps -500, maxNetDeltaBps 2500, minPrice 1, maxPrice 100000000000000 (from ${AT}; can be accepted now)`,
+      `  adapter 3: adapter ${ZERO} → ${ADAPTER}, kind 0 → 1 (from ${LATER}; in 86400 s)`,
+    ]);
+    expect(formatPendingChanges([lim], false, NOW)[0]).to.equal(
+      "queued changes (1; adapters not checked: they need BallastLens.pendingChanges):",
+    );
+    const same = pendingChangeStatus(change({ kind: "fees", value: limits }), NOW - 1n);
+    expect(formatPendingChanges([same], true, NOW - 1n)[1]).to.equal(
+      `  fees: no field differs from the value in force (from ${AT}; in 1 s)`,
+    );
+  });
+
+  it("pendingChangeWarnings: one per change that can be accepted now, naming the call anyone may make and what it changes; none for the others", function () {
+    expect(pendingChangeWarnings([lim, asset1, added, adapter])).to.deep.equal([
+      `queued limits change can be accepted now (valid from ${AT}): anyone may apply it at any moment with acceptLimits(): maxSlippageBps 100 → 200, maxTurnoverBps 5000 → 6000`,
+      `queued asset 4 (new) change can be accepted now (valid from ${AT}): anyone may apply it at any moment with acceptAsset(4): token ${assetAddr(4)}, feed ${FEED(4)}, heartbeat 86400, enabled true, maxWeightBps 2500, minNetDeltaBps -500, maxNetDeltaBps 2500, minPrice 1, maxPrice 100000000000000`,
+    ]);
+    expect(pendingChangeWarnings([asset1, adapter])).to.deep.equal([]);
+    const ready = pendingChangeStatus(
+      change({
+        kind: "adapter",
+        key: 3,
+        value: { adapter: ADAPTER, kind: 1n },
+        current: { adapter: ZERO, kind: 0n },
+      }),
+      NOW,
+    );
+    expect(pendingChangeWarnings([ready])[0]).to.contain("with acceptAdapter(3): adapter ");
+  });
+
+  it("formatStatus: the queued changes right under the limits line", function () {
+    const st = {
+      vault: snap.vault,
+      name: "main",
+      chainId: "31337",
+      blockNumber: 42,
+      timestamp: String(NOW),
+      nav: "0",
+      navAvailable: true,
+      navUnavailable: null,
+      lensNav: null,
+      totalSupply: "0",
+      pricePerShareWad: "0",
+      baseDecimals: 6,
+      shareDecimals: 12,
+      idle: "0",
+      reservedAssets: "0",
+      lendingCollateral: "0",
+      leverageBps: "0",
+      flags: { paused: false, defensive: false, shutdown: false, navUnavailable: false },
+      assets: [],
+      limits: { maxSlippageBps: "100" },
+      pendingChanges: [lim, adapter],
+      pendingAdaptersChecked: true,
+      lossBudget: { usedWad: "0", capWad: "0", leftWad: "0", leftBps: "0" },
+      redemptions: {
+        epoch: "0",
+        pendingShares: "0",
+        pendingAssetsEstimate: "0",
+        cancelLockedUntil: "0",
+        cancelLocked: false,
+      },
+      nextNonce: "0",
+      lastRebalanceAt: "0",
+      cooldownReadyAt: "0",
+      lastRebalances: [],
+      keeper: { signer: null, signerHasRole: null, rpc: null, journalPending: null, warnings: [] },
+    } satisfies VaultStatus;
+    const lines = formatStatus(st).split("\n");
+    const at = lines.indexOf("limits: maxSlippageBps=100");
+    expect(at).to.be.greaterThan(0);
+    expect(lines.slice(at + 1, at + 5)).to.deep.equal([
+      "queued changes (2):",
+      `  limits: maxSlippageBps 100 → 200, maxTurnoverBps 5000 → 6000 (from ${AT}; can be accepted now)`,
+      `  adapter 3: adapter ${ZERO} → ${ADAPTER}, kind 0 → 1 (from ${LATER}; in 86400 s)`,
+      "loss budget: used 0% / cap 0% of NAV, left 0 bps",
+    ]);
+    expect(formatStatus({ ...st, pendingChanges: [] }).split("\n")[at + 1]).to.equal(
+      "queued changes: none",
+    );
   });
 });
