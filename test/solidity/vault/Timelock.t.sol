@@ -29,23 +29,22 @@ contract TimelockTest is VaultFixture {
 
     // ------------------------------------------------------------ what is queued (pendingChange, BallastLens)
 
-    /// Each kind of queued change reads back with its time and complete new value, from the vault
-    /// and from the lens (limits, fees, assets by index, adapters by id, in that order); accepting
-    /// or revoking one removes it.
-    function test_pendingChangeAndLensListTheQueue() public {
-        BallastLens lens = new BallastLens();
-        assertEq(lens.pendingChanges(address(vault)).length, 0, "nothing queued");
-        (uint256 t, bytes memory v) = vault.pendingChange(1, 0);
-        assertEq(t, 0);
-        assertEq(v.length, 0);
-
-        uint256 validAt = block.timestamp + TIMELOCK;
-        IBallastVault.Limits memory loose = _limits();
+    /// @dev Queues one change of each kind (limits, fees, asset 1, an asset being added at index 2,
+    ///      adapter 9) and returns the values queued.
+    function _queueOfEachKind()
+        internal
+        returns (
+            IBallastVault.Limits memory loose,
+            IBallastVault.FeeConfig memory f,
+            IBallastVault.AssetConfig memory added
+        )
+    {
+        loose = _limits();
         loose.maxSlippageBps = 200;
-        IBallastVault.FeeConfig memory f = _fees(5, 5);
+        f = _fees(5, 5);
         IBallastVault.AssetConfig memory a = vault.assetConfigs()[1];
         a.maxWeightBps = 6000;
-        IBallastVault.AssetConfig memory added = _assetCfg(makeAddr("token"), address(wethFeed), 1000);
+        added = _assetCfg(makeAddr("token"), address(wethFeed), 1000);
         vm.startPrank(curator);
         vault.submitAdapter(9, swapAdapter, 1);
         vault.submitAsset(2, added);
@@ -53,9 +52,17 @@ contract TimelockTest is VaultFixture {
         vault.submitFees(f);
         vault.submitLimits(loose);
         vm.stopPrank();
+    }
 
+    /// Each kind of queued change reads back from the vault with its time and complete new value;
+    /// nothing queued (or an adapter key above 255) reads (0, empty).
+    function test_pendingChangeReadsBackEachKind() public {
+        (uint256 t, bytes memory v) = vault.pendingChange(1, 0);
+        assertEq(t, 0);
+        assertEq(v.length, 0);
+        (IBallastVault.Limits memory loose, , ) = _queueOfEachKind();
         (t, v) = vault.pendingChange(1, 0);
-        assertEq(t, validAt);
+        assertEq(t, block.timestamp + TIMELOCK);
         assertEq(keccak256(v), keccak256(abi.encode(loose)), "limits");
         (t, v) = vault.pendingChange(3, 1);
         assertEq(abi.decode(v, (IBallastVault.AssetConfig)).maxWeightBps, 6000, "asset 1");
@@ -65,7 +72,16 @@ contract TimelockTest is VaultFixture {
         assertEq(ad.kind, 1);
         (t, v) = vault.pendingChange(4, 256 + 9); // adapter keys above 255 name nothing
         assertEq(t, 0);
+        assertEq(v.length, 0);
+    }
 
+    /// The lens lists the queue in order (limits, fees, assets by index, adapters by id); a
+    /// revoked or accepted change leaves it.
+    function test_lensListsTheQueue() public {
+        BallastLens lens = new BallastLens();
+        assertEq(lens.pendingChanges(address(vault)).length, 0, "nothing queued");
+        uint256 validAt = block.timestamp + TIMELOCK;
+        (, IBallastVault.FeeConfig memory f, IBallastVault.AssetConfig memory added) = _queueOfEachKind();
         BallastLens.PendingChange[] memory q = lens.pendingChanges(address(vault));
         assertEq(q.length, 5);
         uint8[5] memory whats = [1, 2, 3, 3, 4];
@@ -85,7 +101,7 @@ contract TimelockTest is VaultFixture {
         q = lens.pendingChanges(address(vault));
         assertEq(q.length, 3, "fees revoked, limits accepted");
         assertEq(q[0].what, 3);
-        (t, v) = vault.pendingChange(1, 0);
+        (uint256 t, bytes memory v) = vault.pendingChange(1, 0);
         assertEq(t, 0);
         assertEq(v.length, 0);
     }
