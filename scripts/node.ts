@@ -257,15 +257,23 @@ async function main(): Promise<void> {
         `#1 curator, #2 guardian, #3 keeper signer, #${DEPOSITORS[0]}–#${DEPOSITORS[DEPOSITORS.length - 1]} ` +
         `depositors holding ${DEPOSITOR_USDC / 10n ** 6n} test USDC each (import one into a wallet ` +
         `for the web page), #8 provides the Uniswap liquidity, #9 the Aave liquidity. Addresses ` +
-        `also in deploy/deployments/${deploymentId}/.` +
-        `\nKeeper config for this system: ${rel}\n` +
-        `  ${LOCAL_KEY_ENV}=${HARDHAT_ACCOUNT_3_KEY} npm run keeper -- status --config ${rel}\n` +
-        `  ${LOCAL_KEY_ENV}=${HARDHAT_ACCOUNT_3_KEY} npm run keeper -- run --config ${rel}`,
+        `also in deploy/deployments/${deploymentId}/.`,
     );
+    const keeperCommands =
+      `  ${LOCAL_KEY_ENV}=${HARDHAT_ACCOUNT_3_KEY} npm run keeper -- status --config ${rel}\n` +
+      `  ${LOCAL_KEY_ENV}=${HARDHAT_ACCOUNT_3_KEY} npm run keeper -- run --config ${rel}`;
     if (!options.keep) {
+      // --exit: the node (and the chain with everything above) is gone; the commands are for
+      // the next `npm run node` on this port, which deploys anew and rewrites the same config
       await stopChild(child);
+      console.log(
+        `\nNode stopped (--exit): the system above is gone with it. The keeper config ${rel} ` +
+          `and these commands apply to a running \`npm run node${options.port === 8545 ? "" : ` -- --port ${options.port}`}\` ` +
+          `(without --exit), which deploys the system anew and rewrites the config:\n${keeperCommands}`,
+      );
       process.exit(0);
     }
+    console.log(`\nKeeper config for this system: ${rel}\n${keeperCommands}`);
     console.log(
       `\nNode running (pid ${child.pid}; ${options.blockTime > 0 ? `a block every ${options.blockTime} s and on each transaction` : "a block on each transaction only"}). Press Ctrl-C to stop.\n`,
     );

@@ -44,9 +44,12 @@ export function buildProgram(io: CliIo, captured: { message?: string } = {}): Co
     })
     .addHelpText("after", `\n${EXIT_CODES_HELP}\n\n${ENV_HELP}\n`);
   for (const register of COMMANDS) register(program, io);
-  // Subcommands without an action (keys, config) print their help and exit 2 when called bare.
+  // Every command's help ends with the exit codes, the subcommands' too (keys create, config
+  // check, data fetch, …). Subcommands without an action (keys, config) print their help and
+  // exit 2 when called bare.
   for (const cmd of program.commands) {
     cmd.addHelpText("after", `\n${EXIT_CODES_HELP}\n`);
+    for (const sub of cmd.commands) sub.addHelpText("after", `\n${EXIT_CODES_HELP}\n`);
     if (cmd.commands.length > 0)
       cmd.action(() => {
         throw new CliError(

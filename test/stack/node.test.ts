@@ -76,6 +76,8 @@ describe("npm run node (scripts/node.ts)", function () {
     ]);
     await waitOut(run, /Press Ctrl-C/, 240_000);
     expect(run.out).to.include("a block every 1 s and on each transaction");
+    expect(run.out).to.include(`\nKeeper config for this system: .keeper/local-${port}.yaml\n`);
+    expect(run.out).to.not.include("Node stopped");
     for (const name of ["USDC", "WETH (WETH9)", "ETH / USD", "SwapRouter02", "QuoterV2"]) {
       expect(addressOf(run.out, name), name).to.match(/^0x/);
     }
@@ -169,6 +171,18 @@ describe("npm run node (scripts/node.ts)", function () {
     expect(run.out).to.include("UniswapV3Factory");
     expect(addressOf(run.out, "NonfungiblePositionManager")).to.match(/^0x/);
     expect(await isListening(port)).to.equal(false);
+    // the keeper commands are for a running node, and the output says this one was stopped
+    const config = `.keeper/local-${port}.yaml`;
+    expect(run.out).to.not.include("Keeper config for this system:");
+    expect(run.out).to.include(
+      `\nNode stopped (--exit): the system above is gone with it. The keeper config ${config} ` +
+        `and these commands apply to a running \`npm run node -- --port ${port}\` (without --exit), ` +
+        `which deploys the system anew and rewrites the config:\n` +
+        `  BALLAST_DEV_PRIVATE_KEY=0x`,
+    );
+    expect(run.out).to.match(
+      new RegExp(`npm run keeper -- status --config ${config.replace(/\./g, "\\.")}\n`),
+    );
   });
 
   it("fails with a clear message when the port is taken", async function () {

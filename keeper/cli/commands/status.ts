@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import type {
   runStatus as RunStatus,
+  runStatusView as RunStatusView,
   formatStatus as FormatStatus,
 } from "../../src/commands/status.ts";
 import { buildContext, srcModule } from "../chainContext.ts";
@@ -32,6 +33,11 @@ export function registerStatus(program: Command, io: CliIo): void {
           "runStatus",
           "status",
         );
+        const runStatusView = await importOptional<typeof RunStatusView>(
+          srcModule("commands/status.ts"),
+          "runStatusView",
+          "status",
+        );
         const formatStatus = await importOptional<typeof FormatStatus>(
           srcModule("commands/status.ts"),
           "formatStatus",
@@ -48,12 +54,20 @@ export function registerStatus(program: Command, io: CliIo): void {
           lens: opts.lens,
         });
         try {
-          const st = await runStatus(built.ctx, {
+          const statusOpts = {
             vault: built.vault.name,
             lens: opts.lens,
             eventLookbackBlocks: opts.events,
-          });
-          emit(io, g.json, { status: st }, () => formatStatus(st));
+          };
+          // the JSON carries addresses only; the text names each token by its symbol too (one
+          // symbol() call per token at the status block)
+          if (g.json) {
+            const st = await runStatus(built.ctx, statusOpts);
+            emit(io, true, { status: st }, "");
+          } else {
+            const view = await runStatusView(built.ctx, statusOpts);
+            emit(io, false, {}, () => formatStatus(view.status, view.labels));
+          }
         } finally {
           built.close();
         }

@@ -32,7 +32,8 @@ import type { PlanResult, QuoteFn } from "../planner/planner.ts";
 import type { SignedPlan, VaultSnapshot } from "../planner/types.ts";
 import { CommandError, resolveVault } from "./context.ts";
 import type { CommandContext, ResolvedVault } from "./context.ts";
-import { planNotes } from "../planner/notes.ts";
+import { headerCheckText, planNotes } from "../planner/notes.ts";
+import { counted, timeAt } from "../planner/text.ts";
 
 /** Options of {@link runPlan}. */
 export interface PlanOptions {
@@ -155,6 +156,23 @@ export function resampleBucketSeconds(series: readonly (readonly PricePoint[])[]
   return Math.max(3_600, Math.round(median / 3_600) * 3_600);
 }
 
+/**
+ * Why the quant engine has too little history: the fewest Chainlink rounds of any feed within the
+ * lookback, and how many it needs ("only 1 feed round in 30 days (21 needed)"). Pure.
+ */
+export function shortRoundsReason(rounds: number, lookbackDays: number, needed: number): string {
+  return `only ${counted(rounds, "feed round")} in ${counted(lookbackDays, "day")} (${needed} needed)`;
+}
+
+/**
+ * Why the quant engine has too little history after aligning the feeds: the returns at the
+ * resampling bucket and how many it needs ("only 1 aligned return at 3600 s buckets (30
+ * needed)"). Pure.
+ */
+export function shortReturnsReason(returns: number, bucketSeconds: number, needed: number): string {
+  return `only ${counted(returns, "aligned return")} at ${bucketSeconds} s buckets (${needed} needed)`;
+}
+
 /** Strategy used when the vault has no config entry (an address given on the command line). */
 export const DEFAULT_STRATEGY: StrategySpec = { model: "min-variance", estimator: "ledoit-wolf" };
 
@@ -197,9 +215,7 @@ async function quantTargets(
   }
   const counts = Object.values(series).map((p) => p.length);
   if (Math.min(...counts) < minHistory + 1)
-    return {
-      reason: `only ${Math.min(...counts)} feed rounds in ${lookbackDays} days (need ${minHistory + 1})`,
-    };
+    return { reason: shortRoundsReason(Math.min(...counts), lookbackDays, minHistory + 1) };
   const bucket = resampleBucketSeconds(Object.values(series));
   const panel = forwardFill(
     alignSeries(series, { bucket, symbols: s.assets.map((_, i) => String(i)) }),
@@ -208,9 +224,7 @@ async function quantTargets(
   ).panel;
   const rets = logReturns(panel);
   if (rets.returns.length < minHistory)
-    return {
-      reason: `only ${rets.returns.length} aligned returns at ${bucket} s buckets (need ${minHistory})`,
-    };
+    return { reason: shortReturnsReason(rets.returns.length, bucket, minHistory) };
   // Headroom under each cap (max weight and max net delta): 10 % of the cap, at least 10 bps. A
   // target parked right at the cap (min variance often is) is pushed over it by the next up move,
   // so the net-delta trigger would fire and the vault would trade on almost every tick.
@@ -358,12 +372,7 @@ export async function runPlan(ctx: CommandContext, opts: PlanOptions): Promise<P
   } else if (result.binding !== null) {
     bounds = [result.binding];
   }
-  const report = result.feasible
-    ? [
-        ...formatReport(result.worst.report),
-        ...formatReport({ ...result.worst.report, bounds: result.robust }),
-      ]
-    : [`infeasible: ${result.reason}${result.error ? ` (${result.error.errorName})` : ""}`];
+  const report = planReport(result, snapshot);
   return {
     vault: rv.address,
     blockNumber: extras.blockNumber,
@@ -377,6 +386,24 @@ export async function runPlan(ctx: CommandContext, opts: PlanOptions): Promise<P
     signer,
     snapshot,
   };
+}
+
+/**
+ * The bound lines of a {@link PlanRun} (`report`): every bound of the worst admissible fill, then
+ * the mixed-fill bounds, for a feasible plan; for an infeasible one the failing header check
+ * (the cooldown, a pause, …: no trade size fixes it) as its bound line, else the planner's reason
+ * with the vault's error. Pure.
+ */
+export function planReport(result: PlanResult, snapshot: VaultSnapshot): string[] {
+  const last = { lastRebalanceAt: snapshot.lastRebalanceAt };
+  if (result.feasible)
+    return [
+      ...formatReport(result.worst.report, last),
+      ...formatReport({ bounds: result.robust }, last),
+    ];
+  if (headerCheckText(result.error) !== null && result.binding !== null)
+    return formatReport({ bounds: [result.binding] }, last);
+  return [`infeasible: ${result.reason}${result.error ? ` (${result.error.errorName})` : ""}`];
 }
 
 /** JSON-able summary of a {@link PlanRun} (bigints as strings). */
@@ -413,7 +440,7 @@ export function formatPlan(r: PlanRun): string {
   if (r.result.feasible) {
     const p = r.result.plan;
     out.push(
-      `nonce ${p.nonce} deadline ${p.deadline} actions ${p.actions.length} tolerance ${p.weightToleranceBps} bps slippage ${p.slippageBps} bps`,
+      `nonce ${p.nonce} deadline ${timeAt(p.deadline, r.snapshot.timestamp)} actions ${p.actions.length} tolerance ${p.weightToleranceBps} bps slippage ${p.slippageBps} bps`,
     );
     for (const st of r.result.steps)
       out.push(

@@ -3,14 +3,16 @@
  * curator timelock, loss budget left, pending redemptions (and whether their epoch is locked
  * against cancelling), the last rebalances (from `Rebalanced` events) and keeper health, read at
  * one block. `runStatus` returns
- * a JSON-able object (bigints as decimal strings); `formatStatus` renders it as a table. While a
+ * a JSON-able object (bigints as decimal strings); `formatStatus` renders it as a table, with the
+ * tokens' symbols that `runStatusView` reads besides (the JSON carries none). While a
  * feed fails (stale, out of band, … or its call reverts) the NAV is unavailable: status still
  * reports, with the holdings from the lens; the figures that need a price a failed feed call
  * cannot give, or a base feed answering zero or less (every value divides by it), are null
  * ("n/a").
  */
-import { Contract, formatUnits } from "ethers";
-import { projectAbi } from "../chain/abis.ts";
+import { Contract } from "ethers";
+import type { Provider } from "ethers";
+import { npmAbi, projectAbi } from "../chain/abis.ts";
 import { describeRevert } from "../chain/errors.ts";
 import { callFailureDetail, feedFailure, navUnavailableReason } from "../chain/feeds.ts";
 import type { FeedCallFailure } from "../chain/feeds.ts";
@@ -42,6 +44,15 @@ import {
   value,
 } from "../planner/checks.ts";
 import type { NavBreakdown } from "../planner/checks.ts";
+import {
+  duration,
+  isoSeconds,
+  relativeTime,
+  timeAt,
+  units,
+  wadDecimal,
+  wadPercent,
+} from "../planner/text.ts";
 import { resolveVault } from "./context.ts";
 import type { CommandContext } from "./context.ts";
 
@@ -226,8 +237,70 @@ export interface PendingChangeStatus {
   changes: FieldChange[];
 }
 
+/**
+ * Token symbols for the text form of a status (never in its JSON): the base token's and each
+ * asset's, registry order, from `symbol()` at the status block; null where the call fails (the
+ * text falls back to the address) or answers no printable string.
+ */
+export interface StatusLabels {
+  baseSymbol: string | null;
+  symbols: (string | null)[];
+}
+
+/** A status with the symbols its text form names the tokens by ({@link runStatusView}). */
+export interface StatusView {
+  status: VaultStatus;
+  labels: StatusLabels;
+}
+
 /** Reads the status of one vault (see the module comment). */
 export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promise<VaultStatus> {
+  return (await readStatus(ctx, opts, false)).status;
+}
+
+/**
+ * {@link runStatus} plus the token symbols for {@link formatStatus}: one `symbol()` call per
+ * token (the base token and each asset) at the same block. The status is the same as
+ * {@link runStatus}'s (the JSON form carries no symbols).
+ */
+export async function runStatusView(ctx: CommandContext, opts: StatusOptions): Promise<StatusView> {
+  const v = await readStatus(ctx, opts, true);
+  return { status: v.status, labels: v.labels ?? { baseSymbol: null, symbols: [] } };
+}
+
+/** `symbol()` of each token at `blockTag` (null where the call fails), in parallel. */
+export async function readSymbols(
+  provider: Provider,
+  tokens: readonly string[],
+  blockTag: number,
+): Promise<(string | null)[]> {
+  return Promise.all(
+    tokens.map(async (token) => {
+      try {
+        const c = new Contract(token, npmAbi("erc20"), provider);
+        return cleanSymbol(await c.symbol({ blockTag }));
+      } catch {
+        return null;
+      }
+    }),
+  );
+}
+
+/**
+ * A token's `symbol()` answer fit for one table cell: whitespace, control and format characters
+ * (bidirectional overrides, …) removed, at most 24 characters; null for anything else or nothing left. Pure.
+ */
+export function cleanSymbol(raw: unknown): string | null {
+  if (typeof raw !== "string") return null;
+  const t = raw.replace(/[\s\p{Cc}\p{Cf}]/gu, "");
+  return t === "" ? null : Array.from(t).slice(0, 24).join("");
+}
+
+async function readStatus(
+  ctx: CommandContext,
+  opts: StatusOptions,
+  withLabels: boolean,
+): Promise<{ status: VaultStatus; labels: StatusLabels | null }> {
   const rv = resolveVault(ctx, opts.vault, opts.lens);
   // a feed whose call fails does not stop status: it is named, and what needs no price is shown
   const { snapshot: s, extras } = await readSnapshot(ctx.provider, rv.address, rv.lens, "latest", {
@@ -380,8 +453,17 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
       : ctx.journal
           .pendingSubmissions()
           .filter((r) => r.vault.toLowerCase() === rv.address.toLowerCase()).length;
+  let labels: StatusLabels | null = null;
+  if (withLabels) {
+    const [baseSymbol, ...symbols] = await readSymbols(
+      ctx.provider,
+      [s.base.token, ...s.assets.map((a) => a.token)],
+      extras.blockNumber,
+    );
+    labels = { baseSymbol, symbols };
+  }
   const rpc = ctx.provider instanceof ResilientProvider ? ctx.provider.client.stats() : null;
-  return {
+  const status: VaultStatus = {
     vault: rv.address,
     name: rv.name,
     chainId: String(s.chainId),
@@ -436,6 +518,7 @@ export async function runStatus(ctx: CommandContext, opts: StatusOptions): Promi
     lastRebalances: last,
     keeper: { signer, signerHasRole, rpc, journalPending, warnings },
   };
+  return { status, labels };
 }
 
 /** Warning of a status read without a lens (a vault given by address, not configured). */
@@ -497,24 +580,61 @@ function acceptCall(c: PendingChangeStatus): string {
   }
 }
 
-/** "maxSlippageBps 100 → 200, …"; "token 0x…, feed 0x…, …" for a new asset. */
-function fieldChangesText(c: PendingChangeStatus): string {
+/**
+ * "maxSlippageBps 100 → 200, …"; "token 0x…, feed 0x…, …" for a new asset. Raw values (the
+ * warnings, which `--json` carries too); with `base`, the limits' health factor, durations and
+ * deposit cap as {@link formatLimit} renders them (the text lines).
+ */
+function fieldChangesText(c: PendingChangeStatus, base?: BaseUnits): string {
   if (c.changes.length === 0) return "no field differs from the value in force";
+  const v = (field: string, raw: string) =>
+    base === undefined || c.kind !== "limits" || field.endsWith("Bps")
+      ? raw
+      : formatLimit(field, raw, base);
   return c.changes
-    .map((x) => (x.from === null ? `${x.field} ${x.to}` : `${x.field} ${x.from} → ${x.to}`))
+    .map((x) =>
+      x.from === null
+        ? `${x.field} ${v(x.field, x.to)}`
+        : `${x.field} ${v(x.field, x.from)} → ${v(x.field, x.to)}`,
+    )
     .join(", ");
+}
+
+/** The base token's decimals and symbol (null: unknown), to render base amounts. */
+export interface BaseUnits {
+  decimals: number;
+  symbol: string | null;
+}
+
+/** The limits (and queued limit fields) that are durations in seconds. */
+const DURATION_LIMITS = new Set(["lossWindow", "rebalanceCooldown", "circuitBreakerWindow"]);
+
+/**
+ * One limit's raw value (as `VaultStatus.limits` holds it) for the text form: bps fields with
+ * their unit ("100 bps"), `minHealthFactor` as a decimal ("1.5"), the windows and the cooldown
+ * as durations ("10 min", "30 d"), `depositCap` in whole base tokens with the symbol ("10000000
+ * USDC"; "… base tokens" without it); anything else raw. Pure.
+ */
+export function formatLimit(field: string, raw: string, base: BaseUnits): string {
+  if (field.endsWith("Bps")) return `${raw} bps`;
+  if (field === "minHealthFactor") return wadDecimal(raw);
+  if (DURATION_LIMITS.has(field)) return duration(raw, true);
+  if (field === "depositCap") return `${units(raw, base.decimals)} ${base.symbol ?? "base tokens"}`;
+  return raw;
 }
 
 /**
  * The lines of the queued changes at `now` (unix seconds): "queued changes: none", or a header
  * and one line per change, `  limits: maxSlippageBps 100 → 200 (from <UTC>; can be accepted
- * now)` / `(from <UTC>; in 86400 s)`; the header says when adapters were not checked, "n/a" when
- * the vault does not say (null). Pure.
+ * now)` / `(from <UTC>; in 23 h 59 min)`; the header says when adapters were not checked, "n/a"
+ * when the vault does not say (null). With `base`, the limit fields that are not bps read as in
+ * the `limits:` line ({@link formatLimit}). Pure.
  */
 export function formatPendingChanges(
   list: PendingChangeStatus[] | null,
   adaptersChecked: boolean,
   now: bigint,
+  base?: BaseUnits,
 ): string[] {
   if (list === null) return ["queued changes: n/a (the vault does not answer pendingChange)"];
   const unchecked = adaptersChecked
@@ -525,8 +645,8 @@ export function formatPendingChanges(
   return [
     `queued changes (${list.length}${unchecked === "" ? "" : `; ${unchecked}`}):`,
     ...list.map((c) => {
-      const when = c.acceptable ? "can be accepted now" : `in ${BigInt(c.validAt) - now} s`;
-      return `  ${pendingLabel(c)}: ${fieldChangesText(c)} (from ${c.validAtIso}; ${when})`;
+      const when = c.acceptable ? "can be accepted now" : relativeTime(c.validAt, now);
+      return `  ${pendingLabel(c)}: ${fieldChangesText(c, base)} (from ${c.validAtIso}; ${when})`;
     }),
   ];
 }
@@ -565,10 +685,8 @@ export function cancelLockOf(
   return { state: shutdown ? "not-enforced" : "locked", until: cancelLockedUntil };
 }
 
-/** Unix seconds as an ISO-8601 UTC time without milliseconds ("2026-12-10T21:00:00Z"). */
-export function isoSeconds(t: bigint | string): string {
-  return new Date(Number(t) * 1000).toISOString().replace(".000Z", "Z");
-}
+/** Unix seconds as an ISO-8601 UTC time without milliseconds (keeper/src/planner/text.ts). */
+export { isoSeconds };
 
 /**
  * The warnings of the pending redemptions (raw base units; `pendingAssets` null while the NAV
@@ -759,18 +877,33 @@ export function holdingsOf(
 /**
  * The holdings table of the outage view: balance and debt in whole tokens, value and debt value
  * in whole base tokens, weight and net delta, then the feed's state ("n/a" where the lens could
- * not price). Pure.
+ * not price). With `labels`, each token by its symbol ("n/a" where `symbol()` failed) next to its
+ * address. Pure.
  */
-export function formatHoldings(holdings: AssetHolding[], baseDecimals: number): string[] {
+export function formatHoldings(
+  holdings: AssetHolding[],
+  baseDecimals: number,
+  labels?: StatusLabels,
+): string[] {
   const b = (raw: string | null) => (raw === null ? "n/a" : units(raw, baseDecimals));
   const bps = (x: string | null) => (x === null ? "n/a" : `${x} bps`);
   return [
     "holdings (whole tokens; value and debt value in base token amounts, n/a without a good price):",
     ...table([
-      ["#", "token", "balance", "debt", "value", "debt value", "weight", "net delta", "feed"],
+      [
+        "#",
+        ...tokenHeader(labels),
+        "balance",
+        "debt",
+        "value",
+        "debt value",
+        "weight",
+        "net delta",
+        "feed",
+      ],
       ...holdings.map((h) => [
         String(h.index),
-        h.token,
+        ...tokenCells(h.index, h.token, labels),
         h.balanceTokens,
         h.debtTokens,
         b(h.value),
@@ -783,6 +916,16 @@ export function formatHoldings(holdings: AssetHolding[], baseDecimals: number): 
   ];
 }
 
+/** The token columns' header: "token" (the address), or "token", "address" with symbols. */
+function tokenHeader(labels: StatusLabels | undefined): string[] {
+  return labels === undefined ? ["token"] : ["token", "address"];
+}
+
+/** The token cells of asset `i`: its address, or its symbol ("n/a": unknown) and address. */
+function tokenCells(i: number, token: string, labels: StatusLabels | undefined): string[] {
+  return labels === undefined ? [token] : [labels.symbols[i] ?? "n/a", token];
+}
+
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   return rows.map((r) =>
@@ -793,28 +936,45 @@ function table(rows: string[][]): string[] {
   );
 }
 
-/** A raw integer amount with `decimals` decimals, trailing zeros trimmed ("1000000" → "1"). */
-function units(raw: string, decimals: number): string {
-  const t = formatUnits(BigInt(raw), decimals);
-  return t.endsWith(".0") ? t.slice(0, -2) : t;
+/**
+ * The line of the next nonce, the last rebalance and its cooldown at the status block, in UTC and
+ * relative to the block ("never" for a vault that never rebalanced: no cooldown to wait). Pure.
+ */
+export function cooldownLine(st: VaultStatus): string {
+  const now = BigInt(st.timestamp);
+  const cd = st.limits.rebalanceCooldown;
+  const cooldown = cd === undefined ? "cooldown" : `cooldown ${duration(cd, true)}`;
+  const head = `next nonce ${st.nextNonce}, last rebalance`;
+  if (BigInt(st.lastRebalanceAt) === 0n) return `${head} never, ${cooldown}: no wait`;
+  const ready = BigInt(st.cooldownReadyAt);
+  const state = ready > now ? `runs until ${timeAt(ready, now)}` : `ended at ${timeAt(ready, now)}`;
+  return `${head} ${timeAt(st.lastRebalanceAt, now)}, ${cooldown}: ${state}`;
 }
 
-/** A WAD fraction as a percentage ("30000000000000000" → "3%"). */
-function pct(wad: string): string {
-  return `${units(wad, 16)}%`;
+/**
+ * The `limits:` line: each limit as {@link formatLimit} renders it ("maxSlippageBps=100 bps,
+ * minHealthFactor=1.5, rebalanceCooldown=10 min, depositCap=10000000 USDC, …"). Pure.
+ */
+export function limitsLine(limits: Record<string, string>, base: BaseUnits): string {
+  const list = Object.entries(limits).map(([k, x]) => `${k}=${formatLimit(k, x, base)}`);
+  return `limits: ${list.join(", ")}`;
 }
 
 /**
  * A readable multi-line rendering of {@link VaultStatus}: amounts in whole base tokens and
- * shares (the JSON form keeps the raw integers).
+ * shares, times in UTC and relative to the block, the health factor as a decimal, fractions as
+ * percentages (the JSON form keeps the raw integers). With `labels` ({@link runStatusView}),
+ * tokens by their symbol next to their address, and base amounts named by the base token's symbol.
  */
-export function formatStatus(st: VaultStatus): string {
+export function formatStatus(st: VaultStatus, labels?: StatusLabels): string {
   const out: string[] = [];
+  const base: BaseUnits = { decimals: st.baseDecimals, symbol: labels?.baseSymbol ?? null };
   out.push(`Vault ${st.name} (${st.vault}) on chain ${st.chainId} at block ${st.blockNumber}`);
   if (st.navUnavailable !== null) {
     out.push("NAV unavailable:");
     for (const reason of st.navUnavailable.split("; ")) out.push(`  ${reason}`);
-    if (st.holdings !== undefined) out.push(...formatHoldings(st.holdings, st.baseDecimals));
+    if (st.holdings !== undefined)
+      out.push(...formatHoldings(st.holdings, st.baseDecimals, labels));
     out.push(
       st.nav === null
         ? "the figures below are at the feeds' last answers, which the vault refuses; n/a where a feed's call fails or its answer is not positive:"
@@ -828,8 +988,10 @@ export function formatStatus(st: VaultStatus): string {
     st.pricePerShareWad === null
       ? "n/a"
       : units(st.pricePerShareWad, 18 + st.baseDecimals - st.shareDecimals);
+  const baseName =
+    base.symbol === null ? "base token amounts" : `base token amounts in ${base.symbol}`;
   out.push(
-    `NAV ${b(st.nav)}  supply ${units(st.totalSupply, st.shareDecimals)} shares  price per share ${perShare}  idle ${b(st.idle)}  reserved ${b(st.reservedAssets)}  collateral ${b(st.lendingCollateral)}  leverage ${bps(st.leverageBps)}  (base token amounts, ${st.baseDecimals} decimals)`,
+    `NAV ${b(st.nav)}  supply ${units(st.totalSupply, st.shareDecimals)} shares  price per share ${perShare}  idle ${b(st.idle)}  reserved ${b(st.reservedAssets)}  collateral ${b(st.lendingCollateral)}  leverage ${bps(st.leverageBps)}  (${baseName}, ${st.baseDecimals} decimals)`,
   );
   const flags = Object.entries(st.flags)
     .filter(([, on]) => on)
@@ -838,10 +1000,20 @@ export function formatStatus(st: VaultStatus): string {
   out.push("");
   out.push(
     ...table([
-      ["#", "token", "weight", "max", "headroom", "net delta", "band", "value", "feed age"],
+      [
+        "#",
+        ...tokenHeader(labels),
+        "weight",
+        "max",
+        "headroom",
+        "net delta",
+        "band",
+        "value",
+        "feed age",
+      ],
       ...st.assets.map((a) => [
         String(a.index),
-        a.token,
+        ...tokenCells(a.index, a.token, labels),
         bps(a.weightBps),
         `${a.maxWeightBps} bps`,
         bps(a.weightHeadroomBps),
@@ -853,23 +1025,22 @@ export function formatStatus(st: VaultStatus): string {
     ]),
   );
   out.push("");
+  out.push(limitsLine(st.limits, base));
   out.push(
-    `limits: ${Object.entries(st.limits)
-      .map(([k, x]) => `${k}=${x}`)
-      .join(" ")}`,
+    ...formatPendingChanges(
+      st.pendingChanges,
+      st.pendingAdaptersChecked,
+      BigInt(st.timestamp),
+      base,
+    ),
   );
   out.push(
-    ...formatPendingChanges(st.pendingChanges, st.pendingAdaptersChecked, BigInt(st.timestamp)),
+    `loss budget: used ${wadPercent(st.lossBudget.usedWad)} / cap ${wadPercent(st.lossBudget.capWad)} of NAV, left ${st.lossBudget.leftBps} bps`,
   );
   out.push(
-    `loss budget: used ${pct(st.lossBudget.usedWad)} / cap ${pct(st.lossBudget.capWad)} of NAV, left ${st.lossBudget.leftBps} bps`,
+    `redemptions: epoch ${st.redemptions.epoch}, pending ${units(st.redemptions.pendingShares, st.shareDecimals)} shares (~${b(st.redemptions.pendingAssetsEstimate)} ${base.symbol ?? "base"})${cancelLockNote(st)}`,
   );
-  out.push(
-    `redemptions: epoch ${st.redemptions.epoch}, pending ${units(st.redemptions.pendingShares, st.shareDecimals)} shares (~${b(st.redemptions.pendingAssetsEstimate)} base)${cancelLockNote(st)}`,
-  );
-  out.push(
-    `next nonce ${st.nextNonce}, last rebalance at ${st.lastRebalanceAt}, cooldown ready at ${st.cooldownReadyAt}`,
-  );
+  out.push(cooldownLine(st));
   out.push(`last rebalances (${st.lastRebalances.length}):`);
   for (const r of st.lastRebalances)
     out.push(

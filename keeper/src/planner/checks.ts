@@ -16,6 +16,7 @@ import type {
   SwapFill,
   VaultSnapshot,
 } from "./types.ts";
+import { duration, isoSeconds, timeAt, wadDecimal, wadPercent } from "./text.ts";
 
 export const BPS = 10_000n;
 export const WAD = 10n ** 18n;
@@ -842,12 +843,42 @@ export function checkRebalance(input: RebalanceCheckInput): CheckReport {
   };
 }
 
-/** One line per bound (for the CLI's dry run): name, value, limit, margin, ok. */
-export function formatReport(r: CheckReport): string[] {
+/**
+ * One line per bound (for the CLI's dry run): name, value, limit, margin, ok. Readable where the
+ * raw integers are not: the deadline as a UTC time relative to the block's; the cooldown, given
+ * the vault's `lastRebalanceAt`, as the last rebalance ("never") and the cooldown's end; health
+ * factors as decimals; the loss budget as percentages of the NAV.
+ */
+export function formatReport(
+  r: Pick<CheckReport, "bounds">,
+  opts: { lastRebalanceAt?: bigint } = {},
+): string[] {
   return r.bounds.map((b) => {
     const name = b.index === undefined ? b.bound : `${b.bound}[${b.index}]`;
-    const lim = b.lower === undefined ? `${b.limit}` : `[${b.lower}, ${b.limit}]`;
+    const head = `${b.ok ? "ok  " : "FAIL"} ${name}:`;
     const est = b.exact ? "" : " (estimate)";
-    return `${b.ok ? "ok  " : "FAIL"} ${name}: value ${b.value} limit ${lim} margin ${b.margin} ${b.unit}${est}`;
+    // value: the block time; limit: the deadline, or the end of the cooldown
+    if (b.bound === "deadline") {
+      const d = b.limit - b.value;
+      const rel = d === 0n ? "at" : `${duration(d)} ${d > 0n ? "after" : "before"}`;
+      return `${head} ${isoSeconds(b.limit)}, ${rel} the block time ${isoSeconds(b.value)}${est}`;
+    }
+    if (b.bound === "cooldown" && opts.lastRebalanceAt !== undefined) {
+      const last = opts.lastRebalanceAt;
+      if (last === 0n)
+        return `${head} last rebalance never, cooldown ${duration(b.limit, true)}: no wait${est}`;
+      const state = b.limit > b.value ? "runs until" : "ended at";
+      return (
+        `${head} last rebalance ${timeAt(last, b.value)}, cooldown ${duration(b.limit - last, true)}: ` +
+        `${state} ${timeAt(b.limit, b.value)}${est}`
+      );
+    }
+    if (b.unit === "wad") {
+      const f = b.bound === "lossBudget" ? wadPercent : wadDecimal;
+      const unit = b.bound === "lossBudget" ? " of NAV" : "";
+      return `${head} value ${f(b.value)} limit ${f(b.limit)} margin ${f(b.margin)}${unit}${est}`;
+    }
+    const lim = b.lower === undefined ? `${b.limit}` : `[${b.lower}, ${b.limit}]`;
+    return `${head} value ${b.value} limit ${lim} margin ${b.margin} ${b.unit}${est}`;
   });
 }

@@ -13,6 +13,7 @@ import { projectAbi } from "../../../keeper/src/chain/abis.ts";
 import { makeProvider } from "../../../keeper/src/chain/rpc.ts";
 import { silentLogger } from "../../../keeper/src/commands/context.ts";
 import { formatStatus, runStatus } from "../../../keeper/src/commands/status.ts";
+import { relativeTime } from "../../../keeper/src/planner/text.ts";
 import { openJournal } from "../../../keeper/src/journal/journal.ts";
 import { localFeeTier, seedDeposit, testKeeperConfig } from "../../helpers/keeper.ts";
 import { dyn, hookedNode, startRpcProxy } from "../../helpers/rpc.ts";
@@ -305,6 +306,112 @@ describe("ballast CLI against the local chain", function () {
     expect(Number(m?.[2])).to.be.lessThan(logs[0].blockNumber);
   });
 
+  it("after a rebalance: status text shows symbols, readable limits and the running cooldown, --json the raw values in the same shape; plan during the cooldown says so plainly", async function () {
+    const j = await ballast(["status", "--json"]);
+    expect(j.code, j.stderr).to.equal(0);
+    const st = JSON.parse(j.stdout).status;
+    // the JSON: the keys and raw values as ever, no symbols
+    expect(Object.keys(st)).to.deep.equal([
+      "vault",
+      "name",
+      "chainId",
+      "blockNumber",
+      "timestamp",
+      "nav",
+      "navAvailable",
+      "navUnavailable",
+      "lensNav",
+      "totalSupply",
+      "pricePerShareWad",
+      "baseDecimals",
+      "shareDecimals",
+      "idle",
+      "reservedAssets",
+      "lendingCollateral",
+      "leverageBps",
+      "flags",
+      "assets",
+      "limits",
+      "pendingChanges",
+      "pendingAdaptersChecked",
+      "lossBudget",
+      "redemptions",
+      "nextNonce",
+      "lastRebalanceAt",
+      "cooldownReadyAt",
+      "lastRebalances",
+      "keeper",
+    ]);
+    expect(Object.keys(st.assets[0])).to.deep.equal([
+      "index",
+      "token",
+      "enabled",
+      "balance",
+      "debt",
+      "price",
+      "value",
+      "weightBps",
+      "maxWeightBps",
+      "weightHeadroomBps",
+      "netDeltaBps",
+      "netDeltaBand",
+      "feedAgeSeconds",
+      "heartbeat",
+    ]);
+    expect(st.limits).to.deep.include({
+      minHealthFactor: "1500000000000000000",
+      depositCap: "10000000000000",
+      rebalanceCooldown: "600",
+    });
+    expect(st.lossBudget.usedWad).to.match(/^\d+$/);
+    const last = BigInt(st.lastRebalanceAt);
+    expect(last > 0n).to.equal(true);
+    expect(st.cooldownReadyAt).to.equal(String(last + 600n));
+    expect(j.stdout).to.not.match(/"symbol"|"WETH"/);
+
+    const t = await ballast(["status"]);
+    expect(t.code, t.stderr).to.equal(0);
+    const lines = t.stdout.split("\n");
+    const iso = (x: bigint) => new Date(Number(x) * 1000).toISOString().replace(".000Z", "Z");
+    const now = BigInt(st.timestamp); // the same block: nothing was mined since
+    expect(lines[1]).to.match(/ {2}\(base token amounts in USDC, 6 decimals\)$/);
+    expect(t.stdout).to.contain(
+      ", minHealthFactor=1.5, rebalanceCooldown=10 min, depositCap=10000000 USDC, ",
+    );
+    expect(t.stdout).to.not.match(/1500000000000000000|10000000000000|cooldown ready at \d/);
+    expect(lines.find((l) => l.startsWith("loss budget:"))).to.match(
+      /^loss budget: used (0|<0\.0001|\d+(\.\d{1,4})?)% \/ cap 2% of NAV, left \d+ bps$/,
+    );
+    expect(lines.find((l) => l.startsWith("next nonce"))).to.equal(
+      `next nonce 1, last rebalance ${iso(last)} (${relativeTime(last, now)}), cooldown 10 min: ` +
+        `runs until ${iso(last + 600n)} (${relativeTime(last + 600n, now)})`,
+    );
+    const head = lines.findIndex((l) => l.startsWith("#"));
+    expect(lines[head]).to.match(/^# {2}token {2}address +weight/);
+    for (const [i, sym] of ["WETH", "WBTC", "LINK", "UNI"].entries())
+      expect(lines[head + 1 + i]).to.match(new RegExp(`^${i} {2}${sym} +${st.assets[i].token} `));
+
+    // plan in the cooldown: when it ends, and that no trade size helps; the JSON reason as ever
+    const p = await ballast(["plan", "--targets", "0.05,0.05,0.05,0.05"]);
+    expect(p.code, p.stderr + p.stdout).to.equal(0);
+    expect(p.stdout).to.contain(
+      `\ninfeasible: the vault's rebalance cooldown runs until ${iso(last + 600n)} (in `,
+    );
+    expect(p.stdout).to.contain("); no plan can pass before then\n");
+    expect(p.stdout, p.stdout).to.match(
+      new RegExp(
+        `^ {2}FAIL cooldown: last rebalance ${iso(last)} \\((now|[^)]+ ago)\\), cooldown 10 min: runs until ${iso(last + 600n)} \\(in [^)]+\\)$`,
+        "m",
+      ),
+    );
+    expect(p.stdout).to.not.match(/ppm of the trades|RebalanceCooldown\(/);
+    const pj = await ballast(["plan", "--targets", "0.05,0.05,0.05,0.05", "--json"]);
+    expect(pj.code, pj.stderr).to.equal(0);
+    const doc = JSON.parse(pj.stdout).plan;
+    expect(doc.feasible).to.equal(false);
+    expect(doc.reason).to.match(/^expected fill fails RebalanceCooldown\(\d+, \d+\)/);
+  });
+
   it("a feed outage: status says the NAV is unavailable naming the feeds; run --once does not plan", async function () {
     const snap = await networkHelpers.takeSnapshot();
     try {
@@ -371,8 +478,9 @@ describe("ballast CLI against the local chain", function () {
         `  feed ${feedAddr} of asset 1 (${cfgs[1].token}): ${staleWords}`,
         "holdings (whole tokens; value and debt value in base token amounts, n/a without a good price):",
       ]);
+      // the CLI's text names each token by its symbol() next to its address
       expect(lines[4]).to.match(
-        /^ {2}# +token +balance +debt +value +debt value +weight +net delta +feed$/,
+        /^ {2}# +token +address +balance +debt +value +debt value +weight +net delta +feed$/,
       );
       expect(st.holdings).to.have.length(4);
       const la = (await v.lendingAdapter()) as string;
@@ -381,6 +489,7 @@ describe("ballast CLI against the local chain", function () {
       for (let i = 0; i < 4; i++) {
         const t = dyn(await ethers.getContractAt("TestERC20", cfgs[i].token));
         const dec = Number(await t.decimals());
+        const sym = String(await t.symbol());
         const bal = (await t.balanceOf(vault)) as bigint;
         const debt = BigInt(la) === 0n ? 0n : ((await aave.debtOf(cfgs[i].token)) as bigint);
         if (bal > 0n) held++;
@@ -409,7 +518,7 @@ describe("ballast CLI against the local chain", function () {
         const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
         expect(lines[5 + i]).to.match(
           new RegExp(
-            `^ {2}${i} +${cfgs[i].token} +${esc(whole(bal, dec))} +${esc(whole(debt, dec))} +${esc(value)} +${i === 1 ? "n/a" : h.debtValue === "0" ? "0" : "[0-9.]+"} +n/a +n/a +${esc(i === 1 ? staleWords : "ok")}$`,
+            `^ {2}${i} +${sym} +${cfgs[i].token} +${esc(whole(bal, dec))} +${esc(whole(debt, dec))} +${esc(value)} +${i === 1 ? "n/a" : h.debtValue === "0" ? "0" : "[0-9.]+"} +n/a +n/a +${esc(i === 1 ? staleWords : "ok")}$`,
           ),
         );
       }
@@ -520,7 +629,7 @@ describe("ballast CLI against the local chain", function () {
       const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
       expect(lines[6]).to.match(
         new RegExp(
-          `^ {2}1 +${cfgs[1].token} +${esc(h[1].balanceTokens)} +${esc(h[1].debtTokens)} +n/a +n/a +n/a +n/a +${esc(why)}$`,
+          `^ {2}1 +WBTC +${cfgs[1].token} +${esc(h[1].balanceTokens)} +${esc(h[1].debtTokens)} +n/a +n/a +n/a +n/a +${esc(why)}$`,
         ),
       );
       const whole = (raw: string) => {
@@ -529,7 +638,7 @@ describe("ballast CLI against the local chain", function () {
       };
       expect(lines.slice(9, 12)).to.deep.equal([
         "the figures below are at the feeds' last answers, which the vault refuses; n/a where a feed's call fails or its answer is not positive:",
-        `NAV n/a  supply ${formatUnits(BigInt(st.totalSupply), 12).replace(/\.0$/, "")} shares  price per share n/a  idle ${whole(st.idle)}  reserved ${whole(st.reservedAssets)}  collateral ${whole(st.lendingCollateral)}  leverage n/a  (base token amounts, 6 decimals)`,
+        `NAV n/a  supply ${formatUnits(BigInt(st.totalSupply), 12).replace(/\.0$/, "")} shares  price per share n/a  idle ${whole(st.idle)}  reserved ${whole(st.reservedAssets)}  collateral ${whole(st.lendingCollateral)}  leverage n/a  (base token amounts in USDC, 6 decimals)`,
         "flags: nav-unavailable",
       ]);
       // the asset table: no weights; the good feeds' value and age, n/a for the failed one
@@ -545,7 +654,7 @@ describe("ballast CLI against the local chain", function () {
         const age = i === 1 ? "n/a/86400s" : `${a[i].feedAgeSeconds}s/86400s`;
         expect(lines[14 + i]).to.match(
           new RegExp(
-            `^${i} +${cfgs[i].token} +n/a +${a[i].maxWeightBps} bps +n/a +n/a +${band} +${value} +${esc(age)}$`,
+            `^${i} +${["WETH", "WBTC"][i]} +${cfgs[i].token} +n/a +${a[i].maxWeightBps} bps +n/a +n/a +${band} +${value} +${esc(age)}$`,
           ),
         );
       }

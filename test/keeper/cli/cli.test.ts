@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { EXIT_CODES_HELP } from "../../../keeper/cli/runtime.ts";
 
 const NODE = path.resolve("node_modules/.bin/node");
 const CLI = path.resolve("keeper/cli/ballast.ts");
@@ -84,6 +85,23 @@ describe("ballast CLI (child process)", function () {
     expect(k.code).to.equal(0);
     expect(k.stdout).to.contain("create");
     expect(k.stdout).to.contain("inspect");
+  });
+
+  it("every subcommand's --help ends with the same exit codes as the commands' (keys create, keys inspect, config check, data fetch)", () => {
+    const status = ballast(["status", "--help"]);
+    expect(status.stdout.trimEnd().endsWith(`\n${EXIT_CODES_HELP}`), status.stdout).to.equal(true);
+    for (const args of [
+      ["keys", "create"],
+      ["keys", "inspect"],
+      ["config", "check"],
+      ["data", "fetch"],
+    ]) {
+      const r = ballast([...args, "--help"]);
+      expect(r.code, args.join(" ")).to.equal(0);
+      expect(r.stdout, args.join(" ")).to.match(new RegExp(`^Usage: ballast ${args.join(" ")} `));
+      expect(r.stdout.trimEnd().endsWith(`\n${EXIT_CODES_HELP}`), r.stdout).to.equal(true);
+      expect(r.stdout.split("Exit codes:").length, args.join(" ")).to.equal(2);
+    }
   });
 
   it("the bin entry (keeper/cli/ballast.js) runs the CLI under Node 22; under an older Node it prints one error line naming how to run it and exits 1", () => {

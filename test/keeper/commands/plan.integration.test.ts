@@ -10,12 +10,18 @@ import { readSnapshot } from "../../../keeper/src/chain/reader.ts";
 import { simulateRebalance } from "../../../keeper/src/chain/simulate.ts";
 import { SubmitError, claimAndSign, submitPlan } from "../../../keeper/src/chain/submit.ts";
 import { runPlan } from "../../../keeper/src/commands/plan.ts";
-import { NO_LENS_WARNING, formatStatus, runStatus } from "../../../keeper/src/commands/status.ts";
+import {
+  NO_LENS_WARNING,
+  formatStatus,
+  runStatus,
+  runStatusView,
+} from "../../../keeper/src/commands/status.ts";
 import { silentLogger } from "../../../keeper/src/commands/context.ts";
 import type { CommandContext } from "../../../keeper/src/commands/context.ts";
 import { openJournal } from "../../../keeper/src/journal/journal.ts";
 import { encodeSwapData, encodeV3Path, signPlan } from "../../../keeper/src/planner/eip712.ts";
 import { navOf, pxAll } from "../../../keeper/src/planner/checks.ts";
+import { relativeTime } from "../../../keeper/src/planner/text.ts";
 import {
   dyn,
   hookedNode,
@@ -112,6 +118,63 @@ describe("keeper chain edge on the local vault", function () {
       "NAV 1000000  supply 999000.999 shares  price per share 1.001  idle 1000000  reserved 0  " +
         "collateral 0  leverage 0 bps  (base token amounts, 6 decimals)",
     );
+  });
+
+  it("runStatusView: the same status as runStatus plus each token's symbol() at the status block for the text; a symbol() that reverts falls back to the address", async function () {
+    const view = await runStatusView(ctx, { vault, lens });
+    const st = await runStatus(ctx, { vault, lens });
+    // the same block, the same figures: only the RPC counters of the shared provider move on
+    const noRpc = (x: typeof st) => ({ ...x, keeper: { ...x.keeper, rpc: null } });
+    expect(noRpc(view.status)).to.deep.equal(noRpc(st));
+    expect(view.labels).to.deep.equal({
+      baseSymbol: "USDC",
+      symbols: ["WETH", "WBTC", "LINK", "UNI"],
+    });
+    expect(JSON.stringify(st)).to.not.match(/WBTC|LINK|symbol/);
+    const text = formatStatus(view.status, view.labels).split("\n");
+    expect(text[1]).to.match(/ {2}\(base token amounts in USDC, 6 decimals\)$/);
+    expect(text).to.include(
+      "limits: maxSlippageBps=100 bps, maxLossPerRebalanceBps=50 bps, lossBudgetBps=200 bps, " +
+        "lossWindow=1 d, maxTurnoverBps=5000 bps, maxLeverageBps=15000 bps, minHealthFactor=1.5, " +
+        "rebalanceCooldown=10 min, depositCap=10000000 USDC, circuitBreakerDropBps=1000 bps, " +
+        "circuitBreakerWindow=1 d",
+    );
+    expect(text).to.include("next nonce 0, last rebalance never, cooldown 10 min: no wait");
+    const head = text.findIndex((l) => l.startsWith("#"));
+    expect(text[head]).to.match(/^# {2}token {2}address +weight/);
+    ["WETH", "WBTC", "LINK", "UNI"].forEach((sym, i) =>
+      expect(text[head + 1 + i]).to.match(
+        new RegExp(`^${i} {2}${sym} +${view.status.assets[i].token} {2}0 bps`),
+      ),
+    );
+
+    const weth = view.status.assets[0].token.toLowerCase();
+    const SYMBOL = "0x95d89b41"; // symbol()
+    const broken = makeProvider(["http://in-process"], chainId, {
+      timeoutMs: 20_000,
+      fetch: inProcessFetch(
+        hookedNode(connection.provider, async (method, params) => {
+          const c = params[0] as { to?: string; data?: string; input?: string } | undefined;
+          const data = c?.data ?? c?.input ?? "";
+          if (method === "eth_call" && c?.to?.toLowerCase() === weth && data.startsWith(SYMBOL))
+            throw { code: 3, message: "execution reverted", data: "0x" };
+        }),
+      ),
+    });
+    try {
+      const bctx = { ...ctx, provider: broken, signer: wallet(3, broken), relayer: undefined };
+      const b = await runStatusView(bctx, { vault, lens });
+      expect(b.labels.symbols).to.deep.equal([null, "WBTC", "LINK", "UNI"]);
+      const row = formatStatus(b.status, b.labels)
+        .split("\n")
+        .find((l) => l.startsWith("0  "));
+      expect(row).to.match(new RegExp(`^0 {2}n/a +${b.status.assets[0].token} {2}0 bps`));
+    } finally {
+      broken.destroy();
+    }
+    // a new block: the next case's dry run expects the node's eth_call clock at its block's time
+    // (Hardhat's runs on with the wall clock since the last block)
+    await networkHelpers.mine();
   });
 
   it("the dry run's signature is expired for every later block: relaying it reverts PlanExpired", async function () {
@@ -447,9 +510,9 @@ describe("keeper chain edge on the local vault", function () {
     expect(at, formatStatus(st)).to.be.greaterThan(0);
     expect(text[at - 1]).to.match(/^limits: /);
     expect(text.slice(at + 1, at + 4)).to.deep.equal([
-      `  limits: maxSlippageBps ${lim.maxSlippageBps} → ${looser.maxSlippageBps}, maxTurnoverBps ${lim.maxTurnoverBps} → ${looser.maxTurnoverBps} (from ${iso(tLimits + DAY)}; in ${tLimits + DAY - now} s)`,
-      `  asset 0: maxWeightBps ${cfg0.maxWeightBps} → ${cfg0.maxWeightBps + 500n} (from ${iso(tAsset + DAY)}; in ${tAsset + DAY - now} s)`,
-      `  adapter 3: adapter ${ZeroAddress} → ${ADAPTER}, kind 0 → 1 (from ${iso(tAdapter + DAY)}; in ${tAdapter + DAY - now} s)`,
+      `  limits: maxSlippageBps ${lim.maxSlippageBps} → ${looser.maxSlippageBps}, maxTurnoverBps ${lim.maxTurnoverBps} → ${looser.maxTurnoverBps} (from ${iso(tLimits + DAY)}; ${relativeTime(tLimits + DAY, now)})`,
+      `  asset 0: maxWeightBps ${cfg0.maxWeightBps} → ${cfg0.maxWeightBps + 500n} (from ${iso(tAsset + DAY)}; ${relativeTime(tAsset + DAY, now)})`,
+      `  adapter 3: adapter ${ZeroAddress} → ${ADAPTER}, kind 0 → 1 (from ${iso(tAdapter + DAY)}; ${relativeTime(tAdapter + DAY, now)})`,
     ]);
 
     // without a lens: the limits and assets from the vault itself, adapters not checked (the

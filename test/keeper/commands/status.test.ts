@@ -9,10 +9,14 @@ import type {
 import {
   cancelLockNote,
   cancelLockOf,
+  cleanSymbol,
+  cooldownLine,
   diffConfig,
   formatHoldings,
+  formatLimit,
   formatPendingChanges,
   formatStatus,
+  limitsLine,
   holdingsOf,
   pendingChangeStatus,
   pendingChangeWarnings,
@@ -757,9 +761,9 @@ describe("status: configuration changes queued behind the curator timelock (pure
     expect(formatPendingChanges([lim, asset1, added, adapter], true, NOW)).to.deep.equal([
       "queued changes (4):",
       `  limits: maxSlippageBps 100 → 200, maxTurnoverBps 5000 → 6000 (from ${AT}; can be accepted now)`,
-      `  asset 1: maxWeightBps 2500 → 3000 (from 2023-11-14T22:14:20Z; in 60 s)`,
+      `  asset 1: maxWeightBps 2500 → 3000 (from 2023-11-14T22:14:20Z; in 1 min)`,
       `  asset 4 (new): token ${assetAddr(4)}, feed ${FEED(4)}, heartbeat 86400, enabled true, maxWeightBps 2500, minNetDeltaBps -500, maxNetDeltaBps 2500, minPrice 1, maxPrice 100000000000000 (from ${AT}; can be accepted now)`,
-      `  adapter 3: adapter ${ZERO} → ${ADAPTER}, kind 0 → 1 (from ${LATER}; in 86400 s)`,
+      `  adapter 3: adapter ${ZERO} → ${ADAPTER}, kind 0 → 1 (from ${LATER}; in 1 d)`,
     ]);
     expect(formatPendingChanges([lim], false, NOW)[0]).to.equal(
       "queued changes (1; adapters not checked: they need BallastLens.pendingChanges):",
@@ -827,16 +831,225 @@ describe("status: configuration changes queued behind the curator timelock (pure
       keeper: { signer: null, signerHasRole: null, rpc: null, journalPending: null, warnings: [] },
     } satisfies VaultStatus;
     const lines = formatStatus(st).split("\n");
-    const at = lines.indexOf("limits: maxSlippageBps=100");
+    const at = lines.indexOf("limits: maxSlippageBps=100 bps");
     expect(at).to.be.greaterThan(0);
     expect(lines.slice(at + 1, at + 5)).to.deep.equal([
       "queued changes (2):",
       `  limits: maxSlippageBps 100 → 200, maxTurnoverBps 5000 → 6000 (from ${AT}; can be accepted now)`,
-      `  adapter 3: adapter ${ZERO} → ${ADAPTER}, kind 0 → 1 (from ${LATER}; in 86400 s)`,
+      `  adapter 3: adapter ${ZERO} → ${ADAPTER}, kind 0 → 1 (from ${LATER}; in 1 d)`,
       "loss budget: used 0% / cap 0% of NAV, left 0 bps",
     ]);
     expect(formatStatus({ ...st, pendingChanges: [] }).split("\n")[at + 1]).to.equal(
       "queued changes: none",
+    );
+  });
+});
+
+describe("status: the text form reads as an operator would say it (pure)", function () {
+  // the walkthrough's vault: USDC base (6 decimals), the limits of deploy/lib/vaultConfig.ts,
+  // last rebalance 2026-12-08T00:05:49Z, block 2 min 27 s later, cooldown 10 min
+  const T = 1_796_688_496n; // 2026-12-08T00:08:16Z
+  const LAST = 1_796_688_349n; // 2026-12-08T00:05:49Z
+  const LIMITS = {
+    maxSlippageBps: "100",
+    maxLossPerRebalanceBps: "50",
+    lossBudgetBps: "300",
+    lossWindow: "86400",
+    maxTurnoverBps: "5000",
+    maxLeverageBps: "10000",
+    minHealthFactor: "1500000000000000000",
+    rebalanceCooldown: "600",
+    depositCap: "10000000000000",
+    circuitBreakerDropBps: "1000",
+    circuitBreakerWindow: "86400",
+  };
+  const status = (over: Partial<VaultStatus> = {}): VaultStatus => ({
+    vault: snap.vault,
+    name: "main",
+    chainId: "31337",
+    blockNumber: 42,
+    timestamp: String(T),
+    nav: "1000000000000",
+    navAvailable: true,
+    navUnavailable: null,
+    lensNav: "1000000000000",
+    totalSupply: "999000999000000000",
+    pricePerShareWad: String(10n ** 12n),
+    baseDecimals: 6,
+    shareDecimals: 12,
+    idle: "400000000000",
+    reservedAssets: "0",
+    lendingCollateral: "0",
+    leverageBps: "6000",
+    flags: { paused: false, defensive: false, shutdown: false, navUnavailable: false },
+    assets: [0, 1].map((i) => ({
+      index: i,
+      token: assetAddr(i),
+      enabled: true,
+      balance: "1",
+      debt: "0",
+      price: "200000000000",
+      value: "300000000000",
+      weightBps: "3000",
+      maxWeightBps: "4000",
+      weightHeadroomBps: "1000",
+      netDeltaBps: "3000",
+      netDeltaBand: ["-2000", "4000"] as [string, string],
+      feedAgeSeconds: "60",
+      heartbeat: "86400",
+    })),
+    limits: LIMITS,
+    pendingChanges: [],
+    pendingAdaptersChecked: true,
+    lossBudget: {
+      usedWad: "1675590365316807",
+      capWad: "30000000000000000",
+      leftWad: "28324409634683193",
+      leftBps: "283",
+    },
+    redemptions: {
+      epoch: "2",
+      pendingShares: "600000000000000",
+      pendingAssetsEstimate: "600000000",
+      cancelLockedUntil: "0",
+      cancelLocked: false,
+    },
+    nextNonce: "3",
+    lastRebalanceAt: String(LAST),
+    cooldownReadyAt: String(LAST + 600n),
+    lastRebalances: [],
+    keeper: { signer: null, signerHasRole: null, rpc: null, journalPending: null, warnings: [] },
+    ...over,
+  });
+  const labels = { baseSymbol: "USDC", symbols: ["WETH", null] };
+  const line = (text: string, head: string) => text.split("\n").find((l) => l.startsWith(head));
+
+  it("limits: the health factor as a decimal, the deposit cap in whole base tokens with the symbol, durations, bps said so", function () {
+    const want =
+      "limits: maxSlippageBps=100 bps, maxLossPerRebalanceBps=50 bps, lossBudgetBps=300 bps, " +
+      "lossWindow=1 d, maxTurnoverBps=5000 bps, maxLeverageBps=10000 bps, minHealthFactor=1.5, " +
+      "rebalanceCooldown=10 min, depositCap=10000000 USDC, circuitBreakerDropBps=1000 bps, " +
+      "circuitBreakerWindow=1 d";
+    expect(line(formatStatus(status(), labels), "limits:")).to.equal(want);
+    expect(limitsLine(LIMITS, { decimals: 6, symbol: "USDC" })).to.equal(want);
+    // without the symbol (a pure rendering, or symbol() failing): the decimals still apply
+    expect(line(formatStatus(status()), "limits:")).to.equal(
+      want.replace("10000000 USDC", "10000000 base tokens"),
+    );
+    expect(formatStatus(status())).to.not.contain("1500000000000000000");
+    expect(formatStatus(status())).to.not.contain("10000000000000");
+    expect(formatLimit("rebalanceCooldown", "90061", { decimals: 6, symbol: null })).to.equal(
+      "1 d 1 h 1 min 1 s",
+    );
+    expect(
+      formatLimit("minHealthFactor", "1050000000000000000", { decimals: 6, symbol: null }),
+    ).to.equal("1.05");
+    expect(formatLimit("depositCap", "1500001", { decimals: 6, symbol: "USDC" })).to.equal(
+      "1.500001 USDC",
+    );
+  });
+
+  it("loss budget: percentages with at most 4 decimals, never 0% for a positive use", function () {
+    expect(line(formatStatus(status()), "loss budget:")).to.equal(
+      "loss budget: used 0.1676% / cap 3% of NAV, left 283 bps",
+    );
+    const tiny = status({ lossBudget: { ...status().lossBudget, usedWad: "1000" } });
+    expect(line(formatStatus(tiny), "loss budget:")).to.equal(
+      "loss budget: used <0.0001% / cap 3% of NAV, left 283 bps",
+    );
+  });
+
+  it("the last rebalance and the cooldown in UTC and relative to the block: running, ended, never", function () {
+    expect(cooldownLine(status())).to.equal(
+      "next nonce 3, last rebalance 2026-12-08T00:05:49Z (2 min 27 s ago), cooldown 10 min: runs until 2026-12-08T00:15:49Z (in 7 min 33 s)",
+    );
+    expect(line(formatStatus(status()), "next nonce")).to.equal(cooldownLine(status()));
+    expect(cooldownLine(status({ timestamp: String(LAST + 3_600n) }))).to.equal(
+      "next nonce 3, last rebalance 2026-12-08T00:05:49Z (1 h ago), cooldown 10 min: ended at 2026-12-08T00:15:49Z (50 min ago)",
+    );
+    expect(
+      cooldownLine(status({ nextNonce: "0", lastRebalanceAt: "0", cooldownReadyAt: "0" })),
+    ).to.equal("next nonce 0, last rebalance never, cooldown 10 min: no wait");
+    expect(formatStatus(status())).to.not.contain("cooldown ready at 1796688949");
+  });
+
+  it("with the symbols (runStatusView): tokens by symbol next to the address (n/a where symbol() failed), base amounts named", function () {
+    const lines = formatStatus(status(), labels).split("\n");
+    expect(lines[1]).to.equal(
+      "NAV 1000000  supply 999000.999 shares  price per share 1  idle 400000  reserved 0  collateral 0  leverage 6000 bps  (base token amounts in USDC, 6 decimals)",
+    );
+    const at = lines.findIndex((l) => l.startsWith("#"));
+    expect(lines.slice(at, at + 3)).to.deep.equal([
+      "#  token  address                                     weight    max       headroom  net delta  band           value   feed age",
+      `0  WETH   ${assetAddr(0)}  3000 bps  4000 bps  1000 bps  3000 bps   [-2000, 4000]  300000  60s/86400s`,
+      `1  n/a    ${assetAddr(1)}  3000 bps  4000 bps  1000 bps  3000 bps   [-2000, 4000]  300000  60s/86400s`,
+    ]);
+    expect(line(lines.join("\n"), "redemptions:")).to.equal(
+      "redemptions: epoch 2, pending 600 shares (~600 USDC)",
+    );
+    // without them, as before: the address is the token column
+    const plain = formatStatus(status()).split("\n");
+    expect(plain[plain.findIndex((l) => l.startsWith("#")) + 1]).to.match(
+      new RegExp(`^0  ${assetAddr(0)}  3000 bps`),
+    );
+    // the holdings of the outage view the same way
+    expect(
+      formatHoldings(holdingsOf(rows, snap), 6, {
+        baseSymbol: "USDC",
+        symbols: ["WETH", "WBTC", null, "X"],
+      }).slice(1, 3),
+    ).to.deep.equal([
+      "  #  token  address                                     balance     debt  value  debt value  weight  net delta  feed",
+      `  0  WETH   ${assetAddr(0)}  1.5         0.25  3000   500.000001  n/a     n/a        ok`,
+    ]);
+  });
+
+  it("cleanSymbol keeps a symbol() answer to one printable cell: no whitespace, control or bidi characters, at most 24 characters", function () {
+    expect(cleanSymbol("WETH")).to.equal("WETH");
+    expect(cleanSymbol(" US DC\n")).to.equal("USDC");
+    expect(cleanSymbol("\u202eHTEW")).to.equal("HTEW");
+    expect(cleanSymbol("\u0000\u0007")).to.equal(null);
+    expect(cleanSymbol("")).to.equal(null);
+    expect(cleanSymbol(42)).to.equal(null);
+    expect(cleanSymbol("A".repeat(40))).to.equal("A".repeat(24));
+  });
+
+  it("queued limit changes read as the limits line (health factor, durations, deposit cap); the warnings keep the raw values", function () {
+    const c = pendingChangeStatus(
+      {
+        kind: "limits",
+        key: 0,
+        validAt: T + 86_398n,
+        current: {
+          depositCap: 10n ** 13n,
+          minHealthFactor: 15n * 10n ** 17n,
+          maxSlippageBps: 100n,
+          rebalanceCooldown: 600n,
+        },
+        value: {
+          depositCap: 2n * 10n ** 13n,
+          minHealthFactor: 16n * 10n ** 17n,
+          maxSlippageBps: 200n,
+          rebalanceCooldown: 1200n,
+        },
+      },
+      T,
+    );
+    expect(formatPendingChanges([c], true, T, { decimals: 6, symbol: "USDC" })[1]).to.equal(
+      "  limits: depositCap 10000000 USDC → 20000000 USDC, minHealthFactor 1.5 → 1.6, maxSlippageBps 100 → 200, rebalanceCooldown 10 min → 20 min (from 2026-12-09T00:08:14Z; in 23 h 59 min)",
+    );
+    const due = pendingChangeStatus(
+      {
+        kind: "limits",
+        key: 0,
+        validAt: T,
+        current: { minHealthFactor: 15n * 10n ** 17n },
+        value: { minHealthFactor: 16n * 10n ** 17n },
+      },
+      T,
+    );
+    expect(pendingChangeWarnings([due])[0]).to.contain(
+      "minHealthFactor 1500000000000000000 → 1600000000000000000",
     );
   });
 });
