@@ -56,6 +56,48 @@ const snap = snapshot(
   { timestamp: NOW },
 );
 
+/** A status for the formatStatus tests: a priced, empty vault at block 42; `over` replaces fields. */
+function statusOf(over: Partial<VaultStatus>): VaultStatus {
+  return {
+    vault: snap.vault,
+    name: "main",
+    chainId: "31337",
+    blockNumber: 42,
+    timestamp: String(NOW),
+    nav: "0",
+    navAvailable: true,
+    navUnavailable: null,
+    lensNav: null,
+    totalSupply: "0",
+    pricePerShareWad: "0",
+    baseDecimals: 6,
+    shareDecimals: 12,
+    idle: "0",
+    reservedAssets: "0",
+    lendingCollateral: "0",
+    leverageBps: "0",
+    flags: { paused: false, defensive: false, shutdown: false, navUnavailable: false },
+    assets: [],
+    limits: {},
+    pendingChanges: [],
+    pendingAdaptersChecked: true,
+    lossBudget: { usedWad: "0", capWad: "0", leftWad: "0", leftBps: "0" },
+    redemptions: {
+      epoch: "0",
+      pendingShares: "0",
+      pendingAssetsEstimate: "0",
+      cancelLockedUntil: "0",
+      cancelLocked: false,
+    },
+    nextNonce: "0",
+    lastRebalanceAt: "0",
+    cooldownReadyAt: "0",
+    lastRebalances: [],
+    keeper: { signer: null, signerHasRole: null, rpc: null, journalPending: null, warnings: [] },
+    ...over,
+  };
+}
+
 function row(i: number, over: Partial<LensAssetTry>): LensAssetTry {
   return {
     token: assetAddr(i),
@@ -177,44 +219,12 @@ describe("status: holdings during a feed outage (pure)", function () {
   });
 
   it("formatStatus puts the holdings under the failing feeds, and prints none without them", function () {
-    const st = {
-      vault: snap.vault,
-      name: "main",
-      chainId: "31337",
-      blockNumber: 42,
-      timestamp: String(NOW),
-      nav: "0",
+    const st = statusOf({
       navAvailable: false,
       navUnavailable: `feed ${FEED(1)} of asset 1 (${assetAddr(1)}): stale: updated 90000 s ago, heartbeat 86400 s`,
-      lensNav: null,
       holdings: holdingsOf(rows, snap),
-      totalSupply: "0",
-      pricePerShareWad: "0",
-      baseDecimals: 6,
-      shareDecimals: 12,
-      idle: "0",
-      reservedAssets: "0",
-      lendingCollateral: "0",
-      leverageBps: "0",
       flags: { paused: false, defensive: false, shutdown: false, navUnavailable: true },
-      assets: [],
-      limits: {},
-      pendingChanges: [],
-      pendingAdaptersChecked: true,
-      lossBudget: { usedWad: "0", capWad: "0", leftWad: "0", leftBps: "0" },
-      redemptions: {
-        epoch: "0",
-        pendingShares: "0",
-        pendingAssetsEstimate: "0",
-        cancelLockedUntil: "0",
-        cancelLocked: false,
-      },
-      nextNonce: "0",
-      lastRebalanceAt: "0",
-      cooldownReadyAt: "0",
-      lastRebalances: [],
-      keeper: { signer: null, signerHasRole: null, rpc: null, journalPending: null, warnings: [] },
-    } satisfies VaultStatus;
+    });
     const lines = formatStatus(st).split("\n");
     expect(lines.slice(1, 4)).to.deep.equal([
       "NAV unavailable:",
@@ -332,20 +342,12 @@ describe("status: a feed whose call fails (pure)", function () {
   });
 
   it("formatStatus: n/a for the figures a failed call leaves unpriced, the rest as usual", function () {
-    const st = {
-      vault: snap.vault,
-      name: "main",
-      chainId: "31337",
-      blockNumber: 42,
-      timestamp: String(NOW),
+    const st = statusOf({
       nav: null,
       navAvailable: false,
       navUnavailable: `feed ${FEED(1)} of asset 1 (${assetAddr(1)}): ${WHY1}`,
-      lensNav: null,
       totalSupply: "2500000000000",
       pricePerShareWad: null,
-      baseDecimals: 6,
-      shareDecimals: 12,
       idle: "4000000000",
       reservedAssets: "1000000000",
       lendingCollateral: "7000000",
@@ -367,10 +369,6 @@ describe("status: a feed whose call fails (pure)", function () {
         feedAgeSeconds: i === 1 ? null : "60",
         heartbeat: "86400",
       })),
-      limits: {},
-      pendingChanges: [],
-      pendingAdaptersChecked: true,
-      lossBudget: { usedWad: "0", capWad: "0", leftWad: "0", leftBps: "0" },
       redemptions: {
         epoch: "3",
         pendingShares: "1000000",
@@ -378,12 +376,7 @@ describe("status: a feed whose call fails (pure)", function () {
         cancelLockedUntil: null,
         cancelLocked: null,
       },
-      nextNonce: "0",
-      lastRebalanceAt: "0",
-      cooldownReadyAt: "0",
-      lastRebalances: [],
-      keeper: { signer: null, signerHasRole: null, rpc: null, journalPending: null, warnings: [] },
-    } satisfies VaultStatus;
+    });
     expect(formatStatus(st).split("\n").slice(1, 10)).to.deep.equal([
       "NAV unavailable:",
       `  feed ${FEED(1)} of asset 1 (${assetAddr(1)}): ${WHY1}`,
@@ -793,43 +786,10 @@ describe("status: configuration changes queued behind the curator timelock (pure
   });
 
   it("formatStatus: the queued changes right under the limits line", function () {
-    const st = {
-      vault: snap.vault,
-      name: "main",
-      chainId: "31337",
-      blockNumber: 42,
-      timestamp: String(NOW),
-      nav: "0",
-      navAvailable: true,
-      navUnavailable: null,
-      lensNav: null,
-      totalSupply: "0",
-      pricePerShareWad: "0",
-      baseDecimals: 6,
-      shareDecimals: 12,
-      idle: "0",
-      reservedAssets: "0",
-      lendingCollateral: "0",
-      leverageBps: "0",
-      flags: { paused: false, defensive: false, shutdown: false, navUnavailable: false },
-      assets: [],
+    const st = statusOf({
       limits: { maxSlippageBps: "100" },
       pendingChanges: [lim, adapter],
-      pendingAdaptersChecked: true,
-      lossBudget: { usedWad: "0", capWad: "0", leftWad: "0", leftBps: "0" },
-      redemptions: {
-        epoch: "0",
-        pendingShares: "0",
-        pendingAssetsEstimate: "0",
-        cancelLockedUntil: "0",
-        cancelLocked: false,
-      },
-      nextNonce: "0",
-      lastRebalanceAt: "0",
-      cooldownReadyAt: "0",
-      lastRebalances: [],
-      keeper: { signer: null, signerHasRole: null, rpc: null, journalPending: null, warnings: [] },
-    } satisfies VaultStatus;
+    });
     const lines = formatStatus(st).split("\n");
     const at = lines.indexOf("limits: maxSlippageBps=100 bps");
     expect(at).to.be.greaterThan(0);
