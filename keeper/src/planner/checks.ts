@@ -47,6 +47,18 @@ export type VaultErrorName =
   | "ExposureNotReduced"
   | "ReservedAssetsSpent";
 
+/**
+ * The vault's checks of a plan's header (`rebalance` step 1): they fail the same at every trade
+ * size, so scaling the trades down cannot make a plan pass.
+ */
+export const HEADER_CHECKS: readonly VaultErrorName[] = [
+  "EnforcedPause",
+  "PlanExpired",
+  "InvalidNonce",
+  "RebalanceCooldown",
+  "WeightsLengthMismatch",
+];
+
 /** The first bound a plan fails, with the on-chain error name and its arguments in ABI order. */
 export class VaultCheckError extends Error {
   readonly code = "VAULT_CHECK_FAILED";

@@ -5,21 +5,10 @@
  * times in UTC, when a check of the plan's header fails that no trade size can fix (the
  * cooldown, a pause, …). Pure.
  */
-import type { VaultCheckError, VaultErrorName } from "./checks.ts";
+import { HEADER_CHECKS } from "./checks.ts";
+import type { VaultCheckError } from "./checks.ts";
 import type { PlanResult } from "./planner.ts";
 import { counted, duration, isoSeconds, timeAt } from "./text.ts";
-
-/**
- * The vault's checks of a plan's header (`rebalance` step 1): they fail the same at every trade
- * size, so scaling the trades down cannot make a plan pass.
- */
-export const HEADER_CHECKS: readonly VaultErrorName[] = [
-  "EnforcedPause",
-  "PlanExpired",
-  "InvalidNonce",
-  "RebalanceCooldown",
-  "WeightsLengthMismatch",
-];
 
 /**
  * Why no plan can pass, in words, when `error` is one of {@link HEADER_CHECKS} (its arguments as

@@ -35,6 +35,7 @@ import {
   value,
   leverageBps,
   weightCapBps,
+  HEADER_CHECKS,
 } from "./checks.ts";
 import type { BoundReport, CheckReport, Px, VaultCheckError } from "./checks.ts";
 import { LENDING_OP, encodeV3Path, lendingAction, swapAction } from "./eip712.ts";
@@ -683,6 +684,9 @@ export async function buildPlan(
   // asset left above its bound because the market cannot take its sell (the sell that cures it
   // is the same at every scale)
   if (full.code === "QUOTES_FAILED" || full.code === "SLIPPAGE_FLOOR") return full;
+  // nor a check of the plan's header (cooldown, pause, nonce, deadline): it fails at every size,
+  // and each step of the search would only ask the quoter again
+  if (full.error !== null && HEADER_CHECKS.includes(full.error.errorName)) return full;
   if (uncuredSell(full) !== null) return full;
   let smallest: PlanInfeasible | null = null;
   let smallestPpm = PPM;

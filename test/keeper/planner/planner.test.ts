@@ -311,6 +311,29 @@ describe("planner/buildPlan: deterministic examples", () => {
     if (!c.feasible) expect(c.error?.errorName).to.equal("RebalanceCooldown");
   });
 
+  it("a header check (cooldown) fails at every size: no scale-down search, the quoter asked once per swap", async () => {
+    let calls = 0;
+    const counting = (s: ReturnType<typeof threeAssets>): QuoteFn => {
+      const q = oracleQuote(s);
+      return (req) => {
+        calls++;
+        return q(req);
+      };
+    };
+    const s0 = threeAssets();
+    feasible(await buildPlan(s0, [0.3, 0.3, 0.2], { quote: counting(s0) }));
+    const oneAttempt = calls;
+    expect(oneAttempt).to.be.greaterThan(0);
+    calls = 0;
+    const cool = threeAssets({ lastRebalanceAt: s0.timestamp - 10n });
+    const c = await buildPlan(cool, [0.3, 0.3, 0.2], { quote: counting(cool) });
+    expect(c.feasible).to.equal(false);
+    if (c.feasible) return;
+    expect(c.error?.errorName).to.equal("RebalanceCooldown");
+    expect(c.atSmallestScale).to.equal(undefined);
+    expect(calls).to.equal(oneAttempt);
+  });
+
   it("hedge: supply collateral and borrow WETH to reach a zero net delta", async () => {
     const s0 = threeAssets();
     const s = threeAssets({
