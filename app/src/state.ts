@@ -365,7 +365,29 @@ export const HISTORY_EVENTS: Readonly<Record<string, string>> = {
   ExitedInKind: "In-kind exit",
   ShutDown: "Shut down",
   DefensiveModeEntered: "Defensive mode",
+  LimitsSubmitted: "Limits change queued",
+  LimitsSet: "Risk limits set",
+  FeesSubmitted: "Fee change queued",
+  FeesSet: "Fees set",
+  AssetSubmitted: "Asset change queued",
+  AssetSet: "Asset set",
+  AdapterSubmitted: "Adapter queued",
+  AdapterSet: "Adapter set",
+  PendingRevoked: "Queued change revoked",
 };
+
+/** What `PendingRevoked(what, key)` and `pendingChange(what, key)` name, in words. */
+function queuedItem(what: bigint, key: bigint): string {
+  if (what === 1n) return "the risk limits";
+  if (what === 2n) return "the fees";
+  if (what === 3n) return `asset #${key}`;
+  return `adapter #${key}`;
+}
+
+/** A struct argument of a decoded event (ethers Result: named fields) as a record. */
+function struct(v: unknown): Readonly<Record<string, unknown>> {
+  return typeof v === "object" && v !== null ? (v as Record<string, unknown>) : {};
+}
 
 function big(v: unknown): bigint {
   return typeof v === "bigint" ? v : 0n;
@@ -423,6 +445,52 @@ export function historyRows(
         break;
       case "ShutDown":
         detail = `by ${who(g.by)}: deposits stopped for good, in-kind exit open`;
+        break;
+      case "LimitsSubmitted":
+      case "LimitsSet": {
+        const l = struct(g.limits);
+        detail =
+          `max slippage ${formatBps(big(l.maxSlippageBps))}, loss per rebalance ${formatBps(big(l.maxLossPerRebalanceBps))}, ` +
+          `loss budget ${formatBps(big(l.lossBudgetBps))} per ${formatDuration(big(l.lossWindow))}, max leverage ${formatBps(big(l.maxLeverageBps))}, ` +
+          `deposit cap ${a(l.depositCap)}` +
+          (e.name === "LimitsSubmitted"
+            ? `; anyone may apply it from ${formatTimestamp(big(g.validAt))}`
+            : "");
+        break;
+      }
+      case "FeesSubmitted":
+      case "FeesSet": {
+        const f = struct(g.fees);
+        detail =
+          `entry ${formatBps(big(f.entryFeeBps))}, exit ${formatBps(big(f.exitFeeBps))}, management ${formatBps(big(f.managementFeeBps))} / year, performance ${formatBps(big(f.performanceFeeBps))}` +
+          (e.name === "FeesSubmitted"
+            ? `; anyone may apply it from ${formatTimestamp(big(g.validAt))}`
+            : "");
+        break;
+      }
+      case "AssetSubmitted":
+      case "AssetSet": {
+        const c = struct(g.config);
+        detail =
+          `#${big(g.index)} ${who(c.token)}: max weight ${formatBps(big(c.maxWeightBps))}, ${c.enabled === true ? "enabled" : "disabled"}, feed ${who(c.feed)}` +
+          (e.name === "AssetSubmitted"
+            ? `; anyone may apply it from ${formatTimestamp(big(g.validAt))}`
+            : "");
+        break;
+      }
+      case "AdapterSubmitted":
+      case "AdapterSet": {
+        const kind = ADAPTER_KINDS[Number(big(g.kind))] ?? `kind ${big(g.kind)}`;
+        detail = /^0x0{40}$/i.test(String(g.adapter))
+          ? `#${big(g.id)} removed`
+          : `#${big(g.id)} ${who(g.adapter)} (${kind})` +
+            (e.name === "AdapterSubmitted"
+              ? `; anyone may apply it from ${formatTimestamp(big(g.validAt))}`
+              : "");
+        break;
+      }
+      case "PendingRevoked":
+        detail = `the queued change of ${queuedItem(big(g.what), big(g.key))} will not apply`;
         break;
       case "DefensiveModeEntered":
         detail = "the price per share fell past the circuit breaker: deposits closed";

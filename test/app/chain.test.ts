@@ -5,7 +5,7 @@ import { network } from "hardhat";
 import { Contract, id } from "ethers";
 import type { InterfaceAbi, Provider } from "ethers";
 import { projectAbi } from "../../keeper/src/chain/abis.ts";
-import { formatTimestamp } from "../../app/src/amounts.ts";
+import { formatAmount, formatBps, formatTimestamp } from "../../app/src/amounts.ts";
 import {
   bindContracts,
   errorAbis,
@@ -20,7 +20,7 @@ import {
 } from "../../app/src/chain.ts";
 import type { Contracts, MetaCache } from "../../app/src/chain.ts";
 import { makeDecoder, reportError } from "../../app/src/errors.ts";
-import { deriveActions, pendingRows } from "../../app/src/state.ts";
+import { deriveActions, historyRows, pendingRows } from "../../app/src/state.ts";
 import { ABI_FILES } from "../../scripts/app.ts";
 import { USDC, wethVault } from "../helpers/vault.ts";
 
@@ -323,5 +323,28 @@ describe("app chain: queued changes on a real vault", function () {
     await (await s.vault.acceptLimits()).wait();
     await (await s.vault.connect(s.guardian).revokePending(4, 7)).wait();
     expect((await read(viaLens)).changes.map((c) => c.kind)).to.deep.equal(["asset"]);
+
+    // the history tells the same story from the events, newest first
+    const h = await readHistory(viaLens.vault, ethers.provider);
+    const share = { address: s.vaultAddr, symbol: "bUSDC", decimals: 12 };
+    const history = historyRows(h.events, info.base, share)
+      .slice(0, 5)
+      .map((r) => [r.kind, r.detail]);
+    const from = (t: bigint) => `anyone may apply it from ${formatTimestamp(t)}`;
+    const l = info.limits;
+    const limitsText =
+      `max slippage 3.00 %, loss per rebalance ${formatBps(l.maxLossPerRebalanceBps)}, ` +
+      `loss budget ${formatBps(l.lossBudgetBps)} per 1 d, max leverage ${formatBps(l.maxLeverageBps)}, ` +
+      `deposit cap ${formatAmount(l.depositCap, 6, 2)} USDC`;
+    expect(history).to.deep.equal([
+      ["Queued change revoked", "the queued change of adapter #7 will not apply"],
+      ["Risk limits set", limitsText],
+      ["Adapter queued", `#7 0x0000…dEaD (swap); ${from(validAt)}`],
+      [
+        "Asset change queued",
+        `#0 ${s.wethAddr.slice(0, 6)}…${s.wethAddr.slice(-4)}: max weight 70.00 %, enabled, feed ${info.assets[0].feed.slice(0, 6)}…${info.assets[0].feed.slice(-4)}; ${from(validAt - 1n)}`,
+      ],
+      ["Limits change queued", `${limitsText}; ${from(validAt - 2n)}`],
+    ]);
   });
 });

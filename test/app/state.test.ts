@@ -649,3 +649,50 @@ describe("app state: queued changes", function () {
     ]);
   });
 });
+
+describe("app state: configuration events in the history", function () {
+  const ev = (name: string, args: Record<string, unknown>, blockNumber: number): VaultEvent => ({
+    name,
+    blockNumber,
+    logIndex: 0,
+    txHash: "0x",
+    args,
+  });
+  it("words queued, applied and revoked changes of each kind", function () {
+    const rows = historyRows(
+      [
+        ev("PendingRevoked", { what: 1n, key: 0n }, 6),
+        ev("PendingRevoked", { what: 2n, key: 0n }, 5),
+        ev("PendingRevoked", { what: 3n, key: 2n }, 4),
+        ev("AdapterSet", { id: 3n, adapter: `0x${"0".repeat(40)}`, kind: 0n }, 3),
+        ev(
+          "FeesSubmitted",
+          {
+            fees: {
+              entryFeeBps: 10n,
+              exitFeeBps: 20n,
+              managementFeeBps: 100n,
+              performanceFeeBps: 1000n,
+            },
+            validAt: 1_700_000_000n,
+          },
+          2,
+        ),
+        ev("AdapterSet", { id: 1n, adapter: OWNER_ADDR, kind: 2n }, 1),
+      ],
+      USDC,
+      SHARE,
+    ).map((r) => [r.kind, r.detail]);
+    expect(rows).to.deep.equal([
+      ["Queued change revoked", "the queued change of the risk limits will not apply"],
+      ["Queued change revoked", "the queued change of the fees will not apply"],
+      ["Queued change revoked", "the queued change of asset #2 will not apply"],
+      ["Adapter set", "#3 removed"],
+      [
+        "Fee change queued",
+        "entry 0.10 %, exit 0.20 %, management 1.00 % / year, performance 10.00 %; anyone may apply it from 2023-11-14T22:13:20Z",
+      ],
+      ["Adapter set", "#1 0x7099…79C8 (lending)"],
+    ]);
+  });
+});
