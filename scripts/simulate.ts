@@ -54,7 +54,7 @@ import {
   replayMarket,
 } from "../keeper/src/sim/returns.ts";
 import type { MarketPath } from "../keeper/src/sim/returns.ts";
-import { shockPrices } from "../keeper/src/sim/stress.ts";
+import { calmDay, shockPrices } from "../keeper/src/sim/stress.ts";
 import type { Scenario } from "../keeper/src/sim/stress.ts";
 import { parsePriceCsv } from "../keeper/src/data/csv.ts";
 import {
@@ -514,8 +514,7 @@ export async function runSimulation(opts: SimulateOptions): Promise<SimulationRe
     source += `; stress scenario ${sc.name}: ${sc.description}`;
   }
   /** The scenario's shock on `day` (no scenario: calm). */
-  const shockAt = (day: number) =>
-    sc?.at(day) ?? { priceFactor: [], staleFeeds: [], basePrice: 1, liquidityOut: 0 };
+  const shockAt = (day: number) => sc?.at(day) ?? calmDay(VAULT_ASSET_KEYS.length);
 
   // ------------------------------------------------------------------ actors
   await networkHelpers.setBalance(arb.address, 10n ** 30n);

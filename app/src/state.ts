@@ -414,6 +414,10 @@ export function historyRows(
     const kind = HISTORY_EVENTS[e.name];
     if (kind === undefined) continue;
     const g = e.args;
+    // a queued configuration change: from when anyone may apply it
+    const queued = e.name.endsWith("Submitted")
+      ? `; anyone may apply it from ${formatTimestamp(big(g.validAt))}`
+      : "";
     let detail: string;
     switch (e.name) {
       case "Deposit":
@@ -453,9 +457,7 @@ export function historyRows(
           `max slippage ${formatBps(big(l.maxSlippageBps))}, loss per rebalance ${formatBps(big(l.maxLossPerRebalanceBps))}, ` +
           `loss budget ${formatBps(big(l.lossBudgetBps))} per ${formatDuration(big(l.lossWindow))}, max leverage ${formatBps(big(l.maxLeverageBps))}, ` +
           `deposit cap ${a(l.depositCap)}` +
-          (e.name === "LimitsSubmitted"
-            ? `; anyone may apply it from ${formatTimestamp(big(g.validAt))}`
-            : "");
+          queued;
         break;
       }
       case "FeesSubmitted":
@@ -463,9 +465,7 @@ export function historyRows(
         const f = struct(g.fees);
         detail =
           `entry ${formatBps(big(f.entryFeeBps))}, exit ${formatBps(big(f.exitFeeBps))}, management ${formatBps(big(f.managementFeeBps))} / year, performance ${formatBps(big(f.performanceFeeBps))}` +
-          (e.name === "FeesSubmitted"
-            ? `; anyone may apply it from ${formatTimestamp(big(g.validAt))}`
-            : "");
+          queued;
         break;
       }
       case "AssetSubmitted":
@@ -473,9 +473,7 @@ export function historyRows(
         const c = struct(g.config);
         detail =
           `#${big(g.index)} ${who(c.token)}: max weight ${formatBps(big(c.maxWeightBps))}, ${c.enabled === true ? "enabled" : "disabled"}, feed ${who(c.feed)}` +
-          (e.name === "AssetSubmitted"
-            ? `; anyone may apply it from ${formatTimestamp(big(g.validAt))}`
-            : "");
+          queued;
         break;
       }
       case "AdapterSubmitted":
@@ -483,10 +481,7 @@ export function historyRows(
         const kind = ADAPTER_KINDS[Number(big(g.kind))] ?? `kind ${big(g.kind)}`;
         detail = /^0x0{40}$/i.test(String(g.adapter))
           ? `#${big(g.id)} removed`
-          : `#${big(g.id)} ${who(g.adapter)} (${kind})` +
-            (e.name === "AdapterSubmitted"
-              ? `; anyone may apply it from ${formatTimestamp(big(g.validAt))}`
-              : "");
+          : `#${big(g.id)} ${who(g.adapter)} (${kind})` + queued;
         break;
       }
       case "PendingRevoked":

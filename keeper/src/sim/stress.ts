@@ -46,7 +46,8 @@ export class ScenarioError extends Error {
   }
 }
 
-const CALM = (assets: number): DayShock => ({
+/** A day without a shock: every price factor 1, no feed stale, USDC at peg, full liquidity. */
+export const calmDay = (assets: number): DayShock => ({
   priceFactor: Array.from({ length: assets }, () => 1),
   staleFeeds: [],
   basePrice: 1,
@@ -86,7 +87,7 @@ export function scenario(name: string, start: number, assets = 4): Scenario {
   if (assets < 2) throw new ScenarioError(`a scenario needs at least 2 risk assets, got ${assets}`);
   const spread = (major: number, minor: number) =>
     Array.from({ length: assets }, (_, i) => (i < 2 ? major : minor));
-  const calm = CALM(assets);
+  const calm = calmDay(assets);
   switch (name) {
     case "flash-crash": {
       const f = path(assets, start, [spread(0.6, 0.5), spread(0.78, 0.7), spread(0.92, 0.85)]);

@@ -1,3 +1,4 @@
+import "../../helpers/float-matchers.ts";
 import { expect } from "chai";
 import {
   SCENARIOS,
